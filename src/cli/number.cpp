@@ -1,0 +1,94 @@
+/// @file number.cpp
+#include "cli/number.hpp"
+
+#include <cctype>
+#include <limits>
+#include <string>
+
+namespace nf {
+namespace {
+
+__extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
+constexpr u128 kMax = std::numeric_limits<u64>::max();
+// Intermediate values may pass 2^64 (2^64-1 is written that way) but stay below 2^120, so sums
+// and differences of two of them are exact in 128 bits; only the final value must fit 64 bits.
+constexpr u128 kLimit = u128{1} << 120;
+
+struct Parser {
+  std::string_view text;
+  std::size_t pos = 0;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw UsageError("'" + std::string(text) + "' " + why);
+  }
+  bool at(char c) const { return pos < text.size() && text[pos] == c; }
+
+  [[noreturn]] void too_large() const { fail("is beyond 2^64-1 = 18446744073709551615"); }
+  u128 checked(u128 v) const {
+    if (v > kLimit) too_large();
+    return v;
+  }
+  u128 times(u128 a, u128 b) const {
+    if (b != 0 && a > kLimit / b) too_large();
+    return a * b;
+  }
+
+  u128 digits() {
+    if (pos >= text.size() || !std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      if (pos < text.size() && text[pos] == '-') fail("is negative: a positive integer is needed");
+      fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
+    }
+    u128 v = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+      v = checked(times(v, 10) + static_cast<unsigned>(text[pos++] - '0'));
+    return v;
+  }
+
+  u128 power(u128 base, u128 exponent) const {
+    u128 v = 1;
+    for (u128 i = 0; i < exponent; ++i) {
+      v = times(v, base);
+      if (v <= 1) break;  // 0^e and 1^e: stop early, exponent may be huge
+    }
+    return exponent == 0 ? 1 : v;
+  }
+
+  u128 term() {
+    const u128 base = digits();
+    if (at('^')) {
+      ++pos;
+      return power(base, digits());
+    }
+    if (at('e') || at('E')) {
+      ++pos;
+      return times(base, power(10, digits()));
+    }
+    return base;
+  }
+
+  u64 expression() {
+    if (text.empty()) fail("is empty: a positive integer is needed");
+    u128 v = term();
+    while (at('+') || at('-')) {
+      const bool minus = text[pos++] == '-';
+      const u128 t = term();
+      if (minus && t > v) fail("is negative: a positive integer is needed");
+      v = minus ? v - t : checked(v + t);
+    }
+    if (pos < text.size()) {
+      const char c = text[pos];
+      if (c == '.') fail("is not an integer");
+      if (c == ',' || c == '_' || c == '\'' || c == ' ')
+        fail("has a separator: write digits only, such as 12000 or 12e3");
+      fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
+    }
+    if (v > kMax) too_large();
+    return static_cast<u64>(v);
+  }
+};
+
+}  // namespace
+
+u64 parse_number(std::string_view text) { return Parser{text}.expression(); }
+
+}  // namespace nf

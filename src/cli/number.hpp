@@ -1,0 +1,16 @@
+/// @file number.hpp
+/// @brief Exact parsing of range bounds: 1000000, 1e6, 10^6, 2^64-1, 10^12+39.
+#pragma once
+
+#include <string_view>
+
+#include "core/range.hpp"
+
+namespace nf {
+
+/// Grammar: term (('+' | '-') term)*, term := digits | digits 'e' digits | digits '^' digits.
+/// All arithmetic is exact in 128 bits; a result or intermediate beyond 2^64-1, a negative
+/// value, a fraction or a separator is a UsageError that names the problem.
+u64 parse_number(std::string_view text);
+
+}  // namespace nf

@@ -1,0 +1,180 @@
+/// @file options.cpp
+/// @brief Hand-written parser: the seed's positional form (`s 10`) and the long options share one
+/// pass, and each failure gets its own exact message. To add an option: the table below, the
+/// switch in apply(), help.cpp, README.md and tests/cli_options_test.cpp.
+#include "cli/options.hpp"
+
+#include <optional>
+
+#include "cli/number.hpp"
+#include "cli/suggest.hpp"
+
+namespace nf {
+namespace {
+
+struct OptionSpec {
+  std::string name;
+  bool takes_value;
+};
+
+const std::vector<OptionSpec> kOptions = {
+    {"--min", true},   {"--max", true},    {"--mode", true},   {"--workers", true},
+    {"--chunk", true}, {"--kernel", true}, {"--count", true},  {"--format", true},
+    {"--help", false}, {"-h", false},      {"--version", false},
+};
+
+std::vector<std::string> option_names() {
+  std::vector<std::string> names;
+  for (const auto& o : kOptions) names.push_back(o.name);
+  return names;
+}
+
+/// Looks `value` up among `names`; the index, or a UsageError that suggests the closest name.
+std::size_t choose(const std::string& what, const std::string& value,
+                   const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (value == names[i]) return i;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw UsageError("unknown " + what + " '" + value + "'" + did_you_mean(value, names) +
+                   "; choose one of " + list);
+}
+
+const std::vector<std::string> kModeNames = {"serial", "threads", "pool", "mpi"};
+const std::vector<std::string> kModeLetters = {"s", "t", "m", "i"};
+
+u64 number_for(const std::string& option, const std::string& value) {
+  try {
+    return parse_number(value);
+  } catch (const UsageError& e) {
+    throw UsageError(option + ": " + e.what());
+  }
+}
+
+u64 positive_for(const std::string& option, const std::string& value) {
+  const u64 v = number_for(option, value);
+  if (v == 0) throw UsageError(option + " must be at least 1 (got " + value + ")");
+  return v;
+}
+
+struct Parsed {
+  Options options;
+  std::optional<Mode> letter_mode;
+  std::optional<u64> positional_max;
+  bool max_given = false;
+};
+
+void apply(Parsed& p, const std::string& name, const std::string& value) {
+  Options& o = p.options;
+  if (name == "--min") {
+    o.range.lo = positive_for(name, value);
+  } else if (name == "--max") {
+    o.range.hi = positive_for(name, value);
+    p.max_given = true;
+  } else if (name == "--mode") {
+    o.mode = static_cast<Mode>(choose("mode", value, kModeNames));
+    o.mode_given = true;
+  } else if (name == "--workers") {
+    const u64 w = positive_for(name, value);
+    if (w > kMaxWorkers)
+      throw UsageError("--workers must be at most " + std::to_string(kMaxWorkers) + " (got " +
+                       value + ")");
+    o.workers = static_cast<unsigned>(w);
+  } else if (name == "--chunk") {
+    o.chunk = positive_for(name, value);
+  } else if (name == "--kernel") {
+    o.kernel = static_cast<KernelKind>(choose("kernel", value, {"sieve", "trial"}));
+  } else if (name == "--count") {
+    o.count = static_cast<Count>(choose("count", value, {"distinct", "total"}));
+  } else if (name == "--format") {
+    o.format = static_cast<Format>(choose("format", value, {"dict", "json", "table", "csv"}));
+  } else if (name == "--help" || name == "-h") {
+    o.help = true;
+  } else if (name == "--version") {
+    o.version = true;
+  }
+}
+
+/// A positional argument: first an optional mode letter (s, t, m, i), then N for [2, N].
+void positional(Parsed& p, const std::string& arg, std::size_t index) {
+  const bool looks_numeric = !arg.empty() && (std::isdigit(static_cast<unsigned char>(arg[0])) ||
+                                              arg[0] == '-' || arg[0] == '.');
+  if (index == 0 && !looks_numeric) {
+    for (std::size_t i = 0; i < kModeLetters.size(); ++i)
+      if (arg == kModeLetters[i]) {
+        p.letter_mode = static_cast<Mode>(i);
+        return;
+      }
+    std::vector<std::string> all = kModeLetters;
+    all.insert(all.end(), kModeNames.begin(), kModeNames.end());
+    throw UsageError("unknown mode '" + arg + "'" + did_you_mean(arg, all) +
+                     "; use s (serial), t (threads), m (pool) or i (mpi), or --mode NAME");
+  }
+  if (p.positional_max || index > 1)
+    throw UsageError("unexpected argument '" + arg + "'; usage: numfactors [s|t|m|i] [N] [options]");
+  p.positional_max = positive_for("N", arg);
+}
+
+}  // namespace
+
+std::string to_string(Format f) {
+  switch (f) {
+    case Format::dict: return "dict";
+    case Format::json: return "json";
+    case Format::table: return "table";
+    case Format::csv: return "csv";
+  }
+  return "?";
+}
+
+Options parse_options(const std::vector<std::string>& args) {
+  Parsed p;
+  std::size_t positional_index = 0;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool is_option = arg.size() >= 2 && arg[0] == '-' && !std::isdigit(static_cast<unsigned char>(arg[1]));
+    if (!is_option) {
+      positional(p, arg, positional_index++);
+      continue;
+    }
+    const std::size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const OptionSpec* spec = nullptr;
+    for (const auto& o : kOptions)
+      if (o.name == name) spec = &o;
+    if (!spec)
+      throw UsageError("unknown option '" + name + "'" + did_you_mean(name, option_names()) +
+                       "; see numfactors --help");
+    std::string value;
+    if (spec->takes_value) {
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < args.size() && !(args[i + 1].starts_with("--"))) {
+        value = args[++i];
+      } else {
+        throw UsageError("missing value for option '" + name + "'");
+      }
+      if (value.empty()) throw UsageError("missing value for option '" + name + "'");
+    } else if (eq != std::string::npos) {
+      throw UsageError("option '" + name + "' takes no value");
+    }
+    apply(p, name, value);
+  }
+
+  Options& o = p.options;
+  if (p.letter_mode) {
+    if (o.mode_given && o.mode != *p.letter_mode)
+      throw UsageError("mode given twice: '" + kModeLetters[static_cast<int>(*p.letter_mode)] +
+                       "' and --mode " + to_string(o.mode));
+    o.mode = *p.letter_mode;
+    o.mode_given = true;
+  }
+  if (p.positional_max) {
+    if (p.max_given) throw UsageError("the upper bound is given twice: N and --max");
+    o.range.hi = *p.positional_max;
+  }
+  if (!o.help && !o.version) check_range(o.range);
+  return o;
+}
+
+}  // namespace nf

@@ -1,0 +1,83 @@
+/// @file report.cpp
+#include "cli/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace nf {
+namespace {
+
+template <typename F>
+void for_each_bin(const Histogram& h, F&& f) {
+  for (unsigned k = 0; k <= Histogram::kMaxKey; ++k)
+    if (h[k] != 0) f(k, h[k]);
+}
+
+std::string format_json(const RunInfo& info, const RunResult& result) {
+  nlohmann::ordered_json j;
+  j["min"] = info.range.lo;
+  j["max"] = info.range.hi;
+  j["count"] = to_string(info.count);
+  j["kernel"] = to_string(info.kernel);
+  j["mode"] = to_string(info.mode);
+  j["workers"] = info.workers;
+  j["seconds"] = result.seconds;
+  j["histogram"] = nlohmann::ordered_json::object();
+  for_each_bin(result.histogram, [&](unsigned k, u64 n) { j["histogram"][std::to_string(k)] = n; });
+  j["worker_stats"] = nlohmann::ordered_json::array();
+  for (const WorkerStats& w : result.workers)
+    j["worker_stats"].push_back({{"name", w.name},
+                                 {"chunks", w.chunks},
+                                 {"numbers", w.numbers},
+                                 {"busy_seconds", w.busy_seconds}});
+  return j.dump() + "\n";
+}
+
+std::string format_table(const Histogram& h) {
+  constexpr int kBarWidth = 40;
+  const u64 total = h.total();
+  u64 largest = 0;
+  for_each_bin(h, [&](unsigned, u64 n) { largest = std::max(largest, n); });
+  std::string out = "  k                 count    share\n";
+  char line[128];
+  for_each_bin(h, [&](unsigned k, u64 n) {
+    const double share = 100.0 * static_cast<double>(n) / static_cast<double>(total);
+    const auto bar = static_cast<int>(static_cast<long double>(n) * kBarWidth / largest + 0.5L);
+    std::snprintf(line, sizeof line, "%3u  %20llu  %6.2f%%  ", k,
+                  static_cast<unsigned long long>(n), share);
+    out += line + std::string(static_cast<std::size_t>(std::max(bar, 1)), '#') + "\n";
+  });
+  std::snprintf(line, sizeof line, "all  %20llu  100.00%%\n", static_cast<unsigned long long>(total));
+  return out + line;
+}
+
+std::string format_csv(const Histogram& h) {
+  std::string out = "k,count\n";
+  for_each_bin(h, [&](unsigned k, u64 n) { out += std::to_string(k) + "," + std::to_string(n) + "\n"; });
+  return out;
+}
+
+}  // namespace
+
+std::string format_dict(const Histogram& h) {
+  std::string out = "{";
+  for_each_bin(h, [&](unsigned k, u64 n) {
+    if (out.size() > 1) out += ", ";
+    out += std::to_string(k) + ": " + std::to_string(n);
+  });
+  return out + "}";
+}
+
+std::string format_report(Format format, const RunInfo& info, const RunResult& result) {
+  switch (format) {
+    case Format::dict: return format_dict(result.histogram) + "\n";
+    case Format::json: return format_json(info, result);
+    case Format::table: return format_table(result.histogram);
+    case Format::csv: return format_csv(result.histogram);
+  }
+  return "";
+}
+
+}  // namespace nf

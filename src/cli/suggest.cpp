@@ -1,0 +1,46 @@
+/// @file suggest.cpp
+#include "cli/suggest.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace nf {
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), 0);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest(std::string_view typed, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;  // farther than 2 edits is no suggestion
+  for (const std::string& c : candidates) {
+    std::size_t d = edit_distance(typed, c);
+    if (typed.size() >= 2 && c.starts_with(typed)) d = std::min<std::size_t>(d, 1);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates) {
+  const std::string c = closest(typed, candidates);
+  return c.empty() ? "" : " (did you mean '" + c + "'?)";
+}
+
+}  // namespace nf

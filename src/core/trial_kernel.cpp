@@ -1,0 +1,39 @@
+/// @file trial_kernel.cpp
+#include "core/trial_kernel.hpp"
+
+namespace nf {
+
+unsigned trial_factor_count(u64 n, Count count) {
+  const bool total = count == Count::total;
+  unsigned k = 0;
+  if (n % 2 == 0) {
+    ++k;
+    n /= 2;
+    while (n % 2 == 0) {
+      k += total;
+      n /= 2;
+    }
+  }
+  // `p <= n / p` rather than `p * p <= n`: p * p wraps for p >= 2^32, which n near 2^64 reaches.
+  for (u64 p = 3; p <= n / p; p += 2) {
+    if (n % p != 0) continue;
+    ++k;
+    n /= p;
+    while (n % p == 0) {
+      k += total;
+      n /= p;
+    }
+  }
+  // What is left has no factor <= its square root: it is 1 or a prime.
+  return k + (n > 1);
+}
+
+void TrialKernel::count(const Range& r, Histogram& out) {
+  // Walk by offset so that r.hi = 2^64-1 ends the loop without wrapping.
+  for (u64 n = r.lo;; ++n) {
+    out.add(trial_factor_count(n, count_));
+    if (n == r.hi) break;
+  }
+}
+
+}  // namespace nf

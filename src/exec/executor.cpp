@@ -1,0 +1,104 @@
+/// @file executor.cpp
+#include "exec/executor.hpp"
+
+#include <sched.h>
+
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace nf {
+
+std::string to_string(Mode m) {
+  switch (m) {
+    case Mode::serial: return "serial";
+    case Mode::threads: return "threads";
+    case Mode::pool: return "pool";
+    case Mode::mpi: return "mpi";
+  }
+  return "?";
+}
+
+unsigned available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? hw : 1;
+}
+
+void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, ChunkSource& source,
+                 const RunOptions& options, const std::string& name_prefix,
+                 Clock::time_point run_start, RunResult& result) {
+  std::vector<Worker> workers;
+  workers.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back(name_prefix + std::to_string(t), prototype.clone(), run_start,
+                         options.timeline);
+
+  std::mutex callback_mutex;  // on_chunk is called by one worker at a time
+  auto loop = [&](Worker& w) {
+    while (const auto i = source.next()) {
+      const Histogram h = w.run_chunk(plan, *i);
+      if (options.on_chunk) {
+        std::lock_guard lock(callback_mutex);
+        options.on_chunk(*i, h);
+      }
+    }
+  };
+
+  if (threads == 1) {
+    loop(workers[0]);
+  } else {
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::jthread> pool;
+    for (Worker& w : workers)
+      pool.emplace_back([&, wp = &w] {
+        try {
+          loop(*wp);
+        } catch (...) {
+          std::lock_guard lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      });
+    pool.clear();  // joins
+    if (failure) std::rethrow_exception(failure);
+  }
+  collect(workers, result);
+}
+
+RunResult run_serial(const Plan& plan, const RunOptions& options) {
+  const auto t0 = Clock::now();
+  RunResult result;
+  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  CounterSource source(0, plan.chunk_count());
+  run_workers(plan, *kernel, 1, source, options, "serial ", t0, result);
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+RunResult run_threads(const Plan& plan, const RunOptions& options) {
+  const auto t0 = Clock::now();
+  RunResult result;
+  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  CounterSource source(0, plan.chunk_count());
+  run_workers(plan, *kernel, std::max(options.workers, 1u), source, options, "thread ", t0, result);
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+RunResult run(const Plan& plan, const RunOptions& options) {
+  switch (options.mode) {
+    case Mode::serial: return run_serial(plan, options);
+    case Mode::threads: return run_threads(plan, options);
+    case Mode::pool: throw UsageError("mode 'pool' (m) is not available yet in this version");
+    case Mode::mpi: throw UsageError("mode 'mpi' (i) is not available yet in this version");
+  }
+  throw UsageError("unknown mode");
+}
+
+}  // namespace nf

@@ -1,0 +1,45 @@
+/// @file executor.hpp
+/// @brief Runs a Plan in one of the modes and returns the merged histogram and statistics.
+#pragma once
+
+#include <string>
+
+#include "core/plan.hpp"
+#include "exec/chunk_source.hpp"
+#include "exec/result.hpp"
+#include "exec/worker.hpp"
+
+namespace nf {
+
+enum class Mode { serial, threads, pool, mpi };
+
+std::string to_string(Mode m);
+
+struct RunOptions {
+  Mode mode = Mode::threads;
+  unsigned workers = 1;      // threads (threads mode) or processes (pool mode)
+  bool timeline = false;     // record a ChunkEvent per chunk
+  ChunkDone on_chunk;        // optional, called after every chunk (thread-safe)
+};
+
+/// Runs `plan` as `options.mode` says. Throws UsageError for a mode this build cannot run.
+RunResult run(const Plan& plan, const RunOptions& options);
+
+/// One chunk after another in the calling thread.
+RunResult run_serial(const Plan& plan, const RunOptions& options);
+
+/// options.workers std::threads taking chunks dynamically, each with its own kernel clone.
+RunResult run_threads(const Plan& plan, const RunOptions& options);
+
+/// The loop every executor shares: `threads` workers (named name_prefix + index) pull chunks from
+/// `source` until it is empty; their histograms, stats and timelines are added to `result`.
+/// With threads == 1 it runs in the calling thread. An exception in a worker is rethrown here
+/// after all workers have stopped.
+void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, ChunkSource& source,
+                 const RunOptions& options, const std::string& name_prefix,
+                 Clock::time_point run_start, RunResult& result);
+
+/// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
+unsigned available_cores();
+
+}  // namespace nf
