@@ -1,0 +1,175 @@
+/// @file checkpoint.cpp
+#include "exec/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+
+namespace nf {
+namespace {
+
+u64 fnv1a(std::string_view s) {
+  u64 h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string hex(u64 v) {
+  char buf[17];
+  auto [end, ec] = std::to_chars(buf, buf + 16, v, 16);
+  return std::string(buf, end);
+}
+
+[[noreturn]] void system_error(const std::string& what, const std::string& path) {
+  throw std::runtime_error(what + " checkpoint '" + path + "': " + std::strerror(errno));
+}
+
+bool parse_u64(std::string_view s, u64& v) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+/// "chunk I k:n,k:n CHECKSUM" -> index and histogram; false if malformed or the checksum fails.
+bool parse_record(std::string_view line, u64& index, Histogram& h) {
+  const auto last_space = line.rfind(' ');
+  if (last_space == std::string_view::npos) return false;
+  const std::string_view body = line.substr(0, last_space);
+  u64 sum = 0;
+  auto [end, ec] = std::from_chars(line.data() + last_space + 1, line.data() + line.size(), sum, 16);
+  if (ec != std::errc() || end != line.data() + line.size() || sum != fnv1a(body)) return false;
+  if (!body.starts_with("chunk ")) return false;
+  const std::string_view rest = body.substr(6);
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos || !parse_u64(rest.substr(0, space), index)) return false;
+  std::string_view bins = rest.substr(space + 1);
+  while (!bins.empty()) {
+    const auto comma = bins.find(',');
+    const std::string_view item = bins.substr(0, comma);
+    const auto colon = item.find(':');
+    u64 k = 0, n = 0;
+    if (colon == std::string_view::npos || !parse_u64(item.substr(0, colon), k) ||
+        !parse_u64(item.substr(colon + 1), n) || k > Histogram::kMaxKey)
+      return false;
+    h.add(static_cast<unsigned>(k), n);
+    bins = comma == std::string_view::npos ? std::string_view{} : bins.substr(comma + 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Checkpoint::header(const Plan& plan) {
+  return "numfactors-checkpoint 1 min=" + std::to_string(plan.range.lo) +
+         " max=" + std::to_string(plan.range.hi) + " count=" + to_string(plan.count) +
+         " kernel=" + to_string(plan.kernel) + " chunk=" + std::to_string(plan.chunk_size);
+}
+
+std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[512];
+  const ssize_t got = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (got <= 0) return std::nullopt;
+  const std::string_view text(buf, static_cast<std::size_t>(got));
+  const auto nl = text.find('\n');
+  const auto at = text.find(" chunk=");
+  if (nl == std::string_view::npos || at == std::string_view::npos || at > nl) return std::nullopt;
+  u64 v = 0;
+  if (!parse_u64(text.substr(at + 7, nl - at - 7), v) || v == 0) return std::nullopt;
+  return v;
+}
+
+Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) system_error("cannot open", path_);
+
+  std::string text;
+  char buf[1 << 16];
+  for (ssize_t got; (got = ::read(fd_, buf, sizeof buf)) != 0;) {
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      system_error("cannot read", path_);
+    }
+    text.append(buf, static_cast<std::size_t>(got));
+  }
+
+  const std::string head = header(plan);
+  state_.done.assign(plan.chunk_count(), false);
+  std::size_t good_end = 0;  // bytes of the file that hold whole, valid lines
+  // Empty, or a header torn while the file was being created: (re)write the header.
+  if (text.size() <= head.size() && (head + "\n").starts_with(text)) {
+    const std::string line = head + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) system_error("cannot reset", path_);
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+        ::fsync(fd_) != 0)
+      system_error("cannot write", path_);
+    return;
+  }
+  const auto first_newline = text.find('\n');
+  if (first_newline == std::string::npos || text.compare(0, first_newline, head) != 0) {
+    const std::string found = text.substr(0, std::min(text.find('\n'), std::size_t{200}));
+    throw UsageError("checkpoint '" + path_ + "' belongs to another run (" + found +
+                     "; this run is " + head + "): use another file or delete it");
+  }
+  good_end = first_newline + 1;
+  while (good_end < text.size()) {
+    const auto nl = text.find('\n', good_end);
+    u64 index = 0;
+    Histogram h;
+    const bool ok = nl != std::string::npos &&
+                    parse_record(std::string_view(text).substr(good_end, nl - good_end), index, h);
+    if (!ok) {
+      // Only the last line can be torn by a crash; damage before it is not ours to guess about.
+      if (nl != std::string::npos && nl + 1 < text.size())
+        throw UsageError("checkpoint '" + path_ + "' is corrupt at byte " +
+                         std::to_string(good_end) + ": use another file or delete it");
+      state_.torn_record = true;
+      break;
+    }
+    if (index >= state_.done.size() || state_.done[index] || h.total() != plan.chunk(index).size())
+      throw UsageError("checkpoint '" + path_ + "' has an impossible record for chunk " +
+                       std::to_string(index) + ": use another file or delete it");
+    state_.done[index] = true;
+    state_.done_count += 1;
+    state_.done_numbers += h.total();
+    state_.histogram += h;
+    good_end = nl + 1;
+  }
+  if (state_.torn_record &&
+      (::ftruncate(fd_, static_cast<off_t>(good_end)) != 0 || ::fsync(fd_) != 0))
+    system_error("cannot repair", path_);
+  if (::lseek(fd_, 0, SEEK_END) < 0) system_error("cannot seek in", path_);
+}
+
+Checkpoint::~Checkpoint() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Checkpoint::record(u64 index, const Histogram& h) {
+  std::string body = "chunk " + std::to_string(index) + " ";
+  bool first = true;
+  for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) {
+    if (h[k] == 0) continue;
+    if (!first) body += ',';
+    first = false;
+    body += std::to_string(k) + ":" + std::to_string(h[k]);
+  }
+  const std::string line = body + " " + hex(fnv1a(body)) + "\n";
+  // One write() per record: a crash tears at most this line, which reopening drops.
+  for (std::size_t off = 0; off < line.size();) {
+    const ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      system_error("cannot write", path_);
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(fd_) != 0) system_error("cannot sync", path_);
+}
+
+}  // namespace nf

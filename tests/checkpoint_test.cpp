@@ -1,0 +1,156 @@
+/// @file checkpoint_test.cpp
+/// @brief The checkpoint journal: reopening gives back exactly the finished chunks, a torn last
+/// record at any byte is dropped, and files of other runs or with damage inside are refused.
+#include "exec/checkpoint.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/kernel.hpp"
+
+namespace nf {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("numfactors-ckpt-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    path_ = (dir_ / "run.ckpt").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Histogram chunk_histogram(u64 i) const {
+    Histogram h;
+    make_kernel(KernelKind::sieve, plan_.count, plan_.range.hi)->count(plan_.chunk(i), h);
+    return h;
+  }
+  std::string contents() const {
+    std::ifstream in(path_, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  void write(const std::string& text) const {
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << text;
+  }
+
+  fs::path dir_;
+  std::string path_;
+  Plan plan_ = make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'000, 1);
+};
+
+TEST_F(CheckpointTest, ReopeningGivesBackTheFinishedChunks) {
+  Histogram expected;
+  {
+    Checkpoint c(path_, plan_);
+    EXPECT_EQ(c.state().done_count, 0u);
+    for (u64 i : {0, 5, 14, 3}) {
+      const Histogram h = chunk_histogram(i);
+      c.record(i, h);
+      expected += h;
+    }
+  }
+  Checkpoint again(path_, plan_);
+  const CheckpointState& s = again.state();
+  EXPECT_EQ(s.done_count, 4u);
+  EXPECT_FALSE(s.torn_record);
+  EXPECT_EQ(s.histogram, expected);
+  for (u64 i = 0; i < plan_.chunk_count(); ++i)
+    EXPECT_EQ(s.done[i], i == 0 || i == 5 || i == 14 || i == 3) << i;
+  EXPECT_EQ(Checkpoint::chunk_size_in(path_), std::optional<u64>(7'000));
+}
+
+TEST_F(CheckpointTest, ATornLastRecordIsDroppedAtEveryByte) {
+  {
+    Checkpoint c(path_, plan_);
+    c.record(1, chunk_histogram(1));
+    c.record(2, chunk_histogram(2));
+  }
+  const std::string full = contents();
+  const std::size_t last_start = full.rfind('\n', full.size() - 2) + 1;
+  for (std::size_t cut = last_start; cut < full.size(); ++cut) {
+    write(full.substr(0, cut));
+    Checkpoint c(path_, plan_);
+    EXPECT_EQ(c.state().done_count, 1u) << "cut at byte " << cut;
+    EXPECT_TRUE(c.state().done[1]);
+    EXPECT_EQ(c.state().torn_record, cut > last_start) << cut;
+    // The torn bytes are gone, so the next record starts on a clean line.
+    c.record(2, chunk_histogram(2));
+    EXPECT_EQ(contents(), full) << cut;
+  }
+}
+
+TEST_F(CheckpointTest, AFlippedChecksumInTheLastRecordCountsAsTorn) {
+  {
+    Checkpoint c(path_, plan_);
+    c.record(0, chunk_histogram(0));
+  }
+  std::string text = contents();
+  text[text.size() - 2] = text[text.size() - 2] == '0' ? '1' : '0';
+  write(text);
+  Checkpoint c(path_, plan_);
+  EXPECT_TRUE(c.state().torn_record);
+  EXPECT_EQ(c.state().done_count, 0u);
+}
+
+TEST_F(CheckpointTest, DamageBeforeTheLastRecordIsRefused) {
+  {
+    Checkpoint c(path_, plan_);
+    c.record(0, chunk_histogram(0));
+    c.record(1, chunk_histogram(1));
+  }
+  std::string text = contents();
+  const std::size_t first_record = text.find('\n') + 1;
+  text[first_record + 6] = '9';  // the chunk index of the first record
+  write(text);
+  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+}
+
+TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
+  { Checkpoint c(path_, plan_); }
+  for (const Plan& other :
+       {make_plan({2, 100'001}, Count::distinct, KernelKind::sieve, 7'000, 1),
+        make_plan({2, 100'000}, Count::total, KernelKind::sieve, 7'000, 1),
+        make_plan({2, 100'000}, Count::distinct, KernelKind::trial, 7'000, 1),
+        make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'001, 1)}) {
+    try {
+      Checkpoint c(path_, other);
+      ADD_FAILURE() << "accepted " << Checkpoint::header(other);
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("belongs to another run"), std::string::npos);
+    }
+  }
+}
+
+TEST_F(CheckpointTest, ARecordThatCannotBelongToThePlanIsRefused) {
+  {
+    Checkpoint c(path_, plan_);
+    c.record(3, chunk_histogram(14));  // the short last chunk's counts under a full chunk's index
+  }
+  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+  fs::remove(path_);
+  {
+    Checkpoint c(path_, plan_);
+    c.record(3, chunk_histogram(3));
+    c.record(3, chunk_histogram(3));  // a chunk recorded twice
+  }
+  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+}
+
+TEST_F(CheckpointTest, ATornHeaderIsRewritten) {
+  write(Checkpoint::header(plan_).substr(0, 10));
+  Checkpoint c(path_, plan_);
+  EXPECT_EQ(c.state().done_count, 0u);
+  EXPECT_EQ(contents(), Checkpoint::header(plan_) + "\n");
+}
+
+}  // namespace
+}  // namespace nf
