@@ -1,8 +1,10 @@
 /// @file app.cpp
 #include "cli/app.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <new>
+#include <optional>
 
 #include "cli/help.hpp"
 #include "cli/options.hpp"
@@ -10,42 +12,133 @@
 #include "cli/version.hpp"
 #include "core/plan.hpp"
 #include "exec/executor.hpp"
+#include "exec/timeline.hpp"
 
 namespace nf {
+namespace {
+
+/// Runs `body` and turns what it throws into the one error line and an exit status.
+template <typename Body>
+int guarded(std::ostream& err, Body&& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    err << "numfactors: error: " << e.what() << "\n" << std::flush;
+    return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    err << "numfactors: error: out of memory; try a smaller --chunk or fewer --workers\n"
+        << std::flush;
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    err << "numfactors: error: " << e.what() << "\n" << std::flush;
+    return kExitFailure;
+  }
+}
+
+/// --help and --version: written to `out`, true when one was asked for.
+bool answered_info(const Options& o, std::ostream& out) {
+  if (o.help) out << help_text() << std::flush;
+  if (o.version && !o.help) out << "numfactors " << NUMFACTORS_VERSION << "\n" << std::flush;
+  return o.help || o.version;
+}
+
+RunOptions run_options_for(const Options& o, std::ostream& err) {
+  RunOptions r;
+  r.mode = o.mode;
+  r.schedule = o.schedule;
+  r.timeline = !o.timeline.empty();
+  r.warn = [&err](const std::string& message) {
+    err << "numfactors: warning: " << message << "\n" << std::flush;
+  };
+  return r;
+}
+
+/// Threads per rank without --threads: what Slurm gave each task (SLURM_CPUS_PER_TASK), else 1.
+unsigned default_threads_per_rank() {
+  if (const char* v = std::getenv("SLURM_CPUS_PER_TASK")) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(v, &end, 10);
+    if (end != v && *end == '\0' && n >= 1 && n <= kMaxWorkers) return static_cast<unsigned>(n);
+  }
+  return 1;
+}
+
+}  // namespace
 
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  try {
+  return guarded(err, [&]() -> int {
     const Options o = parse_options(args);
-    if (o.help) {
-      out << help_text() << std::flush;
-      return kExitOk;
-    }
-    if (o.version) {
-      out << "numfactors " << NUMFACTORS_VERSION << "\n" << std::flush;
-      return kExitOk;
-    }
+    if (answered_info(o, out)) return kExitOk;
+    check_mode_options(o);
     const unsigned workers =
         o.mode == Mode::serial ? 1 : (o.workers != 0 ? o.workers : available_cores());
     const Plan plan = make_plan(o.range, o.count, o.kernel, o.chunk, workers);
-    RunOptions run_options;
-    run_options.mode = o.mode;
+    std::optional<TimelineFile> timeline;
+    if (!o.timeline.empty()) timeline.emplace(o.timeline);
+    RunOptions run_options = run_options_for(o, err);
     run_options.workers = workers;
     const RunResult result = run(plan, run_options);
     // The report is built whole before anything is written: an error never leaves half of it.
     const std::string report =
         format_report(o.format, RunInfo{o.range, o.count, o.kernel, o.mode, workers}, result);
+    if (timeline) timeline->write(result);
     out << report << std::flush;
     return kExitOk;
-  } catch (const UsageError& e) {
-    err << "numfactors: error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::bad_alloc&) {
-    err << "numfactors: error: out of memory; try a smaller --chunk or fewer --workers\n";
-    return kExitFailure;
-  } catch (const std::exception& e) {
-    err << "numfactors: error: " << e.what() << "\n";
-    return kExitFailure;
+  });
+}
+
+bool mpi_requested(const std::vector<std::string>& args) {
+  if (!mpi_built()) return false;  // run_app then says that MPI mode is missing
+  const std::optional<Mode> mode = requested_mode(args);
+  return mode ? *mode == Mode::mpi : launcher_world_size() > 1;
+}
+
+int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostream& out,
+                std::ostream& err) {
+  // Rank 0 alone reads the command line, so a mistake is reported once; the status it settles on
+  // travels with the job, and every rank returns it.
+  Options o;
+  std::optional<TimelineFile> timeline;
+  MpiJob job;
+  if (mpi.rank() == 0) {
+    job.exit_status = guarded(err, [&]() -> int {
+      o = parse_options(args);
+      if (answered_info(o, out)) return kExitOk;
+      o.mode = Mode::mpi;
+      check_mode_options(o);
+      job.threads = o.threads != 0 ? o.threads : default_threads_per_rank();
+      const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
+      job.plan = make_plan(o.range, o.count, o.kernel, o.chunk, workers);
+      job.schedule = o.schedule;
+      job.timeline = !o.timeline.empty();
+      if (job.timeline) timeline.emplace(o.timeline);
+      return -1;  // run
+    });
   }
+  job = mpi.share_job(job);
+  if (job.exit_status >= 0) return job.exit_status;
+
+  RunOptions run_options = run_options_for(o, err);
+  run_options.mode = Mode::mpi;
+  run_options.threads = job.threads;
+  run_options.schedule = job.schedule;
+  run_options.timeline = job.timeline;
+  std::optional<RunResult> result;
+  try {
+    result = run_mpi(job.plan, run_options);
+  } catch (const std::exception& e) {
+    err << "numfactors: error: rank " << mpi.rank() << ": " << e.what() << "\n" << std::flush;
+    mpi.abort(kExitFailure);
+  }
+  if (mpi.rank() != 0) return kExitOk;
+  return guarded(err, [&]() -> int {
+    const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
+    const std::string report = format_report(
+        o.format, RunInfo{o.range, o.count, o.kernel, Mode::mpi, workers}, *result);
+    if (timeline) timeline->write(*result);
+    out << report << std::flush;
+    return kExitOk;
+  });
 }
 
 }  // namespace nf

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "exec/mpi.hpp"
+
 namespace nf {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
@@ -13,5 +15,16 @@ enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 /// Parses `args` (without the program name), runs, writes the report to `out` in one piece and
 /// every diagnostic to `err` as one line "numfactors: error: ...". Never throws.
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+/// True when this process should run as a rank of an MPI job: the build has MPI, and `args` ask
+/// for it (i, --mode mpi) or give no mode while an MPI launcher started more than one rank.
+bool mpi_requested(const std::vector<std::string>& args);
+
+/// run_app for one rank of an MPI job; collective, every rank calls it with the same `args`.
+/// Rank 0 parses and validates and the others follow its decision: bad input is reported once,
+/// by rank 0, and every rank returns 2. Only rank 0 writes the report. A rank that fails while
+/// running writes its error and aborts the whole job (MPI_Abort), so no rank waits forever.
+int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostream& out,
+                std::ostream& err);
 
 }  // namespace nf

@@ -14,7 +14,8 @@ Modes (the letter, or --mode NAME):
   s, serial    one chunk after another in one thread
   t, threads   a pool of threads taking chunks dynamically (the default)
   m, pool      a pool of worker processes (fork)
-  i, mpi       MPI ranks, started with mpiexec -n N numfactors i ...
+  i, mpi       MPI ranks, started with mpiexec -n N numfactors i ...; under
+               mpiexec with more than one rank and no mode, MPI is the default
 N sets MAX (as --max does): numfactors s 10 prints {1: 7, 2: 2}.
 
 Options:
@@ -22,6 +23,10 @@ Options:
   --max HI           last number of the range (default 500000; up to 2^64-1)
   --mode NAME        serial, threads, pool or mpi
   --workers N        threads or processes (default: one per available core)
+  --threads T        MPI mode: threads in each rank (default 1, or SLURM_CPUS_PER_TASK)
+  --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
+                     (handed out on request: for uneven ranks or machines)
+  --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi
   --chunk N          numbers per chunk of work (default: many chunks per worker)
   --kernel NAME      sieve (segmented sieve, default) or trial (trial division)
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)

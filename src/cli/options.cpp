@@ -1,7 +1,8 @@
 /// @file options.cpp
 /// @brief Hand-written parser: the seed's positional form (`s 10`) and the long options share one
 /// pass, and each failure gets its own exact message. To add an option: the table below, the
-/// switch in apply(), help.cpp, README.md and tests/cli_options_test.cpp.
+/// switch in apply(), help.cpp, README.md and tests/cli_options_test.cpp (options of the parallel
+/// modes: tests/cli_parallel_test.cpp).
 #include "cli/options.hpp"
 
 #include <optional>
@@ -20,6 +21,7 @@ struct OptionSpec {
 const std::vector<OptionSpec> kOptions = {
     {"--min", true},   {"--max", true},    {"--mode", true},   {"--workers", true},
     {"--chunk", true}, {"--kernel", true}, {"--count", true},  {"--format", true},
+    {"--threads", true}, {"--schedule", true}, {"--timeline", true},
     {"--help", false}, {"-h", false},      {"--version", false},
 };
 
@@ -88,6 +90,17 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
     o.count = static_cast<Count>(choose("count", value, {"distinct", "total"}));
   } else if (name == "--format") {
     o.format = static_cast<Format>(choose("format", value, {"dict", "json", "table", "csv"}));
+  } else if (name == "--threads") {
+    const u64 t = positive_for(name, value);
+    if (t > kMaxWorkers)
+      throw UsageError("--threads must be at most " + std::to_string(kMaxWorkers) + " (got " +
+                       value + ")");
+    o.threads = static_cast<unsigned>(t);
+  } else if (name == "--schedule") {
+    o.schedule = static_cast<Schedule>(choose("schedule", value, {"static", "dynamic"}));
+    o.schedule_given = true;
+  } else if (name == "--timeline") {
+    o.timeline = value;
   } else if (name == "--help" || name == "-h") {
     o.help = true;
   } else if (name == "--version") {
@@ -174,7 +187,57 @@ Options parse_options(const std::vector<std::string>& args) {
     o.range.hi = *p.positional_max;
   }
   if (!o.help && !o.version) check_range(o.range);
+  if (o.mode_given) check_mode_options(o);
   return o;
+}
+
+void check_mode_options(const Options& o) {
+  if (o.mode == Mode::mpi) {
+    if (o.workers != 0)
+      throw UsageError("--workers does not apply to MPI mode: mpiexec -n N sets the ranks and "
+                       "--threads T the threads of each rank");
+    return;
+  }
+  const std::string mode = to_string(o.mode);
+  if (o.threads != 0)
+    throw UsageError("--threads sets the threads of each MPI rank; in " + mode +
+                     " mode use --workers");
+  if (o.schedule_given)
+    throw UsageError("--schedule applies to MPI mode; " + mode +
+                     " mode always hands out chunks on request");
+}
+
+std::optional<Mode> requested_mode(const std::vector<std::string>& args) {
+  std::optional<Mode> mode;
+  bool positional_seen = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool is_option =
+        arg.size() >= 2 && arg[0] == '-' && !std::isdigit(static_cast<unsigned char>(arg[1]));
+    if (!is_option) {
+      if (!positional_seen)
+        for (std::size_t m = 0; m < kModeLetters.size(); ++m)
+          if (arg == kModeLetters[m]) mode = static_cast<Mode>(m);
+      positional_seen = true;
+      continue;
+    }
+    const std::size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    std::string value;
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else {
+      // As parse_options reads it: an option that takes a value takes the next argument.
+      bool takes_value = false;
+      for (const auto& o : kOptions)
+        if (o.name == name) takes_value = o.takes_value;
+      if (takes_value && i + 1 < args.size() && !args[i + 1].starts_with("--")) value = args[++i];
+    }
+    if (name == "--mode")
+      for (std::size_t m = 0; m < kModeNames.size(); ++m)
+        if (value == kModeNames[m]) mode = static_cast<Mode>(m);
+  }
+  return mode;
 }
 
 }  // namespace nf

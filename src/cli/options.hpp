@@ -3,6 +3,7 @@
 /// UsageError, so every rule is unit-tested.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Options {
   KernelKind kernel = KernelKind::sieve;
   Count count = Count::distinct;
   Format format = Format::dict;
+  unsigned threads = 0;     // per MPI rank; 0: SLURM_CPUS_PER_TASK under Slurm, else 1
+  Schedule schedule = Schedule::static_cyclic;  // MPI mode
+  bool schedule_given = false;
+  std::string timeline;     // --timeline FILE; empty: none
   bool help = false;
   bool version = false;
 };
@@ -34,5 +39,15 @@ constexpr unsigned kMaxWorkers = 4096;
 
 /// `args` excludes the program name. Throws UsageError with a one-line message.
 Options parse_options(const std::vector<std::string>& args);
+
+/// Throws UsageError when an option does not apply to o.mode (--threads or --schedule outside MPI
+/// mode, --workers in it). parse_options checks this when the mode is given; a caller that settles
+/// the mode later (MPI under mpiexec, threads otherwise) checks again once it has.
+void check_mode_options(const Options& o);
+
+/// The mode `args` ask for, read without validating anything else: main needs it before deciding
+/// whether to start MPI, even when the rest of the command line is wrong. Nothing when no mode is
+/// given (or the mode given is not a known one: parse_options then says what is wrong).
+std::optional<Mode> requested_mode(const std::vector<std::string>& args);
 
 }  // namespace nf

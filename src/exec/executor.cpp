@@ -3,9 +3,13 @@
 
 #include <sched.h>
 
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
+
+#include "exec/mpi.hpp"
+#include "exec/pool.hpp"
 
 namespace nf {
 
@@ -17,6 +21,10 @@ std::string to_string(Mode m) {
     case Mode::mpi: return "mpi";
   }
   return "?";
+}
+
+std::string to_string(Schedule s) {
+  return s == Schedule::static_cyclic ? "static" : "dynamic";
 }
 
 unsigned available_cores() {
@@ -95,10 +103,42 @@ RunResult run(const Plan& plan, const RunOptions& options) {
   switch (options.mode) {
     case Mode::serial: return run_serial(plan, options);
     case Mode::threads: return run_threads(plan, options);
-    case Mode::pool: throw UsageError("mode 'pool' (m) is not available yet in this version");
-    case Mode::mpi: throw UsageError("mode 'mpi' (i) is not available yet in this version");
+    case Mode::pool: return run_pool(plan, options);
+    case Mode::mpi: return run_mpi(plan, options);
   }
   throw UsageError("unknown mode");
 }
+
+unsigned launcher_world_size() {
+  const auto read = [](const char* name) -> unsigned {
+    const char* v = std::getenv(name);
+    if (v == nullptr) return 0;
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(v, &end, 10);
+    return end != v && *end == '\0' && n <= 1u << 24 ? static_cast<unsigned>(n) : 0;
+  };
+  if (const unsigned n = read("OMPI_COMM_WORLD_SIZE")) return n;
+  if (const unsigned n = read("PMI_SIZE")) return n;
+  if (std::getenv("PMIX_RANK") != nullptr) return read("SLURM_STEP_NUM_TASKS");
+  return 0;
+}
+
+#ifndef NUMFACTORS_HAVE_MPI
+// This build has no src/exec/mpi*.cpp: MPI mode explains itself instead of failing to link.
+
+bool mpi_built() { return false; }
+
+const char* const kBuiltWithoutMpi =
+    "this numfactors was built without MPI (mode 'mpi', letter i); use --mode pool or threads, or "
+    "rebuild with Open MPI and Boost.MPI installed";
+
+std::unique_ptr<MpiSession> start_mpi(int&, char**&) { throw UsageError(kBuiltWithoutMpi); }
+
+RunResult run_mpi(const Plan&, const RunOptions&) { throw UsageError(kBuiltWithoutMpi); }
+
+RunResult run_mpi(const Plan&, const RunOptions&, const Kernel&) {
+  throw UsageError(kBuiltWithoutMpi);
+}
+#endif
 
 }  // namespace nf

@@ -2,6 +2,7 @@
 /// @brief Runs a Plan in one of the modes and returns the merged histogram and statistics.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/plan.hpp"
@@ -15,11 +16,24 @@ enum class Mode { serial, threads, pool, mpi };
 
 std::string to_string(Mode m);
 
+/// How MPI ranks share the chunks. static_cyclic: dealt out once, back and forth like cards, so
+/// each rank gets early and late chunks alike (the trial kernel's cost grows with n); no messages
+/// while computing. dynamic: handed out one at a time on request, which absorbs uneven ranks.
+enum class Schedule { static_cyclic, dynamic };
+
+std::string to_string(Schedule s);
+
+/// Receives a diagnostic line meant for stderr (without "numfactors: warning: " or newline).
+using Warn = std::function<void(const std::string& message)>;
+
 struct RunOptions {
   Mode mode = Mode::threads;
   unsigned workers = 1;      // threads (threads mode) or processes (pool mode)
+  unsigned threads = 1;      // threads per rank (MPI mode)
+  Schedule schedule = Schedule::static_cyclic;  // MPI mode
   bool timeline = false;     // record a ChunkEvent per chunk
   ChunkDone on_chunk;        // optional, called after every chunk (thread-safe)
+  Warn warn;                 // optional; without it warnings go to std::cerr
 };
 
 /// Runs `plan` as `options.mode` says. Throws UsageError for a mode this build cannot run.

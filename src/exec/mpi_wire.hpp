@@ -1,0 +1,66 @@
+/// @file mpi_wire.hpp
+/// @brief How the types ranks exchange are serialised for Boost.MPI. Included by mpi*.cpp only.
+#pragma once
+
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "exec/mpi.hpp"
+#include "exec/mpi_deal.hpp"
+#include "exec/result.hpp"
+
+namespace nf {
+
+/// What one rank sends rank 0 after its chunks: its workers' statistics and timeline.
+struct RankReport {
+  std::vector<WorkerStats> workers;
+  std::vector<ChunkEvent> timeline;  // ChunkEvent::worker indexes `workers`
+};
+
+/// Message tags of the dynamic schedule.
+enum MpiTag : int { kTagRequest = 1, kTagChunk = 2 };
+
+/// Sent instead of a chunk index when no chunk is left. Chunk indices are < chunk_count() <=
+/// 2^64-1, so this one is never a real chunk.
+constexpr u64 kNoMoreChunks = ~u64{0};
+
+}  // namespace nf
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, nf::Range& r, unsigned) {
+  ar & r.lo & r.hi;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::Plan& p, unsigned) {
+  ar & p.range & p.count & p.kernel & p.chunk_size;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::MpiJob& j, unsigned) {
+  ar & j.exit_status & j.plan & j.threads & j.schedule & j.timeline;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::Deal& d, unsigned) {
+  ar & d.chunks & d.ranks & d.position;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::WorkerStats& w, unsigned) {
+  ar & w.name & w.chunks & w.numbers & w.busy_seconds;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::ChunkEvent& e, unsigned) {
+  ar & e.worker & e.chunk & e.range & e.start & e.end;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nf::RankReport& r, unsigned) {
+  ar & r.workers & r.timeline;
+}
+
+}  // namespace boost::serialization

@@ -1,0 +1,289 @@
+/// @file pool.cpp
+/// @brief The parent hands out chunks over one socket per worker and adds up what comes back.
+///
+/// Why a SOCK_SEQPACKET socketpair per worker rather than shared memory or pipes: a message is a
+/// record (a reply arrives whole or not at all, nothing to reassemble), a worker that dies shows up
+/// as end-of-file on its own socket (poll() watches them all, no timeout or heartbeat needed), and
+/// send() with MSG_NOSIGNAL cannot kill the parent with SIGPIPE when a worker has just died. Shared
+/// memory would need locks that survive a process killed while holding them, and its own way of
+/// telling a dead worker from a slow one. A reply is one chunk's histogram (under 1 KiB), so
+/// copying it costs nothing beside the chunk's work, and a killed worker loses at most its chunk.
+#include "exec/pool.hpp"
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+namespace nf {
+namespace {
+
+/// Chunk indices are < chunk_count() <= 2^64-1, so this one is never a real chunk.
+constexpr u64 kStop = ~u64{0};
+
+struct Task {
+  u64 chunk;
+};
+
+struct Reply {
+  u64 chunk;
+  double start;  // seconds since the run started (steady_clock is shared across fork)
+  double end;
+  std::array<u64, Histogram::kMaxKey + 1> bins;
+  char error[256];  // not empty: the kernel threw this instead of counting
+};
+
+std::runtime_error system_error(const std::string& what) {
+  return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status))
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "stopped";
+}
+
+std::string describe_chunk(const Plan& plan, u64 chunk) {
+  const Range r = plan.chunk(chunk);
+  return "chunk " + std::to_string(chunk) + " [" + std::to_string(r.lo) + ", " +
+         std::to_string(r.hi) + "]";
+}
+
+/// The child's whole life: answer each Task with a Reply until kStop or the parent goes away.
+[[noreturn]] void worker_main(int fd, pid_t parent, const Plan& plan, const Kernel& prototype,
+                              Clock::time_point run_start) {
+  // A worker must not outlive a parent that was killed: it would run chunks for no one.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  const auto kernel = prototype.clone();
+  Task task{};
+  while (recv(fd, &task, sizeof task, 0) == static_cast<ssize_t>(sizeof task) &&
+         task.chunk != kStop) {
+    Reply reply{};
+    reply.chunk = task.chunk;
+    try {
+      Histogram h;
+      reply.start = seconds_since(run_start);
+      kernel->count(plan.chunk(task.chunk), h);
+      reply.end = seconds_since(run_start);
+      reply.bins = h.bins();
+    } catch (const std::exception& e) {
+      std::snprintf(reply.error, sizeof reply.error, "%s", e.what());
+      if (reply.error[0] == '\0') reply.error[0] = '?';
+    }
+    if (send(fd, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) _exit(1);
+  }
+  // _exit, not exit: the parent's stdio buffers and static destructors are not ours to run.
+  _exit(0);
+}
+
+struct Slot {
+  pid_t pid = -1;
+  int fd = -1;               // the parent's end of this worker's socket; -1 once retired
+  std::size_t stats = 0;     // index into RunResult::workers
+  std::optional<u64> chunk;  // the chunk it is running
+};
+
+/// The workers of one run. Whatever way the run ends, no worker outlives it.
+class Pool {
+ public:
+  Pool(const Plan& plan, const Kernel& prototype, Clock::time_point run_start)
+      : plan_(plan), prototype_(prototype), run_start_(run_start) {}
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool() {
+    for (Slot& s : slots_) {
+      if (s.fd >= 0) close(s.fd);
+      if (s.pid > 0) {
+        kill(s.pid, SIGKILL);
+        waitpid(s.pid, nullptr, 0);
+      }
+    }
+  }
+
+  std::vector<Slot>& slots() { return slots_; }
+
+  /// Forks a worker; its statistics go to result.workers[stats].
+  Slot& spawn(std::size_t stats) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+      throw system_error("cannot make a socket for a worker process");
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid < 0) {
+      close(sv[0]);
+      close(sv[1]);
+      throw system_error("cannot start a worker process");
+    }
+    if (pid == 0) {
+      close(sv[0]);
+      // The other workers' sockets must close here, or they would not see end-of-file when the
+      // parent closes them.
+      for (const Slot& s : slots_)
+        if (s.fd >= 0) close(s.fd);
+      worker_main(sv[1], parent, plan_, prototype_, run_start_);
+    }
+    close(sv[1]);
+    slots_.push_back({pid, sv[0], stats, std::nullopt});
+    return slots_.back();
+  }
+
+  /// Sends `chunk` (or kStop). A worker that just died cannot take it; its end-of-file comes next.
+  static void send_task(Slot& s, u64 chunk) {
+    const Task task{chunk};
+    send(s.fd, &task, sizeof task, MSG_NOSIGNAL);
+  }
+
+  /// Stops an idle worker and waits for it.
+  static void retire(Slot& s) {
+    send_task(s, kStop);
+    close(s.fd);
+    s.fd = -1;
+    waitpid(s.pid, nullptr, 0);
+    s.pid = -1;
+  }
+
+  /// Reaps a worker whose socket reached end-of-file; returns how it ended.
+  static std::string bury(Slot& s) {
+    close(s.fd);
+    s.fd = -1;
+    int status = 0;
+    const pid_t got = waitpid(s.pid, &status, 0);
+    s.pid = -1;
+    return got > 0 ? describe_exit(status) : "vanished";
+  }
+
+ private:
+  const Plan& plan_;
+  const Kernel& prototype_;
+  Clock::time_point run_start_;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace
+
+RunResult run_pool(const Plan& plan, const RunOptions& options) {
+  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  return run_pool(plan, options, *kernel);
+}
+
+RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& prototype) {
+  const auto t0 = Clock::now();
+  const Warn warn = options.warn ? options.warn : [](const std::string& message) {
+    std::cerr << "numfactors: warning: " << message << "\n";
+  };
+  RunResult result;
+  const u64 chunks = plan.chunk_count();
+  const auto processes =
+      static_cast<unsigned>(std::min<u64>(std::max(options.workers, 1u), chunks));
+
+  std::deque<u64> redo;  // chunks whose worker died
+  u64 next_chunk = 0;    // chunks below it were handed out at least once
+  u64 done = 0;
+  auto take = [&]() -> std::optional<u64> {
+    if (!redo.empty()) {
+      const u64 c = redo.front();
+      redo.pop_front();
+      return c;
+    }
+    if (next_chunk < chunks) return next_chunk++;
+    return std::nullopt;
+  };
+
+  Pool pool(plan, prototype, t0);
+  auto start_worker = [&] {
+    result.workers.push_back({"process " + std::to_string(result.workers.size())});
+    Slot& s = pool.spawn(result.workers.size() - 1);
+    s.chunk = take();
+    Pool::send_task(s, *s.chunk);
+  };
+  for (unsigned k = 0; k < processes; ++k) start_worker();
+
+  std::map<u64, unsigned> losses;  // per chunk
+  unsigned lost_workers = 0;
+  std::vector<pollfd> fds;
+  std::vector<std::size_t> slot_of;  // fds[i] watches slots()[slot_of[i]]
+  while (done < chunks) {
+    fds.clear();
+    slot_of.clear();
+    for (std::size_t i = 0; i < pool.slots().size(); ++i)
+      if (pool.slots()[i].fd >= 0) {
+        fds.push_back({pool.slots()[i].fd, POLLIN, 0});
+        slot_of.push_back(i);
+      }
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw system_error("poll on the worker processes failed");
+    }
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      // Indices, not references: spawning a replacement may move the slots.
+      const std::size_t slot = slot_of[i];
+      Reply reply;
+      const ssize_t got = recv(pool.slots()[slot].fd, &reply, sizeof reply, 0);
+      if (got == static_cast<ssize_t>(sizeof reply) && pool.slots()[slot].chunk == reply.chunk) {
+        Slot& s = pool.slots()[slot];
+        if (reply.error[0] != '\0')
+          throw std::runtime_error(result.workers[s.stats].name + ": " + reply.error);
+        Histogram h;
+        h.bins() = reply.bins;
+        result.histogram += h;
+        WorkerStats& stats = result.workers[s.stats];
+        stats.chunks += 1;
+        stats.numbers += plan.chunk(reply.chunk).size();
+        stats.busy_seconds += reply.end - reply.start;
+        if (options.timeline)
+          result.timeline.push_back(
+              {s.stats, reply.chunk, plan.chunk(reply.chunk), reply.start, reply.end});
+        if (options.on_chunk) options.on_chunk(reply.chunk, h);
+        ++done;
+        s.chunk = take();
+        if (s.chunk)
+          Pool::send_task(s, *s.chunk);
+        else
+          Pool::retire(s);
+        continue;
+      }
+      if (got < 0 && errno == EINTR) continue;
+      // End-of-file (or a torn reply): the worker is gone, and with it at most its one chunk.
+      Slot& s = pool.slots()[slot];
+      const std::string name = result.workers[s.stats].name;
+      const pid_t pid = s.pid;
+      const std::string how = Pool::bury(s);
+      if (!s.chunk) continue;
+      const u64 chunk = *s.chunk;
+      s.chunk.reset();
+      ++lost_workers;
+      if (++losses[chunk] >= kMaxLossesPerChunk)
+        throw std::runtime_error("worker processes keep dying: " + describe_chunk(plan, chunk) +
+                                 " was lost " + std::to_string(losses[chunk]) +
+                                 " times (last worker " + how + "); giving up");
+      if (lost_workers > max_lost_workers(processes))
+        throw std::runtime_error("worker processes keep dying: " + std::to_string(lost_workers) +
+                                 " lost in this run (last " + how + "); giving up");
+      warn(name + " (pid " + std::to_string(pid) + ") was lost (" + how + ") while running " +
+           describe_chunk(plan, chunk) + "; running that chunk again in a new process");
+      redo.push_back(chunk);
+      start_worker();
+    }
+  }
+  // Every chunk is in: each worker has been retired; the Pool has nothing left to kill.
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+}  // namespace nf
