@@ -1,29 +1,28 @@
 /// @file sieve_kernel.cpp
-/// @brief Segmented omega/Omega sieve.
+/// @brief Segmented omega/Omega sieve: chunk set-up, the segment loop, and the exact fallback.
 ///
-/// For a segment [a, b], every prime p <= sqrt(b) is sieved: each multiple of p gets one factor,
-/// and each multiple of p^j (j >= 2, p^j <= b) gets p once more in its smooth part (and one more
-/// factor when counting with multiplicity). Afterwards smooth(n) is the part of n made of primes
-/// <= sqrt(b), exactly, so n / smooth(n) has only prime factors > sqrt(b) >= sqrt(n). Two of those
-/// would multiply to more than n, so the cofactor is 1 or a single prime q with q^2 > n: n has one
-/// more factor exactly when smooth(n) != n. The product never overflows: it divides n.
+/// Exactness rests on one invariant, checked in sieve_cells.hpp: in every segment, every prime
+/// p <= R = isqrt(chunk hi) and every power p^j <= chunk hi of it has added its word to each cell it
+/// divides (the patterns for p <= 47, direct entries, buckets or rare hits for the others), and
+/// nothing else has. Sieving the same R for all segments of a chunk is allowed: the proof only
+/// needs b < (R+1)^2 and every prime <= R sieved.
 #include "core/sieve_kernel.hpp"
 
 #include <algorithm>
-#include <bit>
 
 #include <primesieve.hpp>
 
 #include "core/arith.hpp"
+#include "core/cell_histogram.hpp"
+#include "core/exact_segment.hpp"
 
 namespace nf {
 namespace {
 
-constexpr std::size_t kMinSegment = std::size_t{1} << 15;
-constexpr std::size_t kMaxSegment = std::size_t{1} << 21;
+using sieve::Cell;
 
-/// Offset of the first multiple of m at or after a, or a value > len if none is in [a, a + len).
-/// Computed without forming the multiple itself, which could pass 2^64-1.
+/// Offset of the first multiple of m at or after a, without forming the multiple (it could pass
+/// 2^64-1). Costs one 64-bit division: the price each prime pays per chunk.
 inline u64 first_offset(u64 a, u64 m) {
   const u64 r = a % m;
   return r == 0 ? 0 : m - r;
@@ -31,66 +30,127 @@ inline u64 first_offset(u64 a, u64 m) {
 
 }  // namespace
 
-SieveKernel::SieveKernel(Count count, u64 max_hi) : count_(count) {
+SieveKernel::SieveKernel(Count count, u64 max_hi)
+    : SieveKernel(count, nullptr, std::min(isqrt(max_hi), kStoredPrimeLimit)) {
   auto primes = std::make_shared<Primes>();
-  primesieve::generate_primes(isqrt(max_hi), primes.get());
-  // Primes larger than a segment cost one division per segment whether they hit or not; a segment
-  // about as long as the prime list keeps that below one division per number. Capped for memory.
-  segment_length_ = std::clamp(std::bit_ceil(primes->size()), kMinSegment, kMaxSegment);
+  primesieve::generate_primes(stored_limit_, primes.get());
   primes_ = std::move(primes);
 }
 
-SieveKernel::SieveKernel(Count count, std::shared_ptr<const Primes> primes,
-                         std::size_t segment_length)
-    : count_(count), primes_(std::move(primes)), segment_length_(segment_length) {}
+SieveKernel::SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 stored_limit)
+    : count_(count),
+      primes_(std::move(primes)),
+      stored_limit_(stored_limit),
+      presieve_(count),
+      prime_word_base_(sieve::kCountUnit),
+      power_word_base_(count == Count::total ? sieve::kCountUnit : 0) {}
 
 std::unique_ptr<Kernel> SieveKernel::clone() const {
-  return std::unique_ptr<Kernel>(new SieveKernel(count_, primes_, segment_length_));
+  return std::unique_ptr<Kernel>(new SieveKernel(count_, primes_, stored_limit_));
+}
+
+void SieveKernel::add_powers(u64 p, u64 q, const Range& r) {
+  const u64 chunk_cells = r.size();
+  const auto word = static_cast<Cell>(power_word_base_ + sieve::weight_of(p));
+  // q <= r.hi at the top of each round; q * p is formed only after checking q <= hi / p.
+  for (; q <= r.hi; q *= p) {
+    if (q <= kSegmentCells) {
+      direct_.push_back({static_cast<std::uint32_t>(q),
+                         static_cast<std::uint32_t>(first_offset(r.lo, q)), word});
+    } else {
+      for (u64 o = first_offset(r.lo, q); o < chunk_cells; o += q) {
+        rare_.push_back({o, word});
+        if (q > chunk_cells - 1 - o) break;  // o + q would pass the chunk (or 2^64)
+      }
+    }
+    if (q > r.hi / p) break;
+  }
+}
+
+void SieveKernel::add_prime(u64 p, const Range& r) {
+  const u64 o = first_offset(r.lo, p);
+  if (p <= kSegmentCells) {
+    direct_.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(o),
+                       static_cast<Cell>(prime_word_base_ + sieve::weight_of(p))});
+  } else if (o < r.size()) {
+    const auto weight = std::uint32_t{sieve::weight_of(p)} << sieve::kOffsetBits;
+    buckets_.push(o >> kLog2SegmentCells,
+                  {static_cast<std::uint32_t>(p),
+                   static_cast<std::uint32_t>(o & (kSegmentCells - 1)) | weight});
+  }
+  add_powers(p, p * p, r);  // p <= isqrt(hi) < 2^32: p * p <= hi, no wrap
+}
+
+void SieveKernel::prepare_chunk(const Range& r) {
+  const u64 root = isqrt(r.hi);
+  direct_.clear();
+  rare_.clear();
+  rare_next_ = 0;
+  segments_in_chunk_ = ((r.size() - 1) >> kLog2SegmentCells) + 1;
+  // A bucket prime p <= root moves at most (L - 1 + p) / L segments ahead.
+  buckets_.reset(((root + kSegmentCells) >> kLog2SegmentCells) + 1);
+
+  // The patterns sieve 2..47 whatever R is, so all their powers <= hi must follow.
+  for (const auto& [p, first] : presieve_.uncovered_powers()) add_powers(p, first, r);
+  for (const std::uint32_t p : *primes_) {
+    if (p <= sieve::Presieve::kLargestPrime) continue;
+    if (p > root) break;
+    add_prime(p, r);
+  }
+  if (root > stored_limit_) {
+    // The rest is generated in pieces: never more than primesieve's buffer is held at once.
+    primesieve::iterator it(stored_limit_ + 1, root);
+    for (u64 p = it.next_prime(); p <= root; p = it.next_prime()) add_prime(p, r);
+  }
+  std::sort(rare_.begin(), rare_.end());
+}
+
+void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
+  Cell* cells = cells_.data();
+  presieve_.fill(a, cells, len);
+  for (DirectEntry& d : direct_) {
+    std::size_t i = d.next;
+    for (; i < len; i += d.modulus) cells[i] = static_cast<Cell>(cells[i] + d.word);
+    d.next = static_cast<std::uint32_t>(i - len);  // only read again when len was a full segment
+  }
+  buckets_.drain(segment, [&](sieve::BucketEntry e) {
+    const std::uint32_t offset = e.offset_weight & sieve::kOffsetMask;
+    if (offset >= len) return;  // past the end of the chunk's last, shorter segment
+    const std::uint32_t weight = e.offset_weight >> sieve::kOffsetBits;
+    cells[offset] = static_cast<Cell>(cells[offset] + sieve::kCountUnit + weight);
+    const u64 next = u64{offset} + e.prime;
+    const u64 target = segment + (next >> kLog2SegmentCells);
+    if (target < segments_in_chunk_)
+      buckets_.push(target, {e.prime, static_cast<std::uint32_t>(next & (kSegmentCells - 1)) |
+                                          (e.offset_weight & ~sieve::kOffsetMask)});
+  });
+  const u64 base = segment << kLog2SegmentCells;
+  for (; rare_next_ < rare_.size() && rare_[rare_next_].offset - base < len; ++rare_next_) {
+    Cell& c = cells[rare_[rare_next_].offset - base];
+    c = static_cast<Cell>(c + rare_[rare_next_].word);
+  }
 }
 
 void SieveKernel::count(const Range& r, Histogram& out) {
-  factors_.resize(segment_length_);
-  smooth_.resize(segment_length_);
-  for (u64 a = r.lo;;) {
+  prepare_chunk(r);
+  cells_.resize(kSegmentCells);
+  const u64 root = isqrt(r.hi);
+  sieve::Bins bins{};
+  for (u64 segment = 0;; ++segment) {
+    const u64 a = r.lo + (segment << kLog2SegmentCells);
     const u64 left = r.hi - a;  // cells after a; never wraps
-    const std::size_t len = left < segment_length_ ? left + 1 : segment_length_;
-    if (count_ == Count::distinct)
-      sieve_segment<Count::distinct>(a, len, out);
-    else
-      sieve_segment<Count::total>(a, len, out);
-    if (left < segment_length_) break;
-    a += len;
-  }
-}
-
-template <Count kCount>
-void SieveKernel::sieve_segment(u64 a, std::size_t len, Histogram& out) {
-  std::uint8_t* factors = factors_.data();
-  u64* smooth = smooth_.data();
-  std::fill_n(factors, len, std::uint8_t{0});
-  std::fill_n(smooth, len, u64{1});
-  const u64 b = a + (len - 1);
-  const u64 root = isqrt(b);
-
-  for (const std::uint32_t p32 : *primes_) {
-    const u64 p = p32;
-    if (p > root) break;
-    for (u64 i = first_offset(a, p); i < len; i += p) {
-      ++factors[i];
-      smooth[i] *= p;
+    const std::size_t len = left < kSegmentCells ? left + 1 : kSegmentCells;
+    sieve_segment(segment, a, len);
+    const int threshold = sieve::segment_threshold(a, a + (len - 1), root);
+    if (threshold >= 0) {
+      sieve::add_cell_keys(cells_.data(), len, threshold, bins);
+    } else {
+      // No margin for the log test (a is tiny beside sqrt(b)): such segments hold small numbers
+      // only, whose primes <= sqrt(b) the stored table always has.
+      sieve::count_segment_exactly(a, len, *primes_, count_, out);
     }
-    // p <= sqrt(b), so p^2 <= b; q * p is formed only after checking q <= b / p.
-    for (u64 q = p * p;; q *= p) {
-      for (u64 i = first_offset(a, q); i < len; i += q) {
-        if constexpr (kCount == Count::total) ++factors[i];
-        smooth[i] *= p;
-      }
-      if (q > b / p) break;
-    }
+    if (left < kSegmentCells) break;
   }
-
-  std::array<u64, Histogram::kMaxKey + 1> bins{};
-  for (std::size_t i = 0; i < len; ++i) bins[factors[i] + (smooth[i] != a + i)]++;
   for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) out.add(k, bins[k]);
 }
 

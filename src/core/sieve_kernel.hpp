@@ -1,41 +1,76 @@
 /// @file sieve_kernel.hpp
 /// @brief Segmented sieve for omega(n) / Omega(n) over any window below 2^64.
 ///
-/// Memory: one segment (9 bytes a cell) plus the primes <= sqrt(max_hi) as 32-bit words, shared
-/// by all clones; never O(hi - lo).
+/// A chunk [lo, hi] is cut into segments of kSegmentCells 16-bit cells (sieve_cells.hpp). Each
+/// segment starts from the pre-sieve patterns of 2..47 (presieve.hpp); primes up to a segment
+/// length are sieved directly with offsets carried from segment to segment; longer primes wait
+/// in buckets (bucket_sieve.hpp); powers p^j >= a segment are listed per chunk (they are rare).
+/// The prime above sqrt(hi) is found by the log-sum threshold, exactly.
+///
+/// Memory per worker: one segment (2 bytes a cell), the carried offsets of primes below a
+/// segment, bucket entries (8 bytes per prime in flight) and the shared table of primes up to
+/// min(sqrt(max_hi), kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above that
+/// limit are generated in pieces per chunk and never stored together.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "core/bucket_sieve.hpp"
 #include "core/kernel.hpp"
+#include "core/presieve.hpp"
 
 namespace nf {
 
 class SieveKernel final : public Kernel {
  public:
-  /// Generates (with primesieve) the primes <= floor(sqrt(max_hi)).
+  static constexpr unsigned kLog2SegmentCells = 18;
+  static constexpr std::size_t kSegmentCells = std::size_t{1} << kLog2SegmentCells;
+  /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
+  /// every hi < 2^52 without generating any per chunk.
+  static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
+
+  /// Generates (with primesieve) the primes <= min(floor(sqrt(max_hi)), kStoredPrimeLimit).
   SieveKernel(Count count, u64 max_hi);
 
   void count(const Range& r, Histogram& out) override;
   std::unique_ptr<Kernel> clone() const override;
 
-  /// Cells per segment, chosen from the number of sieving primes (see the constructor).
-  std::size_t segment_length() const { return segment_length_; }
-
  private:
   using Primes = std::vector<std::uint32_t>;
-  SieveKernel(Count count, std::shared_ptr<const Primes> primes, std::size_t segment_length);
+  SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 stored_limit);
 
-  template <Count kCount>
-  void sieve_segment(u64 a, std::size_t len, Histogram& out);
+  /// A modulus below a segment length sieved directly: its next offset carries to the next segment.
+  struct DirectEntry {
+    std::uint32_t modulus;
+    std::uint32_t next;
+    sieve::Cell word;
+  };
+  /// A hit of a prime power longer than a segment, by offset in the chunk.
+  struct RareHit {
+    u64 offset;
+    sieve::Cell word;
+    bool operator<(const RareHit& o) const { return offset < o.offset; }
+  };
+
+  void prepare_chunk(const Range& r);
+  void add_prime(u64 p, const Range& r);
+  void add_powers(u64 p, u64 first_power, const Range& r);
+  void sieve_segment(u64 segment, u64 a, std::size_t len);
 
   Count count_;
-  std::shared_ptr<const Primes> primes_;
-  std::size_t segment_length_;
-  std::vector<std::uint8_t> factors_;  // per cell: prime factors found so far
-  std::vector<u64> smooth_;            // per cell: product of the prime powers found so far
+  std::shared_ptr<const Primes> primes_;  // every prime <= stored_limit_, ascending
+  u64 stored_limit_;
+  sieve::Presieve presieve_;
+  sieve::Cell prime_word_base_;  // count unit: every prime hit adds one factor
+  sieve::Cell power_word_base_;  // a power hit adds one factor only with multiplicity
+  std::vector<DirectEntry> direct_;
+  std::vector<RareHit> rare_;
+  std::size_t rare_next_ = 0;
+  sieve::Buckets buckets_;
+  u64 segments_in_chunk_ = 0;
+  std::vector<sieve::Cell> cells_;
 };
 
 }  // namespace nf

@@ -1,0 +1,19 @@
+/// @file cell_histogram.hpp
+/// @brief The last pass over a segment: each cell's factor count, plus one when its log sum is
+/// below the segment threshold (the prime above sqrt(hi), see sieve_cells.hpp), into bins.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "core/sieve_cells.hpp"
+
+namespace nf::sieve {
+
+using Bins = std::array<u64, 64>;
+
+/// bins[(c >> kCountShift) + ((c & kLogMask) < threshold)] += 1 for every cell c.
+/// Vectorized (keys computed 16..64 at a time, counted by comparison) for the running CPU.
+void add_cell_keys(const Cell* cells, std::size_t len, int threshold, Bins& bins);
+
+}  // namespace nf::sieve

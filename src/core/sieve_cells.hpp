@@ -1,0 +1,62 @@
+/// @file sieve_cells.hpp
+/// @brief What a sieve cell holds, the integer log weights, and why the one-division-free test for
+/// the prime factor above sqrt(hi) is exact.
+///
+/// A cell is 16 bits: the factors found so far in bits 10..15 (Omega(n) <= 63 fits in 6 bits) and,
+/// in bits 0..9, the sum of w(p) over every prime power p^j (j >= 1) dividing n that was sieved,
+/// where w(p) is a lower bound of kLogScale * log2(p) within kWeightError (see weight_of). One add
+/// of a precomputed word records a hit, so a hit costs one 16-bit read-modify-write.
+///
+/// Exactness (the threshold test, see segment_threshold). Let all primes <= R be sieved into a
+/// segment [a, b] with b < (R+1)^2. For n in [a, b] let s(n) be the part of n made of those primes
+/// and S(n) the cell's log sum. Then n / s(n) is 1 or a single prime q >= R+1 (two such primes
+/// would exceed b). With T <= 63 prime-power terms in s(n) and 0 <= error per term < kWeightError:
+///   q absent:  S = c*log2(n) - E  >  c*log2(a) - 63*kWeightError
+///   q present: S <= c*log2(n/q)   <  c*log2(b) - c*log2(R+1)
+/// (c = kLogScale). With t = floor(c*log2(b) - c*log2(R+1)) + 1 every "present" cell has S < t.
+/// If also t <= c*log2(a) - 63*kWeightError, no "absent" cell does, so "S < t" is exactly "q
+/// present". That holds when c*log2(R+1) - c*log2(b/a) >= 63*kWeightError + 2 (kExactMargin, with
+/// room for rounding of the long double logs); segments that fail it (only those with a tiny
+/// start, a < ~2^11 sqrt-wise) take the exact product path instead. The sum never carries into
+/// the count bits: S <= c*log2(n) < 15*64 = 960 < 1024.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+#include "core/range.hpp"
+
+namespace nf::sieve {
+
+using Cell = std::uint16_t;
+
+constexpr unsigned kCountShift = 10;
+constexpr Cell kCountUnit = Cell{1} << kCountShift;
+constexpr Cell kLogMask = kCountUnit - 1;
+constexpr unsigned kLogScale = 15;
+/// Per-term bound on c*log2(p) - w(p): < 1 from flooring plus < c*log2(1 + 1/256) = 0.085 from
+/// reading only 8 mantissa bits; 1.1 covers both.
+constexpr double kWeightError = 1.1;
+constexpr double kExactMargin = 63 * kWeightError + 2;
+
+/// floor(c * (k + log2(1 + m/256))) - with a hair taken off so that rounding of log2 never lifts
+/// it above the true value - for k < 64, m < 256: a lower bound of c*log2(p) for every p whose
+/// leading bit is k and next 8 bits are m.
+std::uint16_t weight_table_entry(unsigned k, unsigned m);
+
+/// The table behind weight_of, filled once.
+const std::uint16_t* weight_table();
+
+/// w(p): a lower bound of kLogScale * log2(p), at most kWeightError below it (p >= 2).
+inline std::uint16_t weight_of(u64 p) {
+  const unsigned k = static_cast<unsigned>(std::bit_width(p)) - 1;
+  const unsigned m = k >= 8 ? static_cast<unsigned>(p >> (k - 8)) & 255u
+                            : static_cast<unsigned>(p << (8 - k)) & 255u;
+  return weight_table()[k * 256 + m];
+}
+
+/// The threshold t for segment [a, b] with all primes <= R sieved (b < (R+1)^2), or -1 when the
+/// margin of the proof above is not met and the segment must be counted exactly another way.
+int segment_threshold(u64 a, u64 b, u64 R);
+
+}  // namespace nf::sieve
