@@ -1,0 +1,221 @@
+/// @file executor_test.cpp
+/// @brief The serial and threads executors: identical histograms on seeded random ranges, worker
+/// counts and chunk sizes; per-worker statistics and the timeline account for every chunk once;
+/// an exception in a worker reaches the caller.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "exec/executor.hpp"
+#include "oracle.hpp"
+#include "seed.hpp"
+
+namespace nf {
+namespace {
+
+constexpr u64 kTop = std::numeric_limits<u64>::max();
+
+std::string describe(const Plan& p, unsigned workers) {
+  std::ostringstream s;  // not operator+ on strings: GCC 12 gives a false -Wrestrict there
+  s << "[" << p.range.lo << ", " << p.range.hi << "] " << to_string(p.kernel) << " " << to_string(p.count)
+    << " chunk_size " << p.chunk_size << " workers " << workers;
+  return s.str();
+}
+
+RunOptions options_for(Mode mode, unsigned workers, bool timeline = false) {
+  RunOptions o;
+  o.mode = mode;
+  o.workers = workers;
+  o.timeline = timeline;
+  return o;
+}
+
+/// Statistics that any run must satisfy: one entry a worker, and chunks and numbers adding up to
+/// the plan's chunk count and range size.
+void expect_consistent_stats(const Plan& plan, unsigned workers, const RunResult& r) {
+  ASSERT_EQ(r.workers.size(), workers) << describe(plan, workers);
+  u64 chunks = 0, numbers = 0;
+  std::set<std::string> names;
+  for (const WorkerStats& w : r.workers) {
+    chunks += w.chunks;
+    numbers += w.numbers;
+    names.insert(w.name);
+    EXPECT_GE(w.busy_seconds, 0.0);
+  }
+  EXPECT_EQ(names.size(), workers) << "worker names are not distinct: " << describe(plan, workers);
+  EXPECT_EQ(chunks, plan.chunk_count()) << describe(plan, workers);
+  EXPECT_EQ(numbers, plan.range.size()) << describe(plan, workers);
+  EXPECT_EQ(r.histogram.total(), plan.range.size()) << describe(plan, workers);
+  EXPECT_GE(r.seconds, 0.0);
+}
+
+void expect_serial_equals_threads(const Plan& plan, unsigned workers) {
+  const RunResult serial = run_serial(plan, options_for(Mode::serial, 1));
+  const RunResult threads = run_threads(plan, options_for(Mode::threads, workers));
+  EXPECT_EQ(serial.histogram, threads.histogram) << describe(plan, workers);
+  expect_consistent_stats(plan, 1, serial);
+  expect_consistent_stats(plan, workers, threads);
+}
+
+TEST(Executors, SerialEqualsThreadsSieveOnRandomRanges) {
+  std::mt19937_64 rng(test::test_seed(301));
+  for (int i = 0; i < 120; ++i) {
+    const int bits = 1 + static_cast<int>(rng() % 40);
+    const u64 lo = 1 + rng() % (u64{1} << bits);
+    const u64 size = 1 + rng() % (i % 4 == 0 ? 300 : 200000);
+    // From chunk size 1 (on small ranges) up to more than the whole range; at most ~300 chunks.
+    const u64 smallest = std::max<u64>(1, size / 300);
+    const u64 chunk = smallest + rng() % (size + 10);
+    const Count count = rng() % 2 ? Count::distinct : Count::total;
+    const auto workers = static_cast<unsigned>(1 + rng() % 5);
+    expect_serial_equals_threads(Plan{{lo, lo + size - 1}, count, KernelKind::sieve, chunk}, workers);
+  }
+}
+
+TEST(Executors, SerialEqualsThreadsTrialOnSmallRanges) {
+  std::mt19937_64 rng(test::test_seed(302));
+  for (int i = 0; i < 30; ++i) {
+    const u64 lo = 1 + rng() % 1000000;
+    const u64 size = 1 + rng() % 3000;
+    const u64 chunk = 1 + rng() % (size + 10);
+    const Count count = rng() % 2 ? Count::distinct : Count::total;
+    const auto workers = static_cast<unsigned>(1 + rng() % 5);
+    expect_serial_equals_threads(Plan{{lo, lo + size - 1}, count, KernelKind::trial, chunk}, workers);
+  }
+}
+
+TEST(Executors, EveryWorkerCountAndBothCountsOnOneRange) {
+  // The same range under 1..5 workers and several chunk sizes, against the oracle.
+  const Range range{999'960'001, 1'000'010'000};
+  for (const Count count : {Count::distinct, Count::total}) {
+    Histogram expected;
+    for (u64 n = range.lo; n <= range.hi; ++n) expected.add(test::oracle_count(n, count));
+    for (const u64 chunk : {u64{1000}, u64{7777}, u64{32768}, u64{1} << 20})
+      for (unsigned workers = 1; workers <= 5; ++workers) {
+        const Plan plan{range, count, KernelKind::sieve, chunk};
+        const RunResult r = run_threads(plan, options_for(Mode::threads, workers));
+        EXPECT_EQ(r.histogram, expected) << describe(plan, workers);
+        expect_consistent_stats(plan, workers, r);
+      }
+  }
+}
+
+TEST(Executors, ChunksEndingAt2To64Minus1) {
+  // Trial division only, while a sieve kernel for 2^64 needs every prime below 2^32. Its cost here
+  // is about 10^7 divisions a run, for 2^64-3 = 13 * 3889 * 364870227143809.
+  const Range range{kTop - 2, kTop};
+  for (const Count count : {Count::distinct, Count::total}) {
+    Histogram expected;
+    for (u64 n = range.lo;; ++n) {
+      expected.add(test::oracle_count(n, count));
+      if (n == range.hi) break;
+    }
+    for (const u64 chunk : {u64{1}, u64{2}, kTop}) {
+      const Plan plan{range, count, KernelKind::trial, chunk};
+      EXPECT_EQ(run_serial(plan, options_for(Mode::serial, 1)).histogram, expected);
+      for (unsigned workers : {2u, 3u}) {
+        const RunResult r = run_threads(plan, options_for(Mode::threads, workers));
+        EXPECT_EQ(r.histogram, expected) << describe(plan, workers);
+        expect_consistent_stats(plan, workers, r);
+      }
+    }
+  }
+}
+
+TEST(Executors, RunDispatchesOnTheMode) {
+  const Plan plan{{2, 100000}, Count::distinct, KernelKind::sieve, 3000};
+  const RunResult serial = run(plan, options_for(Mode::serial, 1));
+  const RunResult threads = run(plan, options_for(Mode::threads, 3));
+  EXPECT_EQ(serial.histogram, threads.histogram);
+  ASSERT_EQ(serial.workers.size(), 1u);
+  ASSERT_EQ(threads.workers.size(), 3u);
+}
+
+TEST(Executors, TimelineHasOneEventPerChunk) {
+  const Plan plan{{1, 123457}, Count::total, KernelKind::sieve, 3333};
+  for (const Mode mode : {Mode::serial, Mode::threads}) {
+    const unsigned workers = mode == Mode::serial ? 1 : 3;
+    const RunResult r = run(plan, options_for(mode, workers, true));
+    ASSERT_EQ(r.timeline.size(), plan.chunk_count()) << to_string(mode);
+    std::set<u64> seen;
+    std::vector<u64> events_of_worker(r.workers.size());
+    for (const ChunkEvent& e : r.timeline) {
+      EXPECT_TRUE(seen.insert(e.chunk).second) << "chunk " << e.chunk << " twice";
+      ASSERT_LT(e.chunk, plan.chunk_count());
+      EXPECT_EQ(e.range, plan.chunk(e.chunk));
+      ASSERT_LT(e.worker, r.workers.size());
+      ++events_of_worker[e.worker];
+      EXPECT_LE(0.0, e.start);
+      EXPECT_LE(e.start, e.end);
+      EXPECT_LE(e.end, r.seconds);
+    }
+    for (std::size_t w = 0; w < r.workers.size(); ++w)
+      EXPECT_EQ(events_of_worker[w], r.workers[w].chunks) << r.workers[w].name;
+  }
+  // Without the option, no timeline is kept.
+  EXPECT_TRUE(run_threads(plan, options_for(Mode::threads, 2)).timeline.empty());
+}
+
+TEST(Executors, OnChunkSeesEveryChunkOnce) {
+  const Plan plan{{2, 200000}, Count::distinct, KernelKind::sieve, 7000};
+  std::mutex m;
+  std::set<u64> chunks;
+  Histogram sum;
+  RunOptions o = options_for(Mode::threads, 4);
+  o.on_chunk = [&](u64 chunk, const Histogram& h) {
+    std::lock_guard lock(m);
+    EXPECT_TRUE(chunks.insert(chunk).second) << "chunk " << chunk << " twice";
+    EXPECT_EQ(h.total(), plan.chunk(chunk).size());
+    sum += h;
+  };
+  const RunResult r = run_threads(plan, o);
+  EXPECT_EQ(chunks.size(), plan.chunk_count());
+  EXPECT_EQ(sum, r.histogram);
+}
+
+/// A kernel that fails on the chunk holding `poison` (after counting a few chunks normally).
+class FailingKernel final : public Kernel {
+ public:
+  explicit FailingKernel(u64 poison) : poison_(poison) {}
+  void count(const Range& r, Histogram& out) override {
+    if (r.lo <= poison_ && poison_ <= r.hi) throw std::runtime_error("poisoned chunk");
+    out.add(1, r.size());
+  }
+  std::unique_ptr<Kernel> clone() const override { return std::make_unique<FailingKernel>(poison_); }
+
+ private:
+  u64 poison_;
+};
+
+TEST(Executors, WorkerExceptionPropagates) {
+  const Plan plan{{1, 1000}, Count::distinct, KernelKind::sieve, 10};
+  for (unsigned threads : {1u, 2u, 5u}) {
+    CounterSource source(0, plan.chunk_count());
+    RunResult result;
+    try {
+      run_workers(plan, FailingKernel(555), threads, source, options_for(Mode::threads, threads), "t ",
+                  Clock::now(), result);
+      ADD_FAILURE() << "no exception with " << threads << " threads";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "poisoned chunk");
+    }
+  }
+  // The same kernel without the poison in range runs through.
+  CounterSource source(0, plan.chunk_count());
+  RunResult result;
+  run_workers(plan, FailingKernel(5000), 3, source, options_for(Mode::threads, 3), "t ", Clock::now(),
+              result);
+  EXPECT_EQ(result.histogram[1], 1000u);
+}
+
+TEST(Executors, AvailableCoresIsPositive) { EXPECT_GE(available_cores(), 1u); }
+
+}  // namespace
+}  // namespace nf

@@ -1,0 +1,195 @@
+/// @file options_test.cpp
+/// @brief The command line as parse_options sees it: defaults, the seed's positional form
+/// (`s 10`), the long options, and a UsageError naming the problem for every bad input.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "cli/suggest.hpp"
+
+namespace nf {
+namespace {
+
+using Args = std::vector<std::string>;
+constexpr u64 kTop = std::numeric_limits<u64>::max();
+
+std::string describe(const Args& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "'" : " '") + a + "'";
+  return s.empty() ? "(no arguments)" : s;
+}
+
+/// Expects parse_options(args) to throw UsageError whose message contains every one of `words`.
+void expect_usage_error(const Args& args, const std::vector<std::string>& words) {
+  try {
+    parse_options(args);
+    ADD_FAILURE() << describe(args) << " was accepted";
+  } catch (const UsageError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << describe(args) << ": " << message;
+    for (const auto& w : words)
+      EXPECT_NE(message.find(w), std::string::npos)
+          << describe(args) << ": message '" << message << "' does not say '" << w << "'";
+  }
+}
+
+TEST(ParseOptions, DefaultsAreTheSeedJob) {
+  const Options o = parse_options({});
+  EXPECT_EQ(o.range, (Range{2, 500000}));
+  EXPECT_EQ(o.mode, Mode::threads);
+  EXPECT_FALSE(o.mode_given);
+  EXPECT_EQ(o.workers, 0u);
+  EXPECT_EQ(o.chunk, 0u);
+  EXPECT_EQ(o.kernel, KernelKind::sieve);
+  EXPECT_EQ(o.count, Count::distinct);
+  EXPECT_EQ(o.format, Format::dict);
+  EXPECT_FALSE(o.help);
+  EXPECT_FALSE(o.version);
+}
+
+TEST(ParseOptions, SeedPositionalForm) {
+  const Options s = parse_options({"s", "10"});
+  EXPECT_EQ(s.mode, Mode::serial);
+  EXPECT_TRUE(s.mode_given);
+  EXPECT_EQ(s.range, (Range{2, 10}));
+
+  EXPECT_EQ(parse_options({"s"}).range, (Range{2, 500000}));
+  EXPECT_EQ(parse_options({"t"}).mode, Mode::threads);
+  EXPECT_TRUE(parse_options({"t"}).mode_given);
+  EXPECT_EQ(parse_options({"m"}).mode, Mode::pool);
+  EXPECT_EQ(parse_options({"i"}).mode, Mode::mpi);
+  EXPECT_EQ(parse_options({"t", "1e6"}).range, (Range{2, 1000000}));
+  // N alone, without a mode letter, sets the upper bound too.
+  EXPECT_EQ(parse_options({"1000"}).range, (Range{2, 1000}));
+  EXPECT_FALSE(parse_options({"1000"}).mode_given);
+}
+
+TEST(ParseOptions, LongOptions) {
+  EXPECT_EQ(parse_options({"--max=1e6"}).range, (Range{2, 1000000}));
+  EXPECT_EQ(parse_options({"--max", "1e6"}).range, (Range{2, 1000000}));
+  EXPECT_EQ(parse_options({"--min", "10^12", "--max", "10^12+39"}).range,
+            (Range{1000000000000, 1000000000039}));
+  EXPECT_EQ(parse_options({"--max=2^64-1", "--min=2^64-10^6"}).range,
+            (Range{kTop - 999999, kTop}));
+  EXPECT_EQ(parse_options({"--min", "1", "--max", "1"}).range, (Range{1, 1}));
+
+  const Options o = parse_options({"--mode", "serial", "--workers", "3", "--chunk", "1e4", "--kernel",
+                                   "trial", "--count", "total", "--format", "json"});
+  EXPECT_EQ(o.mode, Mode::serial);
+  EXPECT_TRUE(o.mode_given);
+  EXPECT_EQ(o.workers, 3u);
+  EXPECT_EQ(o.chunk, 10000u);
+  EXPECT_EQ(o.kernel, KernelKind::trial);
+  EXPECT_EQ(o.count, Count::total);
+  EXPECT_EQ(o.format, Format::json);
+
+  EXPECT_EQ(parse_options({"--format=table"}).format, Format::table);
+  EXPECT_EQ(parse_options({"--format=csv"}).format, Format::csv);
+  EXPECT_EQ(parse_options({"--format=dict"}).format, Format::dict);
+  EXPECT_EQ(parse_options({"--mode=threads"}).mode, Mode::threads);
+  EXPECT_EQ(parse_options({"--chunk", "1"}).chunk, 1u);
+  EXPECT_EQ(parse_options({"--chunk", "2^64-1"}).chunk, kTop);
+  EXPECT_EQ(parse_options({"--workers", std::to_string(kMaxWorkers)}).workers, kMaxWorkers);
+  // Options and the positional form mix, in any order.
+  const Options mixed = parse_options({"--format", "csv", "s", "--count=total", "100"});
+  EXPECT_EQ(mixed.mode, Mode::serial);
+  EXPECT_EQ(mixed.range, (Range{2, 100}));
+  EXPECT_EQ(mixed.count, Count::total);
+  EXPECT_EQ(mixed.format, Format::csv);
+}
+
+TEST(ParseOptions, HelpAndVersion) {
+  EXPECT_TRUE(parse_options({"--help"}).help);
+  EXPECT_TRUE(parse_options({"-h"}).help);
+  EXPECT_TRUE(parse_options({"--version"}).version);
+}
+
+TEST(ParseOptions, UpperBoundGivenTwice) {
+  expect_usage_error({"s", "10", "--max", "20"}, {"--max", "twice"});
+  expect_usage_error({"--max=20", "10"}, {"--max", "twice"});
+}
+
+TEST(ParseOptions, BadNumbers) {
+  expect_usage_error({"--max", "abc"}, {"--max", "'abc'", "not a number"});
+  expect_usage_error({"--min", "-5"}, {"--min", "'-5'", "negative"});
+  expect_usage_error({"--max=-5"}, {"--max", "negative"});
+  expect_usage_error({"s", "-5"}, {"'-5'", "negative"});
+  expect_usage_error({"--max", "1.5"}, {"--max", "'1.5'", "not an integer"});
+  expect_usage_error({"s", "1.5"}, {"'1.5'", "not an integer"});
+  expect_usage_error({"--max", "12,000"}, {"--max", "'12,000'", "separator"});
+  expect_usage_error({"s", "12,000"}, {"'12,000'", "separator"});
+  expect_usage_error({"--max", "2^64"}, {"--max", "beyond 2^64-1"});
+  expect_usage_error({"--max", "18446744073709551616"}, {"--max", "beyond 2^64-1"});
+  expect_usage_error({"--min", "1e20"}, {"--min", "beyond 2^64-1"});
+  expect_usage_error({"s", "1e20"}, {"beyond 2^64-1"});
+  expect_usage_error({"--max", "10^12-10^13"}, {"--max", "negative"});
+  expect_usage_error({"--workers", "two"}, {"--workers", "'two'", "not a number"});
+  expect_usage_error({"--chunk", "1e99"}, {"--chunk", "beyond 2^64-1"});
+}
+
+TEST(ParseOptions, ZeroAndEmptyRanges) {
+  expect_usage_error({"--min", "0"}, {"--min", "at least 1"});
+  expect_usage_error({"--max", "0"}, {"--max", "at least 1"});
+  expect_usage_error({"s", "0"}, {"at least 1"});
+  expect_usage_error({"--workers", "0"}, {"--workers", "at least 1"});
+  expect_usage_error({"--chunk", "0"}, {"--chunk", "at least 1"});
+  expect_usage_error({"--workers", std::to_string(kMaxWorkers + 1)}, {"--workers", "at most"});
+  expect_usage_error({"--min", "10", "--max", "5"}, {"10", "5", "greater than"});
+  expect_usage_error({"s", "1"}, {"2", "1", "greater than"});  // [2, 1]: the default min is 2
+  expect_usage_error({"--min", "2^64-1", "--max", "2^64-2"}, {"greater than"});
+}
+
+TEST(ParseOptions, UnknownChoices) {
+  expect_usage_error({"--mode", "fast"}, {"unknown mode", "'fast'", "serial"});
+  expect_usage_error({"--kernel", "wheel"}, {"unknown kernel", "'wheel'", "sieve", "trial"});
+  expect_usage_error({"--count", "all"}, {"unknown count", "'all'", "distinct", "total"});
+  expect_usage_error({"--format", "xml"}, {"unknown format", "'xml'", "dict", "json", "table", "csv"});
+  expect_usage_error({"x"}, {"unknown mode", "'x'"});
+  expect_usage_error({"serial"}, {"unknown mode", "'serial'"});
+}
+
+TEST(ParseOptions, DidYouMean) {
+  expect_usage_error({"--mode", "thread"}, {"did you mean 'threads'?"});
+  expect_usage_error({"--mode", "serail"}, {"did you mean 'serial'?"});
+  expect_usage_error({"--kernel", "sieves"}, {"did you mean 'sieve'?"});
+  expect_usage_error({"--kernel", "tral"}, {"did you mean 'trial'?"});
+  expect_usage_error({"--count", "totl"}, {"did you mean 'total'?"});
+  expect_usage_error({"--format", "jsn"}, {"did you mean 'json'?"});
+  expect_usage_error({"--format", "tabel"}, {"did you mean 'table'?"});
+  expect_usage_error({"--fromat", "json"}, {"unknown option", "'--fromat'", "did you mean '--format'?"});
+  expect_usage_error({"--maxx", "10"}, {"unknown option", "did you mean '--max'?"});
+  expect_usage_error({"--wokers", "2"}, {"unknown option", "did you mean '--workers'?"});
+  expect_usage_error({"thread"}, {"unknown mode", "did you mean 'threads'?"});
+  expect_usage_error({"serail"}, {"unknown mode", "did you mean 'serial'?"});
+}
+
+TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
+  for (const char* option : {"--min", "--max", "--mode", "--workers", "--chunk", "--kernel", "--count",
+                             "--format"}) {
+    expect_usage_error({option}, {"missing value", option});
+    expect_usage_error({std::string(option) + "="}, {"missing value", option});
+    expect_usage_error({option, "--help"}, {"missing value", option});
+  }
+  expect_usage_error({"--frobnicate"}, {"unknown option", "'--frobnicate'"});
+  expect_usage_error({"-x"}, {"unknown option", "'-x'"});
+  expect_usage_error({"--help=yes"}, {"'--help'", "no value"});
+  expect_usage_error({"s", "10", "20"}, {"unexpected argument", "'20'"});
+  expect_usage_error({"10", "20"}, {"unexpected argument", "'20'"});
+  expect_usage_error({"s", "10", "--format", "csv", "extra"}, {"'extra'"});
+}
+
+TEST(Suggest, ClosestCandidate) {
+  const std::vector<std::string> modes = {"serial", "threads", "pool", "mpi"};
+  EXPECT_EQ(closest("thread", modes), "threads");
+  EXPECT_EQ(closest("Serial", modes), "serial");
+  EXPECT_EQ(closest("thr", modes), "threads");  // a prefix of a candidate
+  EXPECT_EQ(closest("cluster", modes), "");
+  EXPECT_EQ(did_you_mean("cluster", modes), "");
+  EXPECT_EQ(did_you_mean("poll", modes), " (did you mean 'pool'?)");
+}
+
+}  // namespace
+}  // namespace nf
