@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""@file scripts_test.py
+@brief scripts/plot and scripts/scaling: pictures are written where they should be, bad input is
+       one error line with status 2, and the Amdahl fit recovers a serial fraction that was put in.
+
+Run by ctest (label scripts) with NUMFACTORS (the binary) and NUMFACTORS_SOURCE_DIR.
+"""
+import json
+import os
+import random
+import re
+import subprocess
+import tempfile
+import unittest
+
+SOURCE = os.environ["NUMFACTORS_SOURCE_DIR"]
+BINARY = os.environ["NUMFACTORS"]
+PLOT = os.path.join(SOURCE, "scripts", "plot")
+SCALING = os.path.join(SOURCE, "scripts", "scaling")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run(*args, check=True):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=120, check=check,
+                          env=dict(os.environ, NUMFACTORS=BINARY))
+
+
+def is_png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == PNG_SIGNATURE
+
+
+def result_json(seconds, workers, histogram=None):
+    return json.dumps({"min": 2, "max": 10**9, "count": "distinct", "mode": "threads",
+                       "workers": workers, "seconds": seconds,
+                       "histogram": histogram or {"1": 5, "2": 3}, "worker_stats": []})
+
+
+class PlotTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, text):
+        with open(self.path(name), "w") as f:
+            f.write(text)
+        return self.path(name)
+
+    def assertUsageError(self, *args):
+        proc = run(PLOT, *args, check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertRegex(proc.stderr, r"^plot: error: .+\n$")
+
+    def test_histogram_next_to_input_and_with_output_option(self):
+        result = self.path("result.json")
+        with open(result, "w") as f:
+            subprocess.run([BINARY, "--max", "1e6", "--format", "json"], stdout=f, check=True)
+        run(PLOT, "histogram", result)
+        self.assertTrue(is_png(self.path("result.png")))
+        run(PLOT, "histogram", result, "--log", "-o", self.path("log.png"))
+        self.assertTrue(is_png(self.path("log.png")))
+
+    def test_histogram_rejects_what_is_not_a_result(self):
+        self.assertUsageError("histogram", self.write("bad.json", "{1: 7, 2: 2}\n"))
+        self.assertUsageError("histogram", self.path("missing.json"))
+
+    def test_timeline_of_a_real_run(self):
+        timeline = self.path("run.csv")
+        subprocess.run([BINARY, "--mode", "threads", "--workers", "3", "--max", "1e7",
+                        "--timeline", timeline], check=True, capture_output=True)
+        run(PLOT, "timeline", timeline)
+        self.assertTrue(is_png(self.path("run.png")))
+
+    def test_timeline_names_and_bad_input(self):
+        rows = ["worker,start,end,lo,hi"]
+        for chunk in range(12):
+            start = 0.01 * chunk
+            rows.append(f"rank {chunk % 3} thread 0,{start:.3f},{start + 0.008:.3f},"
+                        f"{chunk * 100 + 1},{chunk * 100 + 100}")
+        run(PLOT, "timeline", self.write("names.csv", "\n".join(rows) + "\n"), "-o",
+            self.path("names-out.png"))
+        self.assertTrue(is_png(self.path("names-out.png")))
+        self.assertUsageError("timeline", self.write("short.csv", "worker,start\n0,0.1\n"))
+
+    def test_amdahl_fit_recovers_the_serial_fraction(self):
+        seed = random.randrange(2**32)
+        print(f"seed {seed}")
+        rng = random.Random(seed)
+        serial_fraction = rng.uniform(0.01, 0.5)
+        one_worker = rng.uniform(1, 100)
+        for p in (1, 2, 3, 4, 8):
+            exact = one_worker * (serial_fraction + (1 - serial_fraction) / p)
+            self.write(f"workers-{p}.json", result_json(exact, p))
+            # A slower repeat (a disturbed run): the fit must use the best time of each count.
+            self.write(f"workers-{p}-r1.json", result_json(exact * rng.uniform(1.1, 2), p))
+        out = run(PLOT, "scaling", self.dir).stdout
+        fitted = float(re.search(r"serial fraction f = ([0-9.]+)", out).group(1))
+        self.assertAlmostEqual(fitted, serial_fraction, places=3)
+        speedups = re.findall(r"^\s*8\s+[0-9.]+\s+([0-9.]+)", out, re.M)
+        amdahl_at_8 = 1 / (serial_fraction + (1 - serial_fraction) / 8)
+        self.assertAlmostEqual(float(speedups[0]), amdahl_at_8, places=1)
+        self.assertTrue(is_png(self.path("scaling.png")))
+
+    def test_scaling_refuses_runs_of_different_jobs(self):
+        self.write("workers-1.json", result_json(2.0, 1))
+        self.write("workers-2.json", result_json(1.0, 2, histogram={"1": 4, "2": 4}))
+        self.assertUsageError("scaling", self.dir)
+
+    def test_scaling_runs_the_study_locally(self):
+        out = self.path("study")
+        proc = run(SCALING, "--mode", "threads", "--workers", "1,2", "--max", "1e6",
+                   "--repeat", "1", "--out", out)
+        self.assertEqual(sorted(os.listdir(out)),
+                         ["scaling.png", "workers-1-r0.json", "workers-2-r0.json"])
+        self.assertIn("serial fraction", proc.stdout)
+        self.assertTrue(is_png(os.path.join(out, "scaling.png")))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
