@@ -190,9 +190,10 @@ class ScalingArray(ClusterTest):
         self.cluster.wait(job)
         self.assertCompleted(job)
         expected = serial_histogram(lo, hi)
-        self.assertEqual(sorted(os.listdir(results)), ["workers-1.json", "workers-2.json"])
+        self.assertEqual(sorted(os.listdir(results)),
+                         [f"workers-1-{job}.json", f"workers-2-{job}.json"])
         for workers in (1, 2):
-            with open(os.path.join(results, f"workers-{workers}.json")) as f:
+            with open(os.path.join(results, f"workers-{workers}-{job}.json")) as f:
                 result = json.load(f)
             self.assertEqual(result["histogram"], expected, f"{workers} workers")
             self.assertEqual(len(result["worker_stats"]), workers)
