@@ -21,6 +21,7 @@
 /// the count bits: S <= c*log2(n) < 15*64 = 960 < 1024.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstdint>
 
@@ -44,15 +45,15 @@ constexpr double kExactMargin = 63 * kWeightError + 2;
 /// leading bit is k and next 8 bits are m.
 std::uint16_t weight_table_entry(unsigned k, unsigned m);
 
-/// The table behind weight_of, filled once.
-const std::uint16_t* weight_table();
+/// The table behind weight_of: entry k * 256 + m, filled before main (no guard on each use).
+extern const std::array<std::uint16_t, 64 * 256> kWeightTable;
 
 /// w(p): a lower bound of kLogScale * log2(p), at most kWeightError below it (p >= 2).
 inline std::uint16_t weight_of(u64 p) {
   const unsigned k = static_cast<unsigned>(std::bit_width(p)) - 1;
   const unsigned m = k >= 8 ? static_cast<unsigned>(p >> (k - 8)) & 255u
                             : static_cast<unsigned>(p << (8 - k)) & 255u;
-  return weight_table()[k * 256 + m];
+  return kWeightTable[k * 256 + m];
 }
 
 /// The threshold t for segment [a, b] with all primes <= R sieved (b < (R+1)^2), or -1 when the

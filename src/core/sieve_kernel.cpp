@@ -9,6 +9,7 @@
 #include "core/sieve_kernel.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <primesieve.hpp>
 
@@ -72,13 +73,32 @@ void SieveKernel::add_prime(u64 p, const Range& r) {
   if (p <= kSegmentCells) {
     direct_.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(o),
                        static_cast<Cell>(prime_word_base_ + sieve::weight_of(p))});
-  } else if (o < r.size()) {
+  } else {
+    // Most primes near sqrt(hi) miss a pass entirely; then so do their powers, and the division
+    // for p^2 is saved.
+    if (o >= r.size()) return;
     const auto weight = std::uint32_t{sieve::weight_of(p)} << sieve::kOffsetBits;
     buckets_.push(o >> kLog2SegmentCells,
                   {static_cast<std::uint32_t>(p),
                    static_cast<std::uint32_t>(o & (kSegmentCells - 1)) | weight});
   }
   add_powers(p, p * p, r);  // p <= isqrt(hi) < 2^32: p * p <= hi, no wrap
+}
+
+u64 SieveKernel::max_pass_cells(u64 root) {
+  // Bucket entries in flight during a pass of C cells: every prime in (L, min(C, R)] has one, and
+  // a prime in (C, R] has one per hit, C * sum 1/p = C * ln(ln R / ln C) in all (Mertens). The
+  // prime count is over-estimated by x / (ln x - 1.1), and blocks add up to ~10%.
+  const auto pi = [](double x) { return x / (std::log(x) - 1.1); };
+  const double r = static_cast<double>(root);
+  for (unsigned k = 40; k > kLog2SegmentCells + 4; --k) {
+    const double c = std::ldexp(1.0, static_cast<int>(k));
+    double entries = 0;
+    if (r > kSegmentCells) entries += pi(std::min(c, r));
+    if (r > c) entries += c * std::log(std::log(r) / std::log(c));
+    if (entries * sizeof(sieve::BucketEntry) * 1.1 <= kBucketBudgetBytes) return u64{1} << k;
+  }
+  return u64{1} << (kLog2SegmentCells + 4);
 }
 
 void SieveKernel::prepare_chunk(const Range& r) {
@@ -109,8 +129,19 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   Cell* cells = cells_.data();
   presieve_.fill(a, cells, len);
   for (DirectEntry& d : direct_) {
+    const std::size_t m = d.modulus;
+    const Cell word = d.word;
     std::size_t i = d.next;
-    for (; i < len; i += d.modulus) cells[i] = static_cast<Cell>(cells[i] + d.word);
+    // Four hits a round while they fit: a third fewer loop instructions per hit.
+    if (4 * m <= len) {
+      for (; i + 3 * m < len; i += 4 * m) {
+        cells[i] = static_cast<Cell>(cells[i] + word);
+        cells[i + m] = static_cast<Cell>(cells[i + m] + word);
+        cells[i + 2 * m] = static_cast<Cell>(cells[i + 2 * m] + word);
+        cells[i + 3 * m] = static_cast<Cell>(cells[i + 3 * m] + word);
+      }
+    }
+    for (; i < len; i += m) cells[i] = static_cast<Cell>(cells[i] + word);
     d.next = static_cast<std::uint32_t>(i - len);  // only read again when len was a full segment
   }
   buckets_.drain(segment, [&](sieve::BucketEntry e) {
@@ -132,6 +163,17 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
 }
 
 void SieveKernel::count(const Range& r, Histogram& out) {
+  const u64 pass = max_pass_cells(isqrt(r.hi));
+  for (u64 lo = r.lo;;) {
+    const bool last = r.hi - lo < pass;
+    const u64 hi = last ? r.hi : lo + (pass - 1);
+    count_pass({lo, hi}, out);
+    if (last) break;
+    lo = hi + 1;
+  }
+}
+
+void SieveKernel::count_pass(const Range& r, Histogram& out) {
   prepare_chunk(r);
   cells_.resize(kSegmentCells);
   const u64 root = isqrt(r.hi);

@@ -30,6 +30,10 @@ class SieveKernel final : public Kernel {
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
+  /// Bucket memory per worker. Near 2^64 it costs passes: each one visits every prime <= 2^32
+  /// (~1 s), and 56 MiB allows passes of 2^24 cells there; at 10^18, 2^24 too; below 2^48 or so a
+  /// pass is a whole chunk.
+  static constexpr double kBucketBudgetBytes = 56.0 * (1 << 20);
 
   /// Generates (with primesieve) the primes <= min(floor(sqrt(max_hi)), kStoredPrimeLimit).
   SieveKernel(Count count, u64 max_hi);
@@ -54,6 +58,10 @@ class SieveKernel final : public Kernel {
     bool operator<(const RareHit& o) const { return offset < o.offset; }
   };
 
+  /// Cells per pass over the sieving primes, so that the bucket entries of a pass stay within
+  /// kBucketBudgetBytes; a chunk longer than that is counted in several passes.
+  static u64 max_pass_cells(u64 root);
+  void count_pass(const Range& r, Histogram& out);
   void prepare_chunk(const Range& r);
   void add_prime(u64 p, const Range& r);
   void add_powers(u64 p, u64 first_power, const Range& r);
