@@ -225,6 +225,9 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
         fds.push_back({pool.slots()[i].fd, POLLIN, 0});
         slot_of.push_back(i);
       }
+    // Every live worker holds a chunk and every chunk not done is held or queued, so while
+    // chunks are left some worker is alive; waiting on none would wait forever.
+    if (fds.empty()) throw std::logic_error("pool: chunks are left but no worker is");
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       throw system_error("poll on the worker processes failed");

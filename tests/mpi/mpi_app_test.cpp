@@ -1,0 +1,118 @@
+/// @file mpi_app_test.cpp
+/// @brief run_mpi_app on every rank, as main calls it under mpiexec: rank 0 alone parses, bad
+/// input is reported once and every rank returns 2, only rank 0 writes the report, the JSON report
+/// and the timeline file hold every rank's workers.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "cli/app.hpp"
+#include "known_answers.hpp"
+#include "test_session.hpp"
+
+namespace nf {
+namespace {
+
+struct Outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Outcome run_everywhere(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int status = run_mpi_app(test::test_session(), args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+int rank() { return test::test_session().rank(); }
+
+TEST(MpiApp, BadInputIsReportedOnceAndEveryRankReturns2) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"i", "--max", "foo"}, {"i", "--max", "10^30"},
+        {"--mode", "mpi", "--workers", "2"}, {"i", "--schedule", "sometimes"}, {"i", "5", "1"}}) {
+    const Outcome o = run_everywhere(args);
+    EXPECT_EQ(o.status, 2) << args[1];
+    EXPECT_EQ(o.out, "");
+    if (rank() == 0) {
+      EXPECT_TRUE(o.err.starts_with("numfactors: error: ")) << o.err;
+      EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    } else {
+      EXPECT_EQ(o.err, "");
+    }
+  }
+}
+
+TEST(MpiApp, OnlyRankZeroWritesTheReport) {
+  const Outcome o = run_everywhere({"i"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.out, rank() == 0 ? test::known_dict_line(2, 500000) : "");
+  const Outcome help = run_everywhere({"i", "--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_EQ(help.out.empty(), rank() != 0);
+}
+
+TEST(MpiApp, JsonReportHasEveryRanksThreads) {
+  const Outcome o = run_everywhere(
+      {"--mode", "mpi", "--max", "10^6", "--threads", "2", "--schedule", "dynamic", "--format", "json"});
+  EXPECT_EQ(o.status, 0);
+  if (rank() != 0) return;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j.at("mode"), "mpi");
+  const auto size = static_cast<std::size_t>(test::test_session().size());
+  EXPECT_EQ(j.at("workers").get<std::size_t>(), 2 * size);
+  ASSERT_EQ(j.at("worker_stats").size(), 2 * size);
+  EXPECT_EQ(j.at("worker_stats").back().at("name"),
+            "rank " + std::to_string(size - 1) + " thread 1");
+  const Histogram known = test::known_histogram(2, 1000000);
+  for (const auto& [k, n] : j.at("histogram").items())
+    EXPECT_EQ(n.get<u64>(), known[static_cast<unsigned>(std::stoul(k))]) << k;
+}
+
+TEST(MpiApp, RankZeroWritesTheTimeline) {
+  // Only rank 0 reads the arguments; the path is its own.
+  const boost::mpi::communicator world;
+  int pid = static_cast<int>(getpid());
+  boost::mpi::broadcast(world, pid, 0);
+  const std::string path = testing::TempDir() + "numfactors_mpi_timeline_" + std::to_string(pid);
+  const Outcome o = run_everywhere({"i", "--max", "10^6", "--chunk", "50000", "--timeline", path});
+  EXPECT_EQ(o.status, 0);
+  if (rank() != 0) return;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "worker,start,end,lo,hi");
+  std::vector<std::pair<u64, u64>> ranges;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string worker, start, end, lo, hi;
+    std::getline(row, worker, ',');
+    std::getline(row, start, ',');
+    std::getline(row, end, ',');
+    std::getline(row, lo, ',');
+    std::getline(row, hi, ',');
+    EXPECT_TRUE(worker.starts_with("rank ") && worker.ends_with(" thread 0")) << worker;
+    EXPECT_LE(std::stod(start), std::stod(end));
+    ranges.emplace_back(std::stoull(lo), std::stoull(hi));
+  }
+  std::remove(path.c_str());
+  std::sort(ranges.begin(), ranges.end());
+  ASSERT_EQ(ranges.size(), 20u);  // [2, 10^6] in chunks of 50000
+  u64 next = 2;
+  for (const auto& [lo, hi] : ranges) {
+    EXPECT_EQ(lo, next);
+    next = hi + 1;
+  }
+  EXPECT_EQ(next, 1000001u);
+}
+
+}  // namespace
+}  // namespace nf

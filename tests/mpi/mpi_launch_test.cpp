@@ -1,0 +1,104 @@
+/// @file mpi_launch_test.cpp
+/// @brief The numfactors binary under mpiexec, from outside: the CI smoke run `mpiexec -n 2
+/// numfactors i`, MPI by itself under mpiexec with more than one rank, bad input (exit 2, one
+/// message), and a rank killed mid-run (the job ends non-zero within seconds, no hang).
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "child_process.hpp"
+#include "known_answers.hpp"
+
+namespace nf {
+namespace {
+
+/// mpiexec -n `ranks` [preflags] numfactors args..., as ctest's MPI suites are launched.
+std::vector<std::string> mpiexec_args(int ranks, const std::vector<std::string>& args) {
+  std::vector<std::string> all{NUMFACTORS_MPIEXEC_NUMPROC_FLAG, std::to_string(ranks)};
+  std::istringstream preflags(NUMFACTORS_MPIEXEC_PREFLAGS);  // comma-separated
+  for (std::string flag; std::getline(preflags, flag, ',');)
+    if (!flag.empty()) all.push_back(flag);
+  all.push_back(NUMFACTORS_BINARY);
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+test::Finished mpiexec(int ranks, const std::vector<std::string>& args) {
+  return test::run_program(NUMFACTORS_MPIEXEC, mpiexec_args(ranks, args), 120);
+}
+
+int error_lines(const std::string& err) {
+  int n = 0;
+  for (std::size_t at = 0; (at = err.find("numfactors: error:", at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
+TEST(MpiLaunch, TwoRanksPrintTheAssignmentsDictionary) {
+  const test::Finished f = mpiexec(2, {"i"});
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, test::known_dict_line(2, 500000));
+}
+
+TEST(MpiLaunch, ThreeRanksDynamicHybrid) {
+  const test::Finished f = mpiexec(3, {"--mode", "mpi", "--max", "10^7", "--schedule", "dynamic",
+                                       "--threads", "2"});
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, test::known_dict_line(2, 10000000));
+}
+
+TEST(MpiLaunch, MoreThanOneRankMeansMpiWithoutAskingOneRankDoesNot) {
+  for (const int ranks : {1, 2}) {
+    const test::Finished f = mpiexec(ranks, {"--max", "10^6", "--format", "json"});
+    ASSERT_EQ(f.status, 0) << f.err;
+    const auto j = nlohmann::json::parse(f.out);  // one report: only rank 0 writes
+    EXPECT_EQ(j.at("mode"), ranks > 1 ? "mpi" : "threads");
+    if (ranks > 1) {
+      EXPECT_EQ(j.at("worker_stats").at(1).at("name"), "rank 1 thread 0");
+    }
+  }
+}
+
+TEST(MpiLaunch, BadInputExits2WithOneMessage) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"i", "--max", "2^64"}, {"--min", "10", "--max", "5"},
+        {"i", "--threads", "0"}}) {
+    const test::Finished f = mpiexec(3, args);
+    EXPECT_EQ(f.status, 2) << args[1];
+    EXPECT_EQ(f.out, "");
+    EXPECT_EQ(error_lines(f.err), 1) << f.err;
+  }
+}
+
+TEST(MpiLaunch, AnUnwritableTimelineExits1WithOneMessage) {
+  const test::Finished f = mpiexec(2, {"i", "--timeline", "/nonexistent/dir/timeline.csv"});
+  EXPECT_EQ(f.status, 1);
+  EXPECT_EQ(f.out, "");
+  EXPECT_EQ(error_lines(f.err), 1) << f.err;
+}
+
+TEST(MpiLaunch, AKilledRankEndsTheJobWithinSeconds) {
+  // Long enough (minutes alone) that it is surely running when one rank is killed.
+  test::ChildProcess job(NUMFACTORS_MPIEXEC,
+                         mpiexec_args(2, {"i", "--max", "10^12", "--schedule", "dynamic"}));
+  std::vector<pid_t> ranks;
+  for (int tries = 0; tries < 1000 && ranks.size() < 2; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ranks = test::children_named(job.pid(), "numfactors");
+  }
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both computing by now
+  const double killed_at = job.seconds();
+  ASSERT_EQ(kill(ranks[1], SIGKILL), 0);
+  const test::Finished f = job.wait(killed_at + 30);
+  EXPECT_NE(f.status, -1) << "the job was still running 30 s after a rank was killed";
+  EXPECT_NE(f.status, 0);
+  EXPECT_LT(f.seconds - killed_at, 10.0);
+  EXPECT_EQ(f.out, "");
+}
+
+}  // namespace
+}  // namespace nf

@@ -1,0 +1,244 @@
+/// @file mpi_run_test.cpp
+/// @brief run_mpi at whatever rank count mpiexec gave: static, dynamic and hybrid (2 threads a
+/// rank) runs give the serial histogram (and the oracle's) on seeded random ranges, a window
+/// ending at 2^64-1, more ranks than chunks and one number; rank 0 gets every rank's statistics
+/// and timeline; the static schedule runs the chunks its Deal names, and the Deal is balanced.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <sstream>
+
+#include "exec/mpi.hpp"
+#include "exec/mpi_deal.hpp"
+#include "../oracle.hpp"
+#include "test_session.hpp"
+
+namespace nf {
+namespace {
+
+constexpr u64 kTop = std::numeric_limits<u64>::max();
+
+/// The same on every rank (mpiexec passes the environment on), so every rank draws the same plans.
+u64 seed(u64 salt) {
+  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
+  const u64 base = s ? std::strtoull(s, nullptr, 10) : 20261121;
+  if (test::test_session().rank() == 0)
+    std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << base << " (salt " << salt << ")\n";
+  return base + salt;
+}
+
+int rank() { return test::test_session().rank(); }
+int ranks() { return test::test_session().size(); }
+
+struct Layout {
+  Schedule schedule;
+  unsigned threads;
+  const char* name;
+};
+
+constexpr Layout kLayouts[] = {{Schedule::static_cyclic, 1, "static"},
+                               {Schedule::dynamic, 1, "dynamic"},
+                               {Schedule::static_cyclic, 2, "static, 2 threads a rank"},
+                               {Schedule::dynamic, 2, "dynamic, 2 threads a rank"}};
+
+RunResult run_layout(const Plan& plan, const Layout& layout, const Kernel& kernel) {
+  RunOptions o;
+  o.mode = Mode::mpi;
+  o.schedule = layout.schedule;
+  o.threads = layout.threads;
+  o.timeline = true;
+  return run_mpi(plan, o, kernel);
+}
+
+Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
+  CounterSource source(0, plan.chunk_count());
+  RunResult r;
+  run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
+  return r.histogram;
+}
+
+Histogram oracle_histogram(const Range& r, Count count) {
+  Histogram h;
+  for (u64 n = r.lo;; ++n) {
+    h.add(test::oracle_count(n, count));
+    if (n == r.hi) break;
+  }
+  return h;
+}
+
+std::string worker_name(int r, unsigned t) {
+  return "rank " + std::to_string(r) + " thread " + std::to_string(t);
+}
+
+/// On rank 0: every rank's workers in rank order, each chunk run once, and in the static schedule
+/// by the rank its Deal gives it. On other ranks: their own workers only.
+void expect_parts(const Plan& plan, const Layout& layout, const RunResult& r) {
+  if (rank() != 0) {
+    ASSERT_EQ(r.workers.size(), layout.threads);
+    for (unsigned t = 0; t < layout.threads; ++t) EXPECT_EQ(r.workers[t].name, worker_name(rank(), t));
+    return;
+  }
+  ASSERT_EQ(r.workers.size(), static_cast<std::size_t>(ranks()) * layout.threads);
+  u64 chunks = 0, numbers = 0;
+  for (std::size_t w = 0; w < r.workers.size(); ++w) {
+    EXPECT_EQ(r.workers[w].name, worker_name(static_cast<int>(w / layout.threads),
+                                             static_cast<unsigned>(w % layout.threads)));
+    chunks += r.workers[w].chunks;
+    numbers += r.workers[w].numbers;
+  }
+  EXPECT_EQ(chunks, plan.chunk_count());
+  EXPECT_EQ(numbers, plan.range.size());
+  std::vector<ChunkEvent> events = r.timeline;
+  ASSERT_EQ(events.size(), plan.chunk_count());
+  std::sort(events.begin(), events.end(),
+            [](const ChunkEvent& a, const ChunkEvent& b) { return a.chunk < b.chunk; });
+  for (u64 i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].chunk, i);
+    EXPECT_EQ(events[i].range, plan.chunk(i));
+    ASSERT_LT(events[i].worker, r.workers.size());
+    if (layout.schedule == Schedule::static_cyclic) {
+      const u64 owner = events[i].worker / layout.threads;
+      const Deal deal{plan.chunk_count(), static_cast<u64>(ranks()), owner};
+      bool dealt = false;
+      for (u64 round = 0; const auto c = deal.chunk(round); ++round) dealt |= *c == i;
+      EXPECT_TRUE(dealt) << "chunk " << i << " ran on rank " << owner;
+    }
+  }
+}
+
+TEST(MpiRun, SeededRandomRangesGiveTheSerialHistogram) {
+  std::mt19937_64 rng(seed(41));
+  for (int i = 0; i < 6; ++i) {
+    const int bits = 1 + static_cast<int>(rng() % 40);
+    const u64 lo = 1 + rng() % (u64{1} << bits);
+    const u64 size = 1 + rng() % 400000;
+    const Range range{lo, lo + size - 1};
+    const Count count = rng() % 2 ? Count::total : Count::distinct;
+    const u64 chunk = std::max<u64>(1, size / (1 + rng() % 50));
+    const Plan plan = make_plan(range, count, KernelKind::sieve, chunk, 1);
+    const auto kernel = make_kernel(plan.kernel, count, range.hi);
+    const Histogram serial = rank() == 0 ? serial_histogram(plan, *kernel) : Histogram{};
+    for (const Layout& layout : kLayouts) {
+      std::ostringstream trace;
+      trace << "[" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << layout.name;
+      SCOPED_TRACE(trace.str());
+      const RunResult r = run_layout(plan, layout, *kernel);
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, serial);
+      }
+      expect_parts(plan, layout, r);
+    }
+  }
+}
+
+TEST(MpiRun, TheTrialKernelMatchesTheOracle) {
+  for (const Count count : {Count::distinct, Count::total}) {
+    const Plan plan = make_plan({1, 4000}, count, KernelKind::trial, 101, 1);
+    const auto kernel = make_kernel(plan.kernel, count, plan.range.hi);
+    const Histogram expected = oracle_histogram(plan.range, count);
+    for (const Layout& layout : kLayouts) {
+      const RunResult r = run_layout(plan, layout, *kernel);
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, expected) << layout.name;
+      }
+    }
+  }
+}
+
+TEST(MpiRun, MoreRanksThanChunksAndOneNumber) {
+  // [2, 11] in chunks of 5 is two chunks: fewer than 3 ranks, or 2 ranks of 2 threads.
+  const u64 prime = (u64{1} << 31) - 1;
+  for (const Range range : {Range{2, 11}, Range{1, 1}, Range{2, 2}, Range{prime, prime}}) {
+    const Plan plan = make_plan(range, Count::total, KernelKind::sieve, 5, 1);
+    const auto kernel = make_kernel(plan.kernel, plan.count, range.hi);
+    const Histogram expected = oracle_histogram(range, Count::total);
+    for (const Layout& layout : kLayouts) {
+      const RunResult r = run_layout(plan, layout, *kernel);
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, expected) << range.lo << ", " << layout.name;
+      }
+      expect_parts(plan, layout, r);
+    }
+  }
+}
+
+TEST(MpiRun, AWindowEndingAt2To64Minus1) {
+  // Near 2^64 the sieving primes go up to 2^32 and each chunk costs a pass over them (about a
+  // second), so: two chunks, one static run and one dynamic hybrid run.
+  const Range range{kTop - 599, kTop};
+  const Plan plan = make_plan(range, Count::distinct, KernelKind::sieve, 300, 1);
+  const auto kernel = make_kernel(plan.kernel, plan.count, kTop);
+  const Histogram expected = rank() == 0 ? oracle_histogram(range, Count::distinct) : Histogram{};
+  for (const Layout& layout : {kLayouts[0], kLayouts[3]}) {
+    const RunResult r = run_layout(plan, layout, *kernel);
+    if (rank() == 0) {
+      EXPECT_EQ(r.histogram, expected) << layout.name;
+    }
+    expect_parts(plan, layout, r);
+  }
+}
+
+TEST(MpiRun, RankZeroComputesInTheDynamicSchedule) {
+  const Plan plan = make_plan({2, 2000000}, Count::distinct, KernelKind::sieve, 20000, 1);
+  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const RunResult r = run_layout(plan, kLayouts[1], *kernel);
+  if (rank() == 0) {
+    EXPECT_GT(r.workers.at(0).chunks, 0u);
+  }
+}
+
+TEST(MpiDeal, EveryChunkOnceAndBalancedForCostGrowingWithN) {
+  for (u64 n_ranks = 1; n_ranks <= 7; ++n_ranks)
+    for (u64 chunks = 1; chunks <= 60; ++chunks) {
+      std::vector<int> seen(chunks, 0);
+      u64 most = 0, least = ~u64{0}, most_cost = 0, least_cost = ~u64{0};
+      for (u64 p = 0; p < n_ranks; ++p) {
+        DealtSource source(Deal{chunks, n_ranks, p});
+        u64 count = 0, cost = 0;  // a chunk's cost grows with its index, as the trial kernel's
+        while (const auto c = source.next()) {
+          ASSERT_LT(*c, chunks);
+          ++seen[*c];
+          ++count;
+          cost += *c + 1;
+        }
+        most = std::max(most, count);
+        least = std::min(least, count);
+        most_cost = std::max(most_cost, cost);
+        least_cost = std::min(least_cost, cost);
+      }
+      SCOPED_TRACE(std::to_string(chunks) + " chunks, " + std::to_string(n_ranks) + " ranks");
+      EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(chunks));
+      EXPECT_LE(most - least, 1u);
+      // Whole pairs of rounds cost every rank the same; the rest differ by two chunks at most
+      // (contiguous blocks would differ by about chunks^2 / ranks).
+      if (chunks % (2 * n_ranks) == 0) {
+        EXPECT_EQ(most_cost, least_cost);
+      }
+      EXPECT_LE(most_cost - least_cost, 2 * chunks);
+    }
+}
+
+TEST(MpiDeal, ChunkIndicesNearTheTopDoNotWrap) {
+  const u64 chunks = kTop;  // chunk_count() of [1, 2^64-1] in chunks of 1
+  const Deal last{chunks, 3, 2};
+  const u64 final_round = (chunks - 1) / 3;
+  EXPECT_EQ(last.chunk(0), std::optional<u64>(2));
+  EXPECT_EQ(last.chunk(1), std::optional<u64>(3));
+  ASSERT_TRUE(last.chunk(final_round - 1).has_value());
+  EXPECT_LT(*last.chunk(final_round - 1), chunks);
+  for (u64 p = 0; p < 3; ++p) {
+    const Deal d{chunks, 3, p};
+    const auto c = d.chunk(final_round);
+    if (c) {
+      EXPECT_LT(*c, chunks);
+    }
+    EXPECT_FALSE(d.chunk(final_round + 1).has_value());
+  }
+}
+
+}  // namespace
+}  // namespace nf

@@ -1,0 +1,11 @@
+/// @file test_session.hpp
+/// @brief The MPI session mpi_main.cpp starts for the MPI suites.
+#pragma once
+
+#include "exec/mpi.hpp"
+
+namespace nf::test {
+
+MpiSession& test_session();
+
+}  // namespace nf::test
