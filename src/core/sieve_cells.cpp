@@ -34,7 +34,8 @@ int segment_threshold(u64 a, u64 b, u64 R) {
   if (c * log_r - c * (log_b - log_a) < kExactMargin) return -1;
   // floor(x + 0.5) + 1 > x + 0.5: a cell whose sum S <= x (q present) has S < t even if x was
   // rounded by up to 0.5; and t <= x + 1.5 <= c*log2(a) - 63*kWeightError by the margin check.
-  // x < 0 (b <= R) gives t <= 0: no cell is flagged, and indeed no n <= b has a prime > R.
+  // When b <= R no n can hold a prime above R; x < 0 then and t <= 1, which the margin keeps
+  // below every cell's sum like any other threshold.
   const long double x = c * log_b - c * log_r;
   return static_cast<int>(std::floor(x + 0.5L)) + 1;
 }

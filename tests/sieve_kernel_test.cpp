@@ -1,0 +1,136 @@
+/// @file sieve_kernel_test.cpp
+/// @brief The sieve kernel where its mechanisms meet edges: tiny hi (the log test's fallback),
+/// powers of two, segment and pass boundaries, bucket primes, squares of primes next to sqrt(hi),
+/// windows straddling 2^32 and ending at 2^64-1. References: trial division for small n, the
+/// plain product sieve (exact_segment, no log weights, no buckets) and the Pollard-rho oracle.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+
+#include <primesieve.hpp>
+
+#include "core/arith.hpp"
+#include "core/exact_segment.hpp"
+#include "core/kernel.hpp"
+#include "core/sieve_kernel.hpp"
+#include "core/trial_kernel.hpp"
+#include "oracle.hpp"
+#include "seed.hpp"
+
+namespace nf {
+namespace {
+
+constexpr u64 kTop = std::numeric_limits<u64>::max();
+constexpr u64 kSegment = SieveKernel::kSegmentCells;
+
+Histogram sieve_histogram(const Range& r, Count count) {
+  Histogram h;
+  make_kernel(KernelKind::sieve, count, r.hi)->count(r, h);
+  return h;
+}
+
+/// The product sieve over [r.lo, r.hi] in one segment.
+Histogram product_histogram(const Range& r, Count count) {
+  std::vector<std::uint32_t> primes;
+  primesieve::generate_primes(isqrt(r.hi), &primes);
+  Histogram h;
+  sieve::count_segment_exactly(r.lo, r.size(), primes, count, h);
+  return h;
+}
+
+Histogram oracle_histogram(const Range& r, Count count) {
+  Histogram h;
+  for (u64 n = r.lo;; ++n) {
+    h.add(test::oracle_count(n, count));
+    if (n == r.hi) break;
+  }
+  return h;
+}
+
+std::string describe(const Range& r, Count count) {
+  return "[" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + "] " + to_string(count);
+}
+
+TEST(SieveKernelEdges, EveryTinyRangeAgainstTrialDivision) {
+  for (const Count count : {Count::distinct, Count::total})
+    for (u64 lo = 1; lo <= 40; ++lo)
+      for (u64 hi = lo; hi <= 300; hi += 7) {
+        Histogram trial;
+        for (u64 n = lo; n <= hi; ++n) trial.add(trial_factor_count(n, count));
+        ASSERT_EQ(sieve_histogram({lo, hi}, count), trial) << describe({lo, hi}, count);
+      }
+}
+
+TEST(SieveKernelEdges, PrefixesAroundPowersOfTwo) {
+  for (const Count count : {Count::distinct, Count::total})
+    for (unsigned k = 2; k <= 21; ++k)
+      for (const u64 hi : {(u64{1} << k) - 1, u64{1} << k, (u64{1} << k) + 1}) {
+        const Range r{1, hi};
+        EXPECT_EQ(sieve_histogram(r, count), product_histogram(r, count)) << describe(r, count);
+      }
+}
+
+TEST(SieveKernelEdges, SegmentBoundariesAndBucketPrimes) {
+  // Windows of a few segments at heights where R = isqrt(hi) is below, near and above a segment
+  // (direct entries only, both, buckets with strides of many segments).
+  std::mt19937_64 rng(test::test_seed(511));
+  for (const unsigned bits : {24u, 34u, 36u, 37u, 40u, 46u, 50u}) {
+    const u64 lo = (u64{1} << bits) + rng() % (u64{1} << (bits - 1));
+    const Range r{lo, lo + 2 * kSegment + rng() % kSegment};
+    const Count count = bits % 2 ? Count::total : Count::distinct;
+    EXPECT_EQ(sieve_histogram(r, count), product_histogram(r, count)) << describe(r, count);
+  }
+}
+
+TEST(SieveKernelEdges, WindowStraddling2To32) {
+  const Range r{(u64{1} << 32) - kSegment - 777, (u64{1} << 32) + kSegment + 555};
+  EXPECT_EQ(sieve_histogram(r, Count::total), product_histogram(r, Count::total));
+}
+
+TEST(SieveKernelEdges, SquaresOfPrimesNextToTheRoot) {
+  // hi = p^2 - 1, p^2, p^2 + 1 for primes p around 2^20 and 2^31: p is then just above, at or
+  // below isqrt(hi); the cells around p^2 must count p^2 as one prime (twice with multiplicity).
+  for (const u64 near : {u64{1} << 20, u64{1} << 31}) {
+    primesieve::iterator it(near);
+    const u64 p = it.next_prime();
+    for (const u64 hi : {p * p - 1, p * p, p * p + 1})
+      for (const Count count : {Count::distinct, Count::total}) {
+        const Range r{hi - 300, hi};
+        EXPECT_EQ(sieve_histogram(r, count), oracle_histogram(r, count)) << describe(r, count);
+      }
+  }
+}
+
+TEST(SieveKernelEdges, SplitsDoNotChangeTheHistogramNear2To60AndAtTheTop) {
+  // One call spanning segments and passes (2^24 cells per pass this high) against uneven pieces;
+  // the pieces themselves are checked against the oracle by kernel_test.cpp.
+  for (const Range whole : {Range{(u64{1} << 60) + 12345, (u64{1} << 60) + 12345 + (u64{1} << 24) + 3 * kSegment},
+                            Range{kTop - 2 * kSegment - 999, kTop}}) {
+    auto kernel = make_kernel(KernelKind::sieve, Count::total, whole.hi);
+    Histogram once, pieces;
+    kernel->count(whole, once);
+    const u64 step = whole.size() / 3 + 4321;
+    for (u64 a = whole.lo;; a += step) {
+      const bool last = whole.hi - a < step;
+      kernel->count({a, last ? whole.hi : a + step - 1}, pieces);
+      if (last) break;
+    }
+    EXPECT_EQ(once, pieces) << describe(whole, Count::total);
+    EXPECT_EQ(once.total(), whole.size());
+  }
+}
+
+TEST(SieveKernelEdges, OracleAcrossASegmentBoundaryAtTheTop) {
+  // The last 300 numbers of one segment and the first 300 of the next, near 2^64 - 1.
+  const u64 lo = kTop - kSegment - 300;
+  auto kernel = make_kernel(KernelKind::sieve, Count::distinct, kTop);
+  Histogram whole, head;
+  kernel->count({lo, kTop}, whole);
+  kernel->count({lo + 600, kTop}, head);
+  whole -= head;  // [lo, lo + 599]: 300 cells either side of the boundary at lo + 2^18
+  EXPECT_EQ(whole, oracle_histogram({lo, lo + 599}, Count::distinct));
+}
+
+}  // namespace
+}  // namespace nf

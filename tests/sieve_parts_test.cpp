@@ -1,0 +1,142 @@
+/// @file sieve_parts_test.cpp
+/// @brief The sieve kernel's parts, each against a direct computation: log weights, pre-sieve
+/// patterns, the vectorized histogram pass and the bucket ring.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/arith.hpp"
+#include "core/bucket_sieve.hpp"
+#include "core/cell_histogram.hpp"
+#include "core/presieve.hpp"
+#include "core/sieve_cells.hpp"
+#include "seed.hpp"
+
+namespace nf::sieve {
+namespace {
+
+constexpr u64 kTop = std::numeric_limits<u64>::max();
+
+void expect_weight_bound(u64 p) {
+  const long double exact = kLogScale * std::log2(static_cast<long double>(p));
+  const long double w = weight_of(p);
+  EXPECT_LE(w, exact) << p;
+  EXPECT_LT(exact - w, kWeightError) << p;
+}
+
+TEST(SieveWeights, LowerBoundWithinTheErrorBound) {
+  for (u64 p = 2; p < (u64{1} << 16); ++p) expect_weight_bound(p);
+  std::mt19937_64 rng(test::test_seed(501));
+  for (int i = 0; i < 100000; ++i) expect_weight_bound(2 + rng() % (kTop - 1));
+  for (unsigned k = 1; k < 64; ++k) {
+    expect_weight_bound(u64{1} << k);
+    expect_weight_bound((u64{1} << k) - 1 + (k == 1));
+    expect_weight_bound((u64{1} << k) + 1);
+  }
+  expect_weight_bound(kTop);
+}
+
+TEST(SieveThreshold, NoMarginNearOneAndAmpleMarginHigher) {
+  // Segments starting at 1 have log2(b/a) = log2(b): the test must refuse them.
+  EXPECT_EQ(segment_threshold(1, 10, 3), -1);
+  EXPECT_EQ(segment_threshold(1, u64{1} << 18, 512), -1);
+  // A 2^18 segment at 2^22 or above always has the margin (sieve_cells.hpp).
+  EXPECT_GE(segment_threshold(u64{1} << 22, (u64{1} << 22) + (u64{1} << 18) - 1, 2111), 0);
+  EXPECT_GE(segment_threshold(kTop - (u64{1} << 18) + 1, kTop, 0xFFFFFFFFull), 0);
+}
+
+TEST(SieveThreshold, SeparatesTheTwoCasesOfTheProof) {
+  // Whenever a threshold is given: t <= c log2(a) - 63 kWeightError (no cell without a prime
+  // above R is flagged) and t > c log2(b) - c log2(R+1) (every cell with one is).
+  std::mt19937_64 rng(test::test_seed(505));
+  int checked = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const u64 a = 1 + (rng() >> (rng() % 64));
+    const u64 b = a + std::min<u64>(kTop - a, rng() % (u64{1} << 20));
+    const u64 R = std::min<u64>(isqrt(b) + rng() % 3, 0xFFFFFFFFull);
+    const int t = segment_threshold(a, b, R);
+    if (t < 0) continue;
+    ++checked;
+    const long double c = kLogScale;
+    ASSERT_LE(t, c * std::log2(static_cast<long double>(a)) - 63 * kWeightError) << a << " " << b;
+    ASSERT_GT(t, c * std::log2(static_cast<long double>(b)) - c * std::log2(R + 1.0L)) << a << " " << b;
+  }
+  EXPECT_GT(checked, 50000);
+}
+
+/// What the patterns must hold: the word of every covered prime power dividing n.
+Cell pattern_sum(u64 n, Count count, const Presieve& presieve) {
+  Cell sum = 0;
+  for (const auto& [p, uncovered] : presieve.uncovered_powers()) {
+    u64 q = p;
+    for (unsigned e = 1; q < uncovered && n % q == 0; ++e, q *= p)
+      sum = static_cast<Cell>(sum + weight_of(p) + (e == 1 || count == Count::total ? kCountUnit : 0));
+  }
+  return sum;
+}
+
+TEST(SievePresieve, PatternsEqualDirectDivisibility) {
+  std::mt19937_64 rng(test::test_seed(502));
+  for (const Count count : {Count::distinct, Count::total}) {
+    const Presieve presieve(count);
+    for (const u64 a : {u64{1}, u64{2}, u64{21600}, kTop - 100000, rng() % (u64{1} << 40) + 1,
+                        rng() % kTop + 1}) {
+      const std::size_t len = static_cast<std::size_t>(std::min<u64>(kTop - a + 1, 100000));
+      std::vector<Cell> cells(len);
+      presieve.fill(a, cells.data(), len);
+      for (std::size_t i = 0; i < len; ++i)
+        ASSERT_EQ(cells[i], pattern_sum(a + i, count, presieve)) << "n = " << a + i;
+    }
+  }
+}
+
+TEST(SieveHistogramPass, EqualsScalarCounting) {
+  std::mt19937_64 rng(test::test_seed(503));
+  for (int round = 0; round < 50; ++round) {
+    const std::size_t len = 1 + rng() % 20000;
+    const int threshold = static_cast<int>(rng() % 1100) - 30;
+    std::vector<Cell> cells(len);
+    for (Cell& c : cells)
+      c = static_cast<Cell>(((rng() % 20) << kCountShift) | (rng() % (kLogMask + 1)));
+    Bins fast{}, slow{};
+    add_cell_keys(cells.data(), len, threshold, fast);
+    for (const Cell c : cells) slow[(c >> kCountShift) + (static_cast<int>(c & kLogMask) < threshold)]++;
+    EXPECT_EQ(fast, slow) << "len " << len << " threshold " << threshold;
+  }
+}
+
+TEST(SieveBuckets, EveryEntryComesBackOnceInItsSegmentAcrossTheRing) {
+  Buckets buckets;
+  std::mt19937_64 rng(test::test_seed(504));
+  for (int round = 0; round < 3; ++round) {  // reset() must recycle blocks and forget entries
+    buckets.reset(100);
+    std::vector<std::vector<std::uint32_t>> expected(1000);
+    for (std::uint32_t i = 0; i < 20000; ++i) {
+      const u64 segment = rng() % 100;  // within one ring turn of segment 0
+      expected[segment].push_back(i);
+      buckets.push(segment, {i, 0});
+    }
+    for (u64 segment = 0; segment < 1000; ++segment) {
+      std::vector<std::uint32_t> got;
+      buckets.drain(segment, [&](BucketEntry e) {
+        got.push_back(e.prime);
+        // Re-push up to 100 segments ahead, as a sieve would.
+        const u64 ahead = segment + 1 + e.prime % 100;
+        if (ahead < 1000) {
+          expected[ahead].push_back(e.prime);
+          buckets.push(ahead, e);
+        }
+      });
+      std::sort(got.begin(), got.end());
+      std::sort(expected[segment].begin(), expected[segment].end());
+      ASSERT_EQ(got, expected[segment]) << "segment " << segment;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nf::sieve
