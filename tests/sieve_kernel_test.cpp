@@ -7,6 +7,7 @@
 
 #include <limits>
 #include <random>
+#include <sstream>
 
 #include <primesieve.hpp>
 
@@ -49,7 +50,9 @@ Histogram oracle_histogram(const Range& r, Count count) {
 }
 
 std::string describe(const Range& r, Count count) {
-  return "[" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + "] " + to_string(count);
+  std::ostringstream s;  // (operator+ chains trip a false -Wrestrict in GCC 12)
+  s << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
+  return s.str();
 }
 
 TEST(SieveKernelEdges, EveryTinyRangeAgainstTrialDivision) {
