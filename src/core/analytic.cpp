@@ -1,0 +1,63 @@
+/// @file analytic.cpp
+#include "core/analytic.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace nf {
+namespace {
+
+/// Measured constants of the cost model in analytic.hpp (one core, Release build).
+constexpr double kSieveNs = 2.0;          // ns a number, at hi near 10^9
+constexpr double kAnalyticNs = 40.0;      // ns per unit of N^(3/4) / ln N, table and walk
+constexpr double kAnalyticSetup = 1e-3;   // seconds a prefix: primes, allocation, items
+
+double analytic_units(u64 n) {
+  if (n < 16) return 0;
+  const double x = static_cast<double>(n);
+  return std::pow(x, 0.75) / std::log(x);
+}
+
+}  // namespace
+
+FactorHistograms count_prefix(u64 n, const ParallelFor& parallel_for, u64 max_bytes) {
+  FactorHistograms h;
+  if (n == 0) return h;
+  PrimeCountTable table(n, max_bytes);
+  table.build(parallel_for);
+  const AnalyticWalk walk(table);
+  // One slot an item: pieces may run concurrently and write only their own slots.
+  std::vector<FactorHistograms> parts(walk.item_count());
+  parallel_for(0, parts.size(), [&](u64 lo, u64 hi) {
+    for (u64 k = lo; k < hi; ++k) parts[k] = walk.run_item(k);
+  });
+  for (const FactorHistograms& part : parts) h += part;
+  return h;
+}
+
+FactorHistograms count_range(const Range& r, const ParallelFor& parallel_for, u64 max_bytes) {
+  check_range(r);
+  FactorHistograms h = count_prefix(r.hi, parallel_for, max_bytes);
+  if (r.lo > 1) h -= count_prefix(r.lo - 1, parallel_for, max_bytes);
+  return h;
+}
+
+MethodCost estimate_cost(const Range& r) {
+  const double hi = static_cast<double>(r.hi);
+  const double loglog = std::log(std::log(std::max(hi, 16.0))) / std::log(std::log(1e9));
+  MethodCost cost;
+  cost.sieve_seconds = kSieveNs * 1e-9 * static_cast<double>(r.size()) * loglog;
+  const double prefixes = r.lo > 1 ? 2.0 : 1.0;
+  cost.analytic_seconds =
+      kAnalyticNs * 1e-9 * (analytic_units(r.hi) + (r.lo > 1 ? analytic_units(r.lo - 1) : 0.0)) +
+      kAnalyticSetup * prefixes;
+  cost.analytic_bytes = PrimeCountTable::memory_bytes(r.hi);
+  return cost;
+}
+
+bool analytic_is_cheaper(const Range& r, u64 max_bytes) {
+  const MethodCost cost = estimate_cost(r);
+  return cost.analytic_bytes <= max_bytes && cost.analytic_seconds < cost.sieve_seconds;
+}
+
+}  // namespace nf

@@ -1,0 +1,57 @@
+/// @file analytic_walk.hpp
+/// @brief The depth-first walk over factorizations that counts omega and Omega over [1, n] from a
+/// prime count table, cut into independent work items.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/histogram.hpp"
+#include "core/prime_count_table.hpp"
+
+namespace nf {
+
+/// The histograms of omega(n) and Omega(n) over the same numbers: one walk yields both.
+struct FactorHistograms {
+  Histogram distinct;
+  Histogram total;
+
+  const Histogram& of(Count c) const { return c == Count::distinct ? distinct : total; }
+  FactorHistograms& operator+=(const FactorHistograms& o);
+  /// For prefix differences: the caller guarantees no bin goes negative.
+  FactorHistograms& operator-=(const FactorHistograms& o);
+  bool operator==(const FactorHistograms&) const = default;
+};
+
+/// The numbers 1..n, cut into items: item 0 holds 1, the primes and the numbers whose smallest
+/// prime q1 has q1^3 > n (or that are powers of one prime); every other item holds the numbers
+/// q1^e1 * q2^e2 * k whose two smallest primes are q1 (one fixed prime) and q2 (in a block of
+/// primes), k's primes above q2. Items are disjoint and cover [1, n]; any subset may run on any
+/// thread, rank or day, and their sum is the histogram of [1, n].
+class AnalyticWalk {
+ public:
+  /// The table must be built and outlive the walk. Cuts about `target_items` items (at least one
+  /// for each prime q1 with q1^3 <= n), ordered by decreasing estimated cost.
+  explicit AnalyticWalk(const PrimeCountTable& table, std::size_t target_items = 4096);
+
+  std::size_t item_count() const { return items_.size(); }
+  /// Estimated cost of item k, in leaf lookups (the unit of cost_model in analytic.hpp); used
+  /// to deal items out statically (MPI) and to report progress by work rather than by count.
+  double item_cost(std::size_t k) const { return items_[k].cost; }
+  /// Counts item k < item_count(): pure, thread-safe (reads the table only).
+  FactorHistograms run_item(std::size_t k) const;
+
+ private:
+  struct Item {
+    std::uint32_t q1_index;  // kRoot for item 0
+    std::uint32_t child_begin, child_end;  // q2 = primes[j], j in [child_begin, child_end)
+    double cost;
+  };
+  static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;
+
+  const PrimeCountTable& table_;
+  std::vector<double> inverses_;  // 1.0 / p for the table's primes: the leaves multiply
+  std::vector<Item> items_;
+};
+
+}  // namespace nf

@@ -1,0 +1,203 @@
+/// @file prime_count_table.cpp
+/// @brief The Lucy_Hedgehog update, split into steps that may run in parallel.
+///
+/// S(v) is the number of odd k in [3, v] that are prime or have no prime factor below the current
+/// p. It starts at (v - 1) / 2 (every odd number), and the round for the odd prime p strikes the
+/// odd multiples p * k, k odd, whose cofactor k >= p survives the rounds below p:
+///   S(v) -= S(floor(v / p)) - S(p - 1)      for every key v >= p^2,
+/// with S(p - 1) = c, the number of odd primes below p. floor(floor(n/d) / p) = floor(n/(d p)), so
+/// the right side is again a key: large[d p] when d p <= r, else small[floor(n/(d p))]. After the
+/// rounds for all p <= sqrt(n), S(v) is the number of odd primes <= v.
+///
+/// Within a round every entry must read the value its source had before the round. In serial
+/// order (large keys by increasing d, then small keys by decreasing v) that holds because a source
+/// is always updated later. For the parallel version each step is cut where the sources change:
+/// large keys d in (r/p^(k+1), r/p^k] read only d p in (r/p^k, r/p^(k-1)], so these segments
+/// run one after another from the smallest d up, each split freely; likewise small keys in
+/// segments from the top down. Large keys with d p > r read small keys, which change only after
+/// every large key is done.
+#include "core/prime_count_table.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <primesieve.hpp>
+
+#include "core/analytic_quotient.hpp"
+#include "core/arith.hpp"
+
+namespace nf {
+namespace {
+
+/// Steps shorter than this run in the calling thread: splitting costs more than it saves.
+constexpr u64 kMinParallelStep = u64{1} << 15;
+
+void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const RangeBody& body) {
+  if (lo >= hi) return;
+  if (hi - lo < kMinParallelStep)
+    body(lo, hi);
+  else
+    parallel_for(lo, hi, body);
+}
+
+std::string mib(u64 bytes) { return std::to_string((bytes + (u64{1} << 20) - 1) >> 20) + " MiB"; }
+
+}  // namespace
+
+void serial_for(u64 begin, u64 end, const RangeBody& body) {
+  if (begin < end) body(begin, end);
+}
+
+u64 PrimeCountTable::memory_bytes(u64 n) {
+  const u64 r = isqrt(n);
+  const u64 split = std::min(r, n >> 33);
+  // pi(x) < 1.26 x / ln(x) for x > 1 (Rosser and Schoenfeld), and pi(x) <= x.
+  const double ln = r > 16 ? std::log(static_cast<double>(r)) : 1.0;
+  const u64 primes = std::min<u64>(r, static_cast<u64>(1.26 * static_cast<double>(r) / ln)) + 2;
+  // small keys (until final), large keys, the compact small keys, the primes
+  return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 16 * (r / 128 + 1) +
+         4 * primes;
+}
+
+PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) {
+  if (n == 0) throw UsageError("the prime count table needs n >= 1");
+  const u64 bytes = memory_bytes(n);
+  if (bytes > max_bytes)
+    throw UsageError("the analytic method needs " + mib(bytes) + " of tables for hi = " +
+                     std::to_string(n) + ", above the limit of " + mib(max_bytes) +
+                     "; use --method sieve (memory independent of hi) for a window of this range");
+  // The primes up to root_ and the next one must fit 32 bits: n < 4294967291^2 (the largest
+  // 32-bit prime), which only the top 2^-30 of the 64-bit range misses, far beyond any memory limit.
+  primesieve::iterator next(root_ + 1);
+  const u64 sentinel = next.next_prime();
+  if (sentinel > 0xFFFFFFFFull)
+    throw UsageError("the analytic method works for hi < 4294967291^2; use --method sieve");
+  split_ = std::min(root_, n_ >> 33);
+  primesieve::generate_primes(root_, &primes_);
+  primes_.push_back(static_cast<std::uint32_t>(sentinel));
+  small_.resize((root_ - 1) / 2 + 1);
+  large64_.resize(split_ + 1);
+  large32_.resize(root_ - split_);
+}
+
+u64 PrimeCountTable::pi(u64 v) const {
+  if (v < 2) return 0;
+  if (v <= root_) return odd_pi_small(v) + 1;
+  return odd_pi_large(n_ / v) + 1;  // v = floor(n/d) > r gives d = floor(n/v) <= r back
+}
+
+void PrimeCountTable::build(const ParallelFor& parallel_for) {
+  // Starting values: (v - 1) / 2 odd numbers in [3, v].
+  run_step(parallel_for, 0, small_.size(), [this](u64 lo, u64 hi) {
+    for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
+  });
+  run_step(parallel_for, 1, root_ + 1, [this](u64 lo, u64 hi) {
+    for (u64 d = lo; d < hi; ++d) {
+      const u64 s = (n_ / d - 1) / 2;
+      if (d <= split_)
+        large64_[d] = s;
+      else
+        large32_[d - split_ - 1] = static_cast<std::uint32_t>(s);
+    }
+  });
+  // primes_[0] = 2 is accounted for by counting odd numbers only; the sentinel is > root_.
+  std::size_t k = 1;
+  for (; k + 1 < primes_.size() && u64{primes_[k]} * primes_[k] <= root_; ++k)
+    round(k, parallel_for);
+  // The small keys are final now (every composite <= r has a prime factor <= sqrt(r)): the same
+  // counts, compact, from the primes themselves.
+  bits_ = PrimeBits(primes_, root_);
+  std::vector<std::uint32_t>().swap(small_);
+  for (; k + 1 < primes_.size(); ++k) round(k, parallel_for);
+}
+
+void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel_for) {
+  const u64 p = primes_[prime_index];
+  const u64 c = prime_index - 1;  // odd primes below p
+  const u64 r = root_;
+  const u64 last = std::min(r, n_ / (p * p));  // keys floor(n/d) >= p^2; p <= r < 2^32: no wrap
+  const u64 reads_large = std::min(last, r / p);  // d <= r/p <=> d p <= r
+
+  // Large keys reading large keys, segment (r/p^(k+1), r/p^k] after segment (.., r/p^(k+1)].
+  std::vector<u64> bounds{reads_large};
+  for (u64 b = r / p; b > 0;) bounds.push_back(b = b / p);  // ends with 0
+  for (std::size_t k = bounds.size() - 1; k > 0; --k) {
+    const u64 lo = bounds[k] + 1, hi = std::min(bounds[k - 1], reads_large);
+    run_step(parallel_for, lo, hi + 1,
+             [&](u64 a, u64 b) { large_from_large(p, c, a, b); });
+  }
+  // Large keys reading small keys (unchanged until the small step below): from the compact
+  // table once the small keys are final (p^2 > r), which keeps the reads in cache.
+  const u64 first = reads_large + 1, end = last + 1;
+  const bool float_ok = n_ < kFloatQuotientLimit;
+  if (p * p > r) {
+    const auto bits = [this](u64 v) { return bits_.odd_pi(v); };
+    if (float_ok)
+      run_step(parallel_for, first, end,
+               [&](u64 a, u64 b) { large_from_small<true>(p, c, a, b, bits); });
+    else
+      run_step(parallel_for, first, end,
+               [&](u64 a, u64 b) { large_from_small<false>(p, c, a, b, bits); });
+    return;
+  }
+  const std::uint32_t* small = small_.data();
+  const auto array = [small](u64 v) -> u64 { return small[(v - 1) >> 1]; };
+  if (float_ok)
+    run_step(parallel_for, first, end,
+             [&](u64 a, u64 b) { large_from_small<true>(p, c, a, b, array); });
+  else
+    run_step(parallel_for, first, end,
+             [&](u64 a, u64 b) { large_from_small<false>(p, c, a, b, array); });
+
+  // Small keys v in [p^2, r] from the top down, segment (r/p^(k+1), r/p^k] before the next lower.
+  for (u64 top = r; top >= p * p;) {
+    const u64 below = std::max(top / p, p * p - 1);  // segment (below, top]
+    // odd v = 2i + 1 in (below, top] <=> i in [(below + 1) / 2, (top - 1) / 2]
+    run_step(parallel_for, (below + 1) / 2, (top - 1) / 2 + 1,
+             [&](u64 a, u64 b) { small_from_small(p, c, a, b); });
+    top = below;
+  }
+}
+
+template <bool kFloat, class SmallCount>
+void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count) {
+  const double nd = static_cast<double>(n_);
+  auto source = [&](u64 d) -> u64 {
+    const u64 dp = d * p;  // d <= n / p^2, so d p <= n / p: no wrap
+    // floor(n / (d p)) <= r < 2^32 because d p > r; it is >= p because d <= n / p^2.
+    const u64 q = kFloat ? float_quotient(n_, nd, dp) : n_ / dp;
+    return small_count(q) - c;
+  };
+  const u64 mid = std::clamp(split_ + 1, lo, hi);
+  for (u64 d = lo; d < mid; ++d) large64_[d] -= source(d);
+  std::uint32_t* large32 = large32_.data();
+  for (u64 d = mid; d < hi; ++d)
+    large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+}
+
+void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
+  const u64 mid = std::clamp(split_ + 1, lo, hi);
+  for (u64 d = lo; d < mid; ++d) large64_[d] -= odd_pi_large(d * p) - c;
+  std::uint32_t* large32 = large32_.data();
+  for (u64 d = mid; d < hi; ++d)
+    large32[d - split_ - 1] -= static_cast<std::uint32_t>(odd_pi_large(d * p) - c);
+}
+
+void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
+  // Odd v = 2i + 1 with the same floor(v/p) rounded down to odd j share S(j): those with
+  // v >= j p. Walking i down and j down in step needs no division inside the loop.
+  std::uint32_t* small = small_.data();
+  const auto c32 = static_cast<std::uint32_t>(c);
+  u64 i = hi - 1;
+  for (u64 j = ((2 * i + 1) / p - 1) | 1;; j -= 2) {
+    const std::uint32_t s = small[j >> 1] - c32;
+    const u64 first = std::max((j * p) >> 1, lo);
+    for (; i >= first; --i) {
+      small[i] -= s;
+      if (i == lo) return;
+    }
+  }
+}
+
+}  // namespace nf

@@ -1,0 +1,87 @@
+/// @file prime_count_table.hpp
+/// @brief pi(v) for every key v in { floor(n/d) : d >= 1 }, by the Lucy_Hedgehog update.
+///
+/// The keys are the values floor(n/d): those <= r = floor(sqrt(n)) are every v in [1, r] (the
+/// "small" keys, indexed by v), the others are floor(n/d) for d in [1, r] (the "large" keys,
+/// indexed by d). Indexing is division-free: a small key by itself, a large one by d. There are
+/// about 2 sqrt(n) keys, so memory is O(sqrt n) and the update costs O(n^(3/4) / log n).
+///
+/// Only odd numbers are counted (2 is added back by the caller): an entry holds the number of odd
+/// primes <= v, which halves the small table and the first update round.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/analytic_pi_bits.hpp"
+#include "core/range.hpp"
+
+namespace nf {
+
+/// A piece of work over the index subrange [lo, hi); pieces of one call never overlap.
+using RangeBody = std::function<void(u64 lo, u64 hi)>;
+
+/// Runs `body` on subranges that partition [begin, end) and returns when all have finished. The
+/// subranges may run concurrently: this is how an executor lends its threads to core code, which
+/// knows none (see DESIGN.md).
+using ParallelFor = std::function<void(u64 begin, u64 end, const RangeBody& body)>;
+
+/// The whole range in the calling thread.
+void serial_for(u64 begin, u64 end, const RangeBody& body);
+
+class PrimeCountTable {
+ public:
+  /// Default memory budget: 2 GiB holds the table up to n of about 1.1e17, whose build and walk
+  /// would take hours on a few cores anyway.
+  static constexpr u64 kDefaultMaxBytes = u64{2} << 30;
+
+  /// Bytes the table for n occupies (keys and the primes <= sqrt(n)), within a few percent.
+  static u64 memory_bytes(u64 n);
+
+  /// Generates the primes and allocates the table. Throws UsageError if n < 1, if
+  /// memory_bytes(n) > max_bytes, or if n >= 4294967291^2 (primes must fit 32 bits).
+  explicit PrimeCountTable(u64 n, u64 max_bytes = kDefaultMaxBytes);
+
+  /// The update over the odd primes p <= sqrt(n). Each round's steps are handed to
+  /// `parallel_for` when they are long enough to be worth splitting. Call once, before any query.
+  void build(const ParallelFor& parallel_for = serial_for);
+
+  u64 n() const { return n_; }
+  /// floor(sqrt(n)).
+  u64 root() const { return root_; }
+
+  /// The primes <= root(), then the next prime as a sentinel, so that a walk may read the prime
+  /// after any prime <= root().
+  const std::vector<std::uint32_t>& primes() const { return primes_; }
+
+  /// Number of odd primes <= v for 1 <= v <= root(): pi(v) - 1 for v >= 2 (0 for v = 1).
+  u64 odd_pi_small(u64 v) const { return bits_.odd_pi(v); }
+  /// Number of odd primes <= floor(n/d) for 1 <= d <= root().
+  u64 odd_pi_large(u64 d) const { return d <= split_ ? large64_[d] : large32_[d - split_ - 1]; }
+  /// Number of odd primes <= x where x = floor(n/m): no division, whichever side x is on.
+  u64 odd_pi_quotient(u64 m, u64 x) const { return m <= root_ ? odd_pi_large(m) : odd_pi_small(x); }
+
+  /// pi(v) for any key v = floor(n/d) (and any v <= root()). One division.
+  u64 pi(u64 v) const;
+
+ private:
+  void round(std::size_t prime_index, const ParallelFor& parallel_for);
+  template <bool kFloat, class SmallCount>
+  void large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count);
+  void large_from_large(u64 p, u64 c, u64 lo, u64 hi);
+  void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
+
+  u64 n_;
+  u64 root_;
+  /// Large keys d <= split_ can exceed 2^32 odd numbers: 64-bit entries. Above it, floor(n/d)
+  /// < 2^33, so at most 2^32 - 1 odd numbers in [3, floor(n/d)]: 32-bit entries.
+  u64 split_;
+  std::vector<std::uint32_t> primes_;
+  std::vector<std::uint32_t> small_;    // index (v - 1) / 2, v in [1, root]; freed once final
+  PrimeBits bits_;                      // the final small keys, compact
+  std::vector<std::uint64_t> large64_;  // index d in [1, split]; [0] unused
+  std::vector<std::uint32_t> large32_;  // index d - split - 1, d in (split, root]
+};
+
+}  // namespace nf

@@ -1,0 +1,211 @@
+/// @file analytic_test.cpp
+/// @brief The sublinear method against the segmented sieve (seeded random ranges, squares of
+/// primes around the table's boundaries), the published histograms, primesieve's prime powers,
+/// and itself split over threads and items.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <primesieve.hpp>
+
+#include "core/analytic.hpp"
+#include "core/arith.hpp"
+#include "core/kernel.hpp"
+
+namespace nf {
+namespace {
+
+/// A fixed seed by default so a failure reproduces; NUMFACTORS_TEST_SEED overrides it.
+u64 analytic_seed(u64 salt) {
+  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
+  const u64 seed = s ? std::strtoull(s, nullptr, 10) : 20261121;
+  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << seed << " (salt " << salt << ")\n";
+  return seed + salt;
+}
+
+Histogram sieve_histogram(const Range& r, Count count) {
+  Histogram h;
+  make_kernel(KernelKind::sieve, count, r.hi)->count(r, h);
+  return h;
+}
+
+void expect_matches_sieve(const Range& r) {
+  const FactorHistograms a = count_range(r);
+  for (const Count count : {Count::distinct, Count::total})
+    EXPECT_EQ(a.of(count), sieve_histogram(r, count))
+        << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
+  EXPECT_EQ(a.distinct.total(), r.size());
+  EXPECT_EQ(a.total.total(), r.size());
+}
+
+/// A ParallelFor over std::threads taking pieces from a shared counter, as an executor would.
+ParallelFor thread_for(unsigned threads) {
+  return [threads](u64 begin, u64 end, const RangeBody& body) {
+    std::atomic<u64> next{begin};
+    const u64 grain = std::max<u64>(1, (end - begin) / (threads * 16));
+    auto work = [&] {
+      for (u64 lo; (lo = next.fetch_add(grain)) < end;) body(lo, std::min(end, lo + grain));
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  };
+}
+
+/// floor(x^(1/k)) exactly, k >= 2.
+u64 integer_root(u64 x, unsigned k) {
+  auto pow_at_most = [&](u64 b) {  // b^k <= x, without overflow
+    u64 v = 1;
+    for (unsigned i = 0; i < k; ++i) {
+      if (v > x / b) return false;
+      v *= b;
+    }
+    return true;
+  };
+  u64 r = static_cast<u64>(std::pow(static_cast<double>(x), 1.0 / k));
+  while (r > 1 && !pow_at_most(r)) --r;
+  while (pow_at_most(r + 1)) ++r;
+  return r;
+}
+
+/// Prime powers p^k (k >= 1) in [lo, hi], counted with primesieve.
+u64 prime_powers(const Range& r) {
+  u64 n = primesieve::count_primes(r.lo, r.hi);
+  for (unsigned k = 2; k < 64; ++k) {
+    const u64 top = integer_root(r.hi, k);
+    if (top < 2) break;
+    const u64 bottom = r.lo <= 1 ? 2 : integer_root(r.lo - 1, k) + 1;  // p^k >= lo
+    if (bottom <= top) n += primesieve::count_primes(bottom, top);
+  }
+  return n;
+}
+
+TEST(Analytic, EveryPrefixUpTo3000MatchesTheSieve) {
+  for (u64 hi = 1; hi <= 3000; ++hi) {
+    const FactorHistograms a = count_prefix(hi);
+    ASSERT_EQ(a.distinct, sieve_histogram({1, hi}, Count::distinct)) << hi;
+    ASSERT_EQ(a.total, sieve_histogram({1, hi}, Count::total)) << hi;
+  }
+}
+
+TEST(Analytic, RandomRangesMatchTheSieve) {
+  std::mt19937_64 rng(analytic_seed(1));
+  for (int i = 0; i < 40; ++i) {
+    const int bits = 1 + static_cast<int>(rng() % 36);
+    const u64 lo = 1 + rng() % (u64{1} << bits);
+    const u64 width = i % 4 == 0 ? rng() % 3 : rng() % 20000;  // tiny ranges too
+    expect_matches_sieve({lo, lo + width});
+  }
+  expect_matches_sieve({1, 1});
+  expect_matches_sieve({2, 2});
+  expect_matches_sieve({3, 3});
+}
+
+TEST(Analytic, SquaresOfPrimesAroundTableBoundaries) {
+  // r = floor(sqrt(N)) and the rounds change at p^2 and p^4; N with many small factors too.
+  std::mt19937_64 rng(analytic_seed(2));
+  std::vector<u64> primes;
+  primesieve::generate_primes(400, &primes);
+  std::vector<u64> ends{720720, 232792560, 5354228880ull, 2ull * 3 * 5 * 7 * 11 * 13 * 17 * 19 * 23};
+  for (int i = 0; i < 8; ++i) {
+    const u64 p = primes[rng() % primes.size()];
+    for (const u64 n : {p * p, p * p * p * p, p * p * p * p * p})
+      if (n <= 30'000'000'000ull)  // keeps the test short
+        for (const u64 e : {n - 1, n, n + 1}) ends.push_back(e);
+  }
+  for (const u64 q : {65521ull, 65537ull, 99991ull}) {
+    ends.push_back(q * q - 1);
+    ends.push_back(q * q);
+  }
+  for (const u64 hi : ends) expect_matches_sieve({hi > 3000 ? hi - 3000 : 1, hi});
+}
+
+TEST(Analytic, SixtyFourBitLargeKeys) {
+  // Above 2^34 the first large keys exceed 2^32 odd numbers and use 64-bit entries.
+  std::mt19937_64 rng(analytic_seed(3));
+  for (int i = 0; i < 2; ++i) {
+    const u64 hi = (u64{1} << 35) + rng() % (u64{1} << 35);
+    expect_matches_sieve({hi - 5000, hi});
+  }
+}
+
+TEST(Analytic, PublishedHistograms) {
+  std::ifstream in(std::string(NUMFACTORS_TEST_DATA) + "/omega_histograms.json");
+  ASSERT_TRUE(in) << "tests/data/omega_histograms.json";
+  const auto data = nlohmann::json::parse(in);
+  int checked = 0;
+  for (const auto& c : data.at("cases")) {
+    const Range r{c.at("lo").get<u64>(), c.at("hi").get<u64>()};
+    Histogram expected;
+    for (const auto& [k, v] : c.at("histogram").items())
+      expected.add(static_cast<unsigned>(std::stoul(k)), v.get<u64>());
+    const Count count = c.at("count") == "total" ? Count::total : Count::distinct;
+    EXPECT_EQ(count_range(r).of(count), expected) << "[" << r.lo << ", " << r.hi << "]";
+    ++checked;
+  }
+  EXPECT_GE(checked, 9);
+}
+
+TEST(Analytic, OneDistinctFactorMeansPrimePower) {
+  std::mt19937_64 rng(analytic_seed(4));
+  for (int i = 0; i < 12; ++i) {
+    const u64 hi = 2 + rng() % (u64{1} << (8 + 2 * i));
+    const u64 lo = 1 + rng() % hi;
+    const FactorHistograms a = count_range({lo, hi});
+    EXPECT_EQ(a.distinct[1], prime_powers({lo, hi})) << "[" << lo << ", " << hi << "]";
+    EXPECT_EQ(a.total[1], primesieve::count_primes(lo, hi)) << "[" << lo << ", " << hi << "]";
+    EXPECT_EQ(a.distinct.total(), hi - lo + 1);
+  }
+}
+
+TEST(Analytic, ThreadsAndItemOrderGiveTheSameHistograms) {
+  const u64 n = 3'000'000'000ull;
+  const FactorHistograms serial = count_prefix(n);
+  EXPECT_EQ(count_prefix(n, thread_for(3)), serial);
+  // Items in reverse order, each on its own, summed: the same again.
+  PrimeCountTable table(n);
+  table.build(thread_for(2));
+  const AnalyticWalk walk(table, 64);
+  EXPECT_GE(walk.item_count(), 2u);
+  FactorHistograms sum;
+  for (std::size_t k = walk.item_count(); k-- > 0;) sum += walk.run_item(k);
+  EXPECT_EQ(sum, serial);
+  EXPECT_EQ(serial.distinct.total(), n);
+}
+
+TEST(Analytic, TableGivesPrimeCounts) {
+  const u64 n = 987'654'321'012ull;
+  PrimeCountTable table(n);
+  table.build();
+  std::mt19937_64 rng(analytic_seed(5));
+  for (int i = 0; i < 20; ++i) {
+    const u64 d = 1 + rng() % table.root();
+    EXPECT_EQ(table.pi(n / d), primesieve::count_primes(0, n / d)) << n / d;
+  }
+}
+
+TEST(Analytic, MemoryLimitIsAUsageError) {
+  EXPECT_THROW(PrimeCountTable(u64{1} << 40, 1 << 20), UsageError);
+  EXPECT_THROW(count_range({1, ~u64{0}}), UsageError);
+  // The budget the targets ask for: 10^15 within 512 MiB.
+  EXPECT_LT(PrimeCountTable::memory_bytes(1'000'000'000'000'000ull), u64{512} << 20);
+}
+
+TEST(Analytic, CostModelPrefersTheSieveForNarrowWindows) {
+  EXPECT_TRUE(analytic_is_cheaper({1, 1'000'000'000'000ull}));
+  EXPECT_TRUE(analytic_is_cheaper({2, 100'000'000'000'000ull}));
+  EXPECT_FALSE(analytic_is_cheaper({1'000'000'000'000ull, 1'000'000'100'000ull}));
+  EXPECT_FALSE(analytic_is_cheaper({1, 1000}));
+  EXPECT_FALSE(analytic_is_cheaper({1, ~u64{0}}));  // tables too large
+}
+
+}  // namespace
+}  // namespace nf
