@@ -10,6 +10,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -75,6 +76,24 @@ TEST(MpiApp, JsonReportHasEveryRanksThreads) {
   const Histogram known = test::known_histogram(2, 1000000);
   for (const auto& [k, n] : j.at("histogram").items())
     EXPECT_EQ(n.get<u64>(), known[static_cast<unsigned>(std::stoul(k))]) << k;
+}
+
+TEST(MpiApp, SlurmCpusPerTaskIsTheDefaultThreadsPerRank) {
+  const char* before = std::getenv("SLURM_CPUS_PER_TASK");
+  const std::string saved = before ? before : "";
+  setenv("SLURM_CPUS_PER_TASK", "2", 1);
+  const Outcome slurm = run_everywhere({"i", "--max", "10^6", "--format", "json"});
+  const Outcome given = run_everywhere({"i", "--max", "10^6", "--format", "json", "--threads", "3"});
+  if (before)
+    setenv("SLURM_CPUS_PER_TASK", saved.c_str(), 1);
+  else
+    unsetenv("SLURM_CPUS_PER_TASK");
+  EXPECT_EQ(slurm.status, 0);
+  EXPECT_EQ(given.status, 0);
+  if (rank() != 0) return;
+  const auto size = static_cast<std::size_t>(test::test_session().size());
+  EXPECT_EQ(nlohmann::json::parse(slurm.out).at("worker_stats").size(), 2 * size);
+  EXPECT_EQ(nlohmann::json::parse(given.out).at("worker_stats").size(), 3 * size);
 }
 
 TEST(MpiApp, RankZeroWritesTheTimeline) {

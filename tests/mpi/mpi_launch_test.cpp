@@ -16,13 +16,14 @@
 namespace nf {
 namespace {
 
-/// mpiexec -n `ranks` [preflags] numfactors args..., as ctest's MPI suites are launched.
-std::vector<std::string> mpiexec_args(int ranks, const std::vector<std::string>& args) {
+/// mpiexec -n `ranks` [preflags] program args..., as ctest's MPI suites are launched.
+std::vector<std::string> mpiexec_args(int ranks, const std::vector<std::string>& args,
+                                      const std::string& program = NUMFACTORS_BINARY) {
   std::vector<std::string> all{NUMFACTORS_MPIEXEC_NUMPROC_FLAG, std::to_string(ranks)};
   std::istringstream preflags(NUMFACTORS_MPIEXEC_PREFLAGS);  // comma-separated
   for (std::string flag; std::getline(preflags, flag, ',');)
     if (!flag.empty()) all.push_back(flag);
-  all.push_back(NUMFACTORS_BINARY);
+  all.push_back(program);
   all.insert(all.end(), args.begin(), args.end());
   return all;
 }
@@ -98,6 +99,19 @@ TEST(MpiLaunch, AKilledRankEndsTheJobWithinSeconds) {
   EXPECT_NE(f.status, 0);
   EXPECT_LT(f.seconds - killed_at, 10.0);
   EXPECT_EQ(f.out, "");
+}
+
+TEST(MpiLaunch, ARankThatThrowsEndsTheJobWithItsMessage) {
+  for (const std::string schedule : {"static", "dynamic"}) {
+    const test::Finished f = test::run_program(
+        NUMFACTORS_MPIEXEC, mpiexec_args(2, {schedule}, NUMFACTORS_FAILING_RANK), 60);
+    EXPECT_NE(f.status, -1) << schedule << ": still running after 60 s";
+    EXPECT_NE(f.status, 0) << schedule;
+    EXPECT_NE(f.err.find("numfactors: error: rank 1: this kernel fails on purpose"),
+              std::string::npos)
+        << f.err;
+    EXPECT_LT(f.seconds, 30.0) << schedule;
+  }
 }
 
 }  // namespace

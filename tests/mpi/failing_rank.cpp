@@ -1,0 +1,49 @@
+/// @file failing_rank.cpp
+/// @brief A test program for mpi_launch_test: the last rank's kernel throws in the middle of a run
+/// (argv[1]: static or dynamic), and the rank fails as run_mpi_app makes it fail: one error line,
+/// then MPI_Abort. The job must end with a non-zero status, never leave the other ranks waiting.
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "exec/mpi.hpp"
+
+namespace {
+
+/// Counts its first chunks with `inner`, then throws.
+class FailingKernel final : public nf::Kernel {
+ public:
+  explicit FailingKernel(std::unique_ptr<nf::Kernel> inner) : inner_(std::move(inner)) {}
+  void count(const nf::Range& r, nf::Histogram& out) override {
+    if (++chunks_ > 2) throw std::runtime_error("this kernel fails on purpose");
+    inner_->count(r, out);
+  }
+  std::unique_ptr<nf::Kernel> clone() const override {
+    return std::make_unique<FailingKernel>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<nf::Kernel> inner_;
+  int chunks_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto mpi = nf::start_mpi(argc, argv);
+  const nf::Plan plan = nf::make_plan({2, 200000000}, nf::Count::distinct, nf::KernelKind::sieve,
+                                      1000000, 1);
+  nf::RunOptions options;
+  options.mode = nf::Mode::mpi;
+  options.schedule = argc > 1 && std::string(argv[1]) == "dynamic" ? nf::Schedule::dynamic
+                                                                   : nf::Schedule::static_cyclic;
+  auto kernel = nf::make_kernel(plan.kernel, plan.count, plan.range.hi);
+  if (mpi->rank() == mpi->size() - 1) kernel = std::make_unique<FailingKernel>(std::move(kernel));
+  try {
+    nf::run_mpi(plan, options, *kernel);
+  } catch (const std::exception& e) {
+    std::cerr << "numfactors: error: rank " << mpi->rank() << ": " << e.what() << "\n" << std::flush;
+    mpi->abort(1);
+  }
+  return 0;
+}
