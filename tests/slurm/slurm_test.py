@@ -144,6 +144,17 @@ class ClusterTest(unittest.TestCase):
 class NumfactorsJob(ClusterTest):
     """jobs/numfactors.sbatch at 2 ranks: header defaults, environment and extra arguments."""
 
+    def test_cluster_status_and_no_second_bring_up(self):
+        status = subprocess.run([self.cluster.script, "status"], env=self.cluster.env,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(status.returncode, 0, status.stderr)
+        for daemon in ("munged", "slurmctld", "slurmd"):
+            self.assertRegex(status.stdout, rf"{daemon}: running \(pid \d+\)")
+        again = subprocess.run([self.cluster.script, "up"], env=self.cluster.env,
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("already running", again.stderr)
+
     def test_two_ranks_equal_serial_and_published(self):
         lo, hi = "2", "10000000"
         job = self.cluster.sbatch("numfactors.sbatch", ["--ntasks=2"], ["--format", "json"],
