@@ -1,11 +1,16 @@
 /// @file analytic_quotient.hpp
-/// @brief floor(x / m) by one double division and a branch-free correction.
+/// @brief floor(x / m) for quotients below 2^32 without integer division, exactly.
 ///
-/// Used where the quotient is < 2^32 and x < 2^62 (the callers check the bound and fall back to
-/// integer division above it). x and m are rounded to double with relative error 2^-53 each and
-/// the division adds 2^-53, so the computed quotient is within 2^32 * 2^-51 < 1 of x / m and its
-/// truncation is floor(x / m) or off by one either way. The remainder x - q m then lies in
-/// (-m, 2m) and fixes it; q m <= x + m < 2^63, so nothing wraps, as a signed value either.
+/// Three methods, by the size of x (the callers pick one per table, with quotient_method(n)):
+///   plain_double (x < 2^52): x and m are integers below 2^53, so exact as doubles, and IEEE
+///     division rounds x / m correctly. If x / m = k + f with k < 2^32 and f in [0, 1), the
+///     distance to the next integers is f or 1 - f >= 1/m when nonzero, while half an ulp at
+///     k is <= k * 2^-53 < 1/m because k m <= x < 2^52. So rounding never crosses an integer
+///     and truncation gives k.
+///   corrected_double (x < 2^62): x is rounded to double (relative error 2^-53) and so is the
+///     quotient, an error below 2^32 * 2^-51 < 1: truncation is k or off by one, and the
+///     remainder x - q m in (-m, 2m) fixes it. q m <= x + m < 2^63 cannot wrap, even signed.
+///   integer: exact division, for x >= 2^62 (never reached below the default memory limit).
 #pragma once
 
 #include <cstdint>
@@ -14,26 +19,29 @@
 
 namespace nf {
 
-/// x < 2^62 is the largest x for which float_quotient is exact (see above).
-inline constexpr u64 kFloatQuotientLimit = u64{1} << 62;
+enum class QuotientMethod { plain_double, corrected_double, integer };
 
-/// floor(x / m) for x < 2^62 (xd = x as double) and floor(x / m) < 2^32.
-inline u64 float_quotient(u64 x, double xd, u64 m) {
-  auto q = static_cast<u64>(static_cast<std::int64_t>(xd / static_cast<double>(m)));
-  const auto rem = static_cast<std::int64_t>(x - q * m);
-  q += static_cast<u64>(rem >= static_cast<std::int64_t>(m));
-  q -= static_cast<u64>(rem < 0);
-  return q;
+inline QuotientMethod quotient_method(u64 n) {
+  if (n < (u64{1} << 52)) return QuotientMethod::plain_double;
+  if (n < (u64{1} << 62)) return QuotientMethod::corrected_double;
+  return QuotientMethod::integer;
 }
 
-/// The same with the divisor's reciprocal (inverse_m = 1.0 / m, rounded) in place of the
-/// division: three roundings of 2^-53 instead of two, still an error below 2^32 * 3 * 2^-53 < 1.
-inline u64 reciprocal_quotient(u64 x, double xd, u64 m, double inverse_m) {
-  auto q = static_cast<u64>(static_cast<std::int64_t>(xd * inverse_m));
-  const auto rem = static_cast<std::int64_t>(x - q * m);
-  q += static_cast<u64>(rem >= static_cast<std::int64_t>(m));
-  q -= static_cast<u64>(rem < 0);
-  return q;
+/// floor(x / m), given xd = x as double, when floor(x / m) < 2^32 and x is within the method's
+/// bound (see above).
+template <QuotientMethod kMethod>
+inline u64 quotient(u64 x, double xd, u64 m) {
+  if constexpr (kMethod == QuotientMethod::integer) {
+    return x / m;
+  } else {
+    auto q = static_cast<u64>(static_cast<std::int64_t>(xd / static_cast<double>(m)));
+    if constexpr (kMethod == QuotientMethod::corrected_double) {
+      const auto rem = static_cast<std::int64_t>(x - q * m);
+      q += static_cast<u64>(rem >= static_cast<std::int64_t>(m));
+      q -= static_cast<u64>(rem < 0);
+    }
+    return q;
+  }
 }
 
 }  // namespace nf

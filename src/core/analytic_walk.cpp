@@ -28,11 +28,11 @@
 namespace nf {
 namespace {
 
-template <bool kFloat>
+template <QuotientMethod kMethod>
 class Walker {
  public:
-  Walker(const PrimeCountTable& table, const double* inverses)
-      : table_(table), primes_(table.primes().data()), inverses_(inverses), root_(table.root()) {}
+  explicit Walker(const PrimeCountTable& table)
+      : table_(table), primes_(table.primes().data()), root_(table.root()) {}
 
   /// The numbers m q^e k counted at node m (x = N/m, primes of m below primes[i0], omega w,
   /// Omega W) for children q = primes[i], i in [begin, end): each subtree below a child.
@@ -79,7 +79,7 @@ class Walker {
       const u64 q = primes_[i];
       if (q * q > x) break;
       // floor(x / q) = floor(N / (m q)) <= r < 2^32, as m q > r
-      const u64 y = kFloat ? reciprocal_quotient(x, xd, q, inverses_[i]) : x / q;
+      const u64 y = quotient<kMethod>(x, xd, q);
       sum += table_.odd_pi_small(y);
     }
     if (i == begin) return;
@@ -106,7 +106,6 @@ class Walker {
  private:
   const PrimeCountTable& table_;
   const std::uint32_t* primes_;
-  const double* inverses_;  // 1.0 / primes_[i]
   u64 root_;
   std::array<u64, Histogram::kMaxKey + 1> distinct_{};
   std::array<u64, Histogram::kMaxKey + 1> total_{};
@@ -116,14 +115,13 @@ class Walker {
 /// x^(3/4) / log x (as the whole walk does).
 double subtree_cost(double x) { return x < 16 ? 1.0 : std::pow(x, 0.75) / std::log(x); }
 
-template <bool kFloat>
-FactorHistograms run(const PrimeCountTable& table, const double* inverses, std::uint32_t q1_index,
-                     std::uint32_t begin,
-                     std::uint32_t end, std::uint32_t root_marker) {
-  Walker<kFloat> walker(table, inverses);
+template <QuotientMethod kMethod>
+FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::uint32_t q2_index,
+                     std::uint32_t begin, std::uint32_t end) {
+  Walker<kMethod> walker(table);
   const u64 n = table.n();
   const auto* primes = table.primes().data();
-  if (q1_index == root_marker) {
+  if (q1_index == AnalyticWalk::kRoot) {
     walker.add(0, 0, 1);  // the number 1
     if (n >= 2) walker.add(1, 1, table.pi(n));
     // Powers q1^e and the counts q1^e q' of each internal q1 (their deeper children are items).
@@ -143,14 +141,65 @@ FactorHistograms run(const PrimeCountTable& table, const double* inverses, std::
     walker.leaves(1, n, i, ~u64{0}, 0, 0);
     return walker.result();
   }
-  const u64 q = primes[q1_index];
-  u64 m = q, x = n / q;
-  for (unsigned e = 1; x > q; ++e) {  // children need a prime above q that is <= x
-    walker.children(m, x, begin, end, 1, e);
-    m *= q;  // m q <= N because x >= q
-    x /= q;
+  const u64 q1 = primes[q1_index];
+  if (q2_index == AnalyticWalk::kNone) {
+    u64 m = q1, x = n / q1;
+    for (unsigned e = 1; x > q1; ++e) {  // children need a prime above q1 that is <= x
+      walker.children(m, x, begin, end, 1, e);
+      m *= q1;  // m q1 <= N because x >= q1
+      x /= q1;
+    }
+    return walker.result();
+  }
+  // The child q2 of every node q1^e1 (as Walker::children would visit it), its children cut
+  // to [begin, end); the block that starts right after q2 also counts the nodes themselves.
+  const u64 q2 = primes[q2_index];
+  const bool nodes_too = begin == q2_index + 1;
+  u64 m1 = q1, x1 = n / q1;
+  for (unsigned e1 = 1; q2 <= x1 / q2; ++e1) {  // q2 is a child of q1^e1 while q2^2 <= x1
+    u64 m = m1 * q2, x = x1 / q2;
+    for (unsigned e2 = 1;; ++e2) {
+      if (nodes_too && e2 >= 2) walker.add(2, e1 + e2, 1);  // m itself
+      if (x > q2) {
+        if (nodes_too) walker.add(3, e1 + e2 + 1, table.odd_pi_quotient(m, x) - q2_index);
+        walker.children(m, x, begin, end, 2, e1 + e2);
+      }
+      if (x < q2) break;  // m q2 > N
+      m *= q2;
+      x /= q2;
+    }
+    m1 *= q1;  // m1 q1 <= N because x1 >= q2^2 > q1
+    x1 /= q1;
   }
   return walker.result();
+}
+
+/// Cuts the children [begin, end) of a node with x = N/m into items of about `target`: the
+/// internal ones (q^3 <= x) by their estimated subtree cost, the leaves (one lookup each) last.
+/// A child heavier than `target` on its own is cut one level deeper when `deeper` is given.
+template <class Emit, class Deeper>
+void cut_children(const std::vector<std::uint32_t>& primes, u64 x, std::uint32_t begin,
+                  std::uint32_t end, double target, Emit emit, Deeper deeper) {
+  double block = 0;
+  std::uint32_t j = begin;
+  for (; j < end; ++j) {
+    const u64 q = primes[j];
+    if (q * q > x / q) break;
+    const double cost = subtree_cost(static_cast<double>(x / q));
+    if (cost > target && deeper(j)) {
+      if (j > begin) emit(begin, j, block);
+      begin = j + 1;
+      block = 0;
+      continue;
+    }
+    block += cost;
+    if (block >= target) {
+      emit(begin, j + 1, block);
+      begin = j + 1;
+      block = 0;
+    }
+  }
+  emit(begin, end, block + static_cast<double>(end - j));
 }
 
 }  // namespace
@@ -171,8 +220,6 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
     : table_(table) {
   const u64 n = table.n();
   const auto& primes = table.primes();
-  inverses_.reserve(primes.size());
-  for (const std::uint32_t p : primes) inverses_.push_back(1.0 / p);
   // The q1 with q1^3 <= n (the root's internal children) and the children q2 of node q1, which
   // stop at q2^2 > n / q1.
   struct Span {
@@ -193,29 +240,32 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
   const double target = spans_cost / static_cast<double>(std::max<std::size_t>(target_items, 1));
 
   // The root item reads about one entry per prime <= sqrt(n).
-  items_.push_back({kRoot, 0, 0, static_cast<double>(primes.size())});
+  items_.push_back({kRoot, kNone, 0, 0, static_cast<double>(primes.size())});
   for (const Span& s : spans) {
     if (s.cost <= target || s.end - s.begin < 2) {
-      items_.push_back({s.q1_index, s.begin, s.end, s.cost});
+      items_.push_back({s.q1_index, kNone, s.begin, s.end, s.cost});
       continue;
     }
-    // A heavy q1: its internal children (q2^3 <= x) in blocks of about `target` by each child's
-    // own cost, then its leaves (one lookup each) in one item.
-    const u64 x = n / primes[s.q1_index];
-    std::uint32_t begin = s.begin;
-    double block = 0;
-    std::uint32_t j = s.begin;
-    for (; j < s.end; ++j) {
-      const u64 q2 = primes[j];
-      if (q2 * q2 > x / q2) break;
-      block += subtree_cost(static_cast<double>(x / q2));
-      if (block >= target) {
-        items_.push_back({s.q1_index, begin, j + 1, block});
-        begin = j + 1;
-        block = 0;
-      }
-    }
-    items_.push_back({s.q1_index, begin, s.end, block + static_cast<double>(s.end - j)});
+    // A heavy q1: blocks of children q2, and a heavy q2 by blocks of its own children q3.
+    const u64 q1 = primes[s.q1_index];
+    const auto deeper = [&](std::uint32_t j2) {
+      const u64 x2 = n / q1 / primes[j2];
+      const auto end = static_cast<std::uint32_t>(
+          std::upper_bound(primes.begin(), primes.end() - 1, isqrt(x2)) - primes.begin());
+      cut_children(
+          primes, x2, j2 + 1, std::max(end, j2 + 1), target,
+          [&](std::uint32_t b, std::uint32_t e, double c) {
+            items_.push_back({s.q1_index, j2, b, e, c});
+          },
+          [](std::uint32_t) { return false; });
+      return true;
+    };
+    cut_children(
+        primes, n / q1, s.begin, s.end, target,
+        [&](std::uint32_t b, std::uint32_t e, double c) {
+          items_.push_back({s.q1_index, kNone, b, e, c});
+        },
+        deeper);
   }
   std::stable_sort(items_.begin() + 1, items_.end(),
                    [](const Item& a, const Item& b) { return a.cost > b.cost; });
@@ -223,9 +273,16 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
 
 FactorHistograms AnalyticWalk::run_item(std::size_t k) const {
   const Item& it = items_.at(k);
-  if (table_.n() < kFloatQuotientLimit)
-    return run<true>(table_, inverses_.data(), it.q1_index, it.child_begin, it.child_end, kRoot);
-  return run<false>(table_, inverses_.data(), it.q1_index, it.child_begin, it.child_end, kRoot);
+  switch (quotient_method(table_.n())) {
+    case QuotientMethod::plain_double:
+      return run<QuotientMethod::plain_double>(table_, it.q1_index, it.q2_index, it.child_begin, it.child_end);
+    case QuotientMethod::corrected_double:
+      return run<QuotientMethod::corrected_double>(table_, it.q1_index, it.q2_index, it.child_begin,
+                                                   it.child_end);
+    case QuotientMethod::integer:
+      break;
+  }
+  return run<QuotientMethod::integer>(table_, it.q1_index, it.q2_index, it.child_begin, it.child_end);
 }
 
 }  // namespace nf

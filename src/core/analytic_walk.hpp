@@ -23,11 +23,12 @@ struct FactorHistograms {
   bool operator==(const FactorHistograms&) const = default;
 };
 
-/// The numbers 1..n, cut into items: item 0 holds 1, the primes and the numbers whose smallest
-/// prime q1 has q1^3 > n (or that are powers of one prime); every other item holds the numbers
-/// q1^e1 * q2^e2 * k whose two smallest primes are q1 (one fixed prime) and q2 (in a block of
-/// primes), k's primes above q2. Items are disjoint and cover [1, n]; any subset may run on any
-/// thread, rank or day, and their sum is the histogram of [1, n].
+/// The numbers 1..n, cut into items: item 0 holds 1, the primes, the powers of one prime and the
+/// numbers q1^e1 q with one larger prime q; the others hold the numbers q1^e1 * q2^e2 * k whose
+/// two smallest primes are q1 (one fixed prime) and q2 (in a block of primes), k's primes above
+/// q2, and for the heaviest (q1, q2) the same cut one level deeper by blocks of q3. Items are
+/// disjoint and cover [1, n]; any subset may run on any thread, rank or day, and their sum is
+/// the histogram of [1, n].
 class AnalyticWalk {
  public:
   /// The table must be built and outlive the walk. Cuts about `target_items` items (at least one
@@ -41,16 +42,18 @@ class AnalyticWalk {
   /// Counts item k < item_count(): pure, thread-safe (reads the table only).
   FactorHistograms run_item(std::size_t k) const;
 
+  /// The q1 index of the root item, and the q2 index of an item that is a block of q2.
+  static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
  private:
   struct Item {
     std::uint32_t q1_index;  // kRoot for item 0
-    std::uint32_t child_begin, child_end;  // q2 = primes[j], j in [child_begin, child_end)
+    std::uint32_t q2_index;  // kNone: the children are q2; else they are q3 below q1 q2
+    std::uint32_t child_begin, child_end;  // children primes[j], j in [child_begin, child_end)
     double cost;
   };
-  static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;
-
   const PrimeCountTable& table_;
-  std::vector<double> inverses_;  // 1.0 / p for the table's primes: the leaves multiply
   std::vector<Item> items_;
 };
 

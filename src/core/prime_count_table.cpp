@@ -19,8 +19,10 @@
 #include "core/prime_count_table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include <primesieve.hpp>
 
@@ -33,12 +35,18 @@ namespace {
 /// Steps shorter than this run in the calling thread: splitting costs more than it saves.
 constexpr u64 kMinParallelStep = u64{1} << 15;
 
-void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const RangeBody& body) {
+template <QuotientMethod kMethod>
+using Method = std::integral_constant<QuotientMethod, kMethod>;
+
+/// Short steps run inline without building a std::function: most of the ~pi(sqrt n) rounds
+/// have only a few keys left.
+template <class Body>
+void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body) {
   if (lo >= hi) return;
   if (hi - lo < kMinParallelStep)
     body(lo, hi);
   else
-    parallel_for(lo, hi, body);
+    parallel_for(lo, hi, RangeBody(body));
 }
 
 std::string mib(u64 bytes) { return std::to_string((bytes + (u64{1} << 20) - 1) >> 20) + " MiB"; }
@@ -55,9 +63,8 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
   // pi(x) < 1.26 x / ln(x) for x > 1 (Rosser and Schoenfeld), and pi(x) <= x.
   const double ln = r > 16 ? std::log(static_cast<double>(r)) : 1.0;
   const u64 primes = std::min<u64>(r, static_cast<u64>(1.26 * static_cast<double>(r) / ln)) + 2;
-  // small keys (until final), large keys, the compact small keys, the primes
-  return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 16 * (r / 128 + 1) +
-         4 * primes;
+  // small keys, large keys, the primes
+  return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * primes;
 }
 
 PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) {
@@ -102,14 +109,7 @@ void PrimeCountTable::build(const ParallelFor& parallel_for) {
     }
   });
   // primes_[0] = 2 is accounted for by counting odd numbers only; the sentinel is > root_.
-  std::size_t k = 1;
-  for (; k + 1 < primes_.size() && u64{primes_[k]} * primes_[k] <= root_; ++k)
-    round(k, parallel_for);
-  // The small keys are final now (every composite <= r has a prime factor <= sqrt(r)): the same
-  // counts, compact, from the primes themselves.
-  bits_ = PrimeBits(primes_, root_);
-  std::vector<std::uint32_t>().swap(small_);
-  for (; k + 1 < primes_.size(); ++k) round(k, parallel_for);
+  for (std::size_t k = 1; k + 1 < primes_.size(); ++k) round(k, parallel_for);
 }
 
 void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel_for) {
@@ -120,35 +120,35 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   const u64 reads_large = std::min(last, r / p);  // d <= r/p <=> d p <= r
 
   // Large keys reading large keys, segment (r/p^(k+1), r/p^k] after segment (.., r/p^(k+1)].
-  std::vector<u64> bounds{reads_large};
-  for (u64 b = r / p; b > 0;) bounds.push_back(b = b / p);  // ends with 0
-  for (std::size_t k = bounds.size() - 1; k > 0; --k) {
+  std::array<u64, 64> bounds{reads_large};  // r / p^k shrinks by 3x at least: < 64 of them
+  std::size_t count = 1;
+  for (u64 b = r / p; b > 0;) bounds[count++] = b = b / p;  // ends with 0
+  for (std::size_t k = count - 1; k > 0; --k) {
     const u64 lo = bounds[k] + 1, hi = std::min(bounds[k - 1], reads_large);
     run_step(parallel_for, lo, hi + 1,
              [&](u64 a, u64 b) { large_from_large(p, c, a, b); });
   }
-  // Large keys reading small keys (unchanged until the small step below): from the compact
-  // table once the small keys are final (p^2 > r), which keeps the reads in cache.
+  // Large keys reading small keys (unchanged until the small step below).
   const u64 first = reads_large + 1, end = last + 1;
-  const bool float_ok = n_ < kFloatQuotientLimit;
-  if (p * p > r) {
-    const auto bits = [this](u64 v) { return bits_.odd_pi(v); };
-    if (float_ok)
-      run_step(parallel_for, first, end,
-               [&](u64 a, u64 b) { large_from_small<true>(p, c, a, b, bits); });
-    else
-      run_step(parallel_for, first, end,
-               [&](u64 a, u64 b) { large_from_small<false>(p, c, a, b, bits); });
-    return;
-  }
   const std::uint32_t* small = small_.data();
-  const auto array = [small](u64 v) -> u64 { return small[(v - 1) >> 1]; };
-  if (float_ok)
-    run_step(parallel_for, first, end,
-             [&](u64 a, u64 b) { large_from_small<true>(p, c, a, b, array); });
-  else
-    run_step(parallel_for, first, end,
-             [&](u64 a, u64 b) { large_from_small<false>(p, c, a, b, array); });
+  const auto small_count = [small](u64 v) -> u64 { return small[(v - 1) >> 1]; };
+  const auto step = [&](auto method) {
+    run_step(parallel_for, first, end, [&](u64 a, u64 b) {
+      large_from_small<decltype(method)::value>(p, c, a, b, small_count);
+    });
+  };
+  switch (quotient_method(n_)) {
+    case QuotientMethod::plain_double:
+      step(Method<QuotientMethod::plain_double>{});
+      break;
+    case QuotientMethod::corrected_double:
+      step(Method<QuotientMethod::corrected_double>{});
+      break;
+    case QuotientMethod::integer:
+      step(Method<QuotientMethod::integer>{});
+      break;
+  }
+  if (p * p > r) return;  // small keys < p^2 are final
 
   // Small keys v in [p^2, r] from the top down, segment (r/p^(k+1), r/p^k] before the next lower.
   for (u64 top = r; top >= p * p;) {
@@ -160,13 +160,13 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   }
 }
 
-template <bool kFloat, class SmallCount>
+template <QuotientMethod kMethod, class SmallCount>
 void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count) {
   const double nd = static_cast<double>(n_);
   auto source = [&](u64 d) -> u64 {
     const u64 dp = d * p;  // d <= n / p^2, so d p <= n / p: no wrap
     // floor(n / (d p)) <= r < 2^32 because d p > r; it is >= p because d <= n / p^2.
-    const u64 q = kFloat ? float_quotient(n_, nd, dp) : n_ / dp;
+    const u64 q = quotient<kMethod>(n_, nd, dp);
     return small_count(q) - c;
   };
   const u64 mid = std::clamp(split_ + 1, lo, hi);

@@ -14,7 +14,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/analytic_pi_bits.hpp"
+#include "core/analytic_quotient.hpp"
 #include "core/range.hpp"
 
 namespace nf {
@@ -56,7 +56,7 @@ class PrimeCountTable {
   const std::vector<std::uint32_t>& primes() const { return primes_; }
 
   /// Number of odd primes <= v for 1 <= v <= root(): pi(v) - 1 for v >= 2 (0 for v = 1).
-  u64 odd_pi_small(u64 v) const { return bits_.odd_pi(v); }
+  u64 odd_pi_small(u64 v) const { return small_[(v - 1) >> 1]; }
   /// Number of odd primes <= floor(n/d) for 1 <= d <= root().
   u64 odd_pi_large(u64 d) const { return d <= split_ ? large64_[d] : large32_[d - split_ - 1]; }
   /// Number of odd primes <= x where x = floor(n/m): no division, whichever side x is on.
@@ -67,7 +67,7 @@ class PrimeCountTable {
 
  private:
   void round(std::size_t prime_index, const ParallelFor& parallel_for);
-  template <bool kFloat, class SmallCount>
+  template <QuotientMethod kMethod, class SmallCount>
   void large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count);
   void large_from_large(u64 p, u64 c, u64 lo, u64 hi);
   void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
@@ -78,8 +78,7 @@ class PrimeCountTable {
   /// < 2^33, so at most 2^32 - 1 odd numbers in [3, floor(n/d)]: 32-bit entries.
   u64 split_;
   std::vector<std::uint32_t> primes_;
-  std::vector<std::uint32_t> small_;    // index (v - 1) / 2, v in [1, root]; freed once final
-  PrimeBits bits_;                      // the final small keys, compact
+  std::vector<std::uint32_t> small_;    // index (v - 1) / 2, v in [1, root]
   std::vector<std::uint64_t> large64_;  // index d in [1, split]; [0] unused
   std::vector<std::uint32_t> large32_;  // index d - split - 1, d in (split, root]
 };
