@@ -48,7 +48,8 @@ class Buckets {
     b = Bucket{};
     while (block != kNone) {
       const Block& blk = blocks_[block];  // a deque element: pushes by f do not move it
-      for (std::uint32_t i = 0; i < blk.size; ++i) f(blk.entries[i]);
+      const std::uint32_t size = blk.size;  // f never pushes to this bucket: read once
+      for (std::uint32_t i = 0; i < size; ++i) f(blk.entries[i]);
       const std::uint32_t next = blk.next;
       release(block);
       block = next;

@@ -27,6 +27,11 @@ class SieveKernel final : public Kernel {
  public:
   static constexpr unsigned kLog2SegmentCells = 18;
   static constexpr std::size_t kSegmentCells = std::size_t{1} << kLog2SegmentCells;
+  /// Cells sieved together by the smallest moduli: 32 KB, inside a 48 KB L1.
+  static constexpr std::size_t kBlockCells = std::size_t{1} << 14;
+  /// Moduli up to here are sieved block by block (several hits a block); larger ones, which
+  /// would pay their loop set-up per block for a hit or two, once per segment.
+  static constexpr std::size_t kBlockedModulusLimit = std::size_t{1} << 12;
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
@@ -73,7 +78,8 @@ class SieveKernel final : public Kernel {
   sieve::Presieve presieve_;
   sieve::Cell prime_word_base_;  // count unit: every prime hit adds one factor
   sieve::Cell power_word_base_;  // a power hit adds one factor only with multiplicity
-  std::vector<DirectEntry> direct_;
+  std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, block by block
+  std::vector<DirectEntry> direct_;        // moduli up to kSegmentCells, once a segment
   std::vector<RareHit> rare_;
   std::size_t rare_next_ = 0;
   sieve::Buckets buckets_;
