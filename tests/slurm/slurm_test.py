@@ -102,9 +102,15 @@ class Cluster:
 
     def wait_queue_empty(self, squeue_filter, timeout=JOB_TIMEOUT):
         deadline = time.monotonic() + timeout
-        while self.client("squeue", "-h", "-o", "%i", *squeue_filter, check=False).strip():
+        while True:
+            squeue = subprocess.run(["squeue", "-h", "-o", "%i", *squeue_filter], env=self.env,
+                                    capture_output=True, text=True, timeout=30)
+            queued = squeue.stdout.split()
+            # An unknown job id is an error too, but one that says the job is long gone.
+            if not queued and (squeue.returncode == 0 or "Invalid job id" in squeue.stderr):
+                return
             if time.monotonic() > deadline:
-                self.client("scancel", *squeue_filter, check=False)
+                self.client("scancel", *queued, check=False)
                 raise AssertionError(f"jobs {squeue_filter} still queued after {timeout} s\n"
                                      + self.diagnostics())
             time.sleep(POLL_SECONDS)
@@ -115,8 +121,11 @@ class Cluster:
         return [re.search(r"JobState=(\S+)", line).group(1) for line in out.splitlines()]
 
     def output(self, pattern):
-        files = sorted(glob.glob(os.path.join(self.work, pattern)))
-        return "".join(open(f).read() for f in files)
+        text = ""
+        for path in sorted(glob.glob(os.path.join(self.work, pattern))):
+            with open(path) as f:
+                text += f.read()
+        return text
 
     def diagnostics(self):
         """Job outputs and the daemons' logs, for the failure message."""
