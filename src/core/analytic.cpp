@@ -7,10 +7,14 @@
 namespace nf {
 namespace {
 
-/// Measured constants of the cost model in analytic.hpp (one core, Release build).
-constexpr double kSieveNs = 2.0;          // ns a number, at hi near 10^9
-constexpr double kAnalyticNs = 40.0;      // ns per unit of N^(3/4) / ln N, table and walk
-constexpr double kAnalyticSetup = 1e-3;   // seconds a prefix: primes, allocation, items
+/// Measured constants of the cost model in analytic.hpp: CPU seconds on one core of the
+/// development machine (AMD EPYC, shared, Release build), numfactors_analytic_bench.
+///   sieve, ns a number:  0.69 at 10^9, 1.30 at 10^12, 1.88 at 10^14
+///   analytic, ns a unit: 20.3 at 10^11, 21.5 at 10^12, 21.4 at 10^13, 22.4 at 10^14
+constexpr double kSieveNsAt1e9 = 0.7;
+constexpr double kSieveNsPerDecade = 0.24;
+constexpr double kAnalyticNs = 22.0;
+constexpr double kAnalyticSetup = 1e-3;  // seconds a prefix: primes, allocation, items
 
 double analytic_units(u64 n) {
   if (n < 16) return 0;
@@ -43,10 +47,10 @@ FactorHistograms count_range(const Range& r, const ParallelFor& parallel_for, u6
 }
 
 MethodCost estimate_cost(const Range& r) {
-  const double hi = static_cast<double>(r.hi);
-  const double loglog = std::log(std::log(std::max(hi, 16.0))) / std::log(std::log(1e9));
+  const double decades = std::max(0.0, std::log10(static_cast<double>(r.hi)) - 9.0);
   MethodCost cost;
-  cost.sieve_seconds = kSieveNs * 1e-9 * static_cast<double>(r.size()) * loglog;
+  cost.sieve_seconds = (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9 *
+                       static_cast<double>(r.size());
   const double prefixes = r.lo > 1 ? 2.0 : 1.0;
   cost.analytic_seconds =
       kAnalyticNs * 1e-9 * (analytic_units(r.hi) + (r.lo > 1 ? analytic_units(r.lo - 1) : 0.0)) +

@@ -1,0 +1,164 @@
+/// @file analytic_bench.cpp
+/// @brief Times the analytic method's two phases on [1, N] (and the sieve kernel on a window, for
+/// the cost model), with a small thread pool standing in for an executor's ParallelFor.
+///
+///   numfactors_analytic_bench N [threads]        table build, walk, total; peak memory
+///   numfactors_analytic_bench --sieve LO HI      the sieve kernel on [LO, HI], one thread
+///
+/// Wall-clock and process CPU seconds go to stdout, one line a phase. On a shared machine the
+/// CPU seconds are the steadier number.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/analytic.hpp"
+#include "core/kernel.hpp"
+
+namespace {
+
+using nf::u64;
+
+double wall() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double cpu() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+/// threads - 1 waiting workers and the caller take pieces of each job from a shared counter.
+class Pool {
+ public:
+  explicit Pool(unsigned threads) : threads_(std::max(threads, 1u)) {
+    for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this] { serve(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  void run(u64 begin, u64 end, const nf::RangeBody& body) {
+    if (threads_ == 1) return body(begin, end);
+    {
+      std::lock_guard lock(mutex_);
+      body_ = &body;
+      next_ = begin;
+      end_ = end;
+      // Pieces: many per thread so that the last ones are short; walk items come biggest first.
+      grain_ = std::max<u64>(1, (end - begin) / (u64{threads_} * 256));
+      busy_ = threads_ - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    work();
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return busy_ == 0; });
+  }
+
+ private:
+  void work() {
+    for (u64 lo; (lo = next_.fetch_add(grain_)) < end_;) (*body_)(lo, std::min(end_, lo + grain_));
+  }
+  void serve() {
+    for (u64 seen = 0;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (stop_) return;
+      }
+      work();
+      std::lock_guard lock(mutex_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+
+  unsigned threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  u64 generation_ = 0;
+  bool stop_ = false;
+  unsigned busy_ = 0;
+  const nf::RangeBody* body_ = nullptr;
+  std::atomic<u64> next_{0};
+  u64 end_ = 0, grain_ = 1;
+};
+
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+int bench_sieve(u64 lo, u64 hi) {
+  const double w0 = wall(), c0 = cpu();
+  nf::Histogram h;
+  nf::make_kernel(nf::KernelKind::sieve, nf::Count::distinct, hi)->count({lo, hi}, h);
+  const double w1 = wall(), c1 = cpu();
+  std::printf("sieve [%llu, %llu]: wall %.3f s, cpu %.3f s, %.3f ns a number (cpu)\n",
+              static_cast<unsigned long long>(lo), static_cast<unsigned long long>(hi), w1 - w0,
+              c1 - c0, (c1 - c0) * 1e9 / static_cast<double>(hi - lo + 1));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::string(argv[1]) == "--sieve")
+    return bench_sieve(std::strtoull(argv[2], nullptr, 10), std::strtoull(argv[3], nullptr, 10));
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s N [threads] | --sieve LO HI\n", argv[0]);
+    return 2;
+  }
+  const u64 n = std::strtoull(argv[1], nullptr, 10);
+  const unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 1;
+  Pool pool(threads);
+  const nf::ParallelFor parallel_for = [&pool](u64 b, u64 e, const nf::RangeBody& body) {
+    pool.run(b, e, body);
+  };
+
+  const double w0 = wall(), c0 = cpu();
+  nf::PrimeCountTable table(n);
+  table.build(parallel_for);
+  const double w1 = wall(), c1 = cpu();
+  const nf::AnalyticWalk walk(table);
+  std::vector<nf::FactorHistograms> parts(walk.item_count());
+  parallel_for(0, parts.size(), [&](u64 lo, u64 hi) {
+    for (u64 k = lo; k < hi; ++k) parts[k] = walk.run_item(k);
+  });
+  nf::FactorHistograms h;
+  for (const auto& part : parts) h += part;
+  const double w2 = wall(), c2 = cpu();
+
+  std::printf("N=%llu threads=%u items=%zu table_mib=%.0f peak_rss_mib=%ld\n",
+              static_cast<unsigned long long>(n), threads, walk.item_count(),
+              static_cast<double>(nf::PrimeCountTable::memory_bytes(n)) / (1 << 20),
+              peak_rss_mib());
+  std::printf("table: wall %.3f s cpu %.3f s\nwalk:  wall %.3f s cpu %.3f s\n", w1 - w0, c1 - c0,
+              w2 - w1, c2 - c1);
+  std::printf("total: wall %.3f s cpu %.3f s\n", w2 - w0, c2 - c0);
+  for (unsigned k = 0; k <= nf::Histogram::kMaxKey; ++k)
+    if (h.distinct[k] != 0 || h.total[k] != 0)
+      std::printf("  %2u: distinct %llu total %llu\n", k,
+                  static_cast<unsigned long long>(h.distinct[k]),
+                  static_cast<unsigned long long>(h.total[k]));
+  return 0;
+}
