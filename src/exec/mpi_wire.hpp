@@ -33,6 +33,10 @@ void serialize(Archive& ar, nf::Range& r, unsigned) {
   ar & r.lo & r.hi;
 }
 
+// Every field of Plan travels; a field added to Plan must be added here (this size check fails
+// first to say so).
+static_assert(sizeof(nf::Plan) == 32, "serialize every field of Plan");
+
 template <class Archive>
 void serialize(Archive& ar, nf::Plan& p, unsigned) {
   ar & p.range & p.count & p.kernel & p.chunk_size;
