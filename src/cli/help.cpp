@@ -42,6 +42,8 @@ Examples:
   numfactors s 10                     serial over [2, 10]: {1: 7, 2: 2}
   numfactors --max 1e9 --format table
   numfactors --min 2^64-10^6 --max 2^64-1 --count total --format json
+  numfactors m --workers 4 --timeline chunks.csv
+  mpiexec -n 4 numfactors i --max 1e10 --schedule dynamic
 
 Exit status: 0 success, 1 runtime failure, 2 bad usage or input.
 )";
