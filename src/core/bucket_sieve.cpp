@@ -7,8 +7,8 @@ namespace nf::sieve {
 
 void Buckets::reset(u64 max_stride) {
   for (Bucket& b : ring_) {
-    for (std::uint32_t block = b.head; block != kNone;) {
-      const std::uint32_t next = blocks_[block].next;
+    for (Block* block = b.head; block != nullptr;) {
+      Block* const next = block->next;
       release(block);
       block = next;
     }
@@ -17,21 +17,21 @@ void Buckets::reset(u64 max_stride) {
   mask_ = ring_.size() - 1;
 }
 
-void Buckets::append_block(Bucket& b) {
-  std::uint32_t block = free_;
-  if (block != kNone) {
-    free_ = blocks_[block].next;
-  } else {
-    block = static_cast<std::uint32_t>(blocks_.size());
-    blocks_.emplace_back();
+Buckets::Block* Buckets::append_block(Bucket& b) {
+  if (free_ == nullptr) {
+    slabs_.push_back(std::make_unique<Block[]>(kSlabBlocks));
+    for (std::size_t i = 0; i < kSlabBlocks; ++i) release(&slabs_.back()[i]);
   }
-  blocks_[block].next = kNone;
-  blocks_[block].size = 0;
-  if (b.tail == kNone)
+  Block* const block = free_;
+  free_ = block->next;
+  block->next = nullptr;
+  block->size = 0;
+  if (b.tail == nullptr)
     b.head = block;
   else
-    blocks_[b.tail].next = block;
+    b.tail->next = block;
   b.tail = block;
+  return block;
 }
 
 }  // namespace nf::sieve

@@ -5,12 +5,12 @@
 ///
 /// Buckets form a ring indexed by segment number modulo a power of two larger than the longest
 /// stride (R / L + 1 segments), so a push never lands in the bucket being drained. Entries live in
-/// pooled fixed-size blocks reused across segments and chunks: memory is the number of primes in
-/// flight (at most one entry each) times 8 bytes, rounded up to whole blocks.
+/// pooled fixed-size blocks (8 KB) reused across segments and chunks: memory is the number of
+/// primes in flight (at most one entry each) times 8 bytes, rounded up to whole blocks.
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <vector>
 
 #include "core/sieve_cells.hpp"
@@ -34,9 +34,9 @@ class Buckets {
 
   void push(u64 segment, BucketEntry e) {
     Bucket& b = ring_[segment & mask_];
-    if (b.tail == kNone || blocks_[b.tail].size == kBlockEntries) append_block(b);
-    Block& block = blocks_[b.tail];
-    block.entries[block.size++] = e;
+    Block* tail = b.tail;
+    if (tail == nullptr || tail->size == kBlockEntries) tail = append_block(b);
+    tail->entries[tail->size++] = e;
   }
 
   /// Calls f(entry) for every entry of `segment`'s bucket, then empties it. f may push entries to
@@ -44,43 +44,42 @@ class Buckets {
   template <class F>
   void drain(u64 segment, F&& f) {
     Bucket& b = ring_[segment & mask_];
-    std::uint32_t block = b.head;
+    Block* block = b.head;
     b = Bucket{};
-    while (block != kNone) {
-      const Block& blk = blocks_[block];  // a deque element: pushes by f do not move it
-      const std::uint32_t size = blk.size;  // f never pushes to this bucket: read once
-      for (std::uint32_t i = 0; i < size; ++i) f(blk.entries[i]);
-      const std::uint32_t next = blk.next;
+    while (block != nullptr) {
+      const std::uint32_t size = block->size;  // f never pushes to this bucket: read once
+      for (std::uint32_t i = 0; i < size; ++i) f(block->entries[i]);
+      Block* const next = block->next;
       release(block);
       block = next;
     }
   }
 
   /// Bytes held by the pool (for tests and reports).
-  std::size_t pooled_bytes() const { return blocks_.size() * sizeof(Block); }
+  std::size_t pooled_bytes() const { return slabs_.size() * kSlabBlocks * sizeof(Block); }
 
  private:
-  static constexpr std::uint32_t kBlockEntries = 1024;
-  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+  static constexpr std::uint32_t kBlockEntries = 1023;
+  static constexpr std::size_t kSlabBlocks = 64;  // blocks are allocated 64 at a time (512 KB)
   struct Block {
+    Block* next;          // the next block of the same bucket, or of the free list
+    std::uint32_t size;   // entries used
     BucketEntry entries[kBlockEntries];
-    std::uint32_t next;  // the next block of the same bucket, or kNone
-    std::uint32_t size;  // entries used
   };
   struct Bucket {
-    std::uint32_t head = kNone;
-    std::uint32_t tail = kNone;
+    Block* head = nullptr;
+    Block* tail = nullptr;
   };
 
-  void append_block(Bucket& b);
-  void release(std::uint32_t block) {
-    blocks_[block].next = free_;
+  Block* append_block(Bucket& b);
+  void release(Block* block) {
+    block->next = free_;
     free_ = block;
   }
 
   std::vector<Bucket> ring_;
-  std::deque<Block> blocks_;
-  std::uint32_t free_ = kNone;
+  std::vector<std::unique_ptr<Block[]>> slabs_;  // stable addresses: pushes never move a block
+  Block* free_ = nullptr;
   u64 mask_ = 0;
 };
 
