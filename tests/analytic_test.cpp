@@ -2,20 +2,20 @@
 /// @brief The sublinear method against the segmented sieve (seeded random ranges, squares of
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
+#include "core/analytic.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <primesieve.hpp>
 #include <random>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-#include <primesieve.hpp>
-
-#include "core/analytic.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
 
@@ -114,7 +114,8 @@ TEST(Analytic, SquaresOfPrimesAroundTableBoundaries) {
   std::mt19937_64 rng(analytic_seed(2));
   std::vector<u64> primes;
   primesieve::generate_primes(400, &primes);
-  std::vector<u64> ends{720720, 232792560, 5354228880ull, 2ull * 3 * 5 * 7 * 11 * 13 * 17 * 19 * 23};
+  std::vector<u64> ends{720720, 232792560, 5354228880ull,
+                        2ull * 3 * 5 * 7 * 11 * 13 * 17 * 19 * 23};
   for (int i = 0; i < 8; ++i) {
     const u64 p = primes[rng() % primes.size()];
     for (const u64 n : {p * p, p * p * p * p, p * p * p * p * p})
@@ -192,6 +193,16 @@ TEST(Analytic, TableGivesPrimeCounts) {
     const u64 d = 1 + rng() % table.root();
     EXPECT_EQ(table.pi(n / d), primesieve::count_primes(0, n / d)) << n / d;
   }
+}
+
+TEST(Analytic, BuildReportsProgressUpToOne) {
+  PrimeCountTable table(123'456'789'012ull);
+  std::vector<double> seen;
+  table.build(serial_for, [&](double f) { seen.push_back(f); });
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_LE(seen.size(), 102u);
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
 }
 
 TEST(Analytic, MemoryLimitIsAUsageError) {

@@ -49,8 +49,8 @@ FactorHistograms count_range(const Range& r, const ParallelFor& parallel_for, u6
 MethodCost estimate_cost(const Range& r) {
   const double decades = std::max(0.0, std::log10(static_cast<double>(r.hi)) - 9.0);
   MethodCost cost;
-  cost.sieve_seconds = (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9 *
-                       static_cast<double>(r.size());
+  cost.sieve_seconds =
+      (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9 * static_cast<double>(r.size());
   const double prefixes = r.lo > 1 ? 2.0 : 1.0;
   cost.analytic_seconds =
       kAnalyticNs * 1e-9 * (analytic_units(r.hi) + (r.lo > 1 ? analytic_units(r.lo - 1) : 0.0)) +

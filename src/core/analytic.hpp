@@ -9,8 +9,8 @@
 ///   1. PrimeCountTable table(hi); table.build(parallel_for);  // each rank builds its own
 ///   2. AnalyticWalk walk(table);  // items 0 .. walk.item_count() - 1, biggest first
 ///   3. FactorHistograms h = sum of walk.run_item(k) over all k, on any workers in any order
-///      (threads: take k from an atomic counter; MPI: deal items out by item_cost, reduce to rank 0;
-///      checkpoints: journal the finished k with their histograms);
+///      (threads: take k from an atomic counter; MPI: deal items out by item_cost and reduce
+///      to rank 0; checkpoints: journal the finished k with their histograms);
 ///   4. for lo > 2 the same for hi = lo - 1, subtracted.
 /// count_prefix and count_range below do exactly this in one call.
 #pragma once

@@ -20,7 +20,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
+#include <bit>
 
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
@@ -65,7 +65,7 @@ class Walker {
   /// Children i in [begin, end) with q^3 > x (and q^2 <= x): leaves.
   void leaves(u64 m, u64 x, u64 begin, u64 end, unsigned w, unsigned W) {
     u64 i = begin;
-    u64 sum = 0;  // sum of odd_pi(x/q) over the leaves
+    u64 sum = 0;       // sum of odd_pi(x/q) over the leaves
     if (m <= root_) {  // m q <= r: large[m q]
       const u64 q_max = root_ / m;
       for (; i < end; ++i) {
@@ -112,8 +112,12 @@ class Walker {
 };
 
 /// Relative cost of the subtree below a node with x = N/m: the leaf lookups grow about like
-/// x^(3/4) / log x (as the whole walk does).
-double subtree_cost(double x) { return x < 16 ? 1.0 : std::pow(x, 0.75) / std::log(x); }
+/// x^(3/4) / log x (as the whole walk does). Integer square roots and the bit length stand in
+/// for pow and log, so that every rank of a run, whatever its libm, cuts the same items.
+double subtree_cost(u64 x) {
+  const u64 root = isqrt(x);
+  return static_cast<double>(root * isqrt(root)) / static_cast<double>(std::bit_width(x));
+}
 
 template <QuotientMethod kMethod>
 FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::uint32_t q2_index,
@@ -185,7 +189,7 @@ void cut_children(const std::vector<std::uint32_t>& primes, u64 x, std::uint32_t
   for (; j < end; ++j) {
     const u64 q = primes[j];
     if (q * q > x / q) break;
-    const double cost = subtree_cost(static_cast<double>(x / q));
+    const double cost = subtree_cost(x / q);
     if (cost > target && deeper(j)) {
       if (j > begin) emit(begin, j, block);
       begin = j + 1;
@@ -216,8 +220,7 @@ FactorHistograms& FactorHistograms::operator-=(const FactorHistograms& o) {
   return *this;
 }
 
-AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_items)
-    : table_(table) {
+AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_items) : table_(table) {
   const u64 n = table.n();
   const auto& primes = table.primes();
   // The q1 with q1^3 <= n (the root's internal children) and the children q2 of node q1, which
@@ -233,7 +236,7 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
     const u64 x = n / q;
     const auto end = static_cast<std::uint32_t>(
         std::upper_bound(primes.begin(), primes.end() - 1, isqrt(x)) - primes.begin());
-    spans.push_back({i, i + 1, end, subtree_cost(static_cast<double>(x))});
+    spans.push_back({i, i + 1, end, subtree_cost(x)});
   }
   double spans_cost = 0;
   for (const Span& s : spans) spans_cost += s.cost;
@@ -275,14 +278,16 @@ FactorHistograms AnalyticWalk::run_item(std::size_t k) const {
   const Item& it = items_.at(k);
   switch (quotient_method(table_.n())) {
     case QuotientMethod::plain_double:
-      return run<QuotientMethod::plain_double>(table_, it.q1_index, it.q2_index, it.child_begin, it.child_end);
+      return run<QuotientMethod::plain_double>(table_, it.q1_index, it.q2_index, it.child_begin,
+                                               it.child_end);
     case QuotientMethod::corrected_double:
       return run<QuotientMethod::corrected_double>(table_, it.q1_index, it.q2_index, it.child_begin,
                                                    it.child_end);
     case QuotientMethod::integer:
       break;
   }
-  return run<QuotientMethod::integer>(table_, it.q1_index, it.q2_index, it.child_begin, it.child_end);
+  return run<QuotientMethod::integer>(table_, it.q1_index, it.q2_index, it.child_begin,
+                                      it.child_end);
 }
 
 }  // namespace nf

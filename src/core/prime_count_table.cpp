@@ -21,10 +21,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <primesieve.hpp>
 #include <string>
 #include <type_traits>
-
-#include <primesieve.hpp>
 
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
@@ -75,7 +74,8 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) 
                      std::to_string(n) + ", above the limit of " + mib(max_bytes) +
                      "; use --method sieve (memory independent of hi) for a window of this range");
   // The primes up to root_ and the next one must fit 32 bits: n < 4294967291^2 (the largest
-  // 32-bit prime), which only the top 2^-30 of the 64-bit range misses, far beyond any memory limit.
+  // 32-bit prime), which only the top 2^-30 of the 64-bit range misses, far beyond any memory
+  // limit.
   primesieve::iterator next(root_ + 1);
   const u64 sentinel = next.next_prime();
   if (sentinel > 0xFFFFFFFFull)
@@ -94,7 +94,7 @@ u64 PrimeCountTable::pi(u64 v) const {
   return odd_pi_large(n_ / v) + 1;  // v = floor(n/d) > r gives d = floor(n/v) <= r back
 }
 
-void PrimeCountTable::build(const ParallelFor& parallel_for) {
+void PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress) {
   // Starting values: (v - 1) / 2 odd numbers in [3, v].
   run_step(parallel_for, 0, small_.size(), [this](u64 lo, u64 hi) {
     for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
@@ -109,14 +109,27 @@ void PrimeCountTable::build(const ParallelFor& parallel_for) {
     }
   });
   // primes_[0] = 2 is accounted for by counting odd numbers only; the sentinel is > root_.
-  for (std::size_t k = 1; k + 1 < primes_.size(); ++k) round(k, parallel_for);
+  const auto keys = [this](u64 p) {  // keys a round updates: its share of the work
+    return std::min(root_, n_ / (p * p)) + (p * p <= root_ ? (root_ - p * p) / 2 : 0);
+  };
+  double total = 1, done = 0, reported = 0;
+  if (progress)
+    for (std::size_t k = 1; k + 1 < primes_.size(); ++k)
+      total += static_cast<double>(keys(primes_[k]));
+  for (std::size_t k = 1; k + 1 < primes_.size(); ++k) {
+    round(k, parallel_for);
+    if (!progress) continue;
+    done += static_cast<double>(keys(primes_[k]));
+    if (done - reported >= total / 100) progress((reported = done) / total);
+  }
+  if (progress) progress(1.0);
 }
 
 void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel_for) {
   const u64 p = primes_[prime_index];
   const u64 c = prime_index - 1;  // odd primes below p
   const u64 r = root_;
-  const u64 last = std::min(r, n_ / (p * p));  // keys floor(n/d) >= p^2; p <= r < 2^32: no wrap
+  const u64 last = std::min(r, n_ / (p * p));     // keys floor(n/d) >= p^2; p <= r < 2^32: no wrap
   const u64 reads_large = std::min(last, r / p);  // d <= r/p <=> d p <= r
 
   // Large keys reading large keys, segment (r/p^(k+1), r/p^k] after segment (.., r/p^(k+1)].
@@ -125,8 +138,7 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   for (u64 b = r / p; b > 0;) bounds[count++] = b = b / p;  // ends with 0
   for (std::size_t k = count - 1; k > 0; --k) {
     const u64 lo = bounds[k] + 1, hi = std::min(bounds[k - 1], reads_large);
-    run_step(parallel_for, lo, hi + 1,
-             [&](u64 a, u64 b) { large_from_large(p, c, a, b); });
+    run_step(parallel_for, lo, hi + 1, [&](u64 a, u64 b) { large_from_large(p, c, a, b); });
   }
   // Large keys reading small keys (unchanged until the small step below).
   const u64 first = reads_large + 1, end = last + 1;
@@ -172,8 +184,7 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount 
   const u64 mid = std::clamp(split_ + 1, lo, hi);
   for (u64 d = lo; d < mid; ++d) large64_[d] -= source(d);
   std::uint32_t* large32 = large32_.data();
-  for (u64 d = mid; d < hi; ++d)
-    large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+  for (u64 d = mid; d < hi; ++d) large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
 }
 
 void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {

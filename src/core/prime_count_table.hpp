@@ -43,9 +43,13 @@ class PrimeCountTable {
   /// memory_bytes(n) > max_bytes, or if n >= 4294967291^2 (primes must fit 32 bits).
   explicit PrimeCountTable(u64 n, u64 max_bytes = kDefaultMaxBytes);
 
+  /// Receives the fraction of the build done, in [0, 1], from the thread that called build().
+  using Progress = std::function<void(double fraction)>;
+
   /// The update over the odd primes p <= sqrt(n). Each round's steps are handed to
-  /// `parallel_for` when they are long enough to be worth splitting. Call once, before any query.
-  void build(const ParallelFor& parallel_for = serial_for);
+  /// `parallel_for` when they are long enough to be worth splitting; `progress`, if given, hears
+  /// about every percent of the keys updated. Call once, before any query.
+  void build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {});
 
   u64 n() const { return n_; }
   /// floor(sqrt(n)).
