@@ -3,6 +3,7 @@
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
 #include "core/analytic.hpp"
+#include "core/analytic_quotient.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include <primesieve.hpp>
 #include <random>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "core/arith.hpp"
@@ -193,6 +195,32 @@ TEST(Analytic, TableGivesPrimeCounts) {
     const u64 d = 1 + rng() % table.root();
     EXPECT_EQ(table.pi(n / d), primesieve::count_primes(0, n / d)) << n / d;
   }
+}
+
+TEST(Analytic, DoubleQuotientsAreExactInTheirRanges) {
+  // floor(x / m) < 2^32 as the table and the walk need it, against integer division, at random
+  // and right at multiples (x = k m - 1, k m), where a rounding error would show.
+  std::mt19937_64 rng(analytic_seed(6));
+  const auto check = [](auto method, u64 limit, u64 x, u64 m) {
+    if (x >= limit || m == 0 || x / m >= (u64{1} << 32)) return;
+    const u64 got = quotient<decltype(method)::value>(x, static_cast<double>(x), m);
+    ASSERT_EQ(got, x / m) << "x " << x << " m " << m;
+  };
+  using Plain = std::integral_constant<QuotientMethod, QuotientMethod::plain_double>;
+  using Corrected = std::integral_constant<QuotientMethod, QuotientMethod::corrected_double>;
+  for (int i = 0; i < 200000; ++i) {
+    const unsigned bits = 40 + static_cast<unsigned>(rng() % 22);  // x in [2^40, 2^62)
+    const u64 x = (u64{1} << bits) | (rng() & ((u64{1} << bits) - 1));
+    const u64 m = (x >> 32) + 1 + rng() % std::max<u64>(1, x >> (32 + rng() % 20));
+    const u64 k = x / m;
+    for (const u64 y : {x, k * m, k * m - 1, k * m + m - 1}) {
+      check(Plain{}, u64{1} << 52, y, m);
+      check(Corrected{}, u64{1} << 62, y, m);
+    }
+  }
+  EXPECT_EQ(quotient_method(1'000'000'000'000'000ull), QuotientMethod::plain_double);
+  EXPECT_EQ(quotient_method(u64{1} << 52), QuotientMethod::corrected_double);
+  EXPECT_EQ(quotient_method(u64{1} << 62), QuotientMethod::integer);
 }
 
 TEST(Analytic, BuildReportsProgressUpToOne) {
