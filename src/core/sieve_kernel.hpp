@@ -25,7 +25,7 @@ namespace nf {
 
 class SieveKernel final : public Kernel {
  public:
-  static constexpr unsigned kLog2SegmentCells = 18;
+  static constexpr unsigned kLog2SegmentCells = 19;
   static constexpr std::size_t kSegmentCells = std::size_t{1} << kLog2SegmentCells;
   /// Cells sieved together by the smallest moduli: 32 KB, inside a 48 KB L1.
   static constexpr std::size_t kBlockCells = std::size_t{1} << 14;
