@@ -2,8 +2,8 @@
 /// @brief Pre-sieving: the primes 2..47 and their small powers added as periodic patterns.
 ///
 /// Whether q | n depends only on n mod q, so the cells of every prime power q of a group, added
-/// up, repeat with period P = the product of the group. A segment then starts as a few vectorized
-/// additions of pattern slices instead of ~L * sum(1/q) scattered hits (2..47 alone would be about
+/// up, repeat with period P = the product of the group. A segment then starts as one vectorized
+/// sum of pattern slices (each pattern stored one run longer than its period, so slices never wrap) instead of ~L * sum(1/q) scattered hits (2..47 alone would be about
 /// 2.1 hits per number). Powers beyond those in the patterns (2^6, 3^4, 5^3, 7^3, 11^2, ...) are
 /// left to the caller: uncovered_powers() lists where each prime's next power starts.
 #pragma once
@@ -19,6 +19,9 @@ namespace nf::sieve {
 class Presieve {
  public:
   static constexpr unsigned kLargestPrime = 47;
+  static constexpr std::size_t kPatterns = 5;
+  /// fill() writes at most this many cells per sweep over the patterns.
+  static constexpr std::size_t kMaxRun = std::size_t{1} << 14;
 
   /// Patterns for counting omega (a prime adds one factor once) or Omega (every power adds one).
   explicit Presieve(Count count);
@@ -38,7 +41,8 @@ class Presieve {
   std::vector<std::pair<u64, u64>> uncovered_;
 };
 
-/// dst[i] += src[i] for i < n, vectorized for the best instruction set of the running CPU.
-void add_cells(Cell* dst, const Cell* src, std::size_t n);
+/// dst[i] = src[0][i] + ... + src[kPatterns-1][i] for i < n: one store a cell for all patterns,
+/// vectorized for the best instruction set of the running CPU.
+void sum_patterns(Cell* dst, const Cell* const* src, std::size_t n);
 
 }  // namespace nf::sieve

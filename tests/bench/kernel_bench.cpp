@@ -1,5 +1,5 @@
 /// @file kernel_bench.cpp
-/// @brief The sieve kernel on one segment (2^18 numbers) at several heights, and its passes
+/// @brief The sieve kernel on one segment (SieveKernel::kSegmentCells numbers) at several heights, and its passes
 /// alone: pre-sieve fill and the histogram pass. Numbers per second are reported as items.
 #include <benchmark/benchmark.h>
 
