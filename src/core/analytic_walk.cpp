@@ -21,7 +21,9 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 
+#include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 
@@ -75,6 +77,16 @@ class Walker {
       }
     }
     const double xd = static_cast<double>(x);
+    if constexpr (kMethod == QuotientMethod::plain_double) {
+      // x < 2^52: floor(sqrt(x)) is exact in double (sqrt(x) is at least 1/(2k) below the next
+      // integer k <= 2^26, more than half an ulp), and the leaves end at the pi(sqrt(x))-th prime.
+      const auto s = static_cast<u64>(std::sqrt(xd));
+      const u64 stop = std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
+      if (i < stop) {
+        sum += small_leaf_sum(table_.small_keys().data(), primes_, i, stop, xd);
+        i = stop;
+      }
+    }
     for (; i < end; ++i) {
       const u64 q = primes_[i];
       if (q * q > x) break;

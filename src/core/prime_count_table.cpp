@@ -25,6 +25,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 
@@ -142,12 +143,9 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   }
   // Large keys reading small keys (unchanged until the small step below).
   const u64 first = reads_large + 1, end = last + 1;
-  const std::uint32_t* small = small_.data();
-  const auto small_count = [small](u64 v) -> u64 { return small[(v - 1) >> 1]; };
   const auto step = [&](auto method) {
-    run_step(parallel_for, first, end, [&](u64 a, u64 b) {
-      large_from_small<decltype(method)::value>(p, c, a, b, small_count);
-    });
+    run_step(parallel_for, first, end,
+             [&](u64 a, u64 b) { large_from_small<decltype(method)::value>(p, c, a, b); });
   };
   switch (quotient_method(n_)) {
     case QuotientMethod::plain_double:
@@ -172,19 +170,26 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   }
 }
 
-template <QuotientMethod kMethod, class SmallCount>
-void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count) {
+template <QuotientMethod kMethod>
+void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   const double nd = static_cast<double>(n_);
+  const std::uint32_t* small = small_.data();
   auto source = [&](u64 d) -> u64 {
     const u64 dp = d * p;  // d <= n / p^2, so d p <= n / p: no wrap
     // floor(n / (d p)) <= r < 2^32 because d p > r; it is >= p because d <= n / p^2.
     const u64 q = quotient<kMethod>(n_, nd, dp);
-    return small_count(q) - c;
+    return small[(q - 1) >> 1] - c;
   };
   const u64 mid = std::clamp(split_ + 1, lo, hi);
   for (u64 d = lo; d < mid; ++d) large64_[d] -= source(d);
   std::uint32_t* large32 = large32_.data();
-  for (u64 d = mid; d < hi; ++d) large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+  if constexpr (kMethod == QuotientMethod::plain_double) {
+    if (mid < hi)
+      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, p,
+                            static_cast<std::uint32_t>(c), nd);
+  } else {
+    for (u64 d = mid; d < hi; ++d) large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+  }
 }
 
 void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {

@@ -61,6 +61,8 @@ class PrimeCountTable {
 
   /// Number of odd primes <= v for 1 <= v <= root(): pi(v) - 1 for v >= 2 (0 for v = 1).
   u64 odd_pi_small(u64 v) const { return small_[(v - 1) >> 1]; }
+  /// The small keys as stored: entry (v - 1) / 2 is odd_pi_small(v).
+  const std::vector<std::uint32_t>& small_keys() const { return small_; }
   /// Number of odd primes <= floor(n/d) for 1 <= d <= root().
   u64 odd_pi_large(u64 d) const { return d <= split_ ? large64_[d] : large32_[d - split_ - 1]; }
   /// Number of odd primes <= x where x = floor(n/m): no division, whichever side x is on.
@@ -71,8 +73,8 @@ class PrimeCountTable {
 
  private:
   void round(std::size_t prime_index, const ParallelFor& parallel_for);
-  template <QuotientMethod kMethod, class SmallCount>
-  void large_from_small(u64 p, u64 c, u64 lo, u64 hi, SmallCount small_count);
+  template <QuotientMethod kMethod>
+  void large_from_small(u64 p, u64 c, u64 lo, u64 hi);
   void large_from_large(u64 p, u64 c, u64 lo, u64 hi);
   void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
 

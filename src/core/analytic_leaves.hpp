@@ -1,0 +1,25 @@
+/// @file analytic_leaves.hpp
+/// @brief The two innermost loops, a sum of prime counts pi(x / q) over a run of primes q (the
+/// walk's leaves) and the table update of a run of 32-bit large keys from small keys.
+#pragma once
+
+#include <cstdint>
+
+#include "core/range.hpp"
+
+namespace nf {
+
+/// Sum over i in [begin, end) of small[(floor(x / primes[i]) - 1) / 2] (the odd prime counts of
+/// the small keys), for x < 2^52 given as the double xd (exact) and every quotient in
+/// [1, 2^31). The quotients are exact double divisions (analytic_quotient.hpp, plain_double).
+/// Runs four or eight lanes at once on CPUs with AVX2, chosen once at start-up.
+u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 begin, u64 end,
+                   double xd);
+
+/// For d in [begin, end): large[d - begin] -= small[(floor(n / (d p)) - 1) / 2] - c, the
+/// Lucy_Hedgehog update of 32-bit large keys from small keys. n < 2^52 given as the double nd,
+/// every quotient in [1, 2^31). Vectorized like small_leaf_sum.
+void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
+                           u64 p, std::uint32_t c, double nd);
+
+}  // namespace nf
