@@ -10,10 +10,10 @@ namespace {
 /// Measured constants of the cost model in analytic.hpp: CPU seconds on one core of the
 /// development machine (AMD EPYC, shared, Release build), numfactors_analytic_bench.
 ///   sieve, ns a number:  0.69 at 10^9, 1.30 at 10^12, 1.88 at 10^14
-///   analytic, ns a unit: 20.3 at 10^11, 21.5 at 10^12, 21.4 at 10^13, 22.4 at 10^14
+///   analytic, ns a unit: 15.9 at 10^11, 14.4 at 10^12, 14.3 at 10^13, 16.3 at 10^14
 constexpr double kSieveNsAt1e9 = 0.7;
 constexpr double kSieveNsPerDecade = 0.24;
-constexpr double kAnalyticNs = 22.0;
+constexpr double kAnalyticNs = 15.0;
 constexpr double kAnalyticSetup = 1e-3;  // seconds a prefix: primes, allocation, items
 
 double analytic_units(u64 n) {

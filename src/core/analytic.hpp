@@ -43,13 +43,13 @@ struct MethodCost {
 ///   sieve:    t = (0.7 + 0.24 * max(0, log10(hi) - 9)) ns * (hi - lo + 1): every number is
 ///             visited; the cost a number grows slowly with hi (more sieving primes, measured
 ///             0.69 ns at 10^9, 1.30 at 10^12, 1.88 at 10^14);
-///   analytic: t = 22 ns * (A(hi) + A(lo - 1)) + 1 ms a prefix, A(N) = N^(3/4) / ln N: the
+///   analytic: t = 15 ns * (A(hi) + A(lo - 1)) + 1 ms a prefix, A(N) = N^(3/4) / ln N: the
 ///             table update is sum over p <= sqrt N of min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps
-///             and the walk's leaf lookups grow alike (measured 20 to 22 ns a unit over
-///             10^11..10^14, the two phases about equal).
-/// So the sieve wins for windows narrower than about 2 A(hi) / (ns a number): 1.2e9 numbers
-/// at hi = 10^12, 2.3e10 at 10^14; the analytic method wins for anything wider, and by far for
-/// prefixes ([1, 10^12]: 0.8 s against 20 minutes).
+///             and the walk's leaf lookups grow alike (measured 14 to 16 ns a unit over
+///             10^11..10^14 with AVX2, the walk a little over half).
+/// So the sieve wins for windows narrower than about 2 A(hi) * 15 ns / (ns a number): 8e8
+/// numbers at hi = 10^12, 1.6e10 at 10^14; the analytic method wins for anything wider, and by
+/// far for prefixes ([1, 10^12]: 0.5 s against 20 minutes).
 MethodCost estimate_cost(const Range& r);
 
 /// True when the analytic method is estimated cheaper and its tables fit in max_bytes.
