@@ -7,8 +7,10 @@
 #include <optional>
 
 #include "cli/help.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/options.hpp"
 #include "cli/report.hpp"
+#include "cli/run_control.hpp"
 #include "cli/version.hpp"
 #include "core/plan.hpp"
 #include "exec/executor.hpp"
@@ -72,12 +74,19 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     check_mode_options(o);
     const unsigned workers =
         o.mode == Mode::serial ? 1 : (o.workers != 0 ? o.workers : available_cores());
-    const Plan plan = make_plan(o.range, o.count, o.kernel, o.chunk, workers);
+    const Plan plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
     std::optional<TimelineFile> timeline;
     if (!o.timeline.empty()) timeline.emplace(o.timeline);
+    RunControl control(o, plan, err, true);
     RunOptions run_options = run_options_for(o, err);
     run_options.workers = workers;
-    const RunResult result = run(plan, run_options);
+    RunResult result;
+    {
+      const InterruptFlag interrupt;  // SIGINT/SIGTERM stop the run only while it runs
+      control.attach(run_options, interrupt.stop());
+      result = run(plan, run_options);
+    }
+    if (const auto status = control.finish(result)) return *status;
     // The report is built whole before anything is written: an error never leaves half of it.
     const std::string report =
         format_report(o.format, RunInfo{o.range, o.count, o.kernel, o.mode, workers}, result);
@@ -99,6 +108,7 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   // travels with the job, and every rank returns it.
   Options o;
   std::optional<TimelineFile> timeline;
+  std::optional<RunControl> control;  // rank 0's checkpoint and progress
   MpiJob job;
   if (mpi.rank() == 0) {
     job.exit_status = guarded(err, [&]() -> int {
@@ -108,8 +118,17 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
       check_mode_options(o);
       job.threads = o.threads != 0 ? o.threads : default_threads_per_rank();
       const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
-      job.plan = make_plan(o.range, o.count, o.kernel, o.chunk, workers);
+      job.plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
       job.schedule = o.schedule;
+      if (!o.checkpoint.empty() && job.schedule == Schedule::static_cyclic) {
+        // Rank 0 journals each chunk as its histogram arrives, which the dynamic schedule's
+        // messages give it; the static one sends nothing until the end.
+        job.schedule = Schedule::dynamic;
+        if (o.schedule_given)
+          err << "numfactors: note: --checkpoint runs the dynamic schedule\n" << std::flush;
+      }
+      control.emplace(o, job.plan, err, true,
+                      job.schedule == Schedule::static_cyclic ? u64(mpi.size()) : u64{1});
       job.timeline = !o.timeline.empty();
       if (job.timeline) timeline.emplace(o.timeline);
       return -1;  // run
@@ -125,13 +144,17 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   run_options.timeline = job.timeline;
   std::optional<RunResult> result;
   try {
+    const InterruptFlag interrupt;  // on every rank: Slurm signals them all
+    if (!control) control.emplace(o, job.plan, err, false);
+    control->attach(run_options, interrupt.stop());
     result = run_mpi(job.plan, run_options);
   } catch (const std::exception& e) {
     err << "numfactors: error: rank " << mpi.rank() << ": " << e.what() << "\n" << std::flush;
     mpi.abort(kExitFailure);
   }
-  if (mpi.rank() != 0) return kExitOk;
+  if (mpi.rank() != 0) return result->interrupted != 0 ? 128 + result->interrupted : kExitOk;
   return guarded(err, [&]() -> int {
+    if (const auto status = control->finish(*result)) return *status;
     const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
     const std::string report = format_report(
         o.format, RunInfo{o.range, o.count, o.kernel, Mode::mpi, workers}, *result);

@@ -27,6 +27,17 @@ Options:
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
   --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi
+  --checkpoint FILE  journal each finished chunk to FILE (synced to disk) and skip
+                     the chunks FILE already holds: a killed or interrupted run,
+                     run again with the same command, goes on where it stopped and
+                     prints the histogram of the whole range. A FILE of another
+                     range, count, kernel or chunk size is refused (exit 2). Without
+                     --chunk the chunk size comes from FILE. MPI mode: rank 0 writes
+                     FILE, and the dynamic schedule is used. json's seconds and
+                     worker_stats describe this run's chunks only
+  --progress         percent done, rate, elapsed time and ETA on stderr (redrawn
+                     on a terminal, a line every 10 s and at the end elsewhere)
+  --no-progress      none (the default when stderr is not a terminal)
   --chunk N          numbers per chunk of work (default: many chunks per worker)
   --kernel NAME      sieve (segmented sieve, default) or trial (trial division)
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
@@ -44,8 +55,14 @@ Examples:
   numfactors --min 2^64-10^6 --max 2^64-1 --count total --format json
   numfactors m --workers 4 --timeline chunks.csv
   mpiexec -n 4 numfactors i --max 1e10 --schedule dynamic
+  numfactors --max 1e12 --checkpoint run.ckpt   (again after Ctrl-C: resumes)
 
-Exit status: 0 success, 1 runtime failure, 2 bad usage or input.
+SIGINT (Ctrl-C) or SIGTERM (scancel, a Slurm time limit) stops handing out chunks;
+the running ones finish and are journaled, stderr says how to resume, nothing goes
+to stdout, and the exit status is 130 or 143. A second Ctrl-C ends it at once.
+
+Exit status: 0 success, 1 runtime failure, 2 bad usage or input, 130/143 stopped
+by SIGINT/SIGTERM.
 )";
 }
 

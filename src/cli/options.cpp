@@ -22,6 +22,7 @@ const std::vector<OptionSpec> kOptions = {
     {"--min", true},   {"--max", true},    {"--mode", true},   {"--workers", true},
     {"--chunk", true}, {"--kernel", true}, {"--count", true},  {"--format", true},
     {"--threads", true}, {"--schedule", true}, {"--timeline", true},
+    {"--checkpoint", true}, {"--progress", false}, {"--no-progress", false},
     {"--help", false}, {"-h", false},      {"--version", false},
 };
 
@@ -101,6 +102,10 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
     o.schedule_given = true;
   } else if (name == "--timeline") {
     o.timeline = value;
+  } else if (name == "--checkpoint") {
+    o.checkpoint = value;
+  } else if (name == "--progress" || name == "--no-progress") {
+    o.progress = name == "--progress";
   } else if (name == "--help" || name == "-h") {
     o.help = true;
   } else if (name == "--version") {

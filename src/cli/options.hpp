@@ -30,6 +30,8 @@ struct Options {
   Schedule schedule = Schedule::static_cyclic;  // MPI mode
   bool schedule_given = false;
   std::string timeline;     // --timeline FILE; empty: none
+  std::string checkpoint;   // --checkpoint FILE; empty: none
+  std::optional<bool> progress;  // --progress / --no-progress; nothing: on when stderr is a terminal
   bool help = false;
   bool version = false;
 };

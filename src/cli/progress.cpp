@@ -1,6 +1,7 @@
 /// @file progress.cpp
 #include "cli/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 
@@ -35,9 +36,11 @@ void Progress::draw(bool force) {
   if (!force && now - last_draw_ < every) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double fraction = static_cast<double>(done_) / static_cast<double>(total_);
-  const double rate = elapsed > 0 ? static_cast<double>(done_ - already_) / elapsed : 0;
-  const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0;
+  // done_ may pass total_ when chunks stand for an estimate (MPI's static schedule).
+  const u64 done = std::min(done_, total_);
+  const double fraction = static_cast<double>(done) / static_cast<double>(total_);
+  const double rate = elapsed > 0 ? static_cast<double>(done - already_) / elapsed : 0;
+  const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
   char line[160];
   std::snprintf(line, sizeof line, "numfactors: %5.1f%% done, %.3g numbers/s, elapsed %s, ETA %s",
                 100.0 * fraction, rate, duration(elapsed).c_str(),
@@ -50,7 +53,10 @@ void Progress::draw(bool force) {
 
 void Progress::finish() {
   std::lock_guard lock(mutex_);
-  if (terminal_) err_ << "\r\x1b[K" << std::flush;
+  if (terminal_)
+    err_ << "\r\x1b[K" << std::flush;
+  else
+    draw(true);  // a batch log ends with where the run got to
 }
 
 }  // namespace nf

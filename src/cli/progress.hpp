@@ -18,7 +18,8 @@ class Progress {
 
   /// Counts `numbers` more as done and redraws if it is time. Thread-safe.
   void add(u64 numbers);
-  /// Clears the redrawn line (on a terminal) so the report or an error starts on a clean line.
+  /// Clears the redrawn line (on a terminal) so the report or an error starts on a clean line;
+  /// elsewhere writes one last line.
   void finish();
 
   /// "1:02:03" or "2:03" or "3.1s".

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -85,6 +86,10 @@ std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
 }
 
 Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(path)) {
+  const auto impossible_record = [this](u64 index) {
+    return UsageError("checkpoint '" + path_ + "' has an impossible record for chunk " +
+                      std::to_string(index) + ": use another file or delete it");
+  };
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) system_error("cannot open", path_);
 
@@ -99,7 +104,6 @@ Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(pat
   }
 
   const std::string head = header(plan);
-  state_.done.assign(plan.chunk_count(), false);
   std::size_t good_end = 0;  // bytes of the file that hold whole, valid lines
   // Empty, or a header torn while the file was being created: (re)write the header.
   if (text.size() <= head.size() && (head + "\n").starts_with(text)) {
@@ -131,19 +135,26 @@ Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(pat
       state_.torn_record = true;
       break;
     }
-    if (index >= state_.done.size() || state_.done[index] || h.total() != plan.chunk(index).size())
-      throw UsageError("checkpoint '" + path_ + "' has an impossible record for chunk " +
-                       std::to_string(index) + ": use another file or delete it");
-    state_.done[index] = true;
+    if (index >= plan.chunk_count() || h.total() != plan.chunk(index).size())
+      throw impossible_record(index);
+    state_.done.push_back(index);
     state_.done_count += 1;
     state_.done_numbers += h.total();
     state_.histogram += h;
     good_end = nl + 1;
   }
+  std::sort(state_.done.begin(), state_.done.end());
+  if (const auto twice = std::adjacent_find(state_.done.begin(), state_.done.end());
+      twice != state_.done.end())
+    throw impossible_record(*twice);
   if (state_.torn_record &&
       (::ftruncate(fd_, static_cast<off_t>(good_end)) != 0 || ::fsync(fd_) != 0))
     system_error("cannot repair", path_);
   if (::lseek(fd_, 0, SEEK_END) < 0) system_error("cannot seek in", path_);
+}
+
+bool Checkpoint::was_done(u64 index) const {
+  return std::binary_search(state_.done.begin(), state_.done.end(), index);
 }
 
 Checkpoint::~Checkpoint() {

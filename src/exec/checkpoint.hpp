@@ -20,7 +20,8 @@ namespace nf {
 
 /// What a checkpoint file already holds for a plan.
 struct CheckpointState {
-  std::vector<bool> done;   // by chunk index
+  std::vector<u64> done;    // indices of the finished chunks, sorted, each once (memory grows
+                            // with the chunks done, not with the plan's chunk count)
   u64 done_count = 0;
   u64 done_numbers = 0;
   Histogram histogram;      // sum of the finished chunks
@@ -38,6 +39,8 @@ class Checkpoint {
 
   /// What was already finished when the file was opened.
   const CheckpointState& state() const { return state_; }
+  /// True when chunk `index` was finished before this run (binary search in state().done).
+  bool was_done(u64 index) const;
 
   /// Appends chunk `index` durably (write + fsync). Not thread-safe: callers serialize.
   void record(u64 index, const Histogram& h);

@@ -83,9 +83,11 @@ RunResult run_serial(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
   const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
-  CounterSource source(0, plan.chunk_count());
+  CounterSource all(0, plan.chunk_count());
+  ResumeSource source(all, options.skip, options.stop);
   run_workers(plan, *kernel, 1, source, options, "serial ", t0, result);
   result.seconds = seconds_since(t0);
+  result.interrupted = source.cut_by();
   return result;
 }
 
@@ -93,9 +95,11 @@ RunResult run_threads(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
   const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
-  CounterSource source(0, plan.chunk_count());
+  CounterSource all(0, plan.chunk_count());
+  ResumeSource source(all, options.skip, options.stop);
   run_workers(plan, *kernel, std::max(options.workers, 1u), source, options, "thread ", t0, result);
   result.seconds = seconds_since(t0);
+  result.interrupted = source.cut_by();
   return result;
 }
 

@@ -2,8 +2,10 @@
 /// @brief Runs a Plan in one of the modes and returns the merged histogram and statistics.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/plan.hpp"
 #include "exec/chunk_source.hpp"
@@ -32,8 +34,15 @@ struct RunOptions {
   unsigned threads = 1;      // threads per rank (MPI mode)
   Schedule schedule = Schedule::static_cyclic;  // MPI mode
   bool timeline = false;     // record a ChunkEvent per chunk
-  ChunkDone on_chunk;        // optional, called after every chunk (thread-safe)
+  ChunkDone on_chunk;        // optional, called after every chunk (thread-safe); in MPI mode on
+                             // rank 0 for every chunk of the job as its result reaches rank 0
+                             // (dynamic schedule; static: rank 0's own chunks only)
   Warn warn;                 // optional; without it warnings go to std::cerr
+  // Resuming and stopping (both optional, owned by the caller, outliving the run):
+  const std::vector<u64>* skip = nullptr;  // sorted chunks done before (a checkpoint): not run
+  const std::atomic<int>* stop = nullptr;  // a signal number once the run should stop: no chunk
+                                           // is handed out after it, running ones finish, and
+                                           // RunResult::interrupted says so if any was left
 };
 
 /// Runs `plan` as `options.mode` says. Throws UsageError for a mode this build cannot run.

@@ -8,6 +8,7 @@
 /// blocking calls spin on a core, which would take it from the threads computing beside them.
 #include <mpi.h>
 
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/gather.hpp>
 #include <boost/mpi/collectives/reduce.hpp>
 #include <boost/mpi/collectives/scatter.hpp>
@@ -16,6 +17,7 @@
 #include <boost/mpi/nonblocking.hpp>
 #include <boost/mpi/operations.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -133,6 +135,9 @@ std::string thread_prefix(int rank) { return "rank " + std::to_string(rank) + " 
 
 RunResult run_static(const boost::mpi::communicator& comm, const Plan& plan,
                      const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
+  // Only rank 0 knows a checkpoint's chunks; the dealing cannot skip them on the other ranks.
+  if (options.skip != nullptr)
+    throw std::logic_error("run_mpi: chunks to skip need the dynamic schedule");
   std::vector<Deal> deals;
   if (comm.rank() == 0)
     for (int r = 0; r < comm.size(); ++r)
@@ -142,33 +147,53 @@ RunResult run_static(const boost::mpi::communicator& comm, const Plan& plan,
     boost::mpi::scatter(comm, deals, mine, 0);
   else
     boost::mpi::scatter(comm, mine, 0);
-  DealtSource source(mine);
+  DealtSource dealt(mine);
+  ResumeSource source(dealt, nullptr, options.stop);
   RunResult part;
   run_workers(plan, prototype, options.threads, source, options, thread_prefix(comm.rank()), t0,
               part);
+  part.interrupted = source.cut_by();
   return part;
 }
 
-/// Rank 0 of the dynamic schedule: answers every request with the next chunk of `shared`, the
-/// same counter its own threads take from, until every other rank was told there is no more.
+/// Rank 0 of the dynamic schedule: reads every note the other ranks send (a finished chunk for
+/// options.on_chunk, a request answered with the next chunk of `shared`, the same source its own
+/// threads take from), until every other rank sent its last note.
 RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
                         const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
-  CounterSource shared(0, plan.chunk_count());
+  CounterSource all(0, plan.chunk_count());
+  ResumeSource shared(all, options.skip, options.stop);
+  // on_chunk is called here for other ranks' chunks and by this rank's threads for their own.
+  std::mutex on_chunk_mutex;
+  RunOptions local = options;
+  if (options.on_chunk)
+    local.on_chunk = [&](u64 chunk, const Histogram& h) {
+      std::lock_guard lock(on_chunk_mutex);
+      options.on_chunk(chunk, h);
+    };
   RunResult part;
-  BackgroundWorkers compute(plan, prototype, options.threads, shared, options, thread_prefix(0),
-                            t0, part);
-  int retired = 0;  // ranks that got kNoMoreChunks; each asks again only after a chunk
+  BackgroundWorkers compute(plan, prototype, local.threads, shared, local, thread_prefix(0), t0,
+                            part);
+  int finished = 0;  // ranks whose last note came
+  Note note;
   Backoff backoff;
-  while (retired < comm.size() - 1 || !compute.done()) {
+  while (finished < comm.size() - 1 || !compute.done()) {
     compute.rethrow_if_failed();
     bool served = false;
-    while (retired < comm.size() - 1) {
+    while (finished < comm.size() - 1) {
       const auto request = comm.iprobe(boost::mpi::any_source, kTagRequest);
       if (!request) break;
-      comm.recv(request->source(), kTagRequest);
-      const auto chunk = shared.next();
-      comm.send(request->source(), kTagChunk, chunk ? *chunk : kNoMoreChunks);
-      if (!chunk) ++retired;
+      comm.recv(request->source(), kTagRequest, note.data(), static_cast<int>(kNoteSize));
+      if (note[kNoteChunk] != kNoMoreChunks && local.on_chunk) {
+        Histogram h;
+        std::copy(note.begin() + kNoteBins, note.end(), h.bins().begin());
+        local.on_chunk(note[kNoteChunk], h);
+      }
+      if (note[kNoteFlags] & kNoteWantsChunk) {
+        const auto chunk = shared.next();
+        comm.send(request->source(), kTagChunk, chunk ? *chunk : kNoMoreChunks);
+      }
+      if (note[kNoteFlags] & kNoteLast) ++finished;
       served = true;
     }
     if (served)
@@ -177,27 +202,61 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
       backoff.idle();
   }
   compute.join();
+  part.interrupted = shared.cut_by();
   return part;
 }
 
 /// A rank other than 0 in the dynamic schedule: keeps up to `threads` chunks queued (one request
-/// in flight at a time) so its threads rarely wait for a reply.
+/// in flight at a time) so its threads rarely wait for a reply, and sends rank 0 each finished
+/// chunk's histogram. All its notes share one tag, so they arrive in the order sent: the last
+/// note comes after every chunk's. A stop signal here only ends its requests: the chunks it was
+/// given still run, so rank 0's count of what was handed out stays true.
 RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
                       const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
   QueueSource queue;
+  std::mutex outbox_mutex;
+  std::deque<std::pair<u64, Histogram>> outbox;  // finished, not yet sent (MPI: main thread only)
+  RunOptions local = options;
+  local.on_chunk = [&](u64 chunk, const Histogram& h) {
+    std::lock_guard lock(outbox_mutex);
+    outbox.emplace_back(chunk, h);
+  };
   RunResult part;
-  BackgroundWorkers compute(plan, prototype, options.threads, queue, options,
+  BackgroundWorkers compute(plan, prototype, local.threads, queue, local,
                             thread_prefix(comm.rank()), t0, part);
+  auto send_note = [&](u64 chunk, const Histogram* h, u64 flags) {
+    Note note{};
+    note[kNoteChunk] = chunk;
+    note[kNoteFlags] = flags;
+    if (h != nullptr) std::copy(h->bins().begin(), h->bins().end(), note.begin() + kNoteBins);
+    comm.send(0, kTagRequest, note.data(), static_cast<int>(kNoteSize));
+  };
+  auto send_finished = [&] {
+    std::deque<std::pair<u64, Histogram>> ready;
+    {
+      std::lock_guard lock(outbox_mutex);
+      ready.swap(outbox);
+    }
+    for (const auto& [chunk, h] : ready) send_note(chunk, &h, 0);
+    return !ready.empty();
+  };
+  const auto stopping = [&] { return options.stop != nullptr && options.stop->load() != 0; };
   u64 reply = 0;
   std::optional<boost::mpi::request> pending;
   bool no_more = false;
   Backoff backoff;
-  while (!(no_more && compute.done())) {
+  for (;;) {
     compute.rethrow_if_failed();
-    if (!no_more && !pending && queue.size() < options.threads) {
-      comm.send(0, kTagRequest);
+    if (no_more && compute.done()) break;
+    bool busy = send_finished();
+    if (!no_more && !pending && stopping()) {
+      no_more = true;
+      queue.close();
+    }
+    if (!no_more && !pending && queue.size() < local.threads) {
+      send_note(kNoMoreChunks, nullptr, kNoteWantsChunk);
       pending = comm.irecv(0, kTagChunk, reply);
-      backoff.reset();
+      busy = true;
     }
     if (pending && pending->test()) {
       pending.reset();
@@ -207,11 +266,16 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
       } else {
         queue.push(reply);
       }
-      continue;
+      busy = true;
     }
-    backoff.idle();
+    if (busy)
+      backoff.reset();
+    else
+      backoff.idle();
   }
   compute.join();
+  send_finished();  // the threads have stopped: nothing more comes into the outbox
+  send_note(kNoMoreChunks, nullptr, kNoteLast);
   return part;
 }
 
@@ -270,6 +334,8 @@ RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& pro
   else
     part = ask_dynamic(comm, plan, local, prototype, t0);
   RunResult result = merge_at_root(comm, part);
+  // Every rank exits alike: interrupted when any rank left chunks undone.
+  result.interrupted = boost::mpi::all_reduce(comm, part.interrupted, boost::mpi::maximum<int>());
   result.seconds = seconds_since(t0);
   return result;
 }

@@ -5,6 +5,8 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include <array>
+
 #include "exec/mpi.hpp"
 #include "exec/mpi_deal.hpp"
 #include "exec/result.hpp"
@@ -17,8 +19,19 @@ struct RankReport {
   std::vector<ChunkEvent> timeline;  // ChunkEvent::worker indexes `workers`
 };
 
-/// Message tags of the dynamic schedule.
+/// Message tags of the dynamic schedule: notes to rank 0, chunk indices from it.
 enum MpiTag : int { kTagRequest = 1, kTagChunk = 2 };
+
+/// What a rank other than 0 sends rank 0 (tag kTagRequest): a finished chunk with its histogram
+/// (so rank 0 can journal it and show progress as it happens), a request for a chunk, or its last
+/// note; plain u64s, so no serialisation.
+constexpr std::size_t kNoteChunk = 0;  // a finished chunk, or kNoMoreChunks for none
+constexpr std::size_t kNoteFlags = 1;
+constexpr std::size_t kNoteBins = 2;   // Histogram::kMaxKey + 1 bins
+constexpr std::size_t kNoteSize = kNoteBins + Histogram::kMaxKey + 1;
+using Note = std::array<u64, kNoteSize>;
+constexpr u64 kNoteWantsChunk = 1;  // answer with a chunk index (tag kTagChunk)
+constexpr u64 kNoteLast = 2;        // this rank sends nothing more
 
 /// Sent instead of a chunk index when no chunk is left. Chunk indices are < chunk_count() <=
 /// 2^64-1, so this one is never a real chunk.

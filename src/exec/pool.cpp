@@ -69,6 +69,11 @@ std::string describe_chunk(const Plan& plan, u64 chunk) {
   // A worker must not outlive a parent that was killed: it would run chunks for no one.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(1);
+  // Ctrl-C and Slurm's SIGTERM reach the whole process group: the parent decides what stops (it
+  // hands out no more chunks and retires each worker after its chunk), so a worker finishes its
+  // chunk rather than dying with it. The parent's own death still ends it (SIGKILL above).
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
   const auto kernel = prototype.clone();
   Task task{};
   while (recv(fd, &task, sizeof task, 0) == static_cast<ssize_t>(sizeof task) &&
@@ -192,16 +197,17 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
       static_cast<unsigned>(std::min<u64>(std::max(options.workers, 1u), chunks));
 
   std::deque<u64> redo;  // chunks whose worker died
-  u64 next_chunk = 0;    // chunks below it were handed out at least once
-  u64 done = 0;
+  CounterSource all(0, chunks);
+  ResumeSource fresh(all, options.skip, options.stop);
+  auto stopping = [&] { return options.stop != nullptr && options.stop->load() != 0; };
   auto take = [&]() -> std::optional<u64> {
-    if (!redo.empty()) {
+    if (!redo.empty() && !stopping()) {
       const u64 c = redo.front();
       redo.pop_front();
       return c;
     }
-    if (next_chunk < chunks) return next_chunk++;
-    return std::nullopt;
+    if (!redo.empty()) fresh.abandon(options.stop->load());
+    return fresh.next();
   };
 
   Pool pool(plan, prototype, t0);
@@ -209,7 +215,10 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
     result.workers.push_back({"process " + std::to_string(result.workers.size())});
     Slot& s = pool.spawn(result.workers.size() - 1);
     s.chunk = take();
-    Pool::send_task(s, *s.chunk);
+    if (s.chunk)
+      Pool::send_task(s, *s.chunk);
+    else
+      Pool::retire(s);
   };
   for (unsigned k = 0; k < processes; ++k) start_worker();
 
@@ -217,7 +226,13 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
   unsigned lost_workers = 0;
   std::vector<pollfd> fds;
   std::vector<std::size_t> slot_of;  // fds[i] watches slots()[slot_of[i]]
-  while (done < chunks) {
+  // Every live worker holds a chunk (idle ones are retired at once), and a chunk whose worker
+  // died goes to a new worker at once: the run is over when no worker is left.
+  auto working = [&] {
+    return std::any_of(pool.slots().begin(), pool.slots().end(),
+                       [](const Slot& s) { return s.fd >= 0; });
+  };
+  while (working()) {
     fds.clear();
     slot_of.clear();
     for (std::size_t i = 0; i < pool.slots().size(); ++i)
@@ -225,9 +240,6 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
         fds.push_back({pool.slots()[i].fd, POLLIN, 0});
         slot_of.push_back(i);
       }
-    // Every live worker holds a chunk and every chunk not done is held or queued, so while
-    // chunks are left some worker is alive; waiting on none would wait forever.
-    if (fds.empty()) throw std::logic_error("pool: chunks are left but no worker is");
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       throw system_error("poll on the worker processes failed");
@@ -253,7 +265,6 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
           result.timeline.push_back(
               {s.stats, reply.chunk, plan.chunk(reply.chunk), reply.start, reply.end});
         if (options.on_chunk) options.on_chunk(reply.chunk, h);
-        ++done;
         s.chunk = take();
         if (s.chunk)
           Pool::send_task(s, *s.chunk);
@@ -270,6 +281,10 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
       if (!s.chunk) continue;
       const u64 chunk = *s.chunk;
       s.chunk.reset();
+      if (stopping()) {  // no new worker after a stop: the chunk stays undone (and unrecorded)
+        fresh.abandon(options.stop->load());
+        continue;
+      }
       ++lost_workers;
       if (++losses[chunk] >= kMaxLossesPerChunk)
         throw std::runtime_error("worker processes keep dying: " + describe_chunk(plan, chunk) +
@@ -284,8 +299,9 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
       start_worker();
     }
   }
-  // Every chunk is in: each worker has been retired; the Pool has nothing left to kill.
+  // Each worker has been retired or buried; the Pool has nothing left to kill.
   result.seconds = seconds_since(t0);
+  result.interrupted = fresh.cut_by();
   return result;
 }
 

@@ -32,6 +32,7 @@ struct RunResult {
   std::vector<WorkerStats> workers;
   std::vector<ChunkEvent> timeline;  // filled when RunOptions::timeline is set
   double seconds = 0;                // wall time of the run
+  int interrupted = 0;  // the signal (RunOptions::stop) that left chunks undone; histogram partial
 };
 
 }  // namespace nf

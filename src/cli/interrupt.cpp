@@ -1,0 +1,46 @@
+/// @file interrupt.cpp
+#include "cli/interrupt.hpp"
+
+#include <csignal>
+#include <stdexcept>
+
+namespace nf {
+namespace {
+
+// A lock-free atomic is the one kind of object a signal handler may store to.
+std::atomic<int> g_stop{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+struct sigaction g_previous_int, g_previous_term;
+bool g_installed = false;
+
+extern "C" void on_stop_signal(int signal) {
+  int none = 0;
+  g_stop.compare_exchange_strong(none, signal);  // the first signal is the one reported
+}
+
+}  // namespace
+
+InterruptFlag::InterruptFlag() {
+  if (g_installed) throw std::logic_error("only one InterruptFlag at a time");
+  g_stop.store(0);
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  // SA_RESTART: reads, writes and waits elsewhere need not expect EINTR (poll() still returns it,
+  // and the pool's loop takes it as a cue to look at the flag).
+  action.sa_flags = SA_RESTART | SA_RESETHAND;
+  sigaction(SIGINT, &action, &g_previous_int);
+  sigaction(SIGTERM, &action, &g_previous_term);
+  g_installed = true;
+}
+
+InterruptFlag::~InterruptFlag() {
+  sigaction(SIGINT, &g_previous_int, nullptr);
+  sigaction(SIGTERM, &g_previous_term, nullptr);
+  g_installed = false;
+}
+
+const std::atomic<int>& InterruptFlag::stop() const { return g_stop; }
+
+}  // namespace nf

@@ -1,0 +1,186 @@
+/// @file checkpoint_e2e_test.cpp
+/// @brief --checkpoint, SIGINT/SIGTERM and --progress through the binary: runs killed with SIGKILL
+/// at random moments and resumed (in other modes and worker counts too) end with the published
+/// histogram; a stopping signal exits 130/143 with how to resume and nothing on stdout; a file
+/// from another run is refused; progress goes to stderr only.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "mpi/child_process.hpp"
+#include "mpi/known_answers.hpp"
+#include "mpi/resume_helpers.hpp"
+#include "seed.hpp"
+
+namespace nf {
+namespace {
+
+// [2, 10^8] in 1526 chunks of 2^16: about a second with a journal sync per chunk, and published.
+const std::vector<std::string> kJob = {"--max", "10^8", "--chunk", "2^16"};
+
+std::string fresh_path(const std::string& name) {
+  const std::string path = "/tmp/numfactors_ckpt_" + std::to_string(getpid()) + "_" + name;
+  std::remove(path.c_str());
+  return path;
+}
+
+std::vector<std::string> job(const std::vector<std::string>& mode, const std::string& checkpoint,
+                             std::vector<std::string> more = {}) {
+  std::vector<std::string> args = mode;
+  args.insert(args.end(), kJob.begin(), kJob.end());
+  args.insert(args.end(), {"--checkpoint", checkpoint});
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(CheckpointOptions, ParseAndDefaults) {
+  const Options o = parse_options({"--checkpoint", "run.ckpt", "--progress"});
+  EXPECT_EQ(o.checkpoint, "run.ckpt");
+  EXPECT_EQ(o.progress, std::optional<bool>(true));
+  EXPECT_EQ(parse_options({"--no-progress"}).progress, std::optional<bool>(false));
+  EXPECT_EQ(parse_options({"--progress", "--no-progress"}).progress, std::optional<bool>(false));
+  EXPECT_EQ(parse_options({}).progress, std::nullopt);
+  EXPECT_EQ(parse_options({}).checkpoint, "");
+}
+
+// SIGKILL at random moments, several times in a row, each time in another mode; then one run
+// to the end. Whatever was journaled must add up with what the last run does to the exact answer.
+TEST(CheckpointEndToEnd, KilledAtRandomMomentsThenResumedGivesThePublishedHistogram) {
+  const std::string expected = test::known_dict_line(2, 100'000'000);
+  std::mt19937_64 random(test::test_seed(41));
+  // How long a whole run takes here and now, so the kills land inside one.
+  const std::string timing = fresh_path("timing");
+  test::ChildProcess timed(NUMFACTORS_BINARY, job({"t"}, timing));
+  const test::Finished whole = timed.wait(120);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  ASSERT_EQ(whole.out, expected);
+  std::remove(timing.c_str());
+
+  const std::string path = fresh_path("killed");
+  const std::vector<std::vector<std::string>> modes = {
+      {"t"}, {"m", "--workers", "2"}, {"s"}, {"m", "--workers", "3"}, {"t", "--workers", "3"}};
+  int killed = 0;
+  for (const auto& mode : modes) {
+    test::ChildProcess child(NUMFACTORS_BINARY, job(mode, path));
+    const double at = std::uniform_real_distribution<double>(0.05, 0.6)(random) * whole.seconds;
+    std::this_thread::sleep_for(std::chrono::duration<double>(at));
+    kill(-child.pid(), SIGKILL);  // its process group: the pool's workers too
+    const test::Finished f = child.wait(60);
+    killed += f.status == 128 + SIGKILL;
+    std::cout << "[ kill     ] mode " << mode[0] << " after " << at << " s: status " << f.status
+              << ", " << test::journal_records(path) << " chunks journaled\n";
+    if (f.status == 0) {
+      EXPECT_EQ(f.out, expected);
+    }
+  }
+  EXPECT_GE(killed, 1) << "no run was killed before it ended: nothing was resumed";
+  test::ChildProcess last(NUMFACTORS_BINARY, job({"t"}, path));
+  const test::Finished f = last.wait(120);
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, expected);
+  EXPECT_EQ(test::journal_records(path), 1526);
+  std::remove(path.c_str());
+}
+
+struct StopCase {
+  std::vector<std::string> mode;
+  int signal;
+};
+
+// A stopping signal once the run is under way (its handlers in place and a chunk journaled).
+TEST(CheckpointEndToEnd, SigintAndSigtermStopWithStatusAndResumeHint) {
+  const std::string expected = test::known_dict_line(2, 100'000'000);
+  for (const StopCase& c : {StopCase{{"t"}, SIGINT}, StopCase{{"m"}, SIGTERM},
+                            StopCase{{"s"}, SIGTERM}, StopCase{{"m"}, SIGINT}}) {
+    SCOPED_TRACE(c.mode[0] + " signal " + std::to_string(c.signal));
+    const std::string path = fresh_path("stopped");
+    test::ChildProcess child(NUMFACTORS_BINARY, job(c.mode, path));
+    ASSERT_TRUE(test::wait_until(
+        [&] { return test::catches(child.pid(), c.signal) && test::journal_records(path) >= 1; },
+        30));
+    kill(child.pid(), c.signal);  // the parent only: the pool must pass the stop on itself
+    const test::Finished f = child.wait(60);
+    EXPECT_EQ(f.status, 128 + c.signal);
+    EXPECT_EQ(f.out, "");
+    const std::string name = c.signal == SIGINT ? "SIGINT" : "SIGTERM";
+    EXPECT_NE(f.err.find("numfactors: interrupted by " + name + "; "), std::string::npos) << f.err;
+    EXPECT_NE(f.err.find(" of 1526 chunks are saved in " + path +
+                         ": run the same command again to resume\n"),
+              std::string::npos)
+        << f.err;
+    const int saved = test::journal_records(path);
+    EXPECT_NE(f.err.find(std::to_string(saved) + " of 1526"), std::string::npos) << f.err;
+    const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, job({"t"}, path));
+    EXPECT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_EQ(resumed.out, expected);
+    std::remove(path.c_str());
+  }
+}
+
+TEST(CheckpointEndToEnd, SigtermWithoutCheckpointSaysNothingWasSaved) {
+  test::ChildProcess child(NUMFACTORS_BINARY, {"--max", "10^11", "--workers", "2"});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+  kill(child.pid(), SIGTERM);
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 143);
+  EXPECT_EQ(f.out, "");
+  EXPECT_EQ(f.err,
+            "numfactors: interrupted by SIGTERM; nothing was saved (use --checkpoint FILE to keep "
+            "finished chunks)\n");
+}
+
+TEST(CheckpointEndToEnd, AFileOfAnotherRunIsRefusedWithExit2) {
+  const std::string path = fresh_path("other");
+  const test::Finished first = test::run_program(NUMFACTORS_BINARY,
+                                                 {"--max", "10^6", "--checkpoint", path});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, test::known_dict_line(2, 1'000'000));
+  const std::string before = test::read_file(path);
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{"--max", "2e6"}, {"--max", "10^6", "--count", "total"},
+        {"--max", "10^6", "--chunk", "1000"}, {"m", "--max", "10^6", "--kernel", "trial"}}) {
+    std::vector<std::string> args = other;
+    args.insert(args.end(), {"--checkpoint", path});
+    const test::Finished f = test::run_program(NUMFACTORS_BINARY, args);
+    EXPECT_EQ(f.status, 2);
+    EXPECT_EQ(f.out, "");
+    EXPECT_TRUE(f.err.starts_with("numfactors: error: checkpoint '" + path +
+                                  "' belongs to another run"))
+        << f.err;
+    EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
+  }
+  EXPECT_EQ(test::read_file(path), before);
+  // The same run again: every chunk is in the file, and the answer is still the whole one.
+  const test::Finished again = test::run_program(NUMFACTORS_BINARY,
+                                                 {"s", "--max", "10^6", "--checkpoint", path});
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out, test::known_dict_line(2, 1'000'000));
+  std::remove(path.c_str());
+}
+
+TEST(CheckpointEndToEnd, ProgressGoesToStderrOnlyAndOnlyWhenAsked) {
+  const std::string expected = test::known_dict_line(2, 10'000'000);
+  for (const std::string mode : {"s", "t", "m"}) {
+    const test::Finished with =
+        test::run_program(NUMFACTORS_BINARY, {mode, "--max", "10^7", "--progress"});
+    EXPECT_EQ(with.status, 0);
+    EXPECT_EQ(with.out, expected);
+    // Not a terminal: no redrawing, one line at the end (and one every 10 s before it).
+    EXPECT_TRUE(with.err.starts_with("numfactors: 100.0% done, ")) << with.err;
+    EXPECT_NE(with.err.find(" numbers/s, elapsed "), std::string::npos) << with.err;
+    EXPECT_EQ(with.err.find('\r'), std::string::npos);
+    const test::Finished without =
+        test::run_program(NUMFACTORS_BINARY, {mode, "--max", "10^7", "--no-progress"});
+    EXPECT_EQ(without.out, expected);
+    EXPECT_EQ(without.err, "");
+    // The default when stderr is a file: off.
+    EXPECT_EQ(test::run_program(NUMFACTORS_BINARY, {mode, "--max", "10^7"}).err, "");
+  }
+}
+
+}  // namespace
+}  // namespace nf

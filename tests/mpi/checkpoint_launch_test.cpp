@@ -1,0 +1,147 @@
+/// @file checkpoint_launch_test.cpp
+/// @brief --checkpoint, SIGTERM and --progress at 2 ranks under mpiexec: every rank killed with
+/// SIGKILL at random moments (as a Slurm time limit ends a job) and the job resumed ends with the
+/// published histogram; SIGTERM to every rank (scancel) exits 143 with one hint from rank 0;
+/// another run's file is refused once; progress comes from rank 0 alone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "child_process.hpp"
+#include "known_answers.hpp"
+#include "resume_helpers.hpp"
+
+namespace nf {
+namespace {
+
+std::vector<std::string> two_ranks(const std::vector<std::string>& args) {
+  std::vector<std::string> all{NUMFACTORS_MPIEXEC_NUMPROC_FLAG, "2"};
+  std::istringstream preflags(NUMFACTORS_MPIEXEC_PREFLAGS);  // comma-separated
+  for (std::string flag; std::getline(preflags, flag, ',');)
+    if (!flag.empty()) all.push_back(flag);
+  all.push_back(NUMFACTORS_BINARY);
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+// [2, 10^8] in 382 chunks of 2^18 (rank 0 syncs the journal once a chunk), and published.
+std::vector<std::string> job(const std::string& checkpoint, const std::string& schedule) {
+  return {"i", "--max", "10^8", "--chunk", "2^18", "--schedule", schedule, "--checkpoint",
+          checkpoint};
+}
+
+std::string fresh_path(const std::string& name) {
+  const std::string path = "/tmp/numfactors_mpi_ckpt_" + std::to_string(getpid()) + "_" + name;
+  std::remove(path.c_str());
+  return path;
+}
+
+/// The job's two ranks, once both are running; empty if they did not start in 30 s.
+std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
+  std::vector<pid_t> ranks;
+  test::wait_until([&] { return (ranks = test::children_named(job.pid(), "numfactors")).size() == 2; },
+                   30);
+  return ranks.size() == 2 ? ranks : std::vector<pid_t>{};
+}
+
+u64 seed() {
+  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
+  const u64 v = (s ? std::strtoull(s, nullptr, 10) : 20261121) + 43;
+  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << (v - 43) << " (salt 43)\n";
+  return v;
+}
+
+TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHistogram) {
+  const std::string expected = test::known_dict_line(2, 100'000'000);
+  std::mt19937_64 random(seed());
+  const std::string path = fresh_path("killed");
+  int killed = 0;
+  for (const std::string schedule : {"dynamic", "static", "dynamic"}) {
+    test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, schedule)));
+    const std::vector<pid_t> ranks = ranks_of(child);
+    ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+    const double at = std::uniform_real_distribution<double>(0.02, 0.4)(random);
+    std::this_thread::sleep_for(std::chrono::duration<double>(at));
+    // As Slurm's time limit or a lost node does it: the ranks die first, mpiexec after them.
+    for (pid_t r : ranks) kill(r, SIGKILL);
+    kill(-child.pid(), SIGKILL);
+    const test::Finished f = child.wait(60);
+    for (pid_t r : ranks) ASSERT_TRUE(test::wait_until([&] { return test::gone(r); }, 30));
+    killed += f.status == 128 + SIGKILL;
+    std::cout << "[ kill     ] " << schedule << " after " << at << " s: status " << f.status
+              << ", " << test::journal_records(path) << " chunks journaled\n";
+    if (f.status == 0) {
+      EXPECT_EQ(f.out, expected);
+    }
+  }
+  EXPECT_GE(killed, 1) << "no run was killed before it ended: nothing was resumed";
+  const test::Finished f = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, expected);
+  EXPECT_EQ(test::journal_records(path), 382);
+  std::remove(path.c_str());
+}
+
+TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
+  const std::string expected = test::known_dict_line(2, 100'000'000);
+  const std::string path = fresh_path("sigterm");
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
+  const std::vector<pid_t> ranks = ranks_of(child);
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM) &&
+               test::journal_records(path) >= 1;
+      },
+      30));
+  for (pid_t r : ranks) kill(r, SIGTERM);  // what scancel and a time limit send first
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 143) << f.err;
+  EXPECT_EQ(f.out, "");
+  const std::string hint = "numfactors: interrupted by SIGTERM; ";
+  const auto at = f.err.find(hint);
+  EXPECT_NE(at, std::string::npos) << f.err;
+  EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
+  EXPECT_NE(f.err.find(" of 382 chunks are saved in " + path), std::string::npos) << f.err;
+  const test::Finished resumed =
+      test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, expected);
+  std::remove(path.c_str());
+}
+
+TEST(MpiCheckpoint, AFileOfAnotherRunIsRefusedOnceWithExit2) {
+  const std::string path = fresh_path("other");
+  const test::Finished first = test::run_program(
+      NUMFACTORS_MPIEXEC, two_ranks({"i", "--max", "10^6", "--checkpoint", path}));
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, test::known_dict_line(2, 1'000'000));
+  const test::Finished f = test::run_program(
+      NUMFACTORS_MPIEXEC, two_ranks({"i", "--max", "2e6", "--checkpoint", path}));
+  EXPECT_EQ(f.status, 2);
+  EXPECT_EQ(f.out, "");
+  const std::string error = "numfactors: error: checkpoint '" + path + "' belongs to another run";
+  EXPECT_NE(f.err.find(error), std::string::npos) << f.err;
+  EXPECT_EQ(f.err.find(error, f.err.find(error) + 1), std::string::npos) << f.err;
+  std::remove(path.c_str());
+}
+
+TEST(MpiCheckpoint, ProgressComesFromRankZeroOnly) {
+  for (const std::string schedule : {"static", "dynamic"}) {
+    const test::Finished f = test::run_program(
+        NUMFACTORS_MPIEXEC,
+        two_ranks({"i", "--max", "10^7", "--schedule", schedule, "--progress"}));
+    EXPECT_EQ(f.status, 0) << f.err;
+    EXPECT_EQ(f.out, test::known_dict_line(2, 10'000'000));
+    const std::string line = "numfactors: 100.0% done, ";
+    EXPECT_TRUE(f.err.starts_with(line)) << f.err;
+    EXPECT_EQ(f.err.find(line, 1), std::string::npos) << f.err;
+  }
+}
+
+}  // namespace
+}  // namespace nf

@@ -1,0 +1,53 @@
+/// @file resume_helpers.hpp
+/// @brief What the checkpoint tests need beside ChildProcess: whether a process has its stop
+/// handlers in place yet, how many records a journal holds, and waiting for a process to vanish.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "child_process.hpp"
+
+namespace nf::test {
+
+/// True once process `pid` catches `signal` (the SigCgt mask in /proc/PID/status): a signal sent
+/// before that would kill it by default, which is not what the tests mean to check.
+inline bool catches(pid_t pid, int signal) {
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("SigCgt:")) {
+      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      return (mask >> (signal - 1)) & 1u;
+    }
+  return false;
+}
+
+/// Chunk records in a checkpoint file: its lines after the header (a torn last one included).
+inline int journal_records(const std::string& path) {
+  const std::string text = read_file(path);
+  int lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines > 0 ? lines - 1 : 0;
+}
+
+/// Waits until `predicate` holds or `seconds` pass; returns whether it held.
+template <typename Predicate>
+bool wait_until(Predicate predicate, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return predicate();
+}
+
+/// True when no process `pid` exists any more (not even a zombie).
+inline bool gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+}  // namespace nf::test
