@@ -1,0 +1,79 @@
+/// @file mpi_threads.hpp
+/// @brief What both MPI schedules share: a rank's threads computing in the background while its
+/// main thread alone talks MPI (MPI_THREAD_FUNNELED), polled with short sleeps; and the dynamic
+/// schedule's two sides. Included by mpi*.cpp only.
+#pragma once
+
+#include <boost/mpi/communicator.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "exec/executor.hpp"
+
+namespace nf::mpi_detail {
+
+/// How long an idle main thread sleeps between polls: long enough to cost nothing (1000
+/// wake-ups a second), short beside a chunk (default chunks take tens of milliseconds or more),
+/// and hidden anyway by the chunks each rank asks for ahead.
+inline constexpr auto kPoll = std::chrono::milliseconds(1);
+
+/// Sleeps between polls that grow from 50 us to kPoll: right after a message another often
+/// follows (small chunks, a rank filling its queue), and answering it fast keeps the threads fed.
+class Backoff {
+ public:
+  void reset() { pause_ = std::chrono::microseconds(50); }
+  void idle() {
+    std::this_thread::sleep_for(pause_);
+    pause_ = std::min<std::chrono::microseconds>(pause_ * 2, kPoll);
+  }
+
+ private:
+  std::chrono::microseconds pause_{50};
+};
+
+/// run_workers in a background thread; the main thread polls done() and rethrows its failure.
+class BackgroundWorkers {
+ public:
+  BackgroundWorkers(const Plan& plan, const Kernel& prototype, unsigned threads,
+                    ChunkSource& source, const RunOptions& options, const std::string& prefix,
+                    Clock::time_point run_start, RunResult& out)
+      : thread_([&, threads, prefix, run_start] {
+          try {
+            run_workers(plan, prototype, threads, source, options, prefix, run_start, out);
+          } catch (...) {
+            failure_ = std::current_exception();
+          }
+          done_.store(true, std::memory_order_release);
+        }) {}
+
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  void rethrow_if_failed() const {
+    if (done() && failure_) std::rethrow_exception(failure_);
+  }
+  void join() {
+    thread_.join();
+    rethrow_if_failed();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::exception_ptr failure_;  // written before done_ is set, read after
+  std::jthread thread_;         // last: starts once the members above exist
+};
+
+inline std::string thread_prefix(int rank) { return "rank " + std::to_string(rank) + " thread "; }
+
+/// Rank 0 of the dynamic schedule (mpi_dynamic.cpp).
+RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
+                        const RunOptions& options, const Kernel& prototype, Clock::time_point t0);
+
+/// A rank other than 0 in the dynamic schedule (mpi_dynamic.cpp).
+RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
+                      const RunOptions& options, const Kernel& prototype, Clock::time_point t0);
+
+}  // namespace nf::mpi_detail
