@@ -7,10 +7,12 @@
 
 #include <cstdio>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "mpi/child_process.hpp"
 #include "mpi/known_answers.hpp"
 #include "mpi/resume_helpers.hpp"
@@ -45,6 +47,34 @@ TEST(CheckpointOptions, ParseAndDefaults) {
   EXPECT_EQ(parse_options({"--progress", "--no-progress"}).progress, std::optional<bool>(false));
   EXPECT_EQ(parse_options({}).progress, std::nullopt);
   EXPECT_EQ(parse_options({}).checkpoint, "");
+}
+
+TEST(ProgressLine, DurationsAndLines) {
+  EXPECT_EQ(Progress::duration(3.14), "3.1s");
+  EXPECT_EQ(Progress::duration(123), "2:03");
+  EXPECT_EQ(Progress::duration(3723), "1:02:03");
+  // A batch log: nothing while it runs (less than 10 s here), one line at the end.
+  std::ostringstream log;
+  Progress batch(log, 1000, 250, false);
+  batch.add(250);
+  EXPECT_EQ(log.str(), "");
+  batch.add(500);
+  batch.finish();
+  EXPECT_TRUE(log.str().starts_with("numfactors: 100.0% done, ")) << log.str();
+  const std::string lines = log.str();
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
+  // A terminal: redrawn in place at most 4 times a second, cleared at the end.
+  std::ostringstream tty;
+  Progress terminal(tty, 1000, 0, true);
+  for (int i = 0; i < 100; ++i) terminal.add(5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  terminal.add(500);
+  const std::string drawn = tty.str();
+  EXPECT_EQ(std::count(drawn.begin(), drawn.end(), '\r'), 1) << drawn;
+  EXPECT_NE(tty.str().find(" 100.0% done"), std::string::npos) << tty.str();
+  terminal.finish();
+  EXPECT_TRUE(tty.str().ends_with("\r\x1b[K"));
+  EXPECT_EQ(tty.str().find('\n'), std::string::npos);
 }
 
 // SIGKILL at random moments, several times in a row, each time in another mode; then one run
