@@ -3,18 +3,18 @@
 /// powers of two, segment and pass boundaries, bucket primes, squares of primes next to sqrt(hi),
 /// windows straddling 2^32 and ending at 2^64-1. References: trial division for small n, the
 /// plain product sieve (exact_segment, no log weights, no buckets) and the Pollard-rho oracle.
+#include "core/sieve_kernel.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <primesieve.hpp>
 #include <random>
 #include <sstream>
-
-#include <primesieve.hpp>
 
 #include "core/arith.hpp"
 #include "core/exact_segment.hpp"
 #include "core/kernel.hpp"
-#include "core/sieve_kernel.hpp"
 #include "core/trial_kernel.hpp"
 #include "oracle.hpp"
 #include "seed.hpp"
@@ -108,8 +108,9 @@ TEST(SieveKernelEdges, SquaresOfPrimesNextToTheRoot) {
 TEST(SieveKernelEdges, SplitsDoNotChangeTheHistogramNear2To60AndAtTheTop) {
   // One call spanning segments and passes (2^24 cells per pass this high) against uneven pieces;
   // the pieces themselves are checked against the oracle by kernel_test.cpp.
-  for (const Range whole : {Range{(u64{1} << 60) + 12345, (u64{1} << 60) + 12345 + (u64{1} << 24) + 3 * kSegment},
-                            Range{kTop - 2 * kSegment - 999, kTop}}) {
+  for (const Range whole :
+       {Range{(u64{1} << 60) + 12345, (u64{1} << 60) + 12345 + (u64{1} << 24) + 3 * kSegment},
+        Range{kTop - 2 * kSegment - 999, kTop}}) {
     auto kernel = make_kernel(KernelKind::sieve, Count::total, whole.hi);
     Histogram once, pieces;
     kernel->count(whole, once);

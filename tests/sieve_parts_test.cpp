@@ -63,7 +63,8 @@ TEST(SieveThreshold, SeparatesTheTwoCasesOfTheProof) {
     ++checked;
     const long double c = kLogScale;
     ASSERT_LE(t, c * std::log2(static_cast<long double>(a)) - 63 * kWeightError) << a << " " << b;
-    ASSERT_GT(t, c * std::log2(static_cast<long double>(b)) - c * std::log2(R + 1.0L)) << a << " " << b;
+    ASSERT_GT(t, c * std::log2(static_cast<long double>(b)) - c * std::log2(R + 1.0L))
+        << a << " " << b;
   }
   EXPECT_GT(checked, 50000);
 }
@@ -74,7 +75,8 @@ Cell pattern_sum(u64 n, Count count, const Presieve& presieve) {
   for (const auto& [p, uncovered] : presieve.uncovered_powers()) {
     u64 q = p;
     for (unsigned e = 1; q < uncovered && n % q == 0; ++e, q *= p)
-      sum = static_cast<Cell>(sum + weight_of(p) + (e == 1 || count == Count::total ? kCountUnit : 0));
+      sum = static_cast<Cell>(sum + weight_of(p) +
+                              (e == 1 || count == Count::total ? kCountUnit : 0));
   }
   return sum;
 }
@@ -104,7 +106,8 @@ TEST(SieveHistogramPass, EqualsScalarCounting) {
       c = static_cast<Cell>(((rng() % 20) << kCountShift) | (rng() % (kLogMask + 1)));
     Bins fast{}, slow{};
     add_cell_keys(cells.data(), len, threshold, fast);
-    for (const Cell c : cells) slow[(c >> kCountShift) + (static_cast<int>(c & kLogMask) < threshold)]++;
+    for (const Cell c : cells)
+      slow[(c >> kCountShift) + (static_cast<int>(c & kLogMask) < threshold)]++;
     EXPECT_EQ(fast, slow) << "len " << len << " threshold " << threshold;
   }
 }

@@ -40,7 +40,8 @@ class Buckets {
   }
 
   /// Calls f(entry) for every entry of `segment`'s bucket, then empties it. f may push entries to
-  /// other segments (never to this one: strides are at least one segment and shorter than the ring).
+  /// other segments (never to this one: strides are at least one segment and shorter than the
+  /// ring).
   template <class F>
   void drain(u64 segment, F&& f) {
     Bucket& b = ring_[segment & mask_];
@@ -62,8 +63,8 @@ class Buckets {
   static constexpr std::uint32_t kBlockEntries = 1023;
   static constexpr std::size_t kSlabBlocks = 64;  // blocks are allocated 64 at a time (512 KB)
   struct Block {
-    Block* next;          // the next block of the same bucket, or of the free list
-    std::uint32_t size;   // entries used
+    Block* next;         // the next block of the same bucket, or of the free list
+    std::uint32_t size;  // entries used
     BucketEntry entries[kBlockEntries];
   };
   struct Bucket {

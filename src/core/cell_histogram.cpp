@@ -19,14 +19,15 @@ constexpr std::size_t kBlock = 4096;  // keys per block: 128 rows of kLanes, so 
 /// count + (log sum < t): (log - t) is negative exactly when log < t, and |log - t| <= 1024, so
 /// bit 15 of the 16-bit difference is that flag.
 inline std::uint8_t key_of(Cell c, Cell t) {
-  const auto below = static_cast<std::uint16_t>(static_cast<std::uint16_t>((c & kLogMask) - t) >> 15);
+  const auto below =
+      static_cast<std::uint16_t>(static_cast<std::uint16_t>((c & kLogMask) - t) >> 15);
   return static_cast<std::uint8_t>((c >> kCountShift) + below);
 }
 
 }  // namespace
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-void add_cell_keys(const Cell* cells, std::size_t len, int threshold, Bins& bins) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void add_cell_keys(
+    const Cell* cells, std::size_t len, int threshold, Bins& bins) {
   // threshold <= 0: no sum is below it; > kLogMask: every sum is. Clamped to a Cell either way.
   const Cell t = static_cast<Cell>(std::clamp(threshold, 0, static_cast<int>(kLogMask) + 1));
   alignas(64) std::uint8_t keys[kBlock];

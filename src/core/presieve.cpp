@@ -15,11 +15,11 @@ struct PrimePower {
 /// Groups whose product stays <= ~2^17 words (their patterns stay in L2 beside a segment). More
 /// groups (53..97 in pairs) were measured: a stream more per cell cost what the hits saved.
 const std::array<std::vector<PrimePower>, Presieve::kPatterns> kGroups = {{
-    {{2, 5}, {3, 3}, {5, 2}},          // 21600
+    {{2, 5}, {3, 3}, {5, 2}},             // 21600
     {{7, 2}, {11, 1}, {13, 1}, {17, 1}},  // 119119
-    {{19, 1}, {23, 1}, {29, 1}},       // 12673
-    {{31, 1}, {37, 1}, {41, 1}},       // 47027
-    {{43, 1}, {47, 1}},                // 2021
+    {{19, 1}, {23, 1}, {29, 1}},          // 12673
+    {{31, 1}, {37, 1}, {41, 1}},          // 47027
+    {{43, 1}, {47, 1}},                   // 2021
 }};
 
 }  // namespace
@@ -37,12 +37,14 @@ Presieve::Presieve(Count count) {
       u64 q = 1;
       for (unsigned e = 1; e <= pp.exponent; ++e) {
         q *= pp.prime;
-        for (u64 r = 0; r < pattern.period; r += q) pattern.words[r] += e == 1 ? prime_word : power_word;
+        for (u64 r = 0; r < pattern.period; r += q)
+          pattern.words[r] += e == 1 ? prime_word : power_word;
       }
       uncovered_.push_back({pp.prime, q * pp.prime});
     }
     // One run more than a period, so that any kMaxRun words from any start are contiguous.
-    for (std::size_t i = 0; i < kMaxRun; ++i) pattern.words.push_back(pattern.words[i % pattern.period]);
+    for (std::size_t i = 0; i < kMaxRun; ++i)
+      pattern.words.push_back(pattern.words[i % pattern.period]);
     patterns_.push_back(std::move(pattern));
   }
   std::sort(uncovered_.begin(), uncovered_.end());
@@ -58,8 +60,8 @@ void Presieve::fill(u64 a, Cell* cells, std::size_t len) const {
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-void sum_patterns(Cell* dst, const Cell* const* src, std::size_t n) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void sum_patterns(
+    Cell* dst, const Cell* const* src, std::size_t n) {
   static_assert(Presieve::kPatterns == 5, "one stream per pattern below");
   const Cell* s0 = src[0];
   const Cell* s1 = src[1];

@@ -3,9 +3,10 @@
 ///
 /// Whether q | n depends only on n mod q, so the cells of every prime power q of a group, added
 /// up, repeat with period P = the product of the group. A segment then starts as one vectorized
-/// sum of pattern slices (each pattern stored one run longer than its period, so slices never wrap) instead of ~L * sum(1/q) scattered hits (2..47 alone would be about
-/// 2.1 hits per number). Powers beyond those in the patterns (2^6, 3^4, 5^3, 7^3, 11^2, ...) are
-/// left to the caller: uncovered_powers() lists where each prime's next power starts.
+/// sum of pattern slices (each pattern stored one run longer than its period, so slices never wrap)
+/// instead of ~L * sum(1/q) scattered hits (2..47 alone would be about 2.1 hits per number). Powers
+/// beyond those in the patterns (2^6, 3^4, 5^3, 7^3, 11^2, ...) are left to the caller:
+/// uncovered_powers() lists where each prime's next power starts.
 #pragma once
 
 #include <cstddef>

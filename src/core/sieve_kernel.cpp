@@ -2,15 +2,14 @@
 /// @brief Segmented omega/Omega sieve: chunk set-up, the segment loop, and the exact fallback.
 ///
 /// Exactness rests on one invariant, checked in sieve_cells.hpp: in every segment, every prime
-/// p <= R = isqrt(chunk hi) and every power p^j <= chunk hi of it has added its word to each cell it
-/// divides (the patterns for p <= 47, direct entries, buckets or rare hits for the others), and
+/// p <= R = isqrt(chunk hi) and every power p^j <= chunk hi of it has added its word to each cell
+/// it divides (the patterns for p <= 47, direct entries, buckets or rare hits for the others), and
 /// nothing else has. Sieving the same R for all segments of a chunk is allowed: the proof only
 /// needs b < (R+1)^2 and every prime <= R sieved.
 #include "core/sieve_kernel.hpp"
 
 #include <algorithm>
 #include <cmath>
-
 #include <primesieve.hpp>
 
 #include "core/arith.hpp"
@@ -56,8 +55,9 @@ void SieveKernel::add_powers(u64 p, u64 q, const Range& r) {
   // q <= r.hi at the top of each round; q * p is formed only after checking q <= hi / p.
   for (; q <= r.hi; q *= p) {
     if (q <= kSegmentCells) {
-      (q <= kBlockedModulusLimit ? direct_small_ : direct_).push_back({static_cast<std::uint32_t>(q),
-                         static_cast<std::uint32_t>(first_offset(r.lo, q)), word});
+      (q <= kBlockedModulusLimit ? direct_small_ : direct_)
+          .push_back({static_cast<std::uint32_t>(q),
+                      static_cast<std::uint32_t>(first_offset(r.lo, q)), word});
     } else {
       for (u64 o = first_offset(r.lo, q); o < chunk_cells; o += q) {
         rare_.push_back({o, word});
@@ -71,8 +71,9 @@ void SieveKernel::add_powers(u64 p, u64 q, const Range& r) {
 void SieveKernel::add_prime(u64 p, const Range& r) {
   const u64 o = first_offset(r.lo, p);
   if (p <= kSegmentCells) {
-    (p <= kBlockedModulusLimit ? direct_small_ : direct_).push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(o),
-                       static_cast<Cell>(prime_word_base_ + sieve::weight_of(p))});
+    (p <= kBlockedModulusLimit ? direct_small_ : direct_)
+        .push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(o),
+                    static_cast<Cell>(prime_word_base_ + sieve::weight_of(p))});
   } else {
     // Most primes near sqrt(hi) miss a pass entirely; then so do their powers, and the division
     // for p^2 is saved.
@@ -124,14 +125,14 @@ void SieveKernel::prepare_chunk(const Range& r) {
     for (u64 p = it.next_prime(); p <= root; p = it.next_prime()) add_prime(p, r);
   }
   std::sort(rare_.begin(), rare_.end());
-
 }
 
 namespace {
 
 /// Adds `word` to cells[i], cells[i + m], ... below len; returns the first offset past len, minus
 /// len (where the modulus next hits, counted from the following block).
-inline std::size_t sieve_run(Cell* cells, std::size_t len, std::size_t i, std::size_t m, Cell word) {
+inline std::size_t sieve_run(Cell* cells, std::size_t len, std::size_t i, std::size_t m,
+                             Cell word) {
   // Four hits a round while they fit: a third fewer loop instructions per hit.
   if (4 * m <= len) {
     for (; i + 3 * m < len; i += 4 * m) {

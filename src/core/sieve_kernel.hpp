@@ -83,8 +83,8 @@ class SieveKernel final : public Kernel {
   std::shared_ptr<const Primes> primes_;  // every prime <= stored_limit_, ascending
   u64 stored_limit_;
   sieve::Presieve presieve_;
-  sieve::Cell prime_word_base_;  // count unit: every prime hit adds one factor
-  sieve::Cell power_word_base_;  // a power hit adds one factor only with multiplicity
+  sieve::Cell prime_word_base_;            // count unit: every prime hit adds one factor
+  sieve::Cell power_word_base_;            // a power hit adds one factor only with multiplicity
   std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, block by block
   std::vector<DirectEntry> direct_;        // moduli up to kSegmentCells, once a segment
   std::vector<RareHit> rare_;

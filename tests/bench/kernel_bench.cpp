@@ -1,6 +1,7 @@
 /// @file kernel_bench.cpp
-/// @brief The sieve kernel on one segment (SieveKernel::kSegmentCells numbers) at several heights, and its passes
-/// alone: pre-sieve fill and the histogram pass. Numbers per second are reported as items.
+/// @brief The sieve kernel on one segment (SieveKernel::kSegmentCells numbers) at several heights,
+/// and its passes alone: pre-sieve fill and the histogram pass. Numbers per second are reported as
+/// items.
 #include <benchmark/benchmark.h>
 
 #include <limits>
@@ -29,9 +30,15 @@ void count_one_segment(benchmark::State& state, u64 hi, Count count) {
 }
 
 void BM_SegmentAt1e9(benchmark::State& s) { count_one_segment(s, 1'000'000'000, Count::distinct); }
-void BM_SegmentAt1e10(benchmark::State& s) { count_one_segment(s, 10'000'000'000, Count::distinct); }
-void BM_SegmentAt1e10Total(benchmark::State& s) { count_one_segment(s, 10'000'000'000, Count::total); }
-void BM_SegmentAt1e15(benchmark::State& s) { count_one_segment(s, 1'000'000'000'000'000, Count::distinct); }
+void BM_SegmentAt1e10(benchmark::State& s) {
+  count_one_segment(s, 10'000'000'000, Count::distinct);
+}
+void BM_SegmentAt1e10Total(benchmark::State& s) {
+  count_one_segment(s, 10'000'000'000, Count::total);
+}
+void BM_SegmentAt1e15(benchmark::State& s) {
+  count_one_segment(s, 1'000'000'000'000'000, Count::distinct);
+}
 BENCHMARK(BM_SegmentAt1e9);
 BENCHMARK(BM_SegmentAt1e10);
 BENCHMARK(BM_SegmentAt1e10Total);
