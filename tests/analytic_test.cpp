@@ -3,7 +3,6 @@
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
 #include "core/analytic.hpp"
-#include "core/analytic_quotient.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
 
@@ -184,6 +184,24 @@ TEST(Analytic, ThreadsAndItemOrderGiveTheSameHistograms) {
     EXPECT_EQ(sum, serial) << target << " items asked, " << walk.item_count() << " made";
   }
   EXPECT_EQ(serial.distinct.total(), n);
+}
+
+TEST(Analytic, TableBuiltInTwoParitySharesEqualsTheWholeBuild) {
+  // As two MPI ranks would: each builds the large keys of one parity of d, then they swap.
+  for (const u64 n : {u64{1'000'003}, u64{98'765'432'109}, (u64{1} << 36) + 12345}) {
+    PrimeCountTable whole(n), odd(n), even(n);
+    whole.build();
+    odd.build(serial_for, {}, PrimeCountTable::Share::odd);
+    even.build(thread_for(2), {}, PrimeCountTable::Share::even);
+    odd.import_large(PrimeCountTable::Share::even, even.export_large(PrimeCountTable::Share::even));
+    even.import_large(PrimeCountTable::Share::odd, odd.export_large(PrimeCountTable::Share::odd));
+    for (const PrimeCountTable* t : {&odd, &even}) {
+      for (u64 d = 1; d <= whole.root(); ++d)
+        ASSERT_EQ(t->odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
+      for (u64 v = 1; v <= whole.root(); ++v)
+        ASSERT_EQ(t->odd_pi_small(v), whole.odd_pi_small(v)) << "n " << n << " v " << v;
+    }
+  }
 }
 
 TEST(Analytic, TableGivesPrimeCounts) {

@@ -22,6 +22,7 @@
 #include <array>
 #include <cmath>
 #include <primesieve.hpp>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -95,7 +96,33 @@ u64 PrimeCountTable::pi(u64 v) const {
   return odd_pi_large(n_ / v) + 1;  // v = floor(n/d) > r gives d = floor(n/v) <= r back
 }
 
-void PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress) {
+/// First d >= lo of the build's parity (every d when stride is 1; d = 2 t + parity otherwise).
+static u64 first_of_share(u64 lo, u64 stride, u64 parity) {
+  return stride == 1 || (lo & 1) == parity ? lo : lo + 1;
+}
+
+std::vector<std::uint64_t> PrimeCountTable::export_large(Share share) const {
+  std::vector<std::uint64_t> values;
+  values.reserve(root_ / 2 + 1);
+  for (u64 d = share == Share::odd ? 1 : 2; d <= root_; d += 2) values.push_back(odd_pi_large(d));
+  return values;
+}
+
+void PrimeCountTable::import_large(Share share, const std::vector<std::uint64_t>& values) {
+  std::size_t k = 0;
+  for (u64 d = share == Share::odd ? 1 : 2; d <= root_; d += 2, ++k) {
+    if (k >= values.size()) throw std::invalid_argument("import_large: too few values");
+    if (d <= split_)
+      large64_[d] = values[k];
+    else
+      large32_[d - split_ - 1] = static_cast<std::uint32_t>(values[k]);
+  }
+}
+
+void PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress,
+                            Share share) {
+  stride_ = share == Share::all ? 1 : 2;
+  parity_ = share == Share::odd ? 1 : 0;
   // Starting values: (v - 1) / 2 odd numbers in [3, v].
   run_step(parallel_for, 0, small_.size(), [this](u64 lo, u64 hi) {
     for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
@@ -180,23 +207,26 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
     const u64 q = quotient<kMethod>(n_, nd, dp);
     return small[(q - 1) >> 1] - c;
   };
-  const u64 mid = std::clamp(split_ + 1, lo, hi);
-  for (u64 d = lo; d < mid; ++d) large64_[d] -= source(d);
+  lo = first_of_share(lo, stride_, parity_);
+  const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
+  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
   std::uint32_t* large32 = large32_.data();
   if constexpr (kMethod == QuotientMethod::plain_double) {
     if (mid < hi)
-      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, p,
+      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, p,
                             static_cast<std::uint32_t>(c), nd);
   } else {
-    for (u64 d = mid; d < hi; ++d) large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+    for (u64 d = mid; d < hi; d += stride_)
+      large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
   }
 }
 
 void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
-  const u64 mid = std::clamp(split_ + 1, lo, hi);
-  for (u64 d = lo; d < mid; ++d) large64_[d] -= odd_pi_large(d * p) - c;
+  lo = first_of_share(lo, stride_, parity_);
+  const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
+  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= odd_pi_large(d * p) - c;
   std::uint32_t* large32 = large32_.data();
-  for (u64 d = mid; d < hi; ++d)
+  for (u64 d = mid; d < hi; d += stride_)
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(odd_pi_large(d * p) - c);
 }
 

@@ -46,10 +46,23 @@ class PrimeCountTable {
   /// Receives the fraction of the build done, in [0, 1], from the thread that called build().
   using Progress = std::function<void(double fraction)>;
 
-  /// The update over the odd primes p <= sqrt(n). Each round's steps are handed to
-  /// `parallel_for` when they are long enough to be worth splitting; `progress`, if given, hears
-  /// about every percent of the keys updated. Call once, before any query.
-  void build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {});
+  /// Which large keys floor(n/d) a build computes. The update of key d reads key d p, p odd, of
+  /// the same parity, and small keys, which every build computes: so the odd-d and the even-d
+  /// large keys are independent halves of the work (the odd half has slightly more), which two
+  /// processes (MPI ranks) can build apart and then exchange with export_large / import_large.
+  enum class Share { all, odd, even };
+
+  /// The update over the odd primes p <= sqrt(n), for the large keys of `share`. Each round's
+  /// steps are handed to `parallel_for` when they are long enough to be worth splitting;
+  /// `progress`, if given, hears about every percent of the keys updated. Call once, before any
+  /// query; after a partial share, import the other share before querying large keys.
+  void build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {},
+             Share share = Share::all);
+
+  /// The large keys of d of one parity (share odd or even), by increasing d: r/2 values.
+  std::vector<std::uint64_t> export_large(Share share) const;
+  /// Sets the large keys of one parity from another build's export_large(share).
+  void import_large(Share share, const std::vector<std::uint64_t>& values);
 
   u64 n() const { return n_; }
   /// floor(sqrt(n)).
@@ -83,6 +96,8 @@ class PrimeCountTable {
   /// Large keys d <= split_ can exceed 2^32 odd numbers: 64-bit entries. Above it, floor(n/d)
   /// < 2^33, so at most 2^32 - 1 odd numbers in [3, floor(n/d)]: 32-bit entries.
   u64 split_;
+  u64 stride_ = 1;  // 2 when building one parity of d only
+  u64 parity_ = 0;  // d % 2 of the large keys built when stride_ is 2
   std::vector<std::uint32_t> primes_;
   std::vector<std::uint32_t> small_;    // index (v - 1) / 2, v in [1, root]
   std::vector<std::uint64_t> large64_;  // index d in [1, split]; [0] unused
