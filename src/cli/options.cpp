@@ -22,7 +22,7 @@ const std::vector<OptionSpec> kOptions = {
     {"--min", true},   {"--max", true},    {"--mode", true},   {"--workers", true},
     {"--chunk", true}, {"--kernel", true}, {"--count", true},  {"--format", true},
     {"--threads", true}, {"--schedule", true}, {"--timeline", true},
-    {"--checkpoint", true}, {"--progress", false}, {"--no-progress", false},
+    {"--checkpoint", true}, {"--method", true}, {"--progress", false}, {"--no-progress", false},
     {"--help", false}, {"-h", false},      {"--version", false},
 };
 
@@ -87,6 +87,9 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
     o.chunk = positive_for(name, value);
   } else if (name == "--kernel") {
     o.kernel = static_cast<KernelKind>(choose("kernel", value, {"sieve", "trial"}));
+    o.kernel_given = true;
+  } else if (name == "--method") {
+    o.method = static_cast<Method>(choose("method", value, {"sieve", "analytic", "auto"}));
   } else if (name == "--count") {
     o.count = static_cast<Count>(choose("count", value, {"distinct", "total"}));
   } else if (name == "--format") {
@@ -117,7 +120,8 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
 void positional(Parsed& p, const std::string& arg, std::size_t index) {
   const bool looks_numeric = !arg.empty() && (std::isdigit(static_cast<unsigned char>(arg[0])) ||
                                               arg[0] == '-' || arg[0] == '.');
-  if (index == 0 && !looks_numeric) {
+  // A word is read as the mode letter only while no mode is given: after --mode it is extra.
+  if (index == 0 && !looks_numeric && !p.options.mode_given) {
     for (std::size_t i = 0; i < kModeLetters.size(); ++i)
       if (arg == kModeLetters[i]) {
         p.letter_mode = static_cast<Mode>(i);
@@ -193,7 +197,29 @@ Options parse_options(const std::vector<std::string>& args) {
   }
   if (!o.help && !o.version) check_range(o.range);
   if (o.mode_given) check_mode_options(o);
+  check_method_options(o);
   return o;
+}
+
+void check_method_options(const Options& o) {
+  if (o.method != Method::analytic) return;
+  if (o.kernel != KernelKind::sieve)
+    throw UsageError("--kernel " + to_string(o.kernel) + " is a kernel of the sieve method; "
+                     "--method analytic visits no numbers (use --method sieve --kernel " +
+                     to_string(o.kernel) + ")");
+  if (o.chunk != 0)
+    throw UsageError("--chunk cuts the range for the sieve method; --method analytic cuts its "
+                     "own work into items");
+  if (!o.checkpoint.empty())
+    throw UsageError("--checkpoint works with the sieve method only; --method analytic cannot "
+                     "resume (use --method sieve, or run without --checkpoint)");
+}
+
+Method resolve_method(const Options& o) {
+  if (o.method == Method::analytic) check_analytic_fits(o.range);
+  if (o.method != Method::automatic) return o.method;
+  const bool sieve_options = o.kernel_given || o.chunk != 0 || !o.checkpoint.empty();
+  return !sieve_options && analytic_is_cheaper(o.range) ? Method::analytic : Method::sieve;
 }
 
 void check_mode_options(const Options& o) {
