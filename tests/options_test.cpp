@@ -179,8 +179,8 @@ TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
   expect_usage_error({"s", "10", "20"}, {"unexpected argument", "'20'"});
   expect_usage_error({"10", "20"}, {"unexpected argument", "'20'"});
   expect_usage_error({"s", "10", "--format", "csv", "extra"}, {"'extra'"});
-  // After --mode a word is an extra argument, not a mistyped mode letter.
-  expect_usage_error({"--mode", "serial", "extra"}, {"unexpected argument", "'extra'"});
+  // After --mode the positional slot is N, so a word is a bad N, not a mistyped mode letter.
+  expect_usage_error({"--mode", "serial", "extra"}, {"N:", "'extra'", "not a number"});
 }
 
 TEST(Suggest, ClosestCandidate) {
