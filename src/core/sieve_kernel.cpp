@@ -92,12 +92,13 @@ u64 SieveKernel::max_pass_cells(u64 root) {
   // prime count is over-estimated by x / (ln x - 1.1), and blocks add up to ~10%.
   const auto pi = [](double x) { return x / (std::log(x) - 1.1); };
   const double r = static_cast<double>(root);
+  const double budget = root > kTopRoot ? kTopBucketBudgetBytes : kBucketBudgetBytes;
   for (unsigned k = 40; k > kLog2SegmentCells + 4; --k) {
     const double c = std::ldexp(1.0, static_cast<int>(k));
     double entries = 0;
     if (r > kSegmentCells) entries += pi(std::min(c, r));
     if (r > c) entries += c * std::log(std::log(r) / std::log(c));
-    if (entries * sizeof(sieve::BucketEntry) * 1.1 <= kBucketBudgetBytes) return u64{1} << k;
+    if (entries * sizeof(sieve::BucketEntry) * 1.1 <= budget) return u64{1} << k;
   }
   return u64{1} << (kLog2SegmentCells + 4);
 }

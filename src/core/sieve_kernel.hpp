@@ -14,7 +14,7 @@
 /// numbers also visits all 203M primes <= 2^32 (~1 s: primesieve plus a division each).
 ///
 /// Memory per worker: one segment (1 MiB), the carried offsets of primes below a segment, bucket
-/// entries (8 bytes per prime in flight, kept under kBucketBudgetBytes by the pass length), the
+/// entries (8 bytes per prime in flight, kept under a budget by the pass length), the
 /// rare power hits of a pass, and the shared table of primes up to min(sqrt(max_hi),
 /// kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above that limit are
 /// generated in pieces per pass and never stored together.
@@ -42,10 +42,13 @@ class SieveKernel final : public Kernel {
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
-  /// Bucket memory per worker. Near 2^64 it costs passes: each one visits every prime <= 2^32
-  /// (~1 s), and 56 MiB allows passes of 2^24 cells there; at 10^18, 2^24 too; below 2^48 or so a
-  /// pass is a whole chunk.
+  /// Bucket memory per worker, which sets the pass length: every pass visits every prime
+  /// <= sqrt(hi), ~1 s near 2^64 (203M primes: primesieve plus a division each). Up to hi = 10^18
+  /// the budget keeps a worker under 64 MiB (passes of 2^24 cells at 10^18; below ~2^48 a pass is
+  /// a whole chunk); above, 2 workers stay under 256 MiB with passes of 2^25 cells.
   static constexpr double kBucketBudgetBytes = 56.0 * (1 << 20);
+  static constexpr double kTopBucketBudgetBytes = 100.0 * (1 << 20);
+  static constexpr u64 kTopRoot = 1'000'000'000;  // isqrt(10^18)
 
   /// Generates (with primesieve) the primes <= min(floor(sqrt(max_hi)), kStoredPrimeLimit).
   SieveKernel(Count count, u64 max_hi);
@@ -71,7 +74,7 @@ class SieveKernel final : public Kernel {
   };
 
   /// Cells per pass over the sieving primes, so that the bucket entries of a pass stay within
-  /// kBucketBudgetBytes; a chunk longer than that is counted in several passes.
+  /// the budget; a chunk longer than that is counted in several passes.
   static u64 max_pass_cells(u64 root);
   void count_pass(const Range& r, Histogram& out);
   void prepare_chunk(const Range& r);
