@@ -155,7 +155,8 @@ TEST(CheckpointEndToEnd, SigintAndSigtermStopWithStatusAndResumeHint) {
 }
 
 TEST(CheckpointEndToEnd, SigtermWithoutCheckpointSaysNothingWasSaved) {
-  test::ChildProcess child(NUMFACTORS_BINARY, {"--max", "10^11", "--workers", "2"});
+  test::ChildProcess child(NUMFACTORS_BINARY,
+                          {"--max", "10^11", "--workers", "2", "--method", "sieve"});
   ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
   kill(child.pid(), SIGTERM);
   const test::Finished f = child.wait(60);

@@ -13,6 +13,7 @@
 #include "cli/run_control.hpp"
 #include "cli/version.hpp"
 #include "core/plan.hpp"
+#include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
 #include "exec/timeline.hpp"
 
@@ -65,6 +66,17 @@ unsigned default_threads_per_rank() {
   return 1;
 }
 
+/// What a run of the analytic method is measured against: its range and count, and as many
+/// numbers as the prefixes [1, hi] and [1, lo - 1] it counts, for the progress line (saturated:
+/// tables for ranges near 2^64 would not fit anyway).
+Plan analytic_plan(const Range& r, Count count) {
+  Plan p;
+  const u64 below = r.lo - 1;
+  p.range = {1, r.hi > ~u64{0} - below ? ~u64{0} : r.hi + below};
+  p.count = count;
+  return p;
+}
+
 }  // namespace
 
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -74,7 +86,10 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     check_mode_options(o);
     const unsigned workers =
         o.mode == Mode::serial ? 1 : (o.workers != 0 ? o.workers : available_cores());
-    const Plan plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
+    const Method method = resolve_method(o);
+    const bool analytic = method == Method::analytic;
+    const Plan plan = analytic ? analytic_plan(o.range, o.count)
+                               : make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
     std::optional<TimelineFile> timeline;
     if (!o.timeline.empty()) timeline.emplace(o.timeline);
     RunControl control(o, plan, err, true);
@@ -83,13 +98,19 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     RunResult result;
     {
       const InterruptFlag interrupt;  // SIGINT/SIGTERM stop the run only while it runs
-      control.attach(run_options, interrupt.stop());
-      result = run(plan, run_options);
+      if (analytic) {
+        control.attach_analytic(run_options, interrupt.stop());
+        result = run_analytic(o.range, o.count, run_options, control.numbers_done());
+      } else {
+        control.attach(run_options, interrupt.stop());
+        result = run(plan, run_options);
+      }
     }
     if (const auto status = control.finish(result)) return *status;
     // The report is built whole before anything is written: an error never leaves half of it.
     const std::string report =
-        format_report(o.format, RunInfo{o.range, o.count, o.kernel, o.mode, workers}, result);
+        format_report(o.format, RunInfo{o.range, o.count, o.kernel, o.mode, workers, method},
+                      result);
     if (timeline) timeline->write(result);
     out << report << std::flush;
     return kExitOk;
@@ -109,6 +130,7 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   Options o;
   std::optional<TimelineFile> timeline;
   std::optional<RunControl> control;  // rank 0's checkpoint and progress
+  Plan progress_plan;                  // rank 0's, for the analytic method's progress line
   MpiJob job;
   if (mpi.rank() == 0) {
     job.exit_status = guarded(err, [&]() -> int {
@@ -118,8 +140,19 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
       check_mode_options(o);
       job.threads = o.threads != 0 ? o.threads : default_threads_per_rank();
       const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
-      job.plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
+      job.analytic = resolve_method(o) == Method::analytic;
       job.schedule = o.schedule;
+      if (job.analytic) {
+        // job.plan carries the range and count; rank 0's progress counts the prefixes' numbers.
+        job.plan.range = o.range;
+        job.plan.count = o.count;
+        progress_plan = analytic_plan(o.range, o.count);
+        control.emplace(o, progress_plan, err, true);
+        job.timeline = !o.timeline.empty();
+        if (job.timeline) timeline.emplace(o.timeline);
+        return -1;  // run
+      }
+      job.plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
       if (!o.checkpoint.empty() && job.schedule == Schedule::static_cyclic) {
         // Rank 0 journals each chunk as its histogram arrives, which the dynamic schedule's
         // messages give it; the static one sends nothing until the end.
@@ -146,8 +179,16 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   try {
     const InterruptFlag interrupt;  // on every rank: Slurm signals them all
     if (!control) control.emplace(o, job.plan, err, false);
-    control->attach(run_options, interrupt.stop());
-    result = run_mpi(job.plan, run_options);
+    if (job.analytic) {
+      // Static schedule: rank 0 hears of its own items only, about 1/ranks of them.
+      const u64 item_scale = job.schedule == Schedule::static_cyclic ? u64(mpi.size()) : 1;
+      control->attach_analytic(run_options, interrupt.stop());
+      result = run_analytic(job.plan.range, job.plan.count, run_options, control->numbers_done(),
+                            item_scale);
+    } else {
+      control->attach(run_options, interrupt.stop());
+      result = run_mpi(job.plan, run_options);
+    }
   } catch (const std::exception& e) {
     err << "numfactors: error: rank " << mpi.rank() << ": " << e.what() << "\n" << std::flush;
     mpi.abort(kExitFailure);
@@ -157,7 +198,10 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
     if (const auto status = control->finish(*result)) return *status;
     const unsigned workers = static_cast<unsigned>(mpi.size()) * job.threads;
     const std::string report = format_report(
-        o.format, RunInfo{o.range, o.count, o.kernel, Mode::mpi, workers}, *result);
+        o.format,
+        RunInfo{o.range, o.count, o.kernel, Mode::mpi, workers,
+                job.analytic ? Method::analytic : Method::sieve},
+        *result);
     if (timeline) timeline->write(*result);
     out << report << std::flush;
     return kExitOk;

@@ -38,8 +38,16 @@ Options:
   --progress         percent done, rate, elapsed time and ETA on stderr (redrawn
                      on a terminal, a line every 10 s and at the end elsewhere)
   --no-progress      none (the default when stderr is not a terminal)
-  --chunk N          numbers per chunk of work (default: many chunks per worker)
-  --kernel NAME      sieve (segmented sieve, default) or trial (trial division)
+  --method NAME      sieve (visit every number), analytic (count [1, MAX] and
+                     [1, MIN-1] from prime counts: O(MAX^3/4) time, O(MAX^1/2) memory,
+                     for wide ranges) or auto (default: analytic when its estimated
+                     time is lower and its table fits in 2 GiB, and none of --kernel,
+                     --chunk, --checkpoint is given; sieve otherwise, e.g. for windows
+                     narrower than about 10^9 at 10^12). Analytic runs in every mode;
+                     --kernel trial, --chunk and --checkpoint are errors with it;
+                     json's worker_stats then count items in "chunks" ("numbers" 0)
+  --chunk N          sieve: numbers per chunk of work (default: many chunks per worker)
+  --kernel NAME      sieve: segmented sieve (default) or trial (trial division)
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv
   -h, --help         this text
@@ -55,7 +63,8 @@ Examples:
   numfactors --min 2^64-10^6 --max 2^64-1 --count total --format json
   numfactors m --workers 4 --timeline chunks.csv
   mpiexec -n 4 numfactors i --max 1e10 --schedule dynamic
-  numfactors --max 1e12 --checkpoint run.ckpt   (again after Ctrl-C: resumes)
+  numfactors --max 1e12 --checkpoint run.ckpt   (sieve; again after Ctrl-C: resumes)
+  numfactors --max 1e14 --method analytic --progress
 
 SIGINT (Ctrl-C) or SIGTERM (scancel, a Slurm time limit) stops handing out chunks;
 the running ones finish and are journaled, stderr says how to resume, nothing goes

@@ -9,6 +9,7 @@
 
 #include "core/kernel.hpp"
 #include "core/range.hpp"
+#include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
 
 namespace nf {
@@ -24,6 +25,8 @@ struct Options {
   unsigned workers = 0;     // 0: one per available core
   u64 chunk = 0;            // 0: default_chunk_size
   KernelKind kernel = KernelKind::sieve;
+  bool kernel_given = false;
+  Method method = Method::automatic;  // resolve_method settles auto
   Count count = Count::distinct;
   Format format = Format::dict;
   unsigned threads = 0;     // per MPI rank; 0: SLURM_CPUS_PER_TASK under Slurm, else 1
@@ -46,6 +49,16 @@ Options parse_options(const std::vector<std::string>& args);
 /// mode, --workers in it). parse_options checks this when the mode is given; a caller that settles
 /// the mode later (MPI under mpiexec, threads otherwise) checks again once it has.
 void check_mode_options(const Options& o);
+
+/// Throws UsageError when an option of the sieve method (--kernel trial, --chunk, --checkpoint)
+/// is given with --method analytic. parse_options checks this.
+void check_method_options(const Options& o);
+
+/// The method to run: o.method unless it is auto, which takes the analytic method when
+/// analytic_is_cheaper(o.range) and no option of the sieve (--kernel, --chunk, --checkpoint) is
+/// given. Throws UsageError when the analytic method is chosen explicitly and its tables do not
+/// fit (check_analytic_fits).
+Method resolve_method(const Options& o);
 
 /// The mode `args` ask for, read without validating anything else: main needs it before deciding
 /// whether to start MPI, even when the rest of the command line is wrong. Nothing when no mode is

@@ -20,7 +20,9 @@ std::string format_json(const RunInfo& info, const RunResult& result) {
   j["min"] = info.range.lo;
   j["max"] = info.range.hi;
   j["count"] = to_string(info.count);
-  j["kernel"] = to_string(info.kernel);
+  j["method"] = to_string(info.method);
+  // The analytic method has no kernel: its worker_stats count items in "chunks", "numbers" 0.
+  j["kernel"] = info.method == Method::analytic ? std::string("none") : to_string(info.kernel);
   j["mode"] = to_string(info.mode);
   j["workers"] = info.workers;
   j["seconds"] = result.seconds;

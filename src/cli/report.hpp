@@ -16,6 +16,7 @@ struct RunInfo {
   KernelKind kernel = KernelKind::sieve;
   Mode mode = Mode::threads;
   unsigned workers = 1;
+  Method method = Method::sieve;  // the one that ran (auto resolved)
 };
 
 /// The whole report, ending in a newline; only bins with a non-zero count appear, keys ascending.

@@ -40,6 +40,11 @@ void RunControl::attach(RunOptions& r, const std::atomic<int>& stop) {
   };
 }
 
+NumbersDone RunControl::numbers_done() {
+  if (!progress_) return {};
+  return [this](u64 numbers) { progress_->add(numbers); };
+}
+
 std::optional<int> RunControl::finish(RunResult& result) {
   if (progress_) progress_->finish();
   if (checkpoint_) result.histogram += checkpoint_->state().histogram;
@@ -51,6 +56,9 @@ std::optional<int> RunControl::finish(RunResult& result) {
     const u64 saved = checkpoint_->state().done_count + recorded_;
     err_ << saved << " of " << plan_.chunk_count() << " chunks are saved in " << checkpoint_->path()
          << ": run the same command again to resume\n";
+  } else if (analytic_) {
+    err_ << "nothing was saved (--method analytic cannot resume; --method sieve --checkpoint "
+            "FILE can)\n";
   } else {
     err_ << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
   }

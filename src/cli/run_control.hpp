@@ -35,6 +35,16 @@ class RunControl {
   /// Sets the chunks to skip, the journal and progress callback, and the stop flag.
   void attach(RunOptions& r, const std::atomic<int>& stop);
 
+  /// For --method analytic (no checkpoint): the stop flag only; progress goes through
+  /// numbers_done(), given to run_analytic, over a plan whose range has as many numbers as the
+  /// prefixes the run counts.
+  void attach_analytic(RunOptions& r, const std::atomic<int>& stop) {
+    r.stop = &stop;
+    analytic_ = true;
+  }
+  /// Adds to the progress line, or nothing when there is none.
+  NumbersDone numbers_done();
+
   /// After the run: adds the checkpoint's earlier chunks to result.histogram and ends the progress
   /// line. When a signal left chunks undone, writes on `err` how to resume and returns the exit
   /// status (128 + signal) to leave with, printing nothing else; otherwise nothing.
@@ -47,6 +57,7 @@ class RunControl {
   std::unique_ptr<Progress> progress_;
   u64 progress_scale_;
   u64 recorded_ = 0;  // chunks journaled by this run
+  bool analytic_ = false;
 };
 
 }  // namespace nf

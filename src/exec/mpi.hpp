@@ -20,6 +20,7 @@ struct MpiJob {
   unsigned threads = 1;  // per rank
   Schedule schedule = Schedule::static_cyclic;
   bool timeline = false;
+  bool analytic = false;  // --method analytic: plan's range and count only (analytic_run.hpp)
 };
 
 /// MPI for this process, from MPI_Init (when made) to MPI_Finalize (when destroyed). Made only in

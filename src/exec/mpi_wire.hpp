@@ -57,7 +57,7 @@ void serialize(Archive& ar, nf::Plan& p, unsigned) {
 
 template <class Archive>
 void serialize(Archive& ar, nf::MpiJob& j, unsigned) {
-  ar & j.exit_status & j.plan & j.threads & j.schedule & j.timeline;
+  ar & j.exit_status & j.plan & j.threads & j.schedule & j.timeline & j.analytic;
 }
 
 template <class Archive>

@@ -84,7 +84,8 @@ TEST(MpiLaunch, AnUnwritableTimelineExits1WithOneMessage) {
 TEST(MpiLaunch, AKilledRankEndsTheJobWithinSeconds) {
   // Long enough (minutes alone) that it is surely running when one rank is killed.
   test::ChildProcess job(NUMFACTORS_MPIEXEC,
-                         mpiexec_args(2, {"i", "--max", "10^12", "--schedule", "dynamic"}));
+                         mpiexec_args(2, {"i", "--max", "10^12", "--schedule", "dynamic",
+                                                 "--method", "sieve"}));
   std::vector<pid_t> ranks;
   for (int tries = 0; tries < 1000 && ranks.size() < 2; ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,0 +1,184 @@
+/// @file analytic_run.cpp
+#include "exec/analytic_run.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "exec/mpi.hpp"
+#include "exec/pool.hpp"
+
+namespace nf {
+namespace {
+
+/// The table and walk of one prefix, shared read-only by every clone of the item kernel (and
+/// copied into pool workers by fork).
+struct Walked {
+  PrimeCountTable table;
+  AnalyticWalk walk;
+  Walked(u64 n, const ParallelFor& build_for, const PrimeCountTable::Progress& progress)
+      : table(n), walk((table.build(build_for, progress), table)) {}
+};
+
+/// A kernel whose "numbers" are item numbers: chunk [a, b] of the stand-in plan runs items
+/// a - 1 .. b - 1 and adds the requested count of the numbers they hold.
+class ItemKernel final : public Kernel {
+ public:
+  ItemKernel(std::shared_ptr<const Walked> walked, Count count)
+      : walked_(std::move(walked)), count_(count) {}
+  void count(const Range& r, Histogram& out) override {
+    for (u64 item = r.lo; item <= r.hi; ++item)
+      out += walked_->walk.run_item(item - 1).of(count_);
+  }
+  std::unique_ptr<Kernel> clone() const override { return std::make_unique<ItemKernel>(*this); }
+
+ private:
+  std::shared_ptr<const Walked> walked_;
+  Count count_;
+};
+
+/// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
+/// (the second prefix runs on the same threads, processes or ranks).
+void merge_workers(const RunResult& part, RunResult& into) {
+  std::vector<std::size_t> index_of(part.workers.size());
+  for (std::size_t i = 0; i < part.workers.size(); ++i) {
+    const WorkerStats& w = part.workers[i];
+    const auto same = std::find_if(into.workers.begin(), into.workers.end(),
+                                   [&](const WorkerStats& x) { return x.name == w.name; });
+    if (same == into.workers.end()) {
+      index_of[i] = into.workers.size();
+      into.workers.push_back(w);
+    } else {
+      index_of[i] = static_cast<std::size_t>(same - into.workers.begin());
+      same->chunks += w.chunks;
+      same->busy_seconds += w.busy_seconds;
+    }
+  }
+  for (ChunkEvent e : part.timeline) {
+    e.worker = index_of[e.worker];
+    into.timeline.push_back(e);
+  }
+}
+
+/// hist[1, n] of `count` as far as the run got (result.interrupted says if not all of it).
+RunResult run_prefix(u64 n, Count count, const RunOptions& options, const NumbersDone& progress,
+                     u64 item_scale) {
+  const auto t0 = Clock::now();
+  const unsigned build_threads = options.mode == Mode::serial ? 1
+                                 : options.mode == Mode::mpi  ? options.threads
+                                                              : std::max(options.workers, 1u);
+  // Half of the prefix's numbers stand for the build, reported as its fraction grows.
+  u64 build_reported = 0;
+  PrimeCountTable::Progress build_progress;
+  if (progress)
+    build_progress = [&](double fraction) {
+      const u64 now = static_cast<u64>(static_cast<double>(n / 2) * std::clamp(fraction, 0.0, 1.0));
+      if (now > build_reported) progress(now - build_reported);
+      build_reported = std::max(build_reported, now);
+    };
+  const auto walked = std::make_shared<const Walked>(n, threads_for(build_threads), build_progress);
+  const ItemKernel prototype(walked, count);
+  Plan items;
+  items.range = {1, walked->walk.item_count()};
+  items.count = count;
+  items.chunk_size = 1;
+
+  RunOptions item_options = options;
+  item_options.on_chunk = [&options, &progress, item_scale](u64 chunk, const Histogram& h) {
+    if (options.on_chunk) options.on_chunk(chunk, h);
+    if (progress) progress(h.total() / 2 * item_scale);
+  };
+  RunResult result;
+  switch (options.mode) {
+    case Mode::serial:
+    case Mode::threads: {
+      CounterSource all(0, items.chunk_count());
+      ResumeSource source(all, nullptr, options.stop);
+      const unsigned threads = options.mode == Mode::serial ? 1 : std::max(options.workers, 1u);
+      run_workers(items, prototype, threads, source, item_options,
+                  options.mode == Mode::serial ? "serial " : "thread ", t0, result);
+      result.interrupted = source.cut_by();
+      break;
+    }
+    case Mode::pool: result = run_pool(items, item_options, prototype); break;
+    case Mode::mpi: result = run_mpi(items, item_options, prototype); break;
+  }
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+}  // namespace
+
+std::string to_string(Method m) {
+  switch (m) {
+    case Method::sieve: return "sieve";
+    case Method::analytic: return "analytic";
+    case Method::automatic: return "auto";
+  }
+  return "?";
+}
+
+void check_analytic_fits(const Range& r) {
+  const u64 bytes = PrimeCountTable::memory_bytes(r.hi);
+  if (bytes <= PrimeCountTable::kDefaultMaxBytes) return;
+  throw UsageError("--method analytic would need about " + std::to_string(bytes >> 20) +
+                   " MiB a process for the prime count table of " + std::to_string(r.hi) +
+                   " (at most " + std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) +
+                   " MiB); use --method sieve, which needs little memory, or a smaller --max");
+}
+
+ParallelFor threads_for(unsigned threads) {
+  return [threads](u64 begin, u64 end, const RangeBody& body) {
+    if (begin >= end) return;
+    const u64 length = end - begin;
+    const u64 piece = std::max<u64>(1, length / (16 * u64{std::max(threads, 1u)}));
+    if (threads <= 1 || piece >= length) {
+      body(begin, end);
+      return;
+    }
+    std::atomic<u64> next{begin};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto loop = [&] {
+      try {
+        // next never passes end + threads * piece <= 2 end: no wrap for index ranges.
+        for (u64 lo; (lo = next.fetch_add(piece)) < end;) body(lo, std::min(end, lo + piece));
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next.store(end);
+      }
+    };
+    {
+      std::vector<std::jthread> helpers;
+      for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(loop);
+      loop();
+    }  // joins
+    if (failure) std::rethrow_exception(failure);
+  };
+}
+
+RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
+                       const NumbersDone& progress, u64 item_scale) {
+  check_range(r);
+  check_analytic_fits(r);
+  const auto t0 = Clock::now();
+  RunResult result = run_prefix(r.hi, count, options, progress, item_scale);
+  // In MPI mode every rank has the same `interrupted` (run_mpi agrees on it), so all ranks take
+  // the same branch and the second collective run cannot leave one rank waiting.
+  if (r.lo > 1 && result.interrupted == 0) {
+    const RunResult below = run_prefix(r.lo - 1, count, options, progress, item_scale);
+    result.histogram -= below.histogram;
+    merge_workers(below, result);
+    result.interrupted = below.interrupted;
+  }
+  for (WorkerStats& w : result.workers) w.numbers = 0;  // chunks are items, not numbers
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+}  // namespace nf

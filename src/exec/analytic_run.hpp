@@ -1,0 +1,51 @@
+/// @file analytic_run.hpp
+/// @brief `--method analytic` in every mode: the sublinear method of core/analytic.hpp run by the
+/// same executors as the sieve, its walk's items taking the place of chunks.
+///
+/// How: for each prefix [1, N] the range needs (N = hi, and N = lo - 1 when lo > 1) the table is
+/// built (threads: pieces handed out dynamically; MPI: every rank builds its own with its
+/// --threads), then the walk's items 0 .. K-1 become the chunks of a stand-in Plan over [1, K]
+/// with one item a chunk, run by an item kernel. So the modes keep what they do for chunks:
+/// threads and pool hand items out on request (a killed pool worker's item is run again), MPI
+/// deals them out back and forth (items are sorted biggest first, so each rank gets big and small
+/// ones alike) or on request (--schedule dynamic), and SIGINT/SIGTERM stop handing items out.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/analytic.hpp"
+#include "core/plan.hpp"
+#include "exec/executor.hpp"
+
+namespace nf {
+
+/// sieve: every number visited (kernel over chunks). analytic: prefix counts from prime count
+/// tables. automatic: analytic when estimate_cost says it is cheaper and its tables fit.
+enum class Method { sieve, analytic, automatic };
+
+std::string to_string(Method m);
+
+/// Throws UsageError, suggesting the sieve, when the analytic tables for r would not fit in
+/// PrimeCountTable::kDefaultMaxBytes (every process holds a whole table).
+void check_analytic_fits(const Range& r);
+
+/// Receives the numbers counted since the last call (progress). A prefix [1, N] stands for N
+/// numbers: half of them are reported as its table build goes on, half as its items finish.
+using NumbersDone = std::function<void(u64 numbers)>;
+
+/// A ParallelFor over `threads` std::threads taking pieces of about (end - begin) / (16 threads)
+/// indices from an atomic counter; the calling thread alone when threads <= 1 or the range is a
+/// single piece. An exception in a piece is rethrown after all threads stopped.
+ParallelFor threads_for(unsigned threads);
+
+/// Runs the analytic method on r for `count` as options.mode says (workers / threads as for the
+/// sieve). options.skip must be null (no checkpoint); options.on_chunk hears of each item.
+/// WorkerStats: chunks = items done, numbers = 0, busy_seconds = time inside items. In MPI mode
+/// this is collective, like run_mpi, and rank 0 gets the whole result. Throws UsageError when the
+/// tables do not fit. `item_scale`: numbers of progress an item's reported number stands for
+/// (MPI's static schedule: rank 0 hears of its own items only, about 1/ranks of them).
+RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
+                       const NumbersDone& progress = {}, u64 item_scale = 1);
+
+}  // namespace nf

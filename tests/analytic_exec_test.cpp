@@ -1,0 +1,207 @@
+/// @file analytic_exec_test.cpp
+/// @brief --method analytic through the executors (serial, threads, pool) against the sieve run
+/// by the serial executor on seeded random ranges, the `auto` choice, the method's usage errors,
+/// and the binary against the published histogram of [2, 10^8].
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "exec/analytic_run.hpp"
+#include "exec/executor.hpp"
+#include "process.hpp"
+#include "seed.hpp"
+
+namespace nf {
+namespace {
+
+RunOptions options_for(Mode mode, unsigned workers) {
+  RunOptions o;
+  o.mode = mode;
+  o.workers = workers;
+  o.warn = [](const std::string&) {};
+  return o;
+}
+
+/// The independent computation: the sieve kernel over chunks, one after another.
+Histogram sieve_histogram(const Range& r, Count count) {
+  return run_serial(make_plan(r, count, KernelKind::sieve, 0, 1), options_for(Mode::serial, 1))
+      .histogram;
+}
+
+std::string describe(const Range& r, Count count, Mode mode, unsigned workers) {
+  std::ostringstream s;
+  s << "[" << r.lo << ", " << r.hi << "] " << to_string(count) << " " << to_string(mode) << " x"
+    << workers;
+  return s.str();
+}
+
+/// Ranges of every kind the method meets: [1, N], [2, N], lo > 2, tiny windows, N = p^2 and
+/// p^2 - 1 (table boundaries), all below 10^7 so the sieve checks them quickly.
+std::vector<Range> random_ranges(std::mt19937_64& rng, int how_many) {
+  const u64 squares[] = {9, 25, 49, 121, 169, 10201, 994009, 9985009};  // p^2, p prime
+  std::vector<Range> ranges;
+  for (int i = 0; i < how_many; ++i) {
+    const u64 hi = 1 + rng() % (u64{1} << (1 + rng() % 23));
+    switch (i % 5) {
+      case 0: ranges.push_back({1 + rng() % 2, hi}); break;
+      case 1: ranges.push_back({1 + rng() % hi, hi}); break;
+      case 2: ranges.push_back({hi, hi + rng() % 5}); break;  // tiny
+      case 3: {
+        const u64 p2 = squares[rng() % std::size(squares)];
+        ranges.push_back({1 + rng() % 3, p2 - rng() % 2});
+        break;
+      }
+      default: {
+        const u64 p2 = squares[rng() % std::size(squares)];
+        ranges.push_back({p2 - rng() % 2, p2 + rng() % 1000});
+      }
+    }
+  }
+  return ranges;
+}
+
+TEST(AnalyticExec, EqualsSieveInSerialThreadsAndPool) {
+  std::mt19937_64 rng(test::test_seed(601));
+  struct ModeCase {
+    Mode mode;
+    unsigned workers;
+  };
+  const ModeCase modes[] = {{Mode::serial, 1}, {Mode::threads, 1}, {Mode::threads, 2},
+                            {Mode::threads, 3}, {Mode::pool, 2}};
+  int i = 0;
+  for (const Range& r : random_ranges(rng, 30)) {
+    for (const Count count : {Count::distinct, Count::total}) {
+      const Histogram expected = sieve_histogram(r, count);
+      // Every range in serial and threads; every third one in a pool as well (forks cost more).
+      for (const ModeCase& m : modes) {
+        if (m.mode == Mode::pool && i % 3 != 0) continue;
+        const RunResult got = run_analytic(r, count, options_for(m.mode, m.workers));
+        EXPECT_EQ(got.histogram, expected) << describe(r, count, m.mode, m.workers);
+        EXPECT_EQ(got.histogram.total(), r.size()) << describe(r, count, m.mode, m.workers);
+        EXPECT_EQ(got.interrupted, 0);
+      }
+    }
+    ++i;
+  }
+}
+
+TEST(AnalyticExec, WorkerStatsCountItems) {
+  const RunResult r = run_analytic({2, 10000000}, Count::distinct, options_for(Mode::threads, 3));
+  ASSERT_EQ(r.workers.size(), 3u);
+  u64 items = 0;
+  for (const WorkerStats& w : r.workers) {
+    EXPECT_EQ(w.numbers, 0u) << w.name;
+    EXPECT_GE(w.busy_seconds, 0.0) << w.name;
+    items += w.chunks;
+  }
+  // [2, 10^7] runs the items of [1, 10^7] and of [1, 1]: more than one item each.
+  EXPECT_GT(items, 2u);
+}
+
+TEST(AnalyticExec, StopLeavesTheRunInterrupted) {
+  const std::atomic<int> stop{SIGTERM};
+  for (const Mode mode : {Mode::serial, Mode::threads, Mode::pool}) {
+    RunOptions o = options_for(mode, 2);
+    o.stop = &stop;
+    EXPECT_EQ(run_analytic({5, 1000000}, Count::total, o).interrupted, SIGTERM) << to_string(mode);
+  }
+}
+
+TEST(AnalyticExec, ThreadsForCoversEveryIndexOnce) {
+  std::mt19937_64 rng(test::test_seed(602));
+  for (int i = 0; i < 50; ++i) {
+    const u64 begin = rng() % 100;
+    const u64 end = begin + rng() % 5000;
+    std::vector<std::atomic<int>> seen(end);
+    threads_for(1 + static_cast<unsigned>(rng() % 4))(begin, end, [&](u64 lo, u64 hi) {
+      for (u64 k = lo; k < hi; ++k) seen[k].fetch_add(1);
+    });
+    for (u64 k = 0; k < end; ++k) ASSERT_EQ(seen[k].load(), k >= begin ? 1 : 0) << k;
+  }
+}
+
+Options parsed(const std::vector<std::string>& args) { return parse_options(args); }
+
+TEST(AnalyticExec, AutoPicksAnalyticForPrefixesAndSieveForNarrowWindows) {
+  EXPECT_EQ(resolve_method(parsed({"--max", "1e12"})), Method::analytic);
+  EXPECT_EQ(resolve_method(parsed({"--min", "1e12", "--max", "1e12+1e6"})), Method::sieve);
+  // An option of the sieve method keeps auto on the sieve.
+  EXPECT_EQ(resolve_method(parsed({"--max", "1e12", "--chunk", "1e6"})), Method::sieve);
+  EXPECT_EQ(resolve_method(parsed({"--max", "1e12", "--kernel", "sieve"})), Method::sieve);
+  // Tables that do not fit: the sieve, and an explicit analytic is refused.
+  EXPECT_EQ(resolve_method(parsed({"--max", "1e19"})), Method::sieve);
+  EXPECT_THROW(resolve_method(parsed({"--method", "analytic", "--max", "1e19"})), UsageError);
+  EXPECT_EQ(resolve_method(parsed({"--method", "sieve", "--max", "1e12"})), Method::sieve);
+}
+
+void expect_usage_error(const std::vector<std::string>& args, const std::string& part) {
+  try {
+    parse_options(args);
+    ADD_FAILURE() << "no error for " << args.back();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
+TEST(AnalyticExec, BadMethodOptionsAreUsageErrors) {
+  expect_usage_error({"--method", "foo"}, "unknown method 'foo'");
+  expect_usage_error({"--method", "analytc"}, "did you mean 'analytic'");
+  expect_usage_error({"--method", "analytic", "--kernel", "trial"}, "--kernel trial");
+  expect_usage_error({"--kernel", "trial", "--method", "analytic"}, "--kernel trial");
+  expect_usage_error({"--method", "analytic", "--chunk", "1000"}, "--chunk");
+  expect_usage_error({"--method", "analytic", "--checkpoint", "x.ckpt"}, "--checkpoint");
+  EXPECT_NO_THROW(parse_options({"--method", "sieve", "--kernel", "trial"}));
+}
+
+/// The published histogram of [2, 10^8] (distinct) as the binary's dict.
+std::string published_1e8() {
+  std::ifstream in(std::string(NUMFACTORS_TEST_DATA) + "/omega_histograms.json");
+  const auto j = nlohmann::json::parse(in);
+  for (const auto& c : j.at("cases"))
+    if (c.at("lo") == 2 && c.at("hi") == 100000000 && c.at("count") == "distinct") {
+      std::string s = "{";
+      for (unsigned k = 0; k < 64; ++k)
+        if (c.at("histogram").contains(std::to_string(k)))
+          s += (s.size() > 1 ? ", " : "") + std::to_string(k) + ": " +
+               std::to_string(c.at("histogram").at(std::to_string(k)).get<u64>());
+      return s + "}\n";
+    }
+  ADD_FAILURE() << "no [2, 10^8] case in the data";
+  return "";
+}
+
+TEST(AnalyticExec, BinaryMatchesThePublishedHistogramAt1e8) {
+  const std::string expected = published_1e8();
+  for (const std::string mode : {"serial", "threads", "pool"}) {
+    const test::Outcome o = test::run_program(
+        NUMFACTORS_BINARY, {"--method", "analytic", "--max", "1e8", "--mode", mode});
+    EXPECT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(o.out, expected) << mode;
+  }
+  const test::Outcome json = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e8", "--format", "json", "--workers", "2"});
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("method"), "analytic");
+}
+
+TEST(AnalyticExec, BinaryRefusesBadMethodsWithStatus2) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--method", "foo"},
+        {"--method", "analytic", "--kernel", "trial"},
+        {"--method", "analytic", "--max", "2^64-1"}}) {
+    const test::Outcome o = test::run_program(NUMFACTORS_BINARY, args);
+    EXPECT_EQ(o.status, 2) << args[1];
+    EXPECT_EQ(o.out, "");
+    EXPECT_EQ(o.err.rfind("numfactors: error: ", 0), 0u) << o.err;
+  }
+}
+
+}  // namespace
+}  // namespace nf
