@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -15,13 +16,23 @@
 namespace nf {
 namespace {
 
+/// Builds `table` in this process, or on MPI ranks together when `on_ranks`.
+void build_table(PrimeCountTable& table, bool on_ranks, const ParallelFor& build_for,
+                 const PrimeCountTable::Progress& progress) {
+  if (on_ranks)
+    build_table_on_ranks(table, build_for, progress);
+  else
+    table.build(build_for, progress);
+}
+
 /// The table and walk of one prefix, shared read-only by every clone of the item kernel (and
-/// copied into pool workers by fork).
+/// copied into pool workers by fork). The walk is cut once the table is built (the comma below).
 struct Walked {
   PrimeCountTable table;
   AnalyticWalk walk;
-  Walked(u64 n, const ParallelFor& build_for, const PrimeCountTable::Progress& progress)
-      : table(n), walk((table.build(build_for, progress), table)) {}
+  Walked(u64 n, bool on_ranks, const ParallelFor& build_for,
+         const PrimeCountTable::Progress& progress)
+      : table(n), walk((build_table(table, on_ranks, build_for, progress), table)) {}
 };
 
 /// A kernel whose "numbers" are item numbers: chunk [a, b] of the stand-in plan runs items
@@ -39,6 +50,83 @@ class ItemKernel final : public Kernel {
  private:
   std::shared_ptr<const Walked> walked_;
   Count count_;
+};
+
+/// threads - 1 waiting threads and the caller take pieces of each job from a shared counter;
+/// pieces are many a thread (walk items come biggest first, table steps vary), so the last ones
+/// are short. Calls must come from one thread at a time (the table build makes them in turn).
+class ThreadTeam {
+ public:
+  explicit ThreadTeam(unsigned threads) {
+    for (unsigned t = 1; t < threads; ++t) helpers_.emplace_back([this] { serve(); });
+  }
+  ~ThreadTeam() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    helpers_.clear();  // joins
+  }
+  ThreadTeam(const ThreadTeam&) = delete;
+  ThreadTeam& operator=(const ThreadTeam&) = delete;
+
+  void run(u64 begin, u64 end, const RangeBody& body) {
+    if (begin >= end) return;
+    const u64 team = helpers_.size() + 1;
+    {
+      std::lock_guard lock(mutex_);
+      body_ = &body;
+      next_ = begin;
+      end_ = end;
+      piece_ = std::max<u64>(1, (end - begin) / (16 * team));
+      busy_ = helpers_.size();
+      failure_ = nullptr;
+      ++generation_;
+    }
+    wake_.notify_all();
+    work();
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return busy_ == 0; });
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  void work() {
+    try {
+      // next_ stops below end_ + team * piece_ <= 2 end_: index ranges are far from 2^64.
+      for (u64 lo; (lo = next_.fetch_add(piece_)) < end_;) (*body_)(lo, std::min(end_, lo + piece_));
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+      next_ = end_;  // the others stop after their piece
+    }
+  }
+  void serve() {
+    for (u64 seen = 0;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (stop_) return;
+      }
+      work();
+      std::lock_guard lock(mutex_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::jthread> helpers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  u64 generation_ = 0;  // a new job (or stop_) for the helpers
+  bool stop_ = false;
+  std::size_t busy_ = 0;  // helpers still in the current job
+  std::exception_ptr failure_;
+  const RangeBody* body_ = nullptr;
+  std::atomic<u64> next_{0};
+  u64 end_ = 0, piece_ = 1;
 };
 
 /// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
@@ -80,7 +168,8 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
       if (now > build_reported) progress(now - build_reported);
       build_reported = std::max(build_reported, now);
     };
-  const auto walked = std::make_shared<const Walked>(n, threads_for(build_threads), build_progress);
+  const auto walked = std::make_shared<const Walked>(n, options.mode == Mode::mpi,
+                                                     threads_for(build_threads), build_progress);
   const ItemKernel prototype(walked, count);
   Plan items;
   items.range = {1, walked->walk.item_count()};
@@ -113,6 +202,12 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
 
 }  // namespace
 
+#ifndef NUMFACTORS_HAVE_MPI
+void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&) {
+  throw UsageError("this numfactors was built without MPI; use --mode threads or pool");
+}
+#endif
+
 std::string to_string(Method m) {
   switch (m) {
     case Method::sieve: return "sieve";
@@ -132,34 +227,11 @@ void check_analytic_fits(const Range& r) {
 }
 
 ParallelFor threads_for(unsigned threads) {
-  return [threads](u64 begin, u64 end, const RangeBody& body) {
-    if (begin >= end) return;
-    const u64 length = end - begin;
-    const u64 piece = std::max<u64>(1, length / (16 * u64{std::max(threads, 1u)}));
-    if (threads <= 1 || piece >= length) {
-      body(begin, end);
-      return;
-    }
-    std::atomic<u64> next{begin};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    auto loop = [&] {
-      try {
-        // next never passes end + threads * piece <= 2 end: no wrap for index ranges.
-        for (u64 lo; (lo = next.fetch_add(piece)) < end;) body(lo, std::min(end, lo + piece));
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next.store(end);
-      }
-    };
-    {
-      std::vector<std::jthread> helpers;
-      for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(loop);
-      loop();
-    }  // joins
-    if (failure) std::rethrow_exception(failure);
-  };
+  if (threads <= 1) return serial_for;
+  // One team for all calls: the table build makes one call a sieving prime (tens of thousands),
+  // and starting threads for each costs more than many of the calls' work on a loaded machine.
+  const auto team = std::make_shared<ThreadTeam>(threads);
+  return [team](u64 begin, u64 end, const RangeBody& body) { team->run(begin, end, body); };
 }
 
 RunResult run_analytic(const Range& r, Count count, const RunOptions& options,

@@ -34,10 +34,17 @@ void check_analytic_fits(const Range& r);
 /// numbers: half of them are reported as its table build goes on, half as its items finish.
 using NumbersDone = std::function<void(u64 numbers)>;
 
-/// A ParallelFor over `threads` std::threads taking pieces of about (end - begin) / (16 threads)
-/// indices from an atomic counter; the calling thread alone when threads <= 1 or the range is a
-/// single piece. An exception in a piece is rethrown after all threads stopped.
+/// A ParallelFor over `threads` threads (the caller and threads - 1 kept waiting between calls,
+/// ended with the last copy of the function) taking pieces of about (end - begin) / (16 threads)
+/// indices from an atomic counter; serial_for when threads <= 1. An exception in a piece is
+/// rethrown after all threads stopped. Calls must not overlap.
 ParallelFor threads_for(unsigned threads);
+
+/// MPI mode's table build (mpi_analytic.cpp), collective: with two ranks or more, even ranks
+/// build the odd-d half of the large keys and odd ranks the even-d half, then exchange them.
+/// Throws UsageError in a build without MPI.
+void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
+                          const PrimeCountTable::Progress& progress);
 
 /// Runs the analytic method on r for `count` as options.mode says (workers / threads as for the
 /// sieve). options.skip must be null (no checkpoint); options.on_chunk hears of each item.
