@@ -1,8 +1,10 @@
 /// @file analytic_exec_test.cpp
 /// @brief --method analytic through the executors (serial, threads, pool) against the sieve run
 /// by the serial executor on seeded random ranges, the `auto` choice, the method's usage errors,
-/// and the binary against the published histogram of [2, 10^8].
+/// the binary against the published histogram of [2, 10^8], and SIGTERM during a run.
 #include <gtest/gtest.h>
+
+#include <signal.h>
 
 #include <atomic>
 #include <csignal>
@@ -10,13 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "cli/options.hpp"
 #include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
-#include "process.hpp"
+#include "mpi/resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace nf {
@@ -117,15 +120,28 @@ TEST(AnalyticExec, StopLeavesTheRunInterrupted) {
 
 TEST(AnalyticExec, ThreadsForCoversEveryIndexOnce) {
   std::mt19937_64 rng(test::test_seed(602));
+  // One team for many calls, as a table build uses it.
+  const ParallelFor parallel_for = threads_for(3);
   for (int i = 0; i < 50; ++i) {
     const u64 begin = rng() % 100;
     const u64 end = begin + rng() % 5000;
     std::vector<std::atomic<int>> seen(end);
-    threads_for(1 + static_cast<unsigned>(rng() % 4))(begin, end, [&](u64 lo, u64 hi) {
-      for (u64 k = lo; k < hi; ++k) seen[k].fetch_add(1);
-    });
-    for (u64 k = 0; k < end; ++k) ASSERT_EQ(seen[k].load(), k >= begin ? 1 : 0) << k;
+    const ParallelFor one_off = threads_for(1 + static_cast<unsigned>(rng() % 4));
+    for (const ParallelFor* f : {&parallel_for, &one_off}) {
+      for (auto& s : seen) s.store(0);
+      (*f)(begin, end, [&](u64 lo, u64 hi) {
+        for (u64 k = lo; k < hi; ++k) seen[k].fetch_add(1);
+      });
+      for (u64 k = 0; k < end; ++k) ASSERT_EQ(seen[k].load(), k >= begin ? 1 : 0) << k;
+    }
   }
+  // A piece that throws: the exception reaches the caller, and the team still works after it.
+  EXPECT_THROW(parallel_for(0, 1000, [](u64 lo, u64) {
+    if (lo >= 500) throw std::runtime_error("piece failed");
+  }), std::runtime_error);
+  std::atomic<u64> sum{0};
+  parallel_for(0, 1000, [&](u64 lo, u64 hi) { sum += hi - lo; });
+  EXPECT_EQ(sum.load(), 1000u);
 }
 
 Options parsed(const std::vector<std::string>& args) { return parse_options(args); }
@@ -181,12 +197,12 @@ std::string published_1e8() {
 TEST(AnalyticExec, BinaryMatchesThePublishedHistogramAt1e8) {
   const std::string expected = published_1e8();
   for (const std::string mode : {"serial", "threads", "pool"}) {
-    const test::Outcome o = test::run_program(
+    const test::Finished o = test::run_program(
         NUMFACTORS_BINARY, {"--method", "analytic", "--max", "1e8", "--mode", mode});
     EXPECT_EQ(o.status, 0) << o.err;
     EXPECT_EQ(o.out, expected) << mode;
   }
-  const test::Outcome json = test::run_program(
+  const test::Finished json = test::run_program(
       NUMFACTORS_BINARY, {"--max", "1e8", "--format", "json", "--workers", "2"});
   EXPECT_EQ(nlohmann::json::parse(json.out).at("method"), "analytic");
 }
@@ -196,11 +212,24 @@ TEST(AnalyticExec, BinaryRefusesBadMethodsWithStatus2) {
        {std::vector<std::string>{"--method", "foo"},
         {"--method", "analytic", "--kernel", "trial"},
         {"--method", "analytic", "--max", "2^64-1"}}) {
-    const test::Outcome o = test::run_program(NUMFACTORS_BINARY, args);
+    const test::Finished o = test::run_program(NUMFACTORS_BINARY, args);
     EXPECT_EQ(o.status, 2) << args[1];
     EXPECT_EQ(o.out, "");
     EXPECT_EQ(o.err.rfind("numfactors: error: ", 0), 0u) << o.err;
   }
+}
+
+TEST(AnalyticExec, SigtermStopsTheRunWithStatus143) {
+  // Seconds of work: the signal arrives during the table build, the run stops at its end.
+  test::ChildProcess child(NUMFACTORS_BINARY,
+                          {"--method", "analytic", "--max", "1e13", "--workers", "2"});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+  kill(child.pid(), SIGTERM);
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 143);
+  EXPECT_EQ(f.out, "");
+  EXPECT_NE(f.err.find("numfactors: interrupted by SIGTERM; nothing was saved"), std::string::npos)
+      << f.err;
 }
 
 }  // namespace
