@@ -38,15 +38,16 @@ Options:
   --progress         percent done, rate, elapsed time and ETA on stderr (redrawn
                      on a terminal, a line every 10 s and at the end elsewhere)
   --no-progress      none (the default when stderr is not a terminal)
-  --method NAME      sieve (visit every number), analytic (count [1, MAX] and
-                     [1, MIN-1] from prime counts: O(MAX^3/4) time, O(MAX^1/2) memory,
-                     for wide ranges) or auto (default: analytic when its estimated
-                     time is lower and its table fits in 2 GiB, and none of --kernel,
-                     --chunk, --checkpoint is given; sieve otherwise, e.g. for windows
-                     narrower than about 10^9 at 10^12). Analytic runs in every mode;
-                     --kernel trial, --chunk and --checkpoint are errors with it;
-                     json's worker_stats then count items in "chunks" ("numbers" 0)
-  --chunk N          sieve: numbers per chunk of work (default: many chunks per worker)
+  --method NAME      sieve (visit every number), analytic (count [1, MAX]
+                     and [1, MIN-1] from prime counts: time ~MAX^0.75,
+                     memory ~MAX^0.5) or auto (default: analytic when its
+                     estimated time is lower, its table fits in 2 GiB and
+                     none of --kernel, --chunk, --checkpoint is given; else
+                     sieve, e.g. for windows under ~10^9 wide at 10^12).
+                     Analytic runs in every mode; --kernel trial, --chunk
+                     and --checkpoint are errors with it; json's worker_stats
+                     then count items in "chunks" ("numbers" is 0)
+  --chunk N          sieve: numbers per chunk (default: many a worker)
   --kernel NAME      sieve: segmented sieve (default) or trial (trial division)
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv

@@ -3,8 +3,8 @@
 /// same executors as the sieve, its walk's items taking the place of chunks.
 ///
 /// How: for each prefix [1, N] the range needs (N = hi, and N = lo - 1 when lo > 1) the table is
-/// built (threads: pieces handed out dynamically; MPI: every rank builds its own with its
-/// --threads), then the walk's items 0 .. K-1 become the chunks of a stand-in Plan over [1, K]
+/// built (threads: pieces handed out dynamically; MPI: two groups of ranks build halves of it
+/// with their --threads and exchange them, build_table_on_ranks), then the walk's items 0 .. K-1 become the chunks of a stand-in Plan over [1, K]
 /// with one item a chunk, run by an item kernel. So the modes keep what they do for chunks:
 /// threads and pool hand items out on request (a killed pool worker's item is run again), MPI
 /// deals them out back and forth (items are sorted biggest first, so each rank gets big and small
