@@ -138,3 +138,21 @@ TEST(SieveKernelEdges, OracleAcrossASegmentBoundaryAtTheTop) {
 
 }  // namespace
 }  // namespace nf
+
+namespace nf {
+namespace {
+
+TEST(SieveKernelContract, AChunkAboveMaxHiIsRefusedNotMiscounted) {
+  // Made for numbers <= 100, the kernel holds primes <= 10 only: [1, 10^6] would need primes
+  // up to 1000, so it must throw rather than return a wrong histogram.
+  auto kernel = make_kernel(KernelKind::sieve, Count::distinct, 100);
+  Histogram h;
+  EXPECT_THROW(kernel->count({1, 1'000'000}, h), std::logic_error);
+  Histogram within;
+  kernel->count({1, 100}, within);
+  EXPECT_EQ(within.total(), 100u);
+  EXPECT_EQ(within[1], 35u);  // 25 primes + 10 prime powers (4 8 16 32 64 9 27 81 25 49) in [1, 100]
+}
+
+}  // namespace
+}  // namespace nf

@@ -13,6 +13,8 @@ namespace nf::sieve {
 using Bins = std::array<u64, 64>;
 
 /// bins[(c >> kCountShift) + ((c & kLogMask) < threshold)] += 1 for every cell c.
+/// The key stays <= 63: a count of 63 is only n = 2^63, whose log sum 63 * w(2) = 945 is above
+/// every threshold (t <= c*log2(b / (R+1)) + 2 < c*log2(R+1) + 2 <= 15*32 + 2 = 482).
 /// Vectorized (keys computed 16..64 at a time, counted by comparison) for the running CPU.
 void add_cell_keys(const Cell* cells, std::size_t len, int threshold, Bins& bins);
 

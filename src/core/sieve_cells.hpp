@@ -12,8 +12,9 @@
 /// and S(n) the cell's log sum. Then n / s(n) is 1 or a single prime q >= R+1 (two such primes
 /// would exceed b). With T <= 63 prime-power terms in s(n) and 0 <= error per term < kWeightError:
 ///   q absent:  S = c*log2(n) - E  >  c*log2(a) - 63*kWeightError
-///   q present: S <= c*log2(n/q)   <  c*log2(b) - c*log2(R+1)
-/// (c = kLogScale). With t = floor(c*log2(b) - c*log2(R+1)) + 1 every "present" cell has S < t.
+///   q present: S <= c*log2(n/q)   <= c*log2(b) - c*log2(R+1)   (equal only for n = b, q = R+1)
+/// (c = kLogScale). With t = floor(c*log2(b) - c*log2(R+1)) + 1 > that bound, every "present"
+/// cell has S < t.
 /// If also t <= c*log2(a) - 63*kWeightError, no "absent" cell does, so "S < t" is exactly "q
 /// present". That holds when c*log2(R+1) - c*log2(b/a) >= 63*kWeightError + 2 (kExactMargin, with
 /// room for rounding of the long double logs); segments that fail it (only those with a tiny
@@ -35,8 +36,9 @@ constexpr unsigned kCountShift = 10;
 constexpr Cell kCountUnit = Cell{1} << kCountShift;
 constexpr Cell kLogMask = kCountUnit - 1;
 constexpr unsigned kLogScale = 15;
-/// Per-term bound on c*log2(p) - w(p): < 1 from flooring plus < c*log2(1 + 1/256) = 0.085 from
-/// reading only 8 mantissa bits; 1.1 covers both.
+/// Per-term bound on c*log2(p) - w(p): at most 1 + 1e-9 from flooring (a value that is exactly an
+/// integer, as at powers of two, loses a whole unit to the hair taken off in weight_table_entry)
+/// plus < c*log2(1 + 1/256) = 0.085 from reading only 8 mantissa bits; 1.1 covers both.
 constexpr double kWeightError = 1.1;
 constexpr double kExactMargin = 63 * kWeightError + 2;
 
@@ -45,7 +47,8 @@ constexpr double kExactMargin = 63 * kWeightError + 2;
 /// leading bit is k and next 8 bits are m.
 std::uint16_t weight_table_entry(unsigned k, unsigned m);
 
-/// The table behind weight_of: entry k * 256 + m, filled before main (no guard on each use).
+/// The table behind weight_of: entry k * 256 + m, filled by a dynamic initializer before main (no
+/// guard on each use), so no kernel may be made by another file's static initializer.
 extern const std::array<std::uint16_t, 64 * 256> kWeightTable;
 
 /// w(p): a lower bound of kLogScale * log2(p), at most kWeightError below it (p >= 2).

@@ -9,6 +9,7 @@
 #include "core/sieve_kernel.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <primesieve.hpp>
 
@@ -183,7 +184,14 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
 }
 
 void SieveKernel::count(const Range& r, Histogram& out) {
-  const u64 pass = max_pass_cells(isqrt(r.hi));
+  // The stored primes reach sqrt(max_hi) (or the limit beyond which they are generated per pass):
+  // a chunk above max_hi would miss sieving primes and be silently wrong, so it is refused.
+  const u64 root = isqrt(r.hi);
+  if (root > stored_limit_ && stored_limit_ < kStoredPrimeLimit)
+    throw std::logic_error("sieve kernel made for numbers up to " +
+                           std::to_string(stored_limit_ * stored_limit_) + " asked to count up to " +
+                           std::to_string(r.hi));
+  const u64 pass = max_pass_cells(root);
   for (u64 lo = r.lo;;) {
     const bool last = r.hi - lo < pass;
     const u64 hi = last ? r.hi : lo + (pass - 1);
