@@ -10,28 +10,16 @@
 #include "core/kernel.hpp"
 #include "core/trial_kernel.hpp"
 #include "oracle.hpp"
+#include "seed.hpp"
 
 namespace nf {
 namespace {
 
+using test::oracle_histogram;
+
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
-/// A fixed seed by default so a failure reproduces; NUMFACTORS_TEST_SEED overrides it.
-u64 test_seed() {
-  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
-  const u64 seed = s ? std::strtoull(s, nullptr, 10) : 20261121;
-  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << seed << "\n";
-  return seed;
-}
-
-Histogram oracle_histogram(const Range& r, Count count) {
-  Histogram h;
-  for (u64 n = r.lo;; ++n) {
-    h.add(test::oracle_count(n, count));
-    if (n == r.hi) break;
-  }
-  return h;
-}
+u64 test_seed() { return test::test_seed(0); }
 
 Histogram kernel_histogram(KernelKind kind, const Range& r, Count count) {
   Histogram h;

@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 
+#include "core/histogram.hpp"
 #include "core/range.hpp"
 
 namespace nf::test {
@@ -83,6 +84,16 @@ inline unsigned oracle_count(u64 n, Count count) {
   unsigned total = 0;
   for (const auto& [p, e] : f) total += e;
   return total;
+}
+
+/// The histogram of [r.lo, r.hi] from the oracle, one number at a time (r.hi may be 2^64-1).
+inline Histogram oracle_histogram(const Range& r, Count count) {
+  Histogram h;
+  for (u64 n = r.lo;; ++n) {
+    h.add(oracle_count(n, count));
+    if (n == r.hi) break;
+  }
+  return h;
 }
 
 }  // namespace nf::test

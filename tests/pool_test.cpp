@@ -24,6 +24,8 @@
 namespace nf {
 namespace {
 
+using test::oracle_histogram;
+
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
 u64 seed(u64 salt) {
@@ -38,15 +40,6 @@ Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
   RunResult r;
   run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
   return r.histogram;
-}
-
-Histogram oracle_histogram(const Range& r, Count count) {
-  Histogram h;
-  for (u64 n = r.lo;; ++n) {
-    h.add(test::oracle_count(n, count));
-    if (n == r.hi) break;
-  }
-  return h;
 }
 
 RunOptions pool_options(unsigned workers) {

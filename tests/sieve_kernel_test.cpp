@@ -22,6 +22,8 @@
 namespace nf {
 namespace {
 
+using test::oracle_histogram;
+
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 constexpr u64 kSegment = SieveKernel::kSegmentCells;
 
@@ -37,15 +39,6 @@ Histogram product_histogram(const Range& r, Count count) {
   primesieve::generate_primes(isqrt(r.hi), &primes);
   Histogram h;
   sieve::count_segment_exactly(r.lo, r.size(), primes, count, h);
-  return h;
-}
-
-Histogram oracle_histogram(const Range& r, Count count) {
-  Histogram h;
-  for (u64 n = r.lo;; ++n) {
-    h.add(test::oracle_count(n, count));
-    if (n == r.hi) break;
-  }
   return h;
 }
 

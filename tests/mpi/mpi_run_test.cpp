@@ -20,6 +20,8 @@
 namespace nf {
 namespace {
 
+using test::oracle_histogram;
+
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
 /// The same on every rank (mpiexec passes the environment on), so every rank draws the same plans.
@@ -59,15 +61,6 @@ Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
   RunResult r;
   run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
   return r.histogram;
-}
-
-Histogram oracle_histogram(const Range& r, Count count) {
-  Histogram h;
-  for (u64 n = r.lo;; ++n) {
-    h.add(test::oracle_count(n, count));
-    if (n == r.hi) break;
-  }
-  return h;
 }
 
 std::string worker_name(int r, unsigned t) {
