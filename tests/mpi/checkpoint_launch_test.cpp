@@ -28,9 +28,10 @@ std::vector<std::string> two_ranks(const std::vector<std::string>& args) {
   return all;
 }
 
-// [2, 10^8] in 382 chunks of 2^18 (rank 0 syncs the journal once a chunk), and published.
+// [2, 10^8] in 763 chunks of 2^17, and published. Rank 0 syncs the journal once a chunk (about
+// 0.7 ms), so a run lasts about a second even on idle cores: long enough for a kill to land.
 std::vector<std::string> job(const std::string& checkpoint, const std::string& schedule) {
-  return {"i", "--max", "10^8", "--chunk", "2^18", "--schedule", schedule, "--checkpoint",
+  return {"i", "--max", "10^8", "--chunk", "2^17", "--schedule", schedule, "--checkpoint",
           checkpoint};
 }
 
@@ -64,14 +65,15 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
     test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, schedule)));
     const std::vector<pid_t> ranks = ranks_of(child);
     ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
-    // A whole run takes about a second here. One kill in three lands while the ranks start
+    // One kill in three lands while the ranks start
     // (MPI_Init, sieving primes); the others once rank 0 journals, within what is left to do.
     const int before = test::journal_records(path);
     const bool while_starting = std::uniform_int_distribution<int>(0, 2)(random) == 0;
     if (!while_starting)
       test::wait_until([&] { return test::journal_records(path) > before; }, 30);
-    const double left = 1.0 - before / 382.0;
-    const double at = std::uniform_real_distribution<double>(0.0, 0.5)(random) * left;
+    // Within the first fifth of the ~1 s a run has left, so that it lands before the run ends.
+    const double left = 1.0 - before / 763.0;
+    const double at = std::uniform_real_distribution<double>(0.0, 0.2)(random) * left;
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
     // As Slurm's time limit or a lost node does it: the ranks die first, mpiexec after them.
     for (pid_t r : ranks) kill(r, SIGKILL);
@@ -90,7 +92,7 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
   const test::Finished f = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   EXPECT_EQ(f.status, 0) << f.err;
   EXPECT_EQ(f.out, expected);
-  EXPECT_EQ(test::journal_records(path), 382);
+  EXPECT_EQ(test::journal_records(path), 763);
   std::remove(path.c_str());
 }
 
@@ -114,7 +116,7 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
   const auto at = f.err.find(hint);
   EXPECT_NE(at, std::string::npos) << f.err;
   EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
-  EXPECT_NE(f.err.find(" of 382 chunks are saved in " + path), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find(" of 763 chunks are saved in " + path), std::string::npos) << f.err;
   const test::Finished resumed =
       test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   EXPECT_EQ(resumed.status, 0) << resumed.err;
