@@ -3,6 +3,7 @@
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
 #include "core/analytic.hpp"
+#include "seed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,13 +25,7 @@
 namespace nf {
 namespace {
 
-/// A fixed seed by default so a failure reproduces; NUMFACTORS_TEST_SEED overrides it.
-u64 analytic_seed(u64 salt) {
-  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
-  const u64 seed = s ? std::strtoull(s, nullptr, 10) : 20261121;
-  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << seed << " (salt " << salt << ")\n";
-  return seed + salt;
-}
+u64 analytic_seed(u64 salt) { return test::test_seed(salt); }
 
 Histogram sieve_histogram(const Range& r, Count count) {
   Histogram h;

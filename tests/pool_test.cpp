@@ -20,6 +20,7 @@
 
 #include "exec/pool.hpp"
 #include "oracle.hpp"
+#include "seed.hpp"
 
 namespace nf {
 namespace {
@@ -28,12 +29,7 @@ using test::oracle_histogram;
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
-u64 seed(u64 salt) {
-  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
-  const u64 base = s ? std::strtoull(s, nullptr, 10) : 20261121;
-  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << base << " (salt " << salt << ")\n";
-  return base + salt;
-}
+u64 seed(u64 salt) { return test::test_seed(salt); }
 
 Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
   CounterSource source(0, plan.chunk_count());

@@ -1,6 +1,6 @@
 /// @file analytic_bench.cpp
 /// @brief Times the analytic method's two phases on [1, N] (and the sieve kernel on a window, for
-/// the cost model), with a small thread pool standing in for an executor's ParallelFor.
+/// the cost model), on the threads of the executors' ParallelFor (exec/analytic_run.hpp).
 ///
 ///   numfactors_analytic_bench N [threads]        table build, walk, total; peak memory
 ///   numfactors_analytic_bench --sieve LO HI      the sieve kernel on [LO, HI], one thread
@@ -9,20 +9,16 @@
 /// CPU seconds are the steadier number.
 #include <sys/resource.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/analytic.hpp"
 #include "core/kernel.hpp"
+#include "exec/analytic_run.hpp"
 
 namespace {
 
@@ -40,70 +36,6 @@ double cpu(clockid_t clock = CLOCK_PROCESS_CPUTIME_ID) {
 
 /// CPU seconds of the calling thread, which also runs every step too short to split.
 double main_cpu() { return cpu(CLOCK_THREAD_CPUTIME_ID); }
-
-/// threads - 1 waiting workers and the caller take pieces of each job from a shared counter.
-class Pool {
- public:
-  explicit Pool(unsigned threads) : threads_(std::max(threads, 1u)) {
-    for (unsigned t = 1; t < threads_; ++t) workers_.emplace_back([this] { serve(); });
-  }
-  ~Pool() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-      ++generation_;
-    }
-    wake_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
-
-  void run(u64 begin, u64 end, const nf::RangeBody& body) {
-    if (threads_ == 1) return body(begin, end);
-    {
-      std::lock_guard lock(mutex_);
-      body_ = &body;
-      next_ = begin;
-      end_ = end;
-      // Pieces: many per thread so that the last ones are short; walk items come biggest first.
-      grain_ = std::max<u64>(1, (end - begin) / (u64{threads_} * 256));
-      busy_ = threads_ - 1;
-      ++generation_;
-    }
-    wake_.notify_all();
-    work();
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
-  }
-
- private:
-  void work() {
-    for (u64 lo; (lo = next_.fetch_add(grain_)) < end_;) (*body_)(lo, std::min(end_, lo + grain_));
-  }
-  void serve() {
-    for (u64 seen = 0;;) {
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
-        if (stop_) return;
-      }
-      work();
-      std::lock_guard lock(mutex_);
-      if (--busy_ == 0) done_.notify_one();
-    }
-  }
-
-  unsigned threads_;
-  std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  u64 generation_ = 0;
-  bool stop_ = false;
-  unsigned busy_ = 0;
-  const nf::RangeBody* body_ = nullptr;
-  std::atomic<u64> next_{0};
-  u64 end_ = 0, grain_ = 1;
-};
 
 long peak_rss_mib() {
   rusage usage{};
@@ -133,10 +65,8 @@ int main(int argc, char** argv) {
   }
   const u64 n = std::strtoull(argv[1], nullptr, 10);
   const unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 1;
-  Pool pool(threads);
-  const nf::ParallelFor parallel_for = [&pool](u64 b, u64 e, const nf::RangeBody& body) {
-    pool.run(b, e, body);
-  };
+  // The executors' own ParallelFor, so the phases are timed as --method analytic runs them.
+  const nf::ParallelFor parallel_for = nf::threads_for(threads);
 
   const double w0 = wall(), c0 = cpu(), m0 = main_cpu();
   nf::PrimeCountTable table(n);

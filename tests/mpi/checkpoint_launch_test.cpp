@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "../seed.hpp"
 #include "known_answers.hpp"
 #include "resume_helpers.hpp"
 
@@ -49,12 +50,7 @@ std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
   return ranks.size() == 2 ? ranks : std::vector<pid_t>{};
 }
 
-u64 seed() {
-  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
-  const u64 v = (s ? std::strtoull(s, nullptr, 10) : 20261121) + 43;
-  std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << (v - 43) << " (salt 43)\n";
-  return v;
-}
+u64 seed() { return test::test_seed(43); }
 
 TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHistogram) {
   const std::string expected = test::known_dict_line(2, 100'000'000);

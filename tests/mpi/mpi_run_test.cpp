@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "exec/mpi.hpp"
+#include "../seed.hpp"
 #include "exec/mpi_deal.hpp"
 #include "../oracle.hpp"
 #include "test_session.hpp"
@@ -25,13 +26,7 @@ using test::oracle_histogram;
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
 /// The same on every rank (mpiexec passes the environment on), so every rank draws the same plans.
-u64 seed(u64 salt) {
-  const char* s = std::getenv("NUMFACTORS_TEST_SEED");
-  const u64 base = s ? std::strtoull(s, nullptr, 10) : 20261121;
-  if (test::test_session().rank() == 0)
-    std::cout << "[ seed     ] NUMFACTORS_TEST_SEED=" << base << " (salt " << salt << ")\n";
-  return base + salt;
-}
+u64 seed(u64 salt) { return test::test_seed(salt, test::test_session().rank() == 0); }
 
 int rank() { return test::test_session().rank(); }
 int ranks() { return test::test_session().size(); }
