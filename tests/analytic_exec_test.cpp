@@ -173,7 +173,6 @@ TEST(AnalyticExec, BadMethodOptionsAreUsageErrors) {
   expect_usage_error({"--method", "analytic", "--kernel", "trial"}, "--kernel trial");
   expect_usage_error({"--kernel", "trial", "--method", "analytic"}, "--kernel trial");
   expect_usage_error({"--method", "analytic", "--chunk", "1000"}, "--chunk");
-  expect_usage_error({"--method", "analytic", "--checkpoint", "x.ckpt"}, "--checkpoint");
   EXPECT_NO_THROW(parse_options({"--method", "sieve", "--kernel", "trial"}));
 }
 

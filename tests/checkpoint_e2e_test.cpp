@@ -21,8 +21,10 @@
 namespace nf {
 namespace {
 
-// [2, 10^8] in 1526 chunks of 2^16: about a second with a journal sync per chunk, and published.
-const std::vector<std::string> kJob = {"--max", "10^8", "--chunk", "2^16"};
+// [2, 10^8] in 24415 chunks of 2^12, and published: small chunks make the run last (a third of a
+// second on 2 idle threads) and the journal large, with thousands of syncs' worth of records.
+const std::vector<std::string> kJob = {"--max", "10^8", "--chunk", "2^12"};
+constexpr int kChunks = 24415;
 
 std::string fresh_path(const std::string& name) {
   const std::string path = "/tmp/numfactors_ckpt_" + std::to_string(getpid()) + "_" + name;
@@ -97,7 +99,7 @@ TEST(CheckpointEndToEnd, KilledAtRandomMomentsThenResumedGivesThePublishedHistog
   for (const auto& mode : modes) {
     test::ChildProcess child(NUMFACTORS_BINARY, job(mode, path));
     // Within what is left of a whole run's time, so that most attempts die before they end.
-    const double left = 1.0 - test::journal_records(path) / 1526.0;
+    const double left = 1.0 - test::journal_records(path) / double(kChunks);
     const double at =
         std::uniform_real_distribution<double>(0.05, 0.7)(random) * whole.seconds * left;
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
@@ -115,7 +117,7 @@ TEST(CheckpointEndToEnd, KilledAtRandomMomentsThenResumedGivesThePublishedHistog
   const test::Finished f = last.wait(120);
   EXPECT_EQ(f.status, 0) << f.err;
   EXPECT_EQ(f.out, expected);
-  EXPECT_EQ(test::journal_records(path), 1526);
+  EXPECT_EQ(test::journal_records(path), kChunks);
   std::remove(path.c_str());
 }
 
@@ -141,12 +143,14 @@ TEST(CheckpointEndToEnd, SigintAndSigtermStopWithStatusAndResumeHint) {
     EXPECT_EQ(f.out, "");
     const std::string name = c.signal == SIGINT ? "SIGINT" : "SIGTERM";
     EXPECT_NE(f.err.find("numfactors: interrupted by " + name + "; "), std::string::npos) << f.err;
-    EXPECT_NE(f.err.find(" of 1526 chunks are saved in " + path +
+    EXPECT_NE(f.err.find(" of " + std::to_string(kChunks) + " chunks are saved in " + path +
                          ": run the same command again to resume\n"),
               std::string::npos)
         << f.err;
     const int saved = test::journal_records(path);
-    EXPECT_NE(f.err.find(std::to_string(saved) + " of 1526"), std::string::npos) << f.err;
+    EXPECT_NE(f.err.find(std::to_string(saved) + " of " + std::to_string(kChunks)),
+              std::string::npos)
+        << f.err;
     const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, job({"t"}, path));
     EXPECT_EQ(resumed.status, 0) << resumed.err;
     EXPECT_EQ(resumed.out, expected);

@@ -1,6 +1,8 @@
 /// @file checkpoint_test.cpp
 /// @brief The checkpoint journal: reopening gives back exactly the finished chunks, a torn last
-/// record at any byte is dropped, and files of other runs or with damage inside are refused.
+/// record at any byte is dropped, and files of other runs or with damage inside are refused;
+/// records reach the disk in batches (at most one sync every kSyncSeconds), all of them by
+/// flush(); a journal of interleaved parts sums each part apart.
 #include "exec/checkpoint.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "core/kernel.hpp"
 
@@ -62,7 +65,7 @@ TEST_F(CheckpointTest, ReopeningGivesBackTheFinishedChunks) {
   const CheckpointState& s = again.state();
   EXPECT_EQ(s.done_count, 4u);
   EXPECT_FALSE(s.torn_record);
-  EXPECT_EQ(s.histogram, expected);
+  EXPECT_EQ(s.sums[0], expected);
   for (u64 i = 0; i < plan_.chunk_count(); ++i)
     EXPECT_EQ(again.was_done(i), i == 0 || i == 5 || i == 14 || i == 3) << i;
   EXPECT_EQ(s.done, (std::vector<u64>{0, 3, 5, 14}));
@@ -85,6 +88,7 @@ TEST_F(CheckpointTest, ATornLastRecordIsDroppedAtEveryByte) {
     EXPECT_EQ(c.state().torn_record, cut > last_start) << cut;
     // The torn bytes are gone, so the next record starts on a clean line.
     c.record(2, chunk_histogram(2));
+    c.flush();
     EXPECT_EQ(contents(), full) << cut;
   }
 }
@@ -151,6 +155,81 @@ TEST_F(CheckpointTest, ATornHeaderIsRewritten) {
   Checkpoint c(path_, plan_);
   EXPECT_EQ(c.state().done_count, 0u);
   EXPECT_EQ(contents(), Checkpoint::header(plan_) + "\n");
+}
+
+TEST_F(CheckpointTest, RecordsAreSyncedInBatchesAndAllOfThemByFlush) {
+  const auto records = [this] {
+    const std::string text = contents();
+    return std::count(text.begin(), text.end(), '\n') - 1;
+  };
+  std::vector<Histogram> h;
+  for (u64 i = 0; i < 6; ++i) h.push_back(chunk_histogram(i));
+  const JournalFormat format = JournalFormat::of(plan_);
+  {
+    Checkpoint every(path_, format, 0.0);
+    every.record(0, h[0]);
+    EXPECT_EQ(records(), 1);
+    every.record(1, h[1]);
+    EXPECT_EQ(records(), 2);
+  }
+  fs::remove(path_);
+  {
+    Checkpoint hourly(path_, format, 3600.0);
+    for (u64 i = 0; i < 3; ++i) hourly.record(i, h[i]);
+    EXPECT_EQ(records(), 0);
+    EXPECT_EQ(hourly.saved(), 0u);
+    hourly.flush();
+    EXPECT_EQ(records(), 3);
+    EXPECT_EQ(hourly.saved(), 3u);
+  }
+  fs::remove(path_);
+  {
+    Checkpoint batched(path_, format, 0.05);
+    batched.record(0, h[0]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    batched.record(1, h[1]);  // 50 ms after the last sync: takes the waiting record along
+    EXPECT_EQ(records(), 2);
+  }
+}
+
+TEST_F(CheckpointTest, TheDestructorWritesWhatIsLeft) {
+  {
+    Checkpoint c(path_, plan_);
+    for (u64 i = 0; i < 6; ++i) c.record(i, chunk_histogram(i));
+  }
+  EXPECT_EQ(Checkpoint(path_, plan_).state().done_count, 6u);
+}
+
+TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
+  const std::string head = "numfactors-checkpoint 1 test=parts";
+  const JournalFormat format{head, 2, [](u64 index, const Histogram& h) {
+                               return index < 10 && h.total() == index + 1;
+                             }};
+  const auto of_size = [](u64 n) {
+    Histogram h;
+    h.add(static_cast<unsigned>(n % 3), n);
+    return h;
+  };
+  Histogram even, odd;
+  {
+    Checkpoint c(path_, format);
+    for (u64 i : {0, 3, 4, 7, 9}) {
+      c.record(i, of_size(i + 1));
+      (i % 2 == 0 ? even : odd) += of_size(i + 1);
+    }
+  }
+  {
+    Checkpoint again(path_, format);
+    ASSERT_EQ(again.state().sums.size(), 2u);
+    EXPECT_EQ(again.state().sums[0], even);
+    EXPECT_EQ(again.state().sums[1], odd);
+    EXPECT_EQ(again.state().done, (std::vector<u64>{0, 3, 4, 7, 9}));
+    EXPECT_EQ(Checkpoint::header_in(path_), std::optional<std::string>(head));
+    EXPECT_EQ(Checkpoint::chunk_size_in(path_), std::nullopt);
+    again.record(5, of_size(5));  // not what index 5 can hold
+  }
+  EXPECT_THROW(Checkpoint(path_, format), UsageError);
+  EXPECT_EQ(Checkpoint::header_in(path_ + ".absent"), std::nullopt);
 }
 
 }  // namespace

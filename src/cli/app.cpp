@@ -77,6 +77,14 @@ Plan analytic_plan(const Range& r, Count count) {
   return p;
 }
 
+/// MPI with --checkpoint: rank 0 journals each chunk (or item) as its histogram arrives, which
+/// the dynamic schedule's messages give it; the static one sends nothing until the end.
+Schedule dynamic_for_checkpoint(const Options& o, std::ostream& err) {
+  if (o.schedule_given && o.schedule == Schedule::static_cyclic)
+    err << "numfactors: note: --checkpoint runs the dynamic schedule\n" << std::flush;
+  return Schedule::dynamic;
+}
+
 }  // namespace
 
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -92,7 +100,7 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                : make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
     std::optional<TimelineFile> timeline;
     if (!o.timeline.empty()) timeline.emplace(o.timeline);
-    RunControl control(o, plan, err, true);
+    RunControl control(o, plan, err, true, method);
     RunOptions run_options = run_options_for(o, err);
     run_options.workers = workers;
     RunResult result;
@@ -100,7 +108,8 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       const InterruptFlag interrupt;  // SIGINT/SIGTERM stop the run only while it runs
       if (analytic) {
         control.attach_analytic(run_options, interrupt.stop());
-        result = run_analytic(o.range, o.count, run_options, control.numbers_done());
+        result = run_analytic(o.range, o.count, run_options, control.numbers_done(), 1,
+                              control.journal());
       } else {
         control.attach(run_options, interrupt.stop());
         result = run(plan, run_options);
@@ -147,20 +156,15 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
         job.plan.range = o.range;
         job.plan.count = o.count;
         progress_plan = analytic_plan(o.range, o.count);
-        control.emplace(o, progress_plan, err, true);
+        if (!o.checkpoint.empty()) job.schedule = dynamic_for_checkpoint(o, err);
+        control.emplace(o, progress_plan, err, true, Method::analytic);
         job.timeline = !o.timeline.empty();
         if (job.timeline) timeline.emplace(o.timeline);
         return -1;  // run
       }
       job.plan = make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
-      if (!o.checkpoint.empty() && job.schedule == Schedule::static_cyclic) {
-        // Rank 0 journals each chunk as its histogram arrives, which the dynamic schedule's
-        // messages give it; the static one sends nothing until the end.
-        job.schedule = Schedule::dynamic;
-        if (o.schedule_given)
-          err << "numfactors: note: --checkpoint runs the dynamic schedule\n" << std::flush;
-      }
-      control.emplace(o, job.plan, err, true,
+      if (!o.checkpoint.empty()) job.schedule = dynamic_for_checkpoint(o, err);
+      control.emplace(o, job.plan, err, true, Method::sieve,
                       job.schedule == Schedule::static_cyclic ? u64(mpi.size()) : u64{1});
       job.timeline = !o.timeline.empty();
       if (job.timeline) timeline.emplace(o.timeline);
@@ -184,7 +188,7 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
       const u64 item_scale = job.schedule == Schedule::static_cyclic ? u64(mpi.size()) : 1;
       control->attach_analytic(run_options, interrupt.stop());
       result = run_analytic(job.plan.range, job.plan.count, run_options, control->numbers_done(),
-                            item_scale);
+                            item_scale, control->journal());
     } else {
       control->attach(run_options, interrupt.stop());
       result = run_mpi(job.plan, run_options);

@@ -42,11 +42,13 @@ Options:
                      and [1, MIN-1] from prime counts: time ~MAX^0.75,
                      memory ~MAX^0.5) or auto (default: analytic when its
                      estimated time is lower, its table fits in 2 GiB and
-                     none of --kernel, --chunk, --checkpoint is given; else
-                     sieve, e.g. for windows under ~10^9 wide at 10^12).
-                     Analytic runs in every mode; --kernel trial, --chunk
-                     and --checkpoint are errors with it; json's worker_stats
-                     then count items in "chunks" ("numbers" is 0)
+                     neither --kernel nor --chunk is given; else sieve, e.g.
+                     for windows under ~10^9 wide at 10^12; a --checkpoint
+                     FILE that exists keeps the method that wrote it).
+                     Analytic runs in every mode, journals finished walk
+                     items with --checkpoint; --kernel trial and --chunk are
+                     errors with it; json's worker_stats then count items
+                     in "chunks" ("numbers" is 0)
   --chunk N          sieve: numbers per chunk (default: many a worker)
   --kernel NAME      sieve: segmented sieve (default) or trial (trial division)
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
@@ -64,7 +66,7 @@ Examples:
   numfactors --min 2^64-10^6 --max 2^64-1 --count total --format json
   numfactors m --workers 4 --timeline chunks.csv
   mpiexec -n 4 numfactors i --max 1e10 --schedule dynamic
-  numfactors --max 1e12 --checkpoint run.ckpt   (sieve; again after Ctrl-C: resumes)
+  numfactors --max 1e11 --method sieve --checkpoint run.ckpt   (again: resumes)
   numfactors --max 1e14 --method analytic --progress
 
 SIGINT (Ctrl-C) or SIGTERM (scancel, a Slurm time limit) stops handing out chunks;

@@ -9,6 +9,7 @@
 
 #include "cli/number.hpp"
 #include "cli/suggest.hpp"
+#include "exec/checkpoint.hpp"
 
 namespace nf {
 namespace {
@@ -210,16 +211,16 @@ void check_method_options(const Options& o) {
   if (o.chunk != 0)
     throw UsageError("--chunk cuts the range for the sieve method; --method analytic cuts its "
                      "own work into items");
-  if (!o.checkpoint.empty())
-    throw UsageError("--checkpoint works with the sieve method only; --method analytic cannot "
-                     "resume (use --method sieve, or run without --checkpoint)");
 }
 
 Method resolve_method(const Options& o) {
   if (o.method == Method::analytic) check_analytic_fits(o.range);
   if (o.method != Method::automatic) return o.method;
-  const bool sieve_options = o.kernel_given || o.chunk != 0 || !o.checkpoint.empty();
-  return !sieve_options && analytic_is_cheaper(o.range) ? Method::analytic : Method::sieve;
+  if (o.kernel_given || o.chunk != 0) return Method::sieve;
+  if (!o.checkpoint.empty())
+    if (const std::optional<std::string> head = Checkpoint::header_in(o.checkpoint))
+      return head->find(" method=analytic") != std::string::npos ? Method::analytic : Method::sieve;
+  return analytic_is_cheaper(o.range) ? Method::analytic : Method::sieve;
 }
 
 void check_mode_options(const Options& o) {

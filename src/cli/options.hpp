@@ -54,10 +54,11 @@ void check_mode_options(const Options& o);
 /// is given with --method analytic. parse_options checks this.
 void check_method_options(const Options& o);
 
-/// The method to run: o.method unless it is auto, which takes the analytic method when
-/// analytic_is_cheaper(o.range) and no option of the sieve (--kernel, --chunk, --checkpoint) is
-/// given. Throws UsageError when the analytic method is chosen explicitly and its tables do not
-/// fit (check_analytic_fits).
+/// The method to run: o.method unless it is auto, which takes the sieve when an option of the
+/// sieve (--kernel, --chunk) is given, the method named in an existing --checkpoint file (a
+/// resumed run goes on as it started), and otherwise the analytic method when
+/// analytic_is_cheaper(o.range). Throws UsageError when the analytic method is chosen explicitly
+/// and its tables do not fit (check_analytic_fits).
 Method resolve_method(const Options& o);
 
 /// The mode `args` ask for, read without validating anything else: main needs it before deciding

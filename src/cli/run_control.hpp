@@ -10,6 +10,7 @@
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "core/plan.hpp"
+#include "exec/analytic_run.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 
@@ -26,27 +27,27 @@ class RunControl {
   /// when asked for (or, by default, when stderr is a terminal). A rank other than 0 passes
   /// `writes` false: it neither journals nor shows progress. `progress_scale`: numbers one
   /// reported chunk stands for per number in it (MPI's static schedule: rank 0 sees only its own
-  /// chunks, about 1/ranks of the whole).
+  /// chunks, about 1/ranks of the whole). For Method::analytic the plan's range has as many
+  /// numbers as the prefixes the run counts (progress only) and the journal is
+  /// analytic_journal(o.range, o.count).
   RunControl(const Options& o, const Plan& plan, std::ostream& err, bool writes,
-             u64 progress_scale = 1);
+             Method method = Method::sieve, u64 progress_scale = 1);
   RunControl(const RunControl&) = delete;
   RunControl& operator=(const RunControl&) = delete;
 
   /// Sets the chunks to skip, the journal and progress callback, and the stop flag.
   void attach(RunOptions& r, const std::atomic<int>& stop);
 
-  /// For --method analytic (no checkpoint): the stop flag only; progress goes through
-  /// numbers_done(), given to run_analytic, over a plan whose range has as many numbers as the
-  /// prefixes the run counts.
-  void attach_analytic(RunOptions& r, const std::atomic<int>& stop) {
-    r.stop = &stop;
-    analytic_ = true;
-  }
+  /// For --method analytic: the stop flag only; progress goes through numbers_done() and the
+  /// journal through journal(), both given to run_analytic.
+  void attach_analytic(RunOptions& r, const std::atomic<int>& stop) { r.stop = &stop; }
   /// Adds to the progress line, or nothing when there is none.
   NumbersDone numbers_done();
+  /// The open checkpoint, or null.
+  Checkpoint* journal() { return checkpoint_ ? &*checkpoint_ : nullptr; }
 
-  /// After the run: adds the checkpoint's earlier chunks to result.histogram and ends the progress
-  /// line. When a signal left chunks undone, writes on `err` how to resume and returns the exit
+  /// After the run: adds the checkpoint's earlier chunks to result.histogram (the sieve's; the
+  /// analytic run adds its own) and ends the progress line. When a signal left chunks undone, writes on `err` how to resume and returns the exit
   /// status (128 + signal) to leave with, printing nothing else; otherwise nothing.
   std::optional<int> finish(RunResult& result);
 
@@ -56,8 +57,7 @@ class RunControl {
   std::optional<Checkpoint> checkpoint_;
   std::unique_ptr<Progress> progress_;
   u64 progress_scale_;
-  u64 recorded_ = 0;  // chunks journaled by this run
-  bool analytic_ = false;
+  bool analytic_;
 };
 
 }  // namespace nf

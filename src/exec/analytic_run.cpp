@@ -152,9 +152,10 @@ void merge_workers(const RunResult& part, RunResult& into) {
   }
 }
 
-/// hist[1, n] of `count` as far as the run got (result.interrupted says if not all of it).
-RunResult run_prefix(u64 n, Count count, const RunOptions& options, const NumbersDone& progress,
-                     u64 item_scale) {
+/// hist[1, n] of `count` as far as the run got (result.interrupted says if not all of it), with
+/// the items `journal` holds for prefix `part` added from it rather than run.
+RunResult run_prefix(u64 n, unsigned part, Count count, const RunOptions& options,
+                     const NumbersDone& progress, u64 item_scale, Checkpoint* journal) {
   const auto t0 = Clock::now();
   const unsigned build_threads = options.mode == Mode::serial ? 1
                                  : options.mode == Mode::mpi  ? options.threads
@@ -176,8 +177,21 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
   items.count = count;
   items.chunk_size = 1;
 
+  std::vector<u64> done;  // this prefix's items in the journal, ascending as its records are
+  if (journal) {
+    for (const u64 index : journal->state().done)
+      if (index % 2 == part) done.push_back(index / 2);
+    if (!done.empty() && done.back() >= items.chunk_count())
+      throw UsageError("checkpoint '" + journal->path() + "' has a record for item " +
+                       std::to_string(done.back()) + " of [1, " + std::to_string(n) +
+                       "], which has " + std::to_string(items.chunk_count()) +
+                       ": use another file or delete it");
+  }
   RunOptions item_options = options;
-  item_options.on_chunk = [&options, &progress, item_scale](u64 chunk, const Histogram& h) {
+  item_options.skip = journal ? &done : nullptr;
+  item_options.on_chunk = [&options, &progress, item_scale, journal, part](u64 chunk,
+                                                                           const Histogram& h) {
+    if (journal) journal->record(2 * chunk + part, h);
     if (options.on_chunk) options.on_chunk(chunk, h);
     if (progress) progress(h.total() / 2 * item_scale);
   };
@@ -186,7 +200,7 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
     case Mode::serial:
     case Mode::threads: {
       CounterSource all(0, items.chunk_count());
-      ResumeSource source(all, nullptr, options.stop);
+      ResumeSource source(all, item_options.skip, options.stop);
       const unsigned threads = options.mode == Mode::serial ? 1 : std::max(options.workers, 1u);
       run_workers(items, prototype, threads, source, item_options,
                   options.mode == Mode::serial ? "serial " : "thread ", t0, result);
@@ -196,6 +210,7 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
     case Mode::pool: result = run_pool(items, item_options, prototype); break;
     case Mode::mpi: result = run_mpi(items, item_options, prototype); break;
   }
+  if (journal) result.histogram += journal->state().sums[part];
   result.seconds = seconds_since(t0);
   return result;
 }
@@ -217,6 +232,13 @@ std::string to_string(Method m) {
   return "?";
 }
 
+JournalFormat analytic_journal(const Range& r, Count count) {
+  const unsigned parts = r.lo > 1 ? 2 : 1;
+  return {"numfactors-checkpoint 1 min=" + std::to_string(r.lo) + " max=" + std::to_string(r.hi) +
+              " count=" + to_string(count) + " method=analytic",
+          2, [parts](u64 index, const Histogram&) { return index % 2 < parts; }};
+}
+
 void check_analytic_fits(const Range& r) {
   const u64 bytes = PrimeCountTable::memory_bytes(r.hi);
   if (bytes <= PrimeCountTable::kDefaultMaxBytes) return;
@@ -235,15 +257,15 @@ ParallelFor threads_for(unsigned threads) {
 }
 
 RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
-                       const NumbersDone& progress, u64 item_scale) {
+                       const NumbersDone& progress, u64 item_scale, Checkpoint* journal) {
   check_range(r);
   check_analytic_fits(r);
   const auto t0 = Clock::now();
-  RunResult result = run_prefix(r.hi, count, options, progress, item_scale);
+  RunResult result = run_prefix(r.hi, 0, count, options, progress, item_scale, journal);
   // In MPI mode every rank has the same `interrupted` (run_mpi agrees on it), so all ranks take
   // the same branch and the second collective run cannot leave one rank waiting.
   if (r.lo > 1 && result.interrupted == 0) {
-    const RunResult below = run_prefix(r.lo - 1, count, options, progress, item_scale);
+    const RunResult below = run_prefix(r.lo - 1, 1, count, options, progress, item_scale, journal);
     result.histogram -= below.histogram;
     merge_workers(below, result);
     result.interrupted = below.interrupted;

@@ -16,6 +16,7 @@
 
 #include "core/analytic.hpp"
 #include "core/plan.hpp"
+#include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 
 namespace nf {
@@ -46,13 +47,23 @@ ParallelFor threads_for(unsigned threads);
 void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
                           const PrimeCountTable::Progress& progress);
 
+/// The journal of an analytic run of r (--checkpoint): a header naming the method, and record
+/// 2 i + j for item i of prefix j (0: [1, hi], 1: [1, lo - 1]). The items are cut from the
+/// prefix alone (analytic_walk.hpp), so a resumed run, in any mode, cuts the same ones; what the
+/// walk's item count is gets checked once the prefix's table is built.
+JournalFormat analytic_journal(const Range& r, Count count);
+
 /// Runs the analytic method on r for `count` as options.mode says (workers / threads as for the
-/// sieve). options.skip must be null (no checkpoint); options.on_chunk hears of each item.
+/// sieve). options.skip must be null; options.on_chunk hears of each item (its index within its
+/// prefix). With a `journal` (analytic_journal(r, count); MPI: rank 0's, with the dynamic
+/// schedule) the items it holds are not run again but added from it, and each finished item is
+/// recorded before it counts as done.
 /// WorkerStats: chunks = items done, numbers = 0, busy_seconds = time inside items. In MPI mode
 /// this is collective, like run_mpi, and rank 0 gets the whole result. Throws UsageError when the
 /// tables do not fit. `item_scale`: numbers of progress an item's reported number stands for
 /// (MPI's static schedule: rank 0 hears of its own items only, about 1/ranks of them).
 RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
-                       const NumbersDone& progress = {}, u64 item_scale = 1);
+                       const NumbersDone& progress = {}, u64 item_scale = 1,
+                       Checkpoint* journal = nullptr);
 
 }  // namespace nf

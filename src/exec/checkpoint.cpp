@@ -69,7 +69,13 @@ std::string Checkpoint::header(const Plan& plan) {
          " kernel=" + to_string(plan.kernel) + " chunk=" + std::to_string(plan.chunk_size);
 }
 
-std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
+JournalFormat JournalFormat::of(const Plan& plan) {
+  return {Checkpoint::header(plan), 1, [plan](u64 index, const Histogram& h) {
+            return index < plan.chunk_count() && h.total() == plan.chunk(index).size();
+          }};
+}
+
+std::optional<std::string> Checkpoint::header_in(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   char buf[512];
@@ -78,14 +84,23 @@ std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
   if (got <= 0) return std::nullopt;
   const std::string_view text(buf, static_cast<std::size_t>(got));
   const auto nl = text.find('\n');
-  const auto at = text.find(" chunk=");
-  if (nl == std::string_view::npos || at == std::string_view::npos || at > nl) return std::nullopt;
+  if (nl == std::string_view::npos) return std::nullopt;
+  return std::string(text.substr(0, nl));
+}
+
+std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
+  const std::optional<std::string> head = header_in(path);
+  if (!head) return std::nullopt;
+  const auto at = head->find(" chunk=");
   u64 v = 0;
-  if (!parse_u64(text.substr(at + 7, nl - at - 7), v) || v == 0) return std::nullopt;
+  if (at == std::string::npos || !parse_u64(std::string_view(*head).substr(at + 7), v) || v == 0)
+    return std::nullopt;
   return v;
 }
 
-Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(path)) {
+Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double sync_seconds)
+    : path_(std::move(path)), sync_seconds_(sync_seconds) {
+  state_.sums.resize(format.parts);
   const auto impossible_record = [this](u64 index) {
     return UsageError("checkpoint '" + path_ + "' has an impossible record for chunk " +
                       std::to_string(index) + ": use another file or delete it");
@@ -103,7 +118,7 @@ Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(pat
     text.append(buf, static_cast<std::size_t>(got));
   }
 
-  const std::string head = header(plan);
+  const std::string& head = format.header;
   std::size_t good_end = 0;  // bytes of the file that hold whole, valid lines
   // Empty, or a header torn while the file was being created: (re)write the header.
   if (text.size() <= head.size() && (head + "\n").starts_with(text)) {
@@ -135,12 +150,11 @@ Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(pat
       state_.torn_record = true;
       break;
     }
-    if (index >= plan.chunk_count() || h.total() != plan.chunk(index).size())
-      throw impossible_record(index);
+    if (!format.possible(index, h)) throw impossible_record(index);
     state_.done.push_back(index);
     state_.done_count += 1;
     state_.done_numbers += h.total();
-    state_.histogram += h;
+    state_.sums[index % format.parts] += h;
     good_end = nl + 1;
   }
   std::sort(state_.done.begin(), state_.done.end());
@@ -158,7 +172,13 @@ bool Checkpoint::was_done(u64 index) const {
 }
 
 Checkpoint::~Checkpoint() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  try {
+    flush();
+  } catch (const std::exception&) {
+    // Unsaved records are only work to redo; a destructor has nobody to tell.
+  }
+  ::close(fd_);
 }
 
 void Checkpoint::record(u64 index, const Histogram& h) {
@@ -170,10 +190,17 @@ void Checkpoint::record(u64 index, const Histogram& h) {
     first = false;
     body += std::to_string(k) + ":" + std::to_string(h[k]);
   }
-  const std::string line = body + " " + hex(fnv1a(body)) + "\n";
-  // One write() per record: a crash tears at most this line, which reopening drops.
-  for (std::size_t off = 0; off < line.size();) {
-    const ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+  pending_ += body + " " + hex(fnv1a(body)) + "\n";
+  ++pending_count_;
+  const std::chrono::duration<double> since = std::chrono::steady_clock::now() - last_sync_;
+  if (since.count() >= sync_seconds_) flush();
+}
+
+void Checkpoint::flush() {
+  if (pending_.empty()) return;
+  // One write() for all: a crash tears at most the last line, which reopening drops.
+  for (std::size_t off = 0; off < pending_.size();) {
+    const ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       system_error("cannot write", path_);
@@ -181,6 +208,10 @@ void Checkpoint::record(u64 index, const Histogram& h) {
     off += static_cast<std::size_t>(n);
   }
   if (::fdatasync(fd_) != 0) system_error("cannot sync", path_);
+  appended_ += pending_count_;
+  pending_.clear();
+  pending_count_ = 0;
+  last_sync_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace nf

@@ -2,7 +2,8 @@
 /// @brief --checkpoint, SIGTERM and --progress at 2 ranks under mpiexec: every rank killed with
 /// SIGKILL at random moments (as a Slurm time limit ends a job) and the job resumed ends with the
 /// published histogram; SIGTERM to every rank (scancel) exits 143 with one hint from rank 0;
-/// another run's file is refused once; progress comes from rank 0 alone.
+/// another run's file is refused once; progress comes from rank 0 alone; the analytic method's
+/// journal of walk items resumes as exactly.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,10 +30,11 @@ std::vector<std::string> two_ranks(const std::vector<std::string>& args) {
   return all;
 }
 
-// [2, 10^8] in 763 chunks of 2^17, and published. Rank 0 syncs the journal once a chunk (about
-// 0.7 ms), so a run lasts about a second even on idle cores: long enough for a kill to land.
+// [2, 10^8] in 48829 chunks of 2^11, and published: small chunks (a message each way and a
+// record each) make a run last about a second after start-up, long enough for a kill to land.
+constexpr int kChunks = 48829;
 std::vector<std::string> job(const std::string& checkpoint, const std::string& schedule) {
-  return {"i", "--max", "10^8", "--chunk", "2^17", "--schedule", schedule, "--checkpoint",
+  return {"i", "--max", "10^8", "--chunk", "2^11", "--schedule", schedule, "--checkpoint",
           checkpoint};
 }
 
@@ -66,9 +68,14 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
     const int before = test::journal_records(path);
     const bool while_starting = std::uniform_int_distribution<int>(0, 2)(random) == 0;
     if (!while_starting)
-      test::wait_until([&] { return test::journal_records(path) > before; }, 30);
+      test::wait_until(
+          [&] {
+            const int now = test::journal_records(path);
+            return now > before || now == kChunks;  // (a complete journal gets no more records)
+          },
+          30);
     // Within the first fifth of the ~1 s a run has left, so that it lands before the run ends.
-    const double left = 1.0 - before / 763.0;
+    const double left = 1.0 - before / double(kChunks);
     const double at = std::uniform_real_distribution<double>(0.0, 0.2)(random) * left;
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
     // As Slurm's time limit or a lost node does it: the ranks die first, mpiexec after them.
@@ -88,7 +95,7 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
   const test::Finished f = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   EXPECT_EQ(f.status, 0) << f.err;
   EXPECT_EQ(f.out, expected);
-  EXPECT_EQ(test::journal_records(path), 763);
+  EXPECT_EQ(test::journal_records(path), kChunks);
   std::remove(path.c_str());
 }
 
@@ -112,7 +119,7 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
   const auto at = f.err.find(hint);
   EXPECT_NE(at, std::string::npos) << f.err;
   EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
-  EXPECT_NE(f.err.find(" of 763 chunks are saved in " + path), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find(" of " + std::to_string(kChunks) + " chunks are saved in " + path), std::string::npos) << f.err;
   const test::Finished resumed =
       test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   EXPECT_EQ(resumed.status, 0) << resumed.err;
@@ -133,6 +140,48 @@ TEST(MpiCheckpoint, AFileOfAnotherRunIsRefusedOnceWithExit2) {
   const std::string error = "numfactors: error: checkpoint '" + path + "' belongs to another run";
   EXPECT_NE(f.err.find(error), std::string::npos) << f.err;
   EXPECT_EQ(f.err.find(error, f.err.find(error) + 1), std::string::npos) << f.err;
+  std::remove(path.c_str());
+}
+
+// The analytic method on two prefixes ([1, 10^12] and [1, 10^11 + 2], about 28,600 items): kills
+// during the table builds or the items, then a resumed run equals a serial run of the binary.
+TEST(MpiCheckpoint, AnalyticItemsJournaledByRankZeroResumeExactly) {
+  const std::vector<std::string> range = {"--min", "10^11+3", "--max", "10^12", "--method",
+                                          "analytic"};
+  std::vector<std::string> serial = {"s"};
+  serial.insert(serial.end(), range.begin(), range.end());
+  const test::Finished expected = test::run_program(NUMFACTORS_BINARY, serial);
+  ASSERT_EQ(expected.status, 0) << expected.err;
+  const std::string path = fresh_path("analytic");
+  std::vector<std::string> job = {"i"};
+  job.insert(job.end(), range.begin(), range.end());
+  job.insert(job.end(), {"--checkpoint", path});
+
+  std::mt19937_64 random(seed() + 1);
+  int killed = 0;
+  for (int round = 0; round < 2; ++round) {
+    test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job));
+    const std::vector<pid_t> ranks = ranks_of(child);
+    ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+    const int before = test::journal_records(path);
+    test::wait_until([&] { return test::journal_records(path) > before; }, 30);
+    const double at = std::uniform_real_distribution<double>(0.0, 0.3)(random);
+    std::this_thread::sleep_for(std::chrono::duration<double>(at));
+    for (pid_t r : ranks) kill(r, SIGKILL);
+    kill(-child.pid(), SIGKILL);
+    const test::Finished f = child.wait(60);
+    for (pid_t r : ranks) ASSERT_TRUE(test::wait_until([&] { return test::gone(r); }, 30));
+    killed += f.status == 128 + SIGKILL;
+    std::cout << "[ kill     ] analytic, " << at << " s after a record: status " << f.status
+              << ", " << test::journal_records(path) << " items journaled\n";
+    if (f.status == 0) {
+      EXPECT_EQ(f.out, expected.out);
+    }
+  }
+  EXPECT_GE(killed, 1) << "no run was killed before it ended: nothing was resumed";
+  const test::Finished f = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job));
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, expected.out);
   std::remove(path.c_str());
 }
 

@@ -1,0 +1,237 @@
+/// @file analytic_checkpoint_test.cpp
+/// @brief --checkpoint with --method analytic: a run stopped after any number of items and
+/// resumed (in another mode too) runs only the items not journaled and ends with the histogram of
+/// an uninterrupted run; impossible records are refused; `auto` resumes with the method that
+/// wrote the file; the binary killed with SIGKILL at random moments, then resumed, is exact.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "exec/analytic_run.hpp"
+#include "exec/checkpoint.hpp"
+#include "mpi/resume_helpers.hpp"
+#include "seed.hpp"
+
+namespace nf {
+namespace {
+
+std::string fresh_path(const std::string& name) {
+  const std::string path = "/tmp/numfactors_analytic_ckpt_" + std::to_string(getpid()) + "_" + name;
+  std::remove(path.c_str());
+  return path;
+}
+
+RunOptions options_for(Mode mode) {
+  RunOptions o;
+  o.mode = mode;
+  o.workers = 2;
+  o.warn = [](const std::string&) {};
+  return o;
+}
+
+u64 items_run(const RunResult& r) {
+  u64 items = 0;
+  for (const WorkerStats& w : r.workers) items += w.chunks;
+  return items;
+}
+
+// Stops after a random number of items, resumes in another mode from the journal, and checks
+// that the items run add up to the walk's and the histogram to the uninterrupted one.
+TEST(AnalyticCheckpoint, StoppedRunsResumeWithoutRedoingItems) {
+  std::mt19937_64 rng(test::test_seed(61));
+  const std::vector<Range> ranges = {{2, 3'000'000'000}, {1'000'000'007, 4'000'000'000},
+                                     {1, 10'000'000}, {999'999, 1'000'000}};
+  const Mode modes[] = {Mode::serial, Mode::threads, Mode::pool};
+  for (const Range& r : ranges)
+    for (const Count count : {Count::distinct, Count::total}) {
+      SCOPED_TRACE("[" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + "] " +
+                   to_string(count));
+      const RunResult whole = run_analytic(r, count, options_for(Mode::threads));
+      ASSERT_EQ(whole.histogram.total(), r.size());
+      const u64 items = items_run(whole);
+      ASSERT_GT(items, 1u);
+      const std::string path = fresh_path("stopped");
+      const JournalFormat format = analytic_journal(r, count);
+
+      // Stop once `after` items are done (a few more finish on the other workers).
+      const u64 after = 1 + rng() % (items - 1);
+      const Mode first = modes[rng() % 3], second = modes[rng() % 3];
+      SCOPED_TRACE("stop after " + std::to_string(after) + " of " + std::to_string(items) +
+                   " items in " + to_string(first) + ", resume in " + to_string(second));
+      u64 saved = 0;
+      {
+        Checkpoint journal(path, format);
+        std::atomic<int> stop{0};
+        std::atomic<u64> done{0};
+        RunOptions o = options_for(first);
+        o.stop = &stop;
+        o.on_chunk = [&](u64, const Histogram&) {
+          if (++done >= after) stop = SIGTERM;
+        };
+        const RunResult cut = run_analytic(r, count, o, {}, 1, &journal);
+        EXPECT_EQ(cut.interrupted, SIGTERM);
+        journal.flush();
+        saved = journal.saved();
+        EXPECT_EQ(saved, done.load());
+        EXPECT_GE(saved, after);
+      }
+      {
+        Checkpoint journal(path, format);
+        ASSERT_EQ(journal.state().done_count, saved);
+        const RunResult resumed = run_analytic(r, count, options_for(second), {}, 1, &journal);
+        EXPECT_EQ(resumed.interrupted, 0);
+        EXPECT_EQ(resumed.histogram, whole.histogram);
+        EXPECT_EQ(items_run(resumed), items - saved);
+      }
+      {
+        // Everything journaled: nothing is run again.
+        Checkpoint journal(path, format);
+        EXPECT_EQ(journal.state().done_count, items);
+        const RunResult again = run_analytic(r, count, options_for(Mode::serial), {}, 1, &journal);
+        EXPECT_EQ(again.histogram, whole.histogram);
+        EXPECT_EQ(items_run(again), 0u);
+      }
+      std::remove(path.c_str());
+    }
+}
+
+TEST(AnalyticCheckpoint, RecordsTheRunCannotHaveWrittenAreRefused) {
+  const Range r{2, 1'000'000};
+  const std::string path = fresh_path("impossible");
+  Histogram one;
+  one.add(1, 1);
+  {
+    Checkpoint journal(path, analytic_journal(r, Count::distinct));
+    journal.record(2 * 1'000'000, one);  // item 10^6 of [1, 10^6]: the walk has far fewer
+  }
+  {
+    Checkpoint journal(path, analytic_journal(r, Count::distinct));
+    EXPECT_THROW(run_analytic(r, Count::distinct, options_for(Mode::serial), {}, 1, &journal),
+                 UsageError);
+  }
+  std::remove(path.c_str());
+  {
+    Checkpoint journal(path, analytic_journal({5, 1'000'000}, Count::distinct));
+    journal.record(3, one);  // prefix [1, 4] exists for lo = 5
+  }
+  EXPECT_NO_THROW(Checkpoint(path, analytic_journal({5, 1'000'000}, Count::distinct)));
+  // For lo = 1 there is no second prefix, and another range or count is another run.
+  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), UsageError);
+  EXPECT_THROW(Checkpoint(path, analytic_journal({5, 1'000'000}, Count::total)), UsageError);
+  std::remove(path.c_str());
+  {
+    Checkpoint journal(path, analytic_journal({1, 1'000'000}, Count::distinct));
+    journal.record(3, one);
+  }
+  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), UsageError);
+  std::remove(path.c_str());
+}
+
+TEST(AnalyticCheckpoint, AutoResumesWithTheMethodThatWroteTheFile) {
+  const std::string path = fresh_path("auto");
+  const auto method_for = [&](const std::string& max) {
+    return resolve_method(parse_options({"--max", max, "--checkpoint", path}));
+  };
+  // No file yet: the cost model decides.
+  EXPECT_EQ(method_for("1e12"), Method::analytic);
+  EXPECT_EQ(method_for("1e6"), Method::sieve);
+  { Checkpoint sieve(path, make_plan({2, 1'000'000'000'000}, Count::distinct, KernelKind::sieve, 0, 2)); }
+  EXPECT_EQ(method_for("1e12"), Method::sieve);
+  std::remove(path.c_str());
+  { Checkpoint analytic(path, analytic_journal({2, 1'000'000}, Count::distinct)); }
+  EXPECT_EQ(method_for("1e6"), Method::analytic);
+  std::remove(path.c_str());
+  EXPECT_NO_THROW(parse_options({"--method", "analytic", "--checkpoint", path}));
+}
+
+// [10^11 + 3, 10^12]: two prefixes, about 12,000 + 5,000 items, a second or so on 2 threads.
+const std::vector<std::string> kJob = {"--min", "10^11+3", "--max", "10^12", "--method",
+                                       "analytic", "--format", "json"};
+
+std::vector<std::string> job(const std::vector<std::string>& mode, const std::string& path) {
+  std::vector<std::string> args = mode;
+  args.insert(args.end(), kJob.begin(), kJob.end());
+  args.insert(args.end(), {"--checkpoint", path});
+  return args;
+}
+
+/// The histogram of a JSON report (its seconds and worker statistics differ from run to run).
+nlohmann::json histogram_of(const std::string& report) {
+  return nlohmann::json::parse(report).at("histogram");
+}
+
+TEST(AnalyticCheckpointEndToEnd, KilledAtRandomMomentsThenResumedIsExact) {
+  std::mt19937_64 random(test::test_seed(62));
+  std::vector<std::string> plain = {"s"};
+  plain.insert(plain.end(), kJob.begin(), kJob.end());
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, plain);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const nlohmann::json expected = histogram_of(whole.out);
+  int items = 0;
+  const nlohmann::json report = nlohmann::json::parse(whole.out);
+  for (const auto& w : report.at("worker_stats")) items += w.at("chunks").get<int>();
+
+  const std::string path = fresh_path("killed");
+  const std::vector<std::vector<std::string>> modes = {{"t"}, {"m", "--workers", "2"}, {"s"},
+                                                       {"t", "--workers", "3"}};
+  int killed = 0;
+  for (const auto& mode : modes) {
+    test::ChildProcess child(NUMFACTORS_BINARY, job(mode, path));
+    // Some kills during a table build, most once items are journaled.
+    const int before = test::journal_records(path);
+    if (std::uniform_int_distribution<int>(0, 3)(random) != 0)
+      test::wait_until(
+          [&] {
+            const int now = test::journal_records(path);
+            return now > before || now == items;  // (a complete journal gets no more records)
+          },
+          30);
+    const double at = std::uniform_real_distribution<double>(0.0, 0.6)(random) * whole.seconds;
+    std::this_thread::sleep_for(std::chrono::duration<double>(at));
+    kill(-child.pid(), SIGKILL);  // its process group: the pool's workers too
+    const test::Finished f = child.wait(60);
+    killed += f.status == 128 + SIGKILL;
+    std::cout << "[ kill     ] mode " << mode[0] << " after " << at << " s: status " << f.status
+              << ", " << test::journal_records(path) << " items journaled\n";
+    if (f.status == 0) {
+      EXPECT_EQ(histogram_of(f.out), expected);
+    }
+  }
+  EXPECT_GE(killed, 1) << "no run was killed before it ended: nothing was resumed";
+  const test::Finished f = test::run_program(NUMFACTORS_BINARY, job({"t"}, path));
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(histogram_of(f.out), expected);
+  EXPECT_EQ(test::journal_records(path), items);
+  std::remove(path.c_str());
+}
+
+TEST(AnalyticCheckpointEndToEnd, SigintSaysHowManyItemsAreSaved) {
+  const std::string path = fresh_path("sigint");
+  test::ChildProcess child(NUMFACTORS_BINARY, job({"t"}, path));
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::catches(child.pid(), SIGINT) && test::journal_records(path) >= 1; }, 30));
+  kill(child.pid(), SIGINT);
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 130);
+  EXPECT_EQ(f.out, "");
+  const int saved = test::journal_records(path);
+  EXPECT_NE(f.err.find("numfactors: interrupted by SIGINT; " + std::to_string(saved) +
+                       " items of the analytic walk are saved in " + path +
+                       ": run the same command again to resume\n"),
+            std::string::npos)
+      << f.err;
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace nf
