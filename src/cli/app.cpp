@@ -173,6 +173,11 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   }
   job = mpi.share_job(job);
   if (job.exit_status >= 0) return job.exit_status;
+  // mpiexec binds each rank to one core by default with up to 2 ranks: threads would then share it.
+  if (mpi.rank() == 0 && job.threads > available_cores())
+    err << "numfactors: note: --threads " << job.threads << " but this rank may run on "
+        << available_cores() << " core(s) (its CPU affinity); with mpiexec add --bind-to none or "
+        << "--map-by slot:PE=" << job.threads << "\n" << std::flush;
 
   RunOptions run_options = run_options_for(o, err);
   run_options.mode = Mode::mpi;

@@ -63,6 +63,20 @@ TEST(MpiLaunch, MoreThanOneRankMeansMpiWithoutAskingOneRankDoesNot) {
   }
 }
 
+// A rank bound to one core (as mpiexec does by default for up to 2 ranks) with --threads 2
+// would run both threads on that core: rank 0 says so once, and the result is unchanged.
+TEST(MpiLaunch, ThreadsBeyondTheRanksCoresGetANote) {
+  const std::string note = "numfactors: note: --threads 2 but this rank may run on 1 core(s)";
+  for (const std::string threads : {"1", "2"}) {
+    std::vector<std::string> args = mpiexec_args(1, {"i", "--threads", threads, "--max", "10^6"});
+    args.insert(args.begin() + 2, {"--bind-to", "core"});
+    const test::Finished f = test::run_program(NUMFACTORS_MPIEXEC, args, 120);
+    EXPECT_EQ(f.status, 0) << f.err;
+    EXPECT_EQ(f.out, test::known_dict_line(2, 1'000'000));
+    EXPECT_EQ(f.err.find(note) != std::string::npos, threads == "2") << f.err;
+  }
+}
+
 TEST(MpiLaunch, BadInputExits2WithOneMessage) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"i", "--max", "2^64"}, {"--min", "10", "--max", "5"},
