@@ -28,6 +28,17 @@ void expect_weight_bound(u64 p) {
   EXPECT_LT(exact - w, kWeightError) << p;
 }
 
+TEST(SieveWeights, EveryLeadingBitShiftsTheSameEightBitTable) {
+  // weight_of reads one 256-entry table (k = 1) and adds c*(k - 1): the full formula must agree.
+  for (unsigned k = 1; k < 64; ++k)
+    for (unsigned m = 0; m < 256; ++m)
+      ASSERT_EQ(weight_table_entry(k, m), weight_table_entry(1, m) + kLogScale * (k - 1))
+          << "k " << k << " m " << m;
+  for (unsigned k = 8; k < 64; ++k)
+    for (unsigned m = 0; m < 256; ++m)
+      ASSERT_EQ(weight_of((u64{256} + m) << (k - 8)), weight_table_entry(k, m)) << k << " " << m;
+}
+
 TEST(SieveWeights, LowerBoundWithinTheErrorBound) {
   for (u64 p = 2; p < (u64{1} << 16); ++p) expect_weight_bound(p);
   std::mt19937_64 rng(test::test_seed(501));

@@ -15,16 +15,15 @@ std::uint16_t weight_table_entry(unsigned k, unsigned m) {
 
 namespace {
 
-std::array<std::uint16_t, 64 * 256> make_weight_table() {
-  std::array<std::uint16_t, 64 * 256> t{};
-  for (unsigned k = 0; k < 64; ++k)
-    for (unsigned m = 0; m < 256; ++m) t[k * 256 + m] = weight_table_entry(k, m);
+std::array<std::uint16_t, 256> make_weight_table() {
+  std::array<std::uint16_t, 256> t{};
+  for (unsigned m = 0; m < 256; ++m) t[m] = weight_table_entry(1, m);
   return t;
 }
 
 }  // namespace
 
-const std::array<std::uint16_t, 64 * 256> kWeightTable = make_weight_table();
+const std::array<std::uint16_t, 256> kWeightTable = make_weight_table();
 
 int segment_threshold(u64 a, u64 b, u64 R) {
   const long double c = kLogScale;
