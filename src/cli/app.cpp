@@ -126,10 +126,14 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   });
 }
 
-bool mpi_requested(const std::vector<std::string>& args) {
-  if (!mpi_built()) return false;  // run_app then says that MPI mode is missing
+bool mpi_wanted(const std::vector<std::string>& args) {
   const std::optional<Mode> mode = requested_mode(args);
   return mode ? *mode == Mode::mpi : launcher_world_size() > 1;
+}
+
+bool mpi_requested(const std::vector<std::string>& args) {
+  // Without MPI, run_app says that MPI mode is missing.
+  return mpi_built() && mpi_wanted(args);
 }
 
 int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostream& out,

@@ -16,8 +16,11 @@ enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 /// every diagnostic to `err` as one line "numfactors: error: ...". Never throws.
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-/// True when this process should run as a rank of an MPI job: the build has MPI, and `args` ask
-/// for it (i, --mode mpi) or give no mode while an MPI launcher started more than one rank.
+/// True when `args` ask for an MPI run (i, --mode mpi) or give no mode while an MPI launcher
+/// started more than one rank, whether or not this program has MPI.
+bool mpi_wanted(const std::vector<std::string>& args);
+
+/// True when this process should run as a rank of an MPI job: mpi_wanted, and it has MPI.
 bool mpi_requested(const std::vector<std::string>& args);
 
 /// run_app for one rank of an MPI job; collective, every rank calls it with the same `args`.

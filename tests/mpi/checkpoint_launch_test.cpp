@@ -47,7 +47,7 @@ std::string fresh_path(const std::string& name) {
 /// The job's two ranks, once both are running; empty if they did not start in 30 s.
 std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
   std::vector<pid_t> ranks;
-  test::wait_until([&] { return (ranks = test::children_named(job.pid(), "numfactors")).size() == 2; },
+  test::wait_until([&] { return (ranks = test::children_named(job.pid(), "numfactors-mpi")).size() == 2; },
                    30);
   return ranks.size() == 2 ? ranks : std::vector<pid_t>{};
 }

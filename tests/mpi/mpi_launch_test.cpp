@@ -1,6 +1,6 @@
 /// @file mpi_launch_test.cpp
-/// @brief The numfactors binary under mpiexec, from outside: the CI smoke run `mpiexec -n 2
-/// numfactors i`, MPI by itself under mpiexec with more than one rank, bad input (exit 2, one
+/// @brief The numfactors binary under mpiexec, from outside (each rank execs numfactors-mpi, which
+/// links MPI): the CI smoke run `mpiexec -n 2 numfactors i`, MPI by itself under mpiexec with more than one rank, bad input (exit 2, one
 /// message), and a rank killed mid-run (the job ends non-zero within seconds, no hang).
 #include <gtest/gtest.h>
 
@@ -103,7 +103,7 @@ TEST(MpiLaunch, AKilledRankEndsTheJobWithinSeconds) {
   std::vector<pid_t> ranks;
   for (int tries = 0; tries < 1000 && ranks.size() < 2; ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ranks = test::children_named(job.pid(), "numfactors");
+    ranks = test::children_named(job.pid(), "numfactors-mpi");  // numfactors exec'ed it
   }
   ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both computing by now
