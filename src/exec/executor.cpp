@@ -38,15 +38,25 @@ unsigned available_cores() {
   return hw > 0 ? hw : 1;
 }
 
-void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, ChunkSource& source,
-                 const RunOptions& options, const std::string& name_prefix,
-                 Clock::time_point run_start, RunResult& result) {
+namespace {
+
+/// Workers name_prefix + 0, 1, ...: the first counts with `first` when given, the others (and the
+/// first otherwise) with clones of `prototype`.
+std::vector<Worker> make_workers(std::unique_ptr<Kernel> first, const Kernel& prototype,
+                                 unsigned threads, const RunOptions& options,
+                                 const std::string& name_prefix, Clock::time_point run_start) {
   std::vector<Worker> workers;
   workers.reserve(threads);
   for (unsigned t = 0; t < threads; ++t)
-    workers.emplace_back(name_prefix + std::to_string(t), prototype.clone(), run_start,
+    workers.emplace_back(name_prefix + std::to_string(t),
+                         t == 0 && first ? std::move(first) : prototype.clone(), run_start,
                          options.timeline);
+  return workers;
+}
 
+void run_loop(const Plan& plan, std::vector<Worker>& workers, ChunkSource& source,
+              const RunOptions& options, RunResult& result) {
+  const std::size_t threads = workers.size();
   std::mutex callback_mutex;  // on_chunk is called by one worker at a time
   auto loop = [&](Worker& w) {
     while (const auto i = source.next()) {
@@ -63,29 +73,52 @@ void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, Ch
   } else {
     std::exception_ptr failure;
     std::mutex failure_mutex;
+    const auto guarded_loop = [&](Worker& w) {
+      try {
+        loop(w);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    };
+    // The calling thread is worker 0: one thread fewer to start.
     std::vector<std::jthread> pool;
-    for (Worker& w : workers)
-      pool.emplace_back([&, wp = &w] {
-        try {
-          loop(*wp);
-        } catch (...) {
-          std::lock_guard lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-      });
+    for (std::size_t t = 1; t < threads; ++t)
+      pool.emplace_back([&, wp = &workers[t]] { guarded_loop(*wp); });
+    guarded_loop(workers[0]);
     pool.clear();  // joins
     if (failure) std::rethrow_exception(failure);
   }
   collect(workers, result);
 }
 
+}  // namespace
+
+void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, ChunkSource& source,
+                 const RunOptions& options, const std::string& name_prefix,
+                 Clock::time_point run_start, RunResult& result) {
+  std::vector<Worker> workers =
+      make_workers(nullptr, prototype, threads, options, name_prefix, run_start);
+  run_loop(plan, workers, source, options, result);
+}
+
+void run_workers(const Plan& plan, std::unique_ptr<Kernel> kernel, unsigned threads,
+                 ChunkSource& source, const RunOptions& options, const std::string& name_prefix,
+                 Clock::time_point run_start, RunResult& result) {
+  // Clones are made before any worker counts: cloning reads only what counting never changes.
+  const Kernel& prototype = *kernel;
+  std::vector<Worker> workers =
+      make_workers(std::move(kernel), prototype, threads, options, name_prefix, run_start);
+  run_loop(plan, workers, source, options, result);
+}
+
 RunResult run_serial(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, *kernel, 1, source, options, "serial ", t0, result);
+  run_workers(plan, make_kernel(plan.kernel, plan.count, plan.range.hi), 1, source, options,
+              "serial ", t0, result);
   result.seconds = seconds_since(t0);
   result.interrupted = source.cut_by();
   return result;
@@ -94,10 +127,10 @@ RunResult run_serial(const Plan& plan, const RunOptions& options) {
 RunResult run_threads(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, *kernel, std::max(options.workers, 1u), source, options, "thread ", t0, result);
+  run_workers(plan, make_kernel(plan.kernel, plan.count, plan.range.hi),
+              std::max(options.workers, 1u), source, options, "thread ", t0, result);
   result.seconds = seconds_since(t0);
   result.interrupted = source.cut_by();
   return result;

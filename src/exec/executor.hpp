@@ -62,6 +62,13 @@ void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, Ch
                  const RunOptions& options, const std::string& name_prefix,
                  Clock::time_point run_start, RunResult& result);
 
+/// The same, with `kernel` itself as worker 0's kernel and clones of it for the others: one
+/// kernel fewer to set up (a sieve kernel's pre-sieve patterns and buffers are most of a small
+/// run's time).
+void run_workers(const Plan& plan, std::unique_ptr<Kernel> kernel, unsigned threads,
+                 ChunkSource& source, const RunOptions& options, const std::string& name_prefix,
+                 Clock::time_point run_start, RunResult& result);
+
 /// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
 unsigned available_cores();
 
