@@ -11,10 +11,13 @@ namespace {
 /// development machine (AMD EPYC, shared, Release build), numfactors_analytic_bench.
 ///   sieve, ns a number:  0.69 at 10^9, 1.30 at 10^12, 1.88 at 10^14
 ///   analytic, ns a unit: 15.9 at 10^11, 14.4 at 10^12, 14.3 at 10^13, 16.3 at 10^14
+///   set-up, end to end on [2, 1000]: sieve 1.1 ms (a kernel's pre-sieve patterns and segment
+///   buffer), analytic 0.025 ms a prefix
 constexpr double kSieveNsAt1e9 = 0.7;
 constexpr double kSieveNsPerDecade = 0.24;
+constexpr double kSieveSetup = 1e-3;  // seconds a run
 constexpr double kAnalyticNs = 15.0;
-constexpr double kAnalyticSetup = 1e-3;  // seconds a prefix: primes, allocation, items
+constexpr double kAnalyticSetup = 0.05e-3;  // seconds a prefix: primes, allocation, items
 
 double analytic_units(u64 n) {
   if (n < 16) return 0;
@@ -50,6 +53,7 @@ MethodCost estimate_cost(const Range& r) {
   const double decades = std::max(0.0, std::log10(static_cast<double>(r.hi)) - 9.0);
   MethodCost cost;
   cost.sieve_seconds =
+      kSieveSetup +
       (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9 * static_cast<double>(r.size());
   const double prefixes = r.lo > 1 ? 2.0 : 1.0;
   cost.analytic_seconds =
