@@ -107,6 +107,18 @@ TEST(EndToEnd, JsonFormat) {
   EXPECT_EQ(million["workers"], 2);
 }
 
+TEST(EndToEnd, ShortRunsTakeOneWorkerUnlessTold) {
+  // A second thread and its kernel would cost more than they save (app.cpp, default_workers).
+  for (const Args& args : {Args{}, Args{"--max", "10^6", "--method", "sieve"}}) {
+    Args json = args;
+    json.insert(json.end(), {"--format", "json"});
+    EXPECT_EQ(nlohmann::json::parse(expect_success(json))["workers"], 1) << describe(args);
+  }
+  const auto told = nlohmann::json::parse(expect_success({"--workers", "2", "--format", "json"}));
+  EXPECT_EQ(told["workers"], 2);
+  EXPECT_EQ(told["histogram"], published(500000));
+}
+
 TEST(EndToEnd, CsvFormat) {
   EXPECT_EQ(expect_success({"s", "10", "--format", "csv"}), "k,count\n1,7\n2,2\n");
   std::string expected = "k,count\n";
