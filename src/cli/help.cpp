@@ -8,7 +8,7 @@ std::string help_text() {
 
 Histogram of the number of distinct prime factors omega(n) (or, with --count total,
 Omega(n), counted with multiplicity) for every n in [MIN, MAX], printed as
-{k: how many n}. Without arguments: the range [2, 500000] on all cores.
+{k: how many n}. Without arguments: the range [2, 500000].
 
 Modes (the letter, or --mode NAME):
   s, serial    one chunk after another in one thread
@@ -16,13 +16,15 @@ Modes (the letter, or --mode NAME):
   m, pool      a pool of worker processes (fork)
   i, mpi       MPI ranks, started with mpiexec -n N numfactors i ...; under
                mpiexec with more than one rank and no mode, MPI is the default
+               (numfactors-mpi, beside numfactors, runs them)
 N sets MAX (as --max does): numfactors s 10 prints {1: 7, 2: 2}.
 
 Options:
   --min LO           first number of the range (default 2; at least 1)
   --max HI           last number of the range (default 500000; up to 2^64-1)
   --mode NAME        serial, threads, pool or mpi
-  --workers N        threads or processes (default: one per available core)
+  --workers N        threads or processes (default: one per available core; one
+                     for a run estimated under 5 ms)
   --threads T        MPI mode: threads in each rank (default 1, or SLURM_CPUS_PER_TASK)
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
