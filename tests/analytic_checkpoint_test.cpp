@@ -139,17 +139,20 @@ TEST(AnalyticCheckpoint, RecordsTheRunCannotHaveWrittenAreRefused) {
 
 TEST(AnalyticCheckpoint, AutoResumesWithTheMethodThatWroteTheFile) {
   const std::string path = fresh_path("auto");
-  const auto method_for = [&](const std::string& max) {
-    return resolve_method(parse_options({"--max", max, "--checkpoint", path}));
+  const auto method_for = [&](const std::string& min, const std::string& max) {
+    return resolve_method(parse_options({"--min", min, "--max", max, "--checkpoint", path}));
   };
   // No file yet: the cost model decides.
-  EXPECT_EQ(method_for("1e12"), Method::analytic);
-  EXPECT_EQ(method_for("1e6"), Method::sieve);
+  EXPECT_EQ(method_for("2", "1e12"), Method::analytic);
+  EXPECT_EQ(method_for("10^12", "10^12+10^6"), Method::sieve);
   { Checkpoint sieve(path, make_plan({2, 1'000'000'000'000}, Count::distinct, KernelKind::sieve, 0, 2)); }
-  EXPECT_EQ(method_for("1e12"), Method::sieve);
+  EXPECT_EQ(method_for("2", "1e12"), Method::sieve);
   std::remove(path.c_str());
-  { Checkpoint analytic(path, analytic_journal({2, 1'000'000}, Count::distinct)); }
-  EXPECT_EQ(method_for("1e6"), Method::analytic);
+  {
+    Checkpoint analytic(
+        path, analytic_journal({1'000'000'000'000, 1'000'001'000'000}, Count::distinct));
+  }
+  EXPECT_EQ(method_for("10^12", "10^12+10^6"), Method::analytic);
   std::remove(path.c_str());
   EXPECT_NO_THROW(parse_options({"--method", "analytic", "--checkpoint", path}));
 }
