@@ -74,8 +74,9 @@ TEST(MpiProgram, WithoutNumfactorsMpiBesideItAnMpiRunFailsInOneLine) {
                                      " (installed beside numfactors): No such file or directory\n";
   for (const bool by_launcher : {false, true}) {
     const ScopedVariable launcher("OMPI_COMM_WORLD_SIZE", by_launcher ? "2" : nullptr);
-    const test::Outcome o =
-        test::run_program(alone, by_launcher ? std::vector<std::string>{} : std::vector<std::string>{"i"});
+    const std::vector<std::string> args =
+        by_launcher ? std::vector<std::string>{} : std::vector<std::string>{"i"};
+    const test::Outcome o = test::run_program(alone, args);
     EXPECT_EQ(o.status, 1) << by_launcher;
     EXPECT_EQ(o.out, "");
     EXPECT_EQ(o.err, expected_error);

@@ -104,8 +104,9 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (answered_info(o, out)) return kExitOk;
     check_mode_options(o);
     const Method method = resolve_method(o);
-    const unsigned workers =
-        o.mode == Mode::serial ? 1 : (o.workers != 0 ? o.workers : default_workers(o.range, method));
+    const unsigned workers = o.mode == Mode::serial ? 1
+                             : o.workers != 0       ? o.workers
+                                                    : default_workers(o.range, method);
     const bool analytic = method == Method::analytic;
     const Plan plan = analytic ? analytic_plan(o.range, o.count)
                                : make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
