@@ -86,7 +86,7 @@ TEST(EndToEnd, JsonFormat) {
   EXPECT_EQ(j["min"], 2);
   EXPECT_EQ(j["max"], 10);
   EXPECT_EQ(j["count"], "distinct");
-  EXPECT_EQ(j["kernel"], "sieve");
+  EXPECT_EQ(j["kernel"], "wheel");  // [2, 10] starts near 1
   EXPECT_EQ(j["mode"], "serial");
   EXPECT_EQ(j["workers"], 1);
   EXPECT_TRUE(j["seconds"].is_number());
@@ -158,7 +158,7 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
       {{"--mode", "fast"}, "unknown mode"},
       {{"--mode", "thread"}, "did you mean 'threads'?"},
       {{"x"}, "unknown mode"},
-      {{"--kernel", "wheel"}, "unknown kernel"},
+      {{"--kernel", "bucket"}, "unknown kernel"},
       {{"--count", "all"}, "unknown count"},
       {{"--format", "xml"}, "unknown format"},
       {{"--format", "jsn"}, "did you mean 'json'?"},

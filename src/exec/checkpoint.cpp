@@ -135,7 +135,7 @@ Checkpoint::Checkpoint(std::string path, const Plan& plan) : path_(std::move(pat
       state_.torn_record = true;
       break;
     }
-    if (index >= plan.chunk_count() || h.total() != plan.chunk(index).size())
+    if (index >= plan.chunk_count() || h.total() != plan.numbers_in_chunk(index))
       throw impossible_record(index);
     state_.done.push_back(index);
     state_.done_count += 1;

@@ -82,7 +82,7 @@ void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, Ch
 RunResult run_serial(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const auto kernel = make_kernel(plan);
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
   run_workers(plan, *kernel, 1, source, options, "serial ", t0, result);
@@ -94,7 +94,7 @@ RunResult run_serial(const Plan& plan, const RunOptions& options) {
 RunResult run_threads(const Plan& plan, const RunOptions& options) {
   const auto t0 = Clock::now();
   RunResult result;
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const auto kernel = make_kernel(plan);
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
   run_workers(plan, *kernel, std::max(options.workers, 1u), source, options, "thread ", t0, result);
