@@ -51,8 +51,8 @@ Options:
                      n = 2^a 3^b m (default: many a worker)
   --kernel NAME      sieve: segmented sieve, wheel (the same over the numbers
                      coprime to 6, for ranges near 1: MAX up to 2^62-1) or
-                     trial (trial division); default: wheel when MIN-1 < 2 MAX/3,
-                     else sieve
+                     trial (trial division); default: wheel when
+                     MIN-1 < 2 MAX/3, else sieve
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv
   -h, --help         this text

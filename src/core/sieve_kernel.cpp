@@ -3,13 +3,15 @@
 ///
 /// Exactness rests on one invariant, checked in sieve_cells.hpp: in every segment, every prime
 /// p <= R = isqrt(chunk hi) and every power p^j <= chunk hi of it has added its word to each cell
-/// it divides (the patterns for p <= 47, direct entries, buckets or rare hits for the others), and
-/// nothing else has. Sieving the same R for all segments of a chunk is allowed: the proof only
-/// needs b < (R+1)^2 and every prime <= R sieved.
+/// it divides (the patterns for p <= 47, 59 in the wheel; direct entries, buckets or rare hits
+/// for the others), and nothing else has. Sieving the same R for all segments of a chunk is
+/// allowed: the proof only needs b < (R+1)^2 and every prime <= R sieved. In the wheel layout the
+/// same holds with the cells' m in place of n (R = isqrt of the pass's largest m): a cell's m is a
+/// number of [m_first, m_last], and its key is then only re-weighted (wheel.hpp), never changed.
 #include "core/sieve_kernel.hpp"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <cmath>
 #include <primesieve.hpp>
