@@ -159,6 +159,8 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
       {{"--mode", "thread"}, "did you mean 'threads'?"},
       {{"x"}, "unknown mode"},
       {{"--kernel", "bucket"}, "unknown kernel"},
+      {{"--kernel", "wheel", "--max", "2^62"}, "up to 2^62-1"},
+      {{"--kernel", "wheel", "--min", "10^15", "--max", "10^15+10^9"}, "ranges near 1"},
       {{"--count", "all"}, "unknown count"},
       {{"--format", "xml"}, "unknown format"},
       {{"--format", "jsn"}, "did you mean 'json'?"},

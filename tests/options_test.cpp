@@ -143,6 +143,16 @@ TEST(ParseOptions, ZeroAndEmptyRanges) {
   expect_usage_error({"--min", "2^64-1", "--max", "2^64-2"}, {"greater than"});
 }
 
+TEST(ParseOptions, TheKernelFollowsTheRangeUnlessGiven) {
+  EXPECT_EQ(parse_options({"--max", "1e10"}).kernel, KernelKind::wheel);
+  EXPECT_EQ(parse_options({"--min", "1e15", "--max", "1e15+1e9"}).kernel, KernelKind::sieve);
+  EXPECT_EQ(parse_options({"--min", "2", "--max", "2^63"}).kernel, KernelKind::sieve);
+  const Options given = parse_options({"--max", "1e10", "--kernel", "sieve"});
+  EXPECT_EQ(given.kernel, KernelKind::sieve);
+  EXPECT_TRUE(given.kernel_given);
+  EXPECT_EQ(parse_options({"--max", "1e10", "--kernel", "wheel"}).kernel, KernelKind::wheel);
+}
+
 TEST(ParseOptions, UnknownChoices) {
   expect_usage_error({"--mode", "fast"}, {"unknown mode", "'fast'", "serial"});
   expect_usage_error({"--kernel", "bucket"}, {"unknown kernel", "'bucket'", "sieve", "trial", "wheel"});

@@ -25,6 +25,10 @@ Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, u
   check_range(r);
   if (kernel == KernelKind::wheel && r.hi > wheel::kMaxHi)
     throw UsageError("--kernel wheel counts up to 2^62-1; use --kernel sieve beyond");
+  // The wheel sieves all of [1, hi] / 3 whatever lo is: far from 1 that is many times the work.
+  if (kernel == KernelKind::wheel && r.lo - 1 > r.hi / 3 * 2)
+    throw UsageError("--kernel wheel sieves [1, MAX] and is for ranges near 1 (MIN-1 at most "
+                     "2 MAX/3); use --kernel sieve for this window");
   Plan plan{r, count, kernel, chunk_size};
   if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), workers);
   return plan;
