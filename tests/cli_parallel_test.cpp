@@ -180,7 +180,7 @@ TEST(PoolEndToEnd, JsonStatisticsAndTimelineAgreeForPoolAndThreads) {
   for (const std::string mode : {"pool", "threads"}) {
     const test::Finished f = test::run_program(
         NUMFACTORS_BINARY, {"--mode", mode, "--max", "10^6", "--workers", "3", "--chunk", "40000",
-                            "--format", "json", "--timeline", path});
+                            "--kernel", "sieve", "--format", "json", "--timeline", path});
     ASSERT_EQ(f.status, 0) << f.err;
     const auto j = nlohmann::json::parse(f.out);
     const Histogram known = test::known_histogram(2, 1000000);

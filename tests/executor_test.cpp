@@ -79,6 +79,25 @@ TEST(Executors, SerialEqualsThreadsSieveOnRandomRanges) {
   }
 }
 
+TEST(Executors, SerialEqualsThreadsWheelOnRangesNearOne) {
+  // The wheel's chunks are ranges of m, its chunks' numbers come from Plan::numbers_in_chunk:
+  // statistics and histograms must still add up to the range, and equal the direct sieve's.
+  std::mt19937_64 rng(test::test_seed(303));
+  for (int i = 0; i < 40; ++i) {
+    const u64 hi = 1 + rng() % (i % 4 == 0 ? 300 : 3'000'000);
+    const u64 lo = 1 + rng() % (hi / 3 * 2 + 1);
+    const u64 chunk = std::max<u64>(1, hi / 300) + rng() % (hi + 10);
+    const Count count = rng() % 2 ? Count::distinct : Count::total;
+    const auto workers = static_cast<unsigned>(1 + rng() % 5);
+    const Plan plan{{lo, hi}, count, KernelKind::wheel, chunk};
+    expect_serial_equals_threads(plan, workers);
+    Histogram direct;
+    make_kernel(KernelKind::sieve, count, hi)->count(plan.range, direct);
+    EXPECT_EQ(run_serial(plan, options_for(Mode::serial, 1)).histogram, direct)
+        << describe(plan, workers);
+  }
+}
+
 TEST(Executors, SerialEqualsThreadsTrialOnSmallRanges) {
   std::mt19937_64 rng(test::test_seed(302));
   for (int i = 0; i < 30; ++i) {

@@ -43,7 +43,8 @@ TEST(ParseOptions, DefaultsAreTheSeedJob) {
   EXPECT_FALSE(o.mode_given);
   EXPECT_EQ(o.workers, 0u);
   EXPECT_EQ(o.chunk, 0u);
-  EXPECT_EQ(o.kernel, KernelKind::sieve);
+  EXPECT_EQ(o.kernel, KernelKind::wheel);  // [2, 500000] starts near 1
+  EXPECT_FALSE(o.kernel_given);
   EXPECT_EQ(o.count, Count::distinct);
   EXPECT_EQ(o.format, Format::dict);
   EXPECT_FALSE(o.help);
@@ -142,9 +143,19 @@ TEST(ParseOptions, ZeroAndEmptyRanges) {
   expect_usage_error({"--min", "2^64-1", "--max", "2^64-2"}, {"greater than"});
 }
 
+TEST(ParseOptions, TheKernelFollowsTheRangeUnlessGiven) {
+  EXPECT_EQ(parse_options({"--max", "1e10"}).kernel, KernelKind::wheel);
+  EXPECT_EQ(parse_options({"--min", "1e15", "--max", "1e15+1e9"}).kernel, KernelKind::sieve);
+  EXPECT_EQ(parse_options({"--min", "2", "--max", "2^63"}).kernel, KernelKind::sieve);
+  const Options given = parse_options({"--max", "1e10", "--kernel", "sieve"});
+  EXPECT_EQ(given.kernel, KernelKind::sieve);
+  EXPECT_TRUE(given.kernel_given);
+  EXPECT_EQ(parse_options({"--max", "1e10", "--kernel", "wheel"}).kernel, KernelKind::wheel);
+}
+
 TEST(ParseOptions, UnknownChoices) {
   expect_usage_error({"--mode", "fast"}, {"unknown mode", "'fast'", "serial"});
-  expect_usage_error({"--kernel", "wheel"}, {"unknown kernel", "'wheel'", "sieve", "trial"});
+  expect_usage_error({"--kernel", "bucket"}, {"unknown kernel", "'bucket'", "sieve", "trial", "wheel"});
   expect_usage_error({"--count", "all"}, {"unknown count", "'all'", "distinct", "total"});
   expect_usage_error({"--format", "xml"}, {"unknown format", "'xml'", "dict", "json", "table", "csv"});
   expect_usage_error({"x"}, {"unknown mode", "'x'"});

@@ -132,6 +132,28 @@ TEST(Pool, SeededRandomRangesGiveTheSerialHistogram) {
   expect_no_children();
 }
 
+TEST(Pool, TheWheelMatchesTheDirectSieve) {
+  std::mt19937_64 rng(seed(33));
+  for (int i = 0; i < 4; ++i) {
+    const u64 hi = 1 + rng() % 2'000'000;
+    const Range range{1 + rng() % (hi / 3 * 2 + 1), hi};
+    const Count count = i % 2 ? Count::total : Count::distinct;
+    const u64 chunk = std::max<u64>(1, hi / (1 + rng() % 40));
+    const auto workers = static_cast<unsigned>(1 + rng() % 4);
+    const Plan plan = make_plan(range, count, KernelKind::wheel, chunk, workers);
+    const RunResult r = run_pool(plan, pool_options(workers), *make_kernel(plan));
+    std::ostringstream trace;
+    trace << "wheel [" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << workers
+          << " workers";
+    SCOPED_TRACE(trace.str());
+    Histogram direct;
+    make_kernel(KernelKind::sieve, count, hi)->count(range, direct);
+    EXPECT_EQ(r.histogram, direct);
+    expect_every_chunk_once(plan, r);
+  }
+  expect_no_children();
+}
+
 TEST(Pool, SmallRangesMatchTheOracle) {
   for (const Count count : {Count::distinct, Count::total}) {
     const Plan plan = make_plan({1, 5000}, count, KernelKind::trial, 97, 3);

@@ -1,6 +1,7 @@
 /// @file reference_test.cpp
 /// @brief The published histograms in tests/data/omega_histograms.json: the sieve kernel through
-/// the threads executor for every case (up to 10^8), the trial kernel for the cases up to 10^6.
+/// the threads executor for every case (up to 10^8), the wheel likewise, the trial kernel for the
+/// cases up to 10^6.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -69,6 +70,13 @@ TEST(Reference, SieveThroughThreads) {
     const RunResult r = run_case(c, KernelKind::sieve, 2);
     EXPECT_EQ(r.histogram, c.histogram) << describe(c);
     EXPECT_EQ(r.histogram.total(), c.range.hi - c.range.lo + 1) << describe(c);
+  }
+}
+
+TEST(Reference, WheelThroughThreads) {
+  for (const KnownCase& c : known_cases()) {
+    const RunResult r = run_case(c, KernelKind::wheel, 2);
+    EXPECT_EQ(r.histogram, c.histogram) << describe(c);
   }
 }
 

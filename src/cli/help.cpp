@@ -51,8 +51,12 @@ Options:
                      items with --checkpoint; --kernel trial and --chunk are
                      errors with it; json's worker_stats then count items
                      in "chunks" ("numbers" is 0)
-  --chunk N          sieve: numbers per chunk (default: many a worker)
-  --kernel NAME      sieve: segmented sieve (default) or trial (trial division)
+  --chunk N          sieve: numbers per chunk, for the wheel values of m in
+                     n = 2^a 3^b m (default: many a worker)
+  --kernel NAME      sieve: segmented sieve, wheel (the same over the numbers
+                     coprime to 6, for ranges near 1: MAX up to 2^62-1) or
+                     trial (trial division); default: wheel when
+                     MIN-1 < 2 MAX/3, else sieve
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv
   -h, --help         this text

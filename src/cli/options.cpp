@@ -9,6 +9,7 @@
 
 #include "cli/number.hpp"
 #include "cli/suggest.hpp"
+#include "core/plan.hpp"
 #include "exec/checkpoint.hpp"
 
 namespace nf {
@@ -87,7 +88,7 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
   } else if (name == "--chunk") {
     o.chunk = positive_for(name, value);
   } else if (name == "--kernel") {
-    o.kernel = static_cast<KernelKind>(choose("kernel", value, {"sieve", "trial"}));
+    o.kernel = static_cast<KernelKind>(choose("kernel", value, {"sieve", "trial", "wheel"}));
     o.kernel_given = true;
   } else if (name == "--method") {
     o.method = static_cast<Method>(choose("method", value, {"sieve", "analytic", "auto"}));
@@ -197,6 +198,9 @@ Options parse_options(const std::vector<std::string>& args) {
     o.range.hi = *p.positional_max;
   }
   if (!o.help && !o.version) check_range(o.range);
+  // No --kernel: the wheel where it pays. The choice depends on the range alone, so the same
+  // command resumes the same checkpoint.
+  if (!o.kernel_given) o.kernel = default_kernel(o.range);
   if (o.mode_given) check_mode_options(o);
   check_method_options(o);
   return o;
@@ -204,7 +208,7 @@ Options parse_options(const std::vector<std::string>& args) {
 
 void check_method_options(const Options& o) {
   if (o.method != Method::analytic) return;
-  if (o.kernel != KernelKind::sieve)
+  if (o.kernel_given && o.kernel != KernelKind::sieve)
     throw UsageError("--kernel " + to_string(o.kernel) + " is a kernel of the sieve method; "
                      "--method analytic visits no numbers (use --method sieve --kernel " +
                      to_string(o.kernel) + ")");

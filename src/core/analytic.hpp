@@ -42,9 +42,10 @@ struct MethodCost {
 
 /// The cost model (constants measured on the development machine, one core, in analytic.cpp):
 ///   sieve:    t = 1 ms + (0.7 + 0.24 * max(0, log10(hi) - 9)) ns * (hi - lo + 1): every number
-///             is visited; the cost a number grows slowly with hi (more sieving primes, measured
-///             0.69 ns at 10^9, 1.30 at 10^12, 1.88 at 10^14); the set-up (pre-sieve patterns,
-///             a segment buffer) is most of a small run;
+///             is visited (hi / 3 cells instead where the wheel pays, wheel.hpp); the cost a
+///             number grows slowly with hi (more sieving primes, measured 0.69 ns at 10^9, 1.30
+///             at 10^12, 1.88 at 10^14); the set-up (pre-sieve patterns, a segment buffer) is
+///             most of a small run;
 ///   analytic: t = 15 ns * (A(hi) + A(lo - 1)) + 0.05 ms a prefix, A(N) = N^(3/4) / ln N: the
 ///             table update is sum over p <= sqrt N of min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps
 ///             and the walk's leaf lookups grow alike (measured 14 to 16 ns a unit over

@@ -1,15 +1,26 @@
 /// @file kernel.cpp
 #include "core/kernel.hpp"
 
+#include <stdexcept>
+
 #include "core/sieve_kernel.hpp"
 #include "core/trial_kernel.hpp"
 
 namespace nf {
 
-std::string to_string(KernelKind k) { return k == KernelKind::sieve ? "sieve" : "trial"; }
+std::string to_string(KernelKind k) {
+  switch (k) {
+    case KernelKind::sieve: return "sieve";
+    case KernelKind::trial: return "trial";
+    case KernelKind::wheel: return "wheel";
+  }
+  return "?";
+}
 
 std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi) {
   if (kind == KernelKind::trial) return std::make_unique<TrialKernel>(count);
+  if (kind == KernelKind::wheel)
+    throw std::logic_error("the wheel kernel is made for a target range: make_kernel(plan)");
   return std::make_unique<SieveKernel>(count, max_hi);
 }
 

@@ -11,7 +11,9 @@
 
 namespace nf {
 
-enum class KernelKind { sieve, trial };
+/// sieve: the segmented sieve over every number; trial: trial division (the reference); wheel:
+/// the segmented sieve over the numbers coprime to 6 (wheel.hpp), for ranges near 1.
+enum class KernelKind { sieve, trial, wheel };
 
 std::string to_string(KernelKind k);
 
@@ -27,7 +29,8 @@ class Kernel {
   virtual std::unique_ptr<Kernel> clone() const = 0;
 };
 
-/// Makes a kernel for chunks whose numbers are all <= max_hi.
+/// Makes a kernel for chunks whose numbers are all <= max_hi. Not for the wheel, whose kernel
+/// depends on the whole target range: make it from the Plan (plan.hpp).
 std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi);
 
 }  // namespace nf

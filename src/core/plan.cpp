@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "core/arith.hpp"
+#include "core/sieve_kernel.hpp"
+#include "core/wheel.hpp"
 
 namespace nf {
 
@@ -21,8 +23,30 @@ u64 default_chunk_size(const Range& r, unsigned workers) {
 
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers) {
   check_range(r);
-  Plan plan{r, count, kernel, chunk_size == 0 ? default_chunk_size(r, workers) : chunk_size};
+  if (kernel == KernelKind::wheel && r.hi > wheel::kMaxHi)
+    throw UsageError("--kernel wheel counts up to 2^62-1; use --kernel sieve beyond");
+  // The wheel sieves all of [1, hi] / 3 whatever lo is: far from 1 that is many times the work.
+  if (kernel == KernelKind::wheel && r.lo - 1 > r.hi / 3 * 2)
+    throw UsageError("--kernel wheel sieves [1, MAX] and is for ranges near 1 (MIN-1 at most "
+                     "2 MAX/3); use --kernel sieve for this window");
+  Plan plan{r, count, kernel, chunk_size};
+  if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), workers);
   return plan;
+}
+
+u64 Plan::numbers_in_chunk(u64 i) const {
+  const Range c = chunk(i);
+  if (kernel != KernelKind::wheel) return c.size();
+  return wheel::Target(range, count).numbers_in(c.lo, c.hi);
+}
+
+std::unique_ptr<Kernel> make_kernel(const Plan& plan) {
+  if (plan.kernel == KernelKind::wheel) return std::make_unique<SieveKernel>(plan.count, plan.range);
+  return make_kernel(plan.kernel, plan.count, plan.range.hi);
+}
+
+KernelKind default_kernel(const Range& r) {
+  return wheel::pays_for(r) ? KernelKind::wheel : KernelKind::sieve;
 }
 
 }  // namespace nf

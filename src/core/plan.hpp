@@ -2,27 +2,43 @@
 /// @brief What to compute and how the range is cut into chunks; shared by every executor.
 #pragma once
 
+#include <memory>
+
 #include "core/kernel.hpp"
 #include "core/range.hpp"
 
 namespace nf {
 
-/// The range cut into chunks [lo + i*chunk_size, ...] that partition it exactly: no gap, no
-/// overlap, and the last chunk ends at range.hi even when that is 2^64-1.
+/// The space cut into chunks [lo + i*chunk_size, ...] that partition it exactly: no gap, no
+/// overlap, and the last chunk ends at space().hi even when that is 2^64-1. The space is the range
+/// itself, or for the wheel kernel the m of n = 2^a 3^b m (gcd(m, 6) = 1), [1, range.hi]: its
+/// chunks' histograms still add up to the range's (wheel.hpp), but a chunk holds
+/// numbers_in_chunk(i) numbers of the range, not chunk(i).size().
 struct Plan {
   Range range;
   Count count = Count::distinct;
   KernelKind kernel = KernelKind::sieve;
   u64 chunk_size = 1;
 
-  u64 chunk_count() const { return (range.size() - 1) / chunk_size + 1; }
+  Range space() const { return kernel == KernelKind::wheel ? Range{1, range.hi} : range; }
+  u64 chunk_count() const { return (space().size() - 1) / chunk_size + 1; }
   /// Chunk i < chunk_count(). i * chunk_size < size <= 2^64-1, so nothing here wraps.
   Range chunk(u64 i) const {
-    const u64 lo = range.lo + i * chunk_size;
-    const u64 left = range.hi - lo;
-    return {lo, left < chunk_size ? range.hi : lo + (chunk_size - 1)};
+    const Range s = space();
+    const u64 lo = s.lo + i * chunk_size;
+    const u64 left = s.hi - lo;
+    return {lo, left < chunk_size ? s.hi : lo + (chunk_size - 1)};
   }
+  /// How many numbers of the range chunk i counts: the total of its histogram.
+  u64 numbers_in_chunk(u64 i) const;
 };
+
+/// The kernel that counts this plan's chunks (the wheel's depends on the whole range).
+std::unique_ptr<Kernel> make_kernel(const Plan& plan);
+
+/// The sieve method's kernel when none is asked for: the wheel where it pays (wheel.hpp), else
+/// the sieve.
+KernelKind default_kernel(const Range& r);
 
 /// A chunk size that gives each of `workers` many chunks (so dynamic scheduling can balance and a
 /// lost chunk is cheap) but not so small that per-chunk overhead shows.

@@ -7,6 +7,9 @@
 /// instead of ~L * sum(1/q) scattered hits (2..47 alone would be about 2.1 hits per number). Powers
 /// beyond those in the patterns (2^6, 3^4, 5^3, 7^3, 11^2, ...) are left to the caller:
 /// uncovered_powers() lists where each prime's next power starts.
+///
+/// The wheel layout (wheel.hpp) holds only the m coprime to 6, cell i for m = 3i + 1 + (i & 1):
+/// cell i + 2P holds m + 6P, so a group of product P (without 2 and 3) repeats every 2P cells.
 #pragma once
 
 #include <cstddef>
@@ -19,16 +22,25 @@ namespace nf::sieve {
 
 class Presieve {
  public:
+  /// The largest prime the patterns of the number layout cover (the wheel's: kWheelLargestPrime).
   static constexpr unsigned kLargestPrime = 47;
+  static constexpr unsigned kWheelLargestPrime = 59;
   static constexpr std::size_t kPatterns = 5;
   /// fill() writes at most this many cells per sweep over the patterns.
   static constexpr std::size_t kMaxRun = std::size_t{1} << 14;
 
-  /// Patterns for counting omega (a prime adds one factor once) or Omega (every power adds one).
-  explicit Presieve(Count count);
+  /// Cells are consecutive numbers, or the numbers coprime to 6 (wheel.hpp).
+  enum class Layout { numbers, wheel };
 
-  /// cells[i] = the sum of the pattern words of every covered prime power dividing a + i.
+  /// Patterns for counting omega (a prime adds one factor once) or Omega (every power adds one).
+  explicit Presieve(Count count, Layout layout = Layout::numbers);
+
+  /// cells[i] = the sum of the pattern words of every covered prime power dividing the number of
+  /// cell a + i (a + i itself in the number layout).
   void fill(u64 a, Cell* cells, std::size_t len) const;
+
+  /// Primes up to here are covered by the patterns; the caller sieves the larger ones.
+  unsigned largest_prime() const { return largest_prime_; }
 
   /// For each prime p <= kLargestPrime: (p, the smallest power of p no pattern covers).
   const std::vector<std::pair<u64, u64>>& uncovered_powers() const { return uncovered_; }
@@ -40,6 +52,7 @@ class Presieve {
   };
   std::vector<Pattern> patterns_;
   std::vector<std::pair<u64, u64>> uncovered_;
+  unsigned largest_prime_;
 };
 
 /// dst[i] = src[0][i] + ... + src[kPatterns-1][i] for i < n: one store a cell for all patterns,

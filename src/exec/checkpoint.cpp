@@ -71,7 +71,7 @@ std::string Checkpoint::header(const Plan& plan) {
 
 JournalFormat JournalFormat::of(const Plan& plan) {
   return {Checkpoint::header(plan), 1, [plan](u64 index, const Histogram& h) {
-            return index < plan.chunk_count() && h.total() == plan.chunk(index).size();
+            return index < plan.chunk_count() && h.total() == plan.numbers_in_chunk(index);
           }};
 }
 

@@ -117,8 +117,7 @@ RunResult run_serial(const Plan& plan, const RunOptions& options) {
   RunResult result;
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, make_kernel(plan.kernel, plan.count, plan.range.hi), 1, source, options,
-              "serial ", t0, result);
+  run_workers(plan, make_kernel(plan), 1, source, options, "serial ", t0, result);
   result.seconds = seconds_since(t0);
   result.interrupted = source.cut_by();
   return result;
@@ -129,8 +128,8 @@ RunResult run_threads(const Plan& plan, const RunOptions& options) {
   RunResult result;
   CounterSource all(0, plan.chunk_count());
   ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, make_kernel(plan.kernel, plan.count, plan.range.hi),
-              std::max(options.workers, 1u), source, options, "thread ", t0, result);
+  run_workers(plan, make_kernel(plan), std::max(options.workers, 1u), source, options, "thread ",
+              t0, result);
   result.seconds = seconds_since(t0);
   result.interrupted = source.cut_by();
   return result;

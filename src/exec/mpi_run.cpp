@@ -100,7 +100,7 @@ RunResult run_mpi(const Plan& plan, const RunOptions& options) {
   // Each rank makes its own kernel (sieving primes): cheaper than sending them. The time it took
   // counts in the run's seconds, as it does in the other modes.
   const auto start = Clock::now();
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const auto kernel = make_kernel(plan);
   const double setup = seconds_since(start);
   RunResult result = run_mpi(plan, options, *kernel);
   result.seconds += setup;

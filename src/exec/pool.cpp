@@ -182,7 +182,7 @@ class Pool {
 }  // namespace
 
 RunResult run_pool(const Plan& plan, const RunOptions& options) {
-  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const auto kernel = make_kernel(plan);
   return run_pool(plan, options, *kernel);
 }
 
@@ -259,7 +259,7 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
         result.histogram += h;
         WorkerStats& stats = result.workers[s.stats];
         stats.chunks += 1;
-        stats.numbers += plan.chunk(reply.chunk).size();
+        stats.numbers += plan.numbers_in_chunk(reply.chunk);
         stats.busy_seconds += reply.end - reply.start;
         if (options.timeline)
           result.timeline.push_back(

@@ -21,7 +21,7 @@ Histogram Worker::run_chunk(const Plan& plan, u64 index) {
   const double end = seconds_since(run_start_);
   histogram_ += h;
   stats_.chunks += 1;
-  stats_.numbers += r.size();
+  stats_.numbers += plan.numbers_in_chunk(index);
   stats_.busy_seconds += end - start;
   if (keep_timeline_) timeline_.push_back({0, index, r, start, end});
   return h;

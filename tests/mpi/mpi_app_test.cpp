@@ -102,7 +102,8 @@ TEST(MpiApp, RankZeroWritesTheTimeline) {
   int pid = static_cast<int>(getpid());
   boost::mpi::broadcast(world, pid, 0);
   const std::string path = testing::TempDir() + "numfactors_mpi_timeline_" + std::to_string(pid);
-  const Outcome o = run_everywhere({"i", "--max", "10^6", "--chunk", "50000", "--timeline", path});
+  const Outcome o = run_everywhere(
+      {"i", "--max", "10^6", "--chunk", "50000", "--kernel", "sieve", "--timeline", path});
   EXPECT_EQ(o.status, 0);
   if (rank() != 0) return;
   std::ifstream in(path);

@@ -123,6 +123,32 @@ TEST(MpiRun, SeededRandomRangesGiveTheSerialHistogram) {
   }
 }
 
+TEST(MpiRun, TheWheelMatchesTheDirectSieve) {
+  // Chunks of m-space, numbers from Plan::numbers_in_chunk: every layout and schedule must give
+  // the direct sieve's histogram and statistics adding up to the range.
+  std::mt19937_64 rng(seed(43));
+  for (int i = 0; i < 4; ++i) {
+    const u64 hi = 1 + rng() % 2'000'000;
+    const Range range{1 + rng() % (hi / 3 * 2 + 1), hi};
+    const Count count = i % 2 ? Count::total : Count::distinct;
+    const u64 chunk = std::max<u64>(1, hi / (1 + rng() % 50));
+    const Plan plan = make_plan(range, count, KernelKind::wheel, chunk, 1);
+    const auto kernel = make_kernel(plan);
+    Histogram direct;
+    if (rank() == 0) make_kernel(KernelKind::sieve, count, hi)->count(range, direct);
+    for (const Layout& layout : kLayouts) {
+      std::ostringstream trace;
+      trace << "wheel [" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << layout.name;
+      SCOPED_TRACE(trace.str());
+      const RunResult r = run_layout(plan, layout, *kernel);
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, direct);
+      }
+      expect_parts(plan, layout, r);
+    }
+  }
+}
+
 TEST(MpiRun, TheTrialKernelMatchesTheOracle) {
   for (const Count count : {Count::distinct, Count::total}) {
     const Plan plan = make_plan({1, 4000}, count, KernelKind::trial, 101, 1);
