@@ -203,7 +203,8 @@ RunResult run_prefix(u64 n, Count count, const RunOptions& options, const Number
 }  // namespace
 
 #ifndef NUMFACTORS_HAVE_MPI
-void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&) {
+void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&,
+                          int) {
   throw UsageError("this numfactors was built without MPI; use --mode threads or pool");
 }
 #endif
