@@ -4,10 +4,11 @@
 ///
 /// Ranks that share memory (MPI_COMM_TYPE_SHARED) form a group. The group's table lives in an
 /// MPI-3 shared window, and every step of the build is cut into pieces that all threads of all
-/// its ranks take from one counter in that window, with a barrier in the window before and after
-/// each step (PrimeCountTable::Role): a build on two ranks of one machine costs what it costs on
-/// two threads, and the machine holds the table once. Steps too short to split (most of the
-/// ~pi(sqrt n) rounds, about 2% of the work at 10^14) run on the group's first rank alone.
+/// its ranks claim from one word in that window, in the order the steps must run
+/// (PrimeCountTable::Role, SharedControl): a build on two ranks of one machine costs what it
+/// costs on two threads, and the machine holds the table once. Steps too short to split (most
+/// of the ~pi(sqrt n) rounds, about 0.2 s of the 6.6 s of a build at 10^14) run on the group's
+/// first rank, the leader, alone.
 ///
 /// With two groups or more (ranks on several machines), even groups build the odd-d half of the
 /// large keys and odd groups the even-d half (PrimeCountTable::Share: the halves are independent,
