@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <primesieve.hpp>
 #include <random>
@@ -191,6 +193,44 @@ TEST(Analytic, TableBuiltInTwoParitySharesEqualsTheWholeBuild) {
     odd.import_large(PrimeCountTable::Share::even, even.export_large(PrimeCountTable::Share::even));
     even.import_large(PrimeCountTable::Share::odd, odd.export_large(PrimeCountTable::Share::odd));
     for (const PrimeCountTable* t : {&odd, &even}) {
+      for (u64 d = 1; d <= whole.root(); ++d)
+        ASSERT_EQ(t->odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
+      for (u64 v = 1; v <= whole.root(); ++v)
+        ASSERT_EQ(t->odd_pi_small(v), whole.odd_pi_small(v)) << "n " << n << " v " << v;
+    }
+  }
+}
+
+TEST(Analytic, TableBuiltByALeaderAndAHelperSharingTheKeysEqualsTheWholeBuild) {
+  // As two MPI ranks of one machine would: two tables on one block of keys (place_keys), each
+  // built in its own thread, every step split between them behind a barrier, the short steps
+  // run by the leader alone.
+  for (const u64 n : {u64{1'000'003}, u64{98'765'432'109}, (u64{1} << 36) + 12345}) {
+    PrimeCountTable whole(n), leader(n), helper(n);
+    whole.build();
+    std::shared_ptr<void> keys;
+    leader.place_keys([&](std::size_t bytes) {
+      keys = std::shared_ptr<std::uint64_t[]>(new std::uint64_t[bytes / 8 + 1]);
+      return keys;
+    });
+    helper.place_keys([&](std::size_t) { return keys; });
+    std::barrier<> step(2);
+    std::atomic<u64> next{0};
+    const auto shared_for = [&](bool lead) -> ParallelFor {
+      return [&, lead](u64 begin, u64 end, const RangeBody& body) {
+        if (lead) next = begin;
+        step.arrive_and_wait();
+        for (u64 lo; (lo = next.fetch_add(997)) < end;) body(lo, std::min(end, lo + 997));
+        step.arrive_and_wait();
+      };
+    };
+    std::thread second([&] {
+      helper.build(shared_for(false), {}, PrimeCountTable::Share::all,
+                   PrimeCountTable::Role::helper);
+    });
+    leader.build(shared_for(true));
+    second.join();
+    for (const PrimeCountTable* t : {&leader, &helper}) {
       for (u64 d = 1; d <= whole.root(); ++d)
         ASSERT_EQ(t->odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
       for (u64 v = 1; v <= whole.root(); ++v)

@@ -6,8 +6,9 @@
 /// N = 10^15, limited to PrimeCountTable::kDefaultMaxBytes unless the caller allows more).
 ///
 /// How an executor runs it (the pieces are independent of threads, processes and MPI):
-///   1. PrimeCountTable table(hi); table.build(parallel_for);  // each rank builds its own, or
-///      ranks build Share::odd / Share::even and swap them (export_large, import_large);
+///   1. PrimeCountTable table(hi); table.build(parallel_for);  // or processes of one machine
+///      build one table in shared memory (place_keys, Role), or build Share::odd /
+///      Share::even and swap them (export_large, import_large);
 ///   2. AnalyticWalk walk(table);  // items 0 .. walk.item_count() - 1, biggest first
 ///   3. FactorHistograms h = sum of walk.run_item(k) over all k, on any workers in any order
 ///      (threads: take k from an atomic counter; MPI: deal items out by item_cost and reduce

@@ -82,7 +82,7 @@ class Walker {
       const auto s = static_cast<u64>(std::sqrt(xd));
       const u64 stop = std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
       if (i < stop) {
-        sum += small_leaf_sum(table_.small_keys().data(), primes_, i, stop, xd);
+        sum += small_leaf_sum(table_.small_keys(), primes_, i, stop, xd);
         i = stop;
       }
     }

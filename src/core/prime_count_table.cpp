@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <primesieve.hpp>
 #include <stdexcept>
 #include <string>
@@ -33,26 +35,37 @@
 namespace nf {
 namespace {
 
-/// Steps shorter than this run in the calling thread: splitting costs more than it saves.
-constexpr u64 kMinParallelStep = u64{1} << 15;
-
 template <QuotientMethod kMethod>
 using Method = std::integral_constant<QuotientMethod, kMethod>;
 
-/// Short steps run inline without building a std::function: most of the ~pi(sqrt n) rounds
-/// have only a few keys left.
-template <class Body>
-void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body) {
-  if (lo >= hi) return;
-  if (hi - lo < kMinParallelStep)
-    body(lo, hi);
-  else
-    parallel_for(lo, hi, RangeBody(body));
-}
-
 std::string mib(u64 bytes) { return std::to_string((bytes + (u64{1} << 20) - 1) >> 20) + " MiB"; }
 
+/// Bytes of the key block: large64, large32 and small keys, in this order.
+u64 key_bytes(u64 root, u64 split) {
+  return 8 * (split + 1) + 4 * (root - split) + 4 * ((root + 1) / 2);
+}
+
+/// Heap memory left untouched until build() writes it (no zero fill): a block that place_keys
+/// replaces costs no pages.
+std::shared_ptr<void> heap_storage(std::size_t bytes) {
+  void* block = std::malloc(std::max<std::size_t>(bytes, 1));
+  if (block == nullptr) throw std::bad_alloc();
+  return {block, std::free};
+}
+
 }  // namespace
+
+/// Short steps run inline, by the leader only, without building a std::function: most of the
+/// ~pi(sqrt n) rounds have only a few keys left.
+template <class Body>
+void PrimeCountTable::run_step(const ParallelFor& parallel_for, u64 lo, u64 hi,
+                               const Body& body) const {
+  if (lo >= hi) return;
+  if (hi - lo >= min_step_)
+    parallel_for(lo, hi, RangeBody(body));
+  else if (role_ == Role::leader)
+    body(lo, hi);
+}
 
 void serial_for(u64 begin, u64 end, const RangeBody& body) {
   if (begin < end) body(begin, end);
@@ -85,9 +98,15 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) 
   split_ = std::min(root_, n_ >> 33);
   primesieve::generate_primes(root_, &primes_);
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
-  small_.resize((root_ - 1) / 2 + 1);
-  large64_.resize(split_ + 1);
-  large32_.resize(root_ - split_);
+  place_keys(heap_storage);
+}
+
+void PrimeCountTable::place_keys(const Storage& storage) {
+  std::shared_ptr<void> block = storage(key_bytes(root_, split_));
+  large64_ = static_cast<std::uint64_t*>(block.get());
+  large32_ = reinterpret_cast<std::uint32_t*>(large64_ + split_ + 1);
+  small_ = large32_ + (root_ - split_);
+  keys_ = std::move(block);
 }
 
 u64 PrimeCountTable::pi(u64 v) const {
@@ -120,11 +139,13 @@ void PrimeCountTable::import_large(Share share, const std::vector<std::uint64_t>
 }
 
 void PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress,
-                            Share share) {
+                            Share share, Role role, u64 min_parallel_step) {
   stride_ = share == Share::all ? 1 : 2;
   parity_ = share == Share::odd ? 1 : 0;
+  role_ = role;
+  min_step_ = std::max<u64>(min_parallel_step, 1);
   // Starting values: (v - 1) / 2 odd numbers in [3, v].
-  run_step(parallel_for, 0, small_.size(), [this](u64 lo, u64 hi) {
+  run_step(parallel_for, 0, (root_ + 1) / 2, [this](u64 lo, u64 hi) {
     for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
   });
   run_step(parallel_for, 1, root_ + 1, [this](u64 lo, u64 hi) {
@@ -200,7 +221,7 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
 template <QuotientMethod kMethod>
 void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   const double nd = static_cast<double>(n_);
-  const std::uint32_t* small = small_.data();
+  const std::uint32_t* small = small_;
   auto source = [&](u64 d) -> u64 {
     const u64 dp = d * p;  // d <= n / p^2, so d p <= n / p: no wrap
     // floor(n / (d p)) <= r < 2^32 because d p > r; it is >= p because d <= n / p^2.
@@ -210,7 +231,7 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   lo = first_of_share(lo, stride_, parity_);
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
   for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
-  std::uint32_t* large32 = large32_.data();
+  std::uint32_t* large32 = large32_;
   if constexpr (kMethod == QuotientMethod::plain_double) {
     if (mid < hi)
       subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, p,
@@ -225,7 +246,7 @@ void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
   lo = first_of_share(lo, stride_, parity_);
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
   for (u64 d = lo; d < mid; d += stride_) large64_[d] -= odd_pi_large(d * p) - c;
-  std::uint32_t* large32 = large32_.data();
+  std::uint32_t* large32 = large32_;
   for (u64 d = mid; d < hi; d += stride_)
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(odd_pi_large(d * p) - c);
 }
@@ -233,7 +254,7 @@ void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
 void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   // Odd v = 2i + 1 with the same floor(v/p) rounded down to odd j share S(j): those with
   // v >= j p. Walking i down and j down in step needs no division inside the loop.
-  std::uint32_t* small = small_.data();
+  std::uint32_t* small = small_;
   const auto c32 = static_cast<std::uint32_t>(c);
   u64 i = hi - 1;
   for (u64 j = ((2 * i + 1) / p - 1) | 1;; j -= 2) {

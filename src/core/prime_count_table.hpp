@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "core/analytic_quotient.hpp"
@@ -42,9 +43,21 @@ class PrimeCountTable {
   /// Generates the primes and allocates the table. Throws UsageError if n < 1, if
   /// memory_bytes(n) > max_bytes, or if n >= 4294967291^2 (primes must fit 32 bits).
   explicit PrimeCountTable(u64 n, u64 max_bytes = kDefaultMaxBytes);
+  PrimeCountTable(const PrimeCountTable&) = delete;  // the keys may be shared with other processes
+  PrimeCountTable& operator=(const PrimeCountTable&) = delete;
+  PrimeCountTable(PrimeCountTable&&) = default;
+  PrimeCountTable& operator=(PrimeCountTable&&) = default;
 
   /// Receives the fraction of the build done, in [0, 1], from the thread that called build().
   using Progress = std::function<void(double fraction)>;
+
+  /// Gives `bytes` of memory aligned for 64-bit values, kept while the pointer lives.
+  using Storage = std::function<std::shared_ptr<void>(std::size_t bytes)>;
+
+  /// Moves the keys, before build(), to memory from `storage` (else they live on this process's
+  /// heap): several processes of one machine (MPI ranks) can then build one table in memory
+  /// they share, as threads do (Role). The keys are left unset, to be written by build().
+  void place_keys(const Storage& storage);
 
   /// Which large keys floor(n/d) a build computes. The update of key d reads key d p, p odd, of
   /// the same parity, and small keys, which every build computes: so the odd-d and the even-d
@@ -52,12 +65,27 @@ class PrimeCountTable {
   /// processes (MPI ranks) can build apart and then exchange with export_large / import_large.
   enum class Share { all, odd, even };
 
+  /// Who runs the steps too short to split. One process building alone is the leader. Several
+  /// processes building one table in shared memory (place_keys) each call build() with the same
+  /// arguments, one as the leader, the others as helpers, and a parallel_for shared among them:
+  /// the pieces of its k-th call may run in any of them, none before the leader has made its
+  /// k-th call, and the leader's call returns only when all of them are done. Between the calls
+  /// the leader runs the short steps and the helpers skip them. So every step still sees the
+  /// values of all steps before it, as in one process. A helper's build() may return before the
+  /// leader's: wait for the leader before reading the table.
+  enum class Role { leader, helper };
+
+  /// Steps shorter than this run in the calling thread by default: waking threads to split
+  /// them costs more than it saves.
+  static constexpr u64 kMinParallelStep = u64{1} << 15;
+
   /// The update over the odd primes p <= sqrt(n), for the large keys of `share`. Each round's
-  /// steps are handed to `parallel_for` when they are long enough to be worth splitting;
-  /// `progress`, if given, hears about every percent of the keys updated. Call once, before any
-  /// query; after a partial share, import the other share before querying large keys.
+  /// steps of at least `min_parallel_step` keys are handed to `parallel_for`; `progress`, if
+  /// given, hears about every percent of the keys updated. Call once, before any query; after a
+  /// partial share, import the other share before querying large keys.
   void build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {},
-             Share share = Share::all);
+             Share share = Share::all, Role role = Role::leader,
+             u64 min_parallel_step = kMinParallelStep);
 
   /// The large keys of d of one parity (share odd or even), by increasing d: r/2 values.
   std::vector<std::uint64_t> export_large(Share share) const;
@@ -75,7 +103,7 @@ class PrimeCountTable {
   /// Number of odd primes <= v for 1 <= v <= root(): pi(v) - 1 for v >= 2 (0 for v = 1).
   u64 odd_pi_small(u64 v) const { return small_[(v - 1) >> 1]; }
   /// The small keys as stored: entry (v - 1) / 2 is odd_pi_small(v).
-  const std::vector<std::uint32_t>& small_keys() const { return small_; }
+  const std::uint32_t* small_keys() const { return small_; }
   /// Number of odd primes <= floor(n/d) for 1 <= d <= root().
   u64 odd_pi_large(u64 d) const { return d <= split_ ? large64_[d] : large32_[d - split_ - 1]; }
   /// Number of odd primes <= x where x = floor(n/m): no division, whichever side x is on.
@@ -85,6 +113,8 @@ class PrimeCountTable {
   u64 pi(u64 v) const;
 
  private:
+  template <class Body>
+  void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body) const;
   void round(std::size_t prime_index, const ParallelFor& parallel_for);
   template <QuotientMethod kMethod>
   void large_from_small(u64 p, u64 c, u64 lo, u64 hi);
@@ -98,10 +128,14 @@ class PrimeCountTable {
   u64 split_;
   u64 stride_ = 1;  // 2 when building one parity of d only
   u64 parity_ = 0;  // d % 2 of the large keys built when stride_ is 2
+  Role role_ = Role::leader;
+  u64 min_step_ = kMinParallelStep;
   std::vector<std::uint32_t> primes_;
-  std::vector<std::uint32_t> small_;    // index (v - 1) / 2, v in [1, root]
-  std::vector<std::uint64_t> large64_;  // index d in [1, split]; [0] unused
-  std::vector<std::uint32_t> large32_;  // index d - split - 1, d in (split, root]
+  // The keys, in one block: large64_, large32_, small_ (in this order, for alignment).
+  std::shared_ptr<void> keys_;
+  std::uint32_t* small_ = nullptr;    // index (v - 1) / 2, v in [1, root]: (root + 1) / 2 entries
+  std::uint64_t* large64_ = nullptr;  // index d in [1, split]; [0] unused
+  std::uint32_t* large32_ = nullptr;  // index d - split - 1, d in (split, root]
 };
 
 }  // namespace nf

@@ -218,7 +218,8 @@ RunResult run_prefix(u64 n, unsigned part, Count count, const RunOptions& option
 }  // namespace
 
 #ifndef NUMFACTORS_HAVE_MPI
-void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&) {
+void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&,
+                          int) {
   throw UsageError("this numfactors was built without MPI; use --mode threads or pool");
 }
 #endif

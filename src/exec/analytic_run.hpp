@@ -3,8 +3,9 @@
 /// same executors as the sieve, its walk's items taking the place of chunks.
 ///
 /// How: for each prefix [1, N] the range needs (N = hi, and N = lo - 1 when lo > 1) the table is
-/// built (threads: pieces handed out dynamically; MPI: two groups of ranks build halves of it
-/// with their --threads and exchange them, build_table_on_ranks), then the walk's items 0 .. K-1 become the chunks of a stand-in Plan over [1, K]
+/// built (threads: pieces handed out dynamically; MPI: the ranks of a machine build it together in
+/// shared memory with their --threads, machines build halves and exchange them,
+/// build_table_on_ranks), then the walk's items 0 .. K-1 become the chunks of a stand-in Plan over [1, K]
 /// with one item a chunk, run by an item kernel. So the modes keep what they do for chunks:
 /// threads and pool hand items out on request (a killed pool worker's item is run again), MPI
 /// deals them out back and forth (items are sorted biggest first, so each rank gets big and small
@@ -41,11 +42,14 @@ using NumbersDone = std::function<void(u64 numbers)>;
 /// rethrown after all threads stopped. Calls must not overlap.
 ParallelFor threads_for(unsigned threads);
 
-/// MPI mode's table build (mpi_analytic.cpp), collective: with two ranks or more, even ranks
-/// build the odd-d half of the large keys and odd ranks the even-d half, then exchange them.
-/// Throws UsageError in a build without MPI.
+/// MPI mode's table build (mpi_analytic.cpp), collective: the ranks of one machine build one
+/// table in memory they share, each with `parallel_for` (its threads); with several machines,
+/// even machines build the odd-d half of the large keys and odd ones the even-d half, then
+/// exchange them. max_group > 0 groups at most that many ranks of a machine together, as if
+/// the others were elsewhere (tests of the exchange on one machine). Throws UsageError in a
+/// build without MPI.
 void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
-                          const PrimeCountTable::Progress& progress);
+                          const PrimeCountTable::Progress& progress, int max_group = 0);
 
 /// The journal of an analytic run of r (--checkpoint): a header naming the method, and record
 /// 2 i + j for item i of prefix j (0: [1, hi], 1: [1, lo - 1]). The items are cut from the

@@ -52,6 +52,32 @@ TEST(AnalyticMpi, EqualsSieveOnRandomRanges) {
   }
 }
 
+TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
+  // Every grouping of the ranks: all of this machine's ranks on one shared table (0), each rank
+  // alone building a parity half (1), and shared halves (2: with 3 ranks, groups {0, 1} and
+  // {2}). n = p^2 and p^2 - 1 put a key on either side of a round's first key; above 2^32 the
+  // steps are long enough to be shared out (at least 2^15 keys).
+  const u64 p = 1'000'003, q = 65'537;
+  for (const u64 n : {u64{99'999}, q * q - 1, q * q, u64{98'765'432'109}, p * p - 1, p * p,
+                      (u64{1} << 36) + 12345}) {
+    PrimeCountTable serial(n);
+    serial.build();
+    for (const int group : {0, 1, 2}) {
+      for (const unsigned threads : {1u, 2u}) {
+        PrimeCountTable table(n);
+        build_table_on_ranks(table, threads_for(threads), {}, group);
+        u64 wrong = 0;
+        for (u64 d = 1; d <= serial.root(); ++d)
+          wrong += table.odd_pi_large(d) != serial.odd_pi_large(d);
+        for (u64 v = 1; v <= serial.root(); ++v)
+          wrong += table.odd_pi_small(v) != serial.odd_pi_small(v);
+        EXPECT_EQ(wrong, 0u) << "n " << n << " groups of " << group << " x" << threads
+                             << " threads, rank " << rank() << " of " << ranks();
+      }
+    }
+  }
+}
+
 TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
   RunOptions o;
   o.mode = Mode::mpi;
