@@ -24,7 +24,8 @@ RunResult run_mpi(const Plan&, const RunOptions&) { elsewhere(); }
 
 RunResult run_mpi(const Plan&, const RunOptions&, const Kernel&) { elsewhere(); }
 
-void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&) {
+void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&,
+                          int) {
   elsewhere();
 }
 
