@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/version.hpp"
+#include "exec/executor.hpp"
 #include "oracle.hpp"
 #include "process.hpp"
 
@@ -117,6 +118,11 @@ TEST(EndToEnd, ShortRunsTakeOneWorkerUnlessTold) {
   const auto told = nlohmann::json::parse(expect_success({"--workers", "2", "--format", "json"}));
   EXPECT_EQ(told["workers"], 2);
   EXPECT_EQ(told["histogram"], published(500000));
+  // The estimate is the sieve's: the trial kernel, thousands of times slower, takes every core.
+  const auto trial = nlohmann::json::parse(
+      expect_success({"--max", "10^5", "--kernel", "trial", "--format", "json"}));
+  EXPECT_EQ(trial["workers"], available_cores());
+  EXPECT_EQ(trial["histogram"], published(100000));
 }
 
 TEST(EndToEnd, CsvFormat) {

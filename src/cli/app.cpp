@@ -69,9 +69,12 @@ unsigned default_threads_per_rank() {
 
 /// Workers without --workers: one per core, but one alone for a run estimated under 5 ms on one
 /// core, where starting the other threads (or processes) and their kernels costs more than they
-/// save (the default job: 0.14 ms of counting on one core, a second thread adds 0.2 ms).
-unsigned default_workers(const Range& r, Method method) {
+/// save (the default job: 0.14 ms of counting on one core, a second thread adds 0.2 ms). The
+/// estimates are the sieve's and the analytic method's: the trial kernel, thousands of times
+/// slower, always gets every core.
+unsigned default_workers(const Range& r, Method method, KernelKind kernel) {
   constexpr double kOneWorkerSeconds = 5e-3;
+  if (method == Method::sieve && kernel == KernelKind::trial) return available_cores();
   const MethodCost cost = estimate_cost(r);
   const double seconds = method == Method::analytic ? cost.analytic_seconds : cost.sieve_seconds;
   return seconds < kOneWorkerSeconds ? 1 : available_cores();
@@ -106,7 +109,7 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const Method method = resolve_method(o);
     const unsigned workers = o.mode == Mode::serial ? 1
                              : o.workers != 0       ? o.workers
-                                                    : default_workers(o.range, method);
+                                                    : default_workers(o.range, method, o.kernel);
     const bool analytic = method == Method::analytic;
     const Plan plan = analytic ? analytic_plan(o.range, o.count)
                                : make_plan(o.range, o.count, o.kernel, chunk_size_for(o), workers);
