@@ -15,6 +15,21 @@
 namespace nf {
 namespace {
 
+/// The kernel an existing checkpoint file names (" kernel=sieve "), when it is one the range can
+/// run; else default_kernel(r). A file of another run is refused later, when it is opened.
+KernelKind kernel_of_checkpoint(const std::string& path, const Range& r) {
+  const KernelKind fallback = default_kernel(r);
+  const std::optional<std::string> head = Checkpoint::header_in(path);
+  if (!head) return fallback;
+  for (const KernelKind k : {KernelKind::sieve, KernelKind::trial, KernelKind::wheel}) {
+    std::string field = " kernel=";
+    field.append(to_string(k)).push_back(' ');
+    if (head->find(field) != std::string::npos)
+      return k != KernelKind::wheel || fallback == KernelKind::wheel ? k : fallback;
+  }
+  return fallback;
+}
+
 struct OptionSpec {
   std::string name;
   bool takes_value;
@@ -199,8 +214,11 @@ Options parse_options(const std::vector<std::string>& args) {
   }
   if (!o.help && !o.version) check_range(o.range);
   // No --kernel: the wheel where it pays. The choice depends on the range alone, so the same
-  // command resumes the same checkpoint.
-  if (!o.kernel_given) o.kernel = default_kernel(o.range);
+  // command resumes the same checkpoint; one written with the plain sieve (as before the wheel
+  // was the default) goes on with it.
+  if (!o.kernel_given)
+    o.kernel = o.checkpoint.empty() ? default_kernel(o.range)
+                                    : kernel_of_checkpoint(o.checkpoint, o.range);
   if (o.mode_given) check_mode_options(o);
   check_method_options(o);
   return o;
