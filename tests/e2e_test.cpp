@@ -15,7 +15,7 @@
 #include "cli/version.hpp"
 #include "exec/executor.hpp"
 #include "oracle.hpp"
-#include "process.hpp"
+#include "mpi/child_process.hpp"
 
 namespace nf {
 namespace {
@@ -23,7 +23,7 @@ namespace {
 using Args = std::vector<std::string>;
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
-test::Outcome numfactors(const Args& args) { return test::run_program(NUMFACTORS_BINARY, args); }
+test::Finished numfactors(const Args& args) { return test::run_program(NUMFACTORS_BINARY, args); }
 
 std::string describe(const Args& args) {
   std::string s = "numfactors";
@@ -33,7 +33,7 @@ std::string describe(const Args& args) {
 
 /// Success: status 0, nothing on stderr; returns stdout.
 std::string expect_success(const Args& args) {
-  const test::Outcome o = numfactors(args);
+  const test::Finished o = numfactors(args);
   EXPECT_EQ(o.status, 0) << describe(args) << "\nstderr: " << o.err;
   EXPECT_EQ(o.err, "") << describe(args);
   return o.out;
@@ -197,7 +197,7 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
       {{"--workers", "1.5"}, "not an integer"},
   };
   for (const BadInput& b : bad) {
-    const test::Outcome o = numfactors(b.args);
+    const test::Finished o = numfactors(b.args);
     EXPECT_EQ(o.status, 2) << describe(b.args);
     EXPECT_EQ(o.out, "") << describe(b.args);
     EXPECT_TRUE(o.err.starts_with("numfactors: error: ")) << describe(b.args) << ": " << o.err;

@@ -12,7 +12,7 @@
 #include <iterator>
 #include <string>
 
-#include "process.hpp"
+#include "mpi/child_process.hpp"
 
 namespace nf {
 namespace {
@@ -65,7 +65,7 @@ TEST(MpiProgram, WithoutNumfactorsMpiBesideItAnMpiRunFailsInOneLine) {
   const ScopedVariable plain_pmix("PMIX_RANK", nullptr);
 
   // Every other mode still runs from there.
-  const test::Outcome s = test::run_program(alone, {"s", "10"});
+  const test::Finished s = test::run_program(alone, {"s", "10"});
   EXPECT_EQ(s.status, 0) << s.err;
   EXPECT_EQ(s.out, "{1: 7, 2: 2}\n");
 
@@ -76,7 +76,7 @@ TEST(MpiProgram, WithoutNumfactorsMpiBesideItAnMpiRunFailsInOneLine) {
     const ScopedVariable launcher("OMPI_COMM_WORLD_SIZE", by_launcher ? "2" : nullptr);
     const std::vector<std::string> args =
         by_launcher ? std::vector<std::string>{} : std::vector<std::string>{"i"};
-    const test::Outcome o = test::run_program(alone, args);
+    const test::Finished o = test::run_program(alone, args);
     EXPECT_EQ(o.status, 1) << by_launcher;
     EXPECT_EQ(o.out, "");
     EXPECT_EQ(o.err, expected_error);
@@ -85,7 +85,7 @@ TEST(MpiProgram, WithoutNumfactorsMpiBesideItAnMpiRunFailsInOneLine) {
 }
 #else
 TEST(MpiProgram, MpiModeSaysItWasBuiltWithoutMpi) {
-  const test::Outcome o = test::run_program(NUMFACTORS_BINARY, {"i"});
+  const test::Finished o = test::run_program(NUMFACTORS_BINARY, {"i"});
   EXPECT_EQ(o.status, 2);
   EXPECT_EQ(o.out, "");
   EXPECT_NE(o.err.find("numfactors: error: this numfactors was built without MPI"),
