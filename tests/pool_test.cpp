@@ -20,6 +20,7 @@
 
 #include "exec/pool.hpp"
 #include "oracle.hpp"
+#include "run_checks.hpp"
 #include "seed.hpp"
 
 namespace nf {
@@ -31,40 +32,12 @@ constexpr u64 kTop = std::numeric_limits<u64>::max();
 
 u64 seed(u64 salt) { return test::test_seed(salt); }
 
-Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
-  CounterSource source(0, plan.chunk_count());
-  RunResult r;
-  run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
-  return r.histogram;
-}
-
 RunOptions pool_options(unsigned workers) {
   RunOptions o;
   o.mode = Mode::pool;
   o.workers = workers;
   o.timeline = true;
   return o;
-}
-
-/// Every chunk counted once by some worker, in the statistics and in the timeline.
-void expect_every_chunk_once(const Plan& plan, const RunResult& r) {
-  u64 chunks = 0, numbers = 0;
-  for (const WorkerStats& w : r.workers) {
-    chunks += w.chunks;
-    numbers += w.numbers;
-  }
-  EXPECT_EQ(chunks, plan.chunk_count());
-  EXPECT_EQ(numbers, plan.range.size());
-  std::vector<ChunkEvent> events = r.timeline;
-  ASSERT_EQ(events.size(), plan.chunk_count());
-  std::sort(events.begin(), events.end(),
-            [](const ChunkEvent& a, const ChunkEvent& b) { return a.chunk < b.chunk; });
-  for (u64 i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].chunk, i);
-    EXPECT_EQ(events[i].range, plan.chunk(i));
-    EXPECT_LT(events[i].worker, r.workers.size());
-    EXPECT_LE(events[i].start, events[i].end);
-  }
 }
 
 /// No child process of this test is left, running or unreaped.
@@ -123,11 +96,11 @@ TEST(Pool, SeededRandomRangesGiveTheSerialHistogram) {
     trace << "[" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << workers
           << " workers";
     SCOPED_TRACE(trace.str());
-    EXPECT_EQ(r.histogram, serial_histogram(plan, *kernel));
+    EXPECT_EQ(r.histogram, test::serial_histogram(plan, *kernel));
     EXPECT_EQ(r.workers.size(), std::min<u64>(workers, plan.chunk_count()));
     for (std::size_t w = 0; w < r.workers.size(); ++w)
       EXPECT_EQ(r.workers[w].name, "process " + std::to_string(w));
-    expect_every_chunk_once(plan, r);
+    test::expect_every_chunk_once(plan, r);
   }
   expect_no_children();
 }
@@ -149,7 +122,7 @@ TEST(Pool, TheWheelMatchesTheDirectSieve) {
     Histogram direct;
     make_kernel(KernelKind::sieve, count, hi)->count(range, direct);
     EXPECT_EQ(r.histogram, direct);
-    expect_every_chunk_once(plan, r);
+    test::expect_every_chunk_once(plan, r);
   }
   expect_no_children();
 }
@@ -171,7 +144,7 @@ TEST(Pool, AWindowEndingAt2To64Minus1) {
   const RunResult r = run_pool(plan, pool_options(3), *make_kernel(plan.kernel, plan.count, kTop));
   EXPECT_EQ(r.histogram, oracle_histogram(range, Count::total));
   EXPECT_EQ(r.workers.size(), 2u);
-  expect_every_chunk_once(plan, r);
+  test::expect_every_chunk_once(plan, r);
 }
 
 TEST(Pool, OneNumber) {
@@ -197,13 +170,13 @@ TEST(Pool, AWorkerKilledOnceLosesNothing) {
   options.on_chunk = [&](u64 chunk, const Histogram&) { EXPECT_TRUE(reported.insert(chunk).second); };
   const RunResult r = run_pool(plan, options, dying);
   std::remove(marker.c_str());
-  EXPECT_EQ(r.histogram, serial_histogram(plan, *sieve));
+  EXPECT_EQ(r.histogram, test::serial_histogram(plan, *sieve));
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("was lost (killed by signal 9"), std::string::npos) << warnings[0];
   EXPECT_NE(warnings[0].find("chunk 12 [240002, 260001]"), std::string::npos) << warnings[0];
   EXPECT_EQ(r.workers.size(), 3u);  // two, and one started in place of the lost one
   EXPECT_EQ(reported.size(), plan.chunk_count());
-  expect_every_chunk_once(plan, r);
+  test::expect_every_chunk_once(plan, r);
   expect_no_children();
 }
 

@@ -16,6 +16,7 @@
 #include "../seed.hpp"
 #include "exec/mpi_deal.hpp"
 #include "../oracle.hpp"
+#include "../run_checks.hpp"
 #include "test_session.hpp"
 
 namespace nf {
@@ -51,13 +52,6 @@ RunResult run_layout(const Plan& plan, const Layout& layout, const Kernel& kerne
   return run_mpi(plan, o, kernel);
 }
 
-Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
-  CounterSource source(0, plan.chunk_count());
-  RunResult r;
-  run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
-  return r.histogram;
-}
-
 std::string worker_name(int r, unsigned t) {
   return "rank " + std::to_string(r) + " thread " + std::to_string(t);
 }
@@ -71,31 +65,17 @@ void expect_parts(const Plan& plan, const Layout& layout, const RunResult& r) {
     return;
   }
   ASSERT_EQ(r.workers.size(), static_cast<std::size_t>(ranks()) * layout.threads);
-  u64 chunks = 0, numbers = 0;
-  for (std::size_t w = 0; w < r.workers.size(); ++w) {
+  for (std::size_t w = 0; w < r.workers.size(); ++w)
     EXPECT_EQ(r.workers[w].name, worker_name(static_cast<int>(w / layout.threads),
                                              static_cast<unsigned>(w % layout.threads)));
-    chunks += r.workers[w].chunks;
-    numbers += r.workers[w].numbers;
-  }
-  EXPECT_EQ(chunks, plan.chunk_count());
-  EXPECT_EQ(numbers, plan.range.size());
-  std::vector<ChunkEvent> events = r.timeline;
-  ASSERT_EQ(events.size(), plan.chunk_count());
-  std::sort(events.begin(), events.end(),
-            [](const ChunkEvent& a, const ChunkEvent& b) { return a.chunk < b.chunk; });
-  for (u64 i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].chunk, i);
-    EXPECT_EQ(events[i].range, plan.chunk(i));
-    ASSERT_LT(events[i].worker, r.workers.size());
-    if (layout.schedule == Schedule::static_cyclic) {
-      const u64 owner = events[i].worker / layout.threads;
-      const Deal deal{plan.chunk_count(), static_cast<u64>(ranks()), owner};
-      bool dealt = false;
-      for (u64 round = 0; const auto c = deal.chunk(round); ++round) dealt |= *c == i;
-      EXPECT_TRUE(dealt) << "chunk " << i << " ran on rank " << owner;
-    }
-  }
+  test::expect_every_chunk_once(plan, r, [&](const ChunkEvent& e) {
+    if (layout.schedule != Schedule::static_cyclic) return;
+    const u64 owner = e.worker / layout.threads;
+    const Deal deal{plan.chunk_count(), static_cast<u64>(ranks()), owner};
+    bool dealt = false;
+    for (u64 round = 0; const auto c = deal.chunk(round); ++round) dealt |= *c == e.chunk;
+    EXPECT_TRUE(dealt) << "chunk " << e.chunk << " ran on rank " << owner;
+  });
 }
 
 TEST(MpiRun, SeededRandomRangesGiveTheSerialHistogram) {
@@ -109,7 +89,7 @@ TEST(MpiRun, SeededRandomRangesGiveTheSerialHistogram) {
     const u64 chunk = std::max<u64>(1, size / (1 + rng() % 50));
     const Plan plan = make_plan(range, count, KernelKind::sieve, chunk, 1);
     const auto kernel = make_kernel(plan.kernel, count, range.hi);
-    const Histogram serial = rank() == 0 ? serial_histogram(plan, *kernel) : Histogram{};
+    const Histogram serial = rank() == 0 ? test::serial_histogram(plan, *kernel) : Histogram{};
     for (const Layout& layout : kLayouts) {
       std::ostringstream trace;
       trace << "[" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << layout.name;
