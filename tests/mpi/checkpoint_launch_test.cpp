@@ -54,6 +54,22 @@ std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
 
 u64 seed() { return test::test_seed(43); }
 
+/// How a killed job ended: mpiexec's status, and whether both ranks are gone.
+struct Killed {
+  test::Finished job;
+  bool ranks_gone = true;
+};
+
+/// Kills the job as Slurm's time limit or a lost node does it: the ranks die first, mpiexec
+/// after them; then waits for all of them.
+Killed kill_job(test::ChildProcess& child, const std::vector<pid_t>& ranks) {
+  for (pid_t r : ranks) kill(r, SIGKILL);
+  kill(-child.pid(), SIGKILL);
+  Killed k{child.wait(60)};
+  for (pid_t r : ranks) k.ranks_gone &= test::wait_until([&] { return test::gone(r); }, 30);
+  return k;
+}
+
 TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHistogram) {
   const std::string expected = test::known_dict_line(2, 100'000'000);
   std::mt19937_64 random(seed());
@@ -78,11 +94,9 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
     const double left = 1.0 - before / double(kChunks);
     const double at = std::uniform_real_distribution<double>(0.0, 0.2)(random) * left;
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
-    // As Slurm's time limit or a lost node does it: the ranks die first, mpiexec after them.
-    for (pid_t r : ranks) kill(r, SIGKILL);
-    kill(-child.pid(), SIGKILL);
-    const test::Finished f = child.wait(60);
-    for (pid_t r : ranks) ASSERT_TRUE(test::wait_until([&] { return test::gone(r); }, 30));
+    const Killed k = kill_job(child, ranks);
+    ASSERT_TRUE(k.ranks_gone);
+    const test::Finished& f = k.job;
     killed += f.status == 128 + SIGKILL;
     std::cout << "[ kill     ] " << schedule << (while_starting ? " starting" : " journaling")
               << ", then " << at << " s: status " << f.status
@@ -167,10 +181,9 @@ TEST(MpiCheckpoint, AnalyticItemsJournaledByRankZeroResumeExactly) {
     test::wait_until([&] { return test::journal_records(path) > before; }, 30);
     const double at = std::uniform_real_distribution<double>(0.0, 0.3)(random);
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
-    for (pid_t r : ranks) kill(r, SIGKILL);
-    kill(-child.pid(), SIGKILL);
-    const test::Finished f = child.wait(60);
-    for (pid_t r : ranks) ASSERT_TRUE(test::wait_until([&] { return test::gone(r); }, 30));
+    const Killed k = kill_job(child, ranks);
+    ASSERT_TRUE(k.ranks_gone);
+    const test::Finished& f = k.job;
     killed += f.status == 128 + SIGKILL;
     std::cout << "[ kill     ] analytic, " << at << " s after a record: status " << f.status
               << ", " << test::journal_records(path) << " items journaled\n";
