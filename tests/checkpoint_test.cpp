@@ -69,7 +69,8 @@ TEST_F(CheckpointTest, ReopeningGivesBackTheFinishedChunks) {
   for (u64 i = 0; i < plan_.chunk_count(); ++i)
     EXPECT_EQ(again.was_done(i), i == 0 || i == 5 || i == 14 || i == 3) << i;
   EXPECT_EQ(s.done, (std::vector<u64>{0, 3, 5, 14}));
-  EXPECT_EQ(Checkpoint::chunk_size_in(path_), std::optional<u64>(7'000));
+  EXPECT_EQ(Checkpoint::chunk_size_of(Checkpoint::header_in(path_).value()),
+            std::optional<u64>(7'000));
 }
 
 TEST_F(CheckpointTest, ATornLastRecordIsDroppedAtEveryByte) {
@@ -225,7 +226,9 @@ TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
     EXPECT_EQ(again.state().sums[1], odd);
     EXPECT_EQ(again.state().done, (std::vector<u64>{0, 3, 4, 7, 9}));
     EXPECT_EQ(Checkpoint::header_in(path_), std::optional<std::string>(head));
-    EXPECT_EQ(Checkpoint::chunk_size_in(path_), std::nullopt);
+    EXPECT_EQ(Checkpoint::chunk_size_of(head), std::nullopt);
+    EXPECT_EQ(Checkpoint::header_field(head, "test"), std::optional<std::string>("parts"));
+    EXPECT_EQ(Checkpoint::header_field(head, "kernel"), std::nullopt);
     again.record(5, of_size(5));  // not what index 5 can hold
   }
   EXPECT_THROW(Checkpoint(path_, format), UsageError);

@@ -15,18 +15,15 @@
 namespace nf {
 namespace {
 
-/// The kernel an existing checkpoint file names (" kernel=sieve "), when it is one the range can
-/// run; else default_kernel(r). A file of another run is refused later, when it is opened.
-KernelKind kernel_of_checkpoint(const std::string& path, const Range& r) {
+/// The kernel a checkpoint header names (kernel=sieve), when it is one the range can run; else
+/// default_kernel(r). A file of another run is refused later, when it is opened.
+KernelKind kernel_of_checkpoint(const std::optional<std::string>& header, const Range& r) {
   const KernelKind fallback = default_kernel(r);
-  const std::optional<std::string> head = Checkpoint::header_in(path);
-  if (!head) return fallback;
-  for (const KernelKind k : {KernelKind::sieve, KernelKind::trial, KernelKind::wheel}) {
-    std::string field = " kernel=";
-    field.append(to_string(k)).push_back(' ');
-    if (head->find(field) != std::string::npos)
+  const std::optional<std::string> named =
+      header ? Checkpoint::header_field(*header, "kernel") : std::nullopt;
+  for (const KernelKind k : {KernelKind::sieve, KernelKind::trial, KernelKind::wheel})
+    if (named == to_string(k))
       return k != KernelKind::wheel || fallback == KernelKind::wheel ? k : fallback;
-  }
   return fallback;
 }
 
@@ -216,9 +213,8 @@ Options parse_options(const std::vector<std::string>& args) {
   // No --kernel: the wheel where it pays. The choice depends on the range alone, so the same
   // command resumes the same checkpoint; one written with the plain sieve (as before the wheel
   // was the default) goes on with it.
-  if (!o.kernel_given)
-    o.kernel = o.checkpoint.empty() ? default_kernel(o.range)
-                                    : kernel_of_checkpoint(o.checkpoint, o.range);
+  if (!o.checkpoint.empty()) o.checkpoint_header = Checkpoint::header_in(o.checkpoint);
+  if (!o.kernel_given) o.kernel = kernel_of_checkpoint(o.checkpoint_header, o.range);
   if (o.mode_given) check_mode_options(o);
   check_method_options(o);
   return o;
@@ -239,9 +235,10 @@ Method resolve_method(const Options& o) {
   if (o.method == Method::analytic) check_analytic_fits(o.range);
   if (o.method != Method::automatic) return o.method;
   if (o.kernel_given || o.chunk != 0) return Method::sieve;
-  if (!o.checkpoint.empty())
-    if (const std::optional<std::string> head = Checkpoint::header_in(o.checkpoint))
-      return head->find(" method=analytic") != std::string::npos ? Method::analytic : Method::sieve;
+  if (o.checkpoint_header)
+    return Checkpoint::header_field(*o.checkpoint_header, "method") == "analytic"
+               ? Method::analytic
+               : Method::sieve;
   return analytic_is_cheaper(o.range) ? Method::analytic : Method::sieve;
 }
 

@@ -34,6 +34,9 @@ struct Options {
   bool schedule_given = false;
   std::string timeline;     // --timeline FILE; empty: none
   std::string checkpoint;   // --checkpoint FILE; empty: none
+  /// The header line of an existing --checkpoint FILE, read once by parse_options: a resumed run
+  /// takes its kernel, method and chunk size from it unless the options say otherwise.
+  std::optional<std::string> checkpoint_header;
   std::optional<bool> progress;  // --progress / --no-progress; nothing: on when stderr is a terminal
   bool help = false;
   bool version = false;

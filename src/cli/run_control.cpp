@@ -10,8 +10,8 @@
 namespace nf {
 
 u64 chunk_size_for(const Options& o) {
-  if (o.chunk != 0 || o.checkpoint.empty()) return o.chunk;
-  return Checkpoint::chunk_size_in(o.checkpoint).value_or(0);
+  if (o.chunk != 0 || !o.checkpoint_header) return o.chunk;
+  return Checkpoint::chunk_size_of(*o.checkpoint_header).value_or(0);
 }
 
 RunControl::RunControl(const Options& o, const Plan& plan, std::ostream& err, bool writes,

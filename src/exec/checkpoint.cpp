@@ -88,13 +88,19 @@ std::optional<std::string> Checkpoint::header_in(const std::string& path) {
   return std::string(text.substr(0, nl));
 }
 
-std::optional<u64> Checkpoint::chunk_size_in(const std::string& path) {
-  const std::optional<std::string> head = header_in(path);
-  if (!head) return std::nullopt;
-  const auto at = head->find(" chunk=");
+std::optional<std::string> Checkpoint::header_field(const std::string& header,
+                                                    const std::string& key) {
+  const std::string field = " " + key + "=";
+  const auto at = header.find(field);
+  if (at == std::string::npos) return std::nullopt;
+  const auto begin = at + field.size();
+  return header.substr(begin, header.find(' ', begin) - begin);
+}
+
+std::optional<u64> Checkpoint::chunk_size_of(const std::string& header) {
+  const std::optional<std::string> text = header_field(header, "chunk");
   u64 v = 0;
-  if (at == std::string::npos || !parse_u64(std::string_view(*head).substr(at + 7), v) || v == 0)
-    return std::nullopt;
+  if (!text || !parse_u64(*text, v) || v == 0) return std::nullopt;
   return v;
 }
 

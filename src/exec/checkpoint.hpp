@@ -77,9 +77,11 @@ class Checkpoint {
 
   /// The header line of an existing checkpoint file; nothing if it is absent or has none.
   static std::optional<std::string> header_in(const std::string& path);
-  /// The chunk size recorded in an existing checkpoint file, so a resumed run can use the same
-  /// chunks even with another number of workers; nothing if the file is absent or has no header.
-  static std::optional<u64> chunk_size_in(const std::string& path);
+  /// The value of field `key` (" key=value") in a header line; nothing if it has none.
+  static std::optional<std::string> header_field(const std::string& header, const std::string& key);
+  /// The chunk size a header line records, so a resumed run can use the same chunks even with
+  /// another number of workers; nothing if it names none.
+  static std::optional<u64> chunk_size_of(const std::string& header);
 
   /// The header line (without newline) that identifies `plan`.
   static std::string header(const Plan& plan);
