@@ -23,7 +23,7 @@
 #include "mpi/resume_helpers.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 std::string fresh_path(const std::string& name) {
@@ -249,4 +249,4 @@ TEST(AnalyticCheckpointEndToEnd, SigintSaysHowManyItemsAreSaved) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -22,7 +22,7 @@
 #include "mpi/resume_helpers.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 RunOptions options_for(Mode mode, unsigned workers) {
@@ -232,4 +232,4 @@ TEST(AnalyticExec, SigtermStopsTheRunWithStatus143) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -24,7 +24,7 @@
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 u64 analytic_seed(u64 salt) { return test::test_seed(salt); }
@@ -305,4 +305,4 @@ TEST(Analytic, CostModelPrefersTheSieveForNarrowWindows) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

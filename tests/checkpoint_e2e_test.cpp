@@ -18,7 +18,7 @@
 #include "mpi/resume_helpers.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 // [2, 10^8] in 24415 chunks of 2^12, and published: small chunks make the run last (a third of a
@@ -221,4 +221,4 @@ TEST(CheckpointEndToEnd, ProgressGoesToStderrOnlyAndOnlyWhenAsked) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -16,7 +16,7 @@
 
 #include "core/kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 namespace fs = std::filesystem;
@@ -236,4 +236,4 @@ TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -20,7 +20,7 @@
 #include "mpi/child_process.hpp"
 #include "mpi/known_answers.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 std::string usage_error(const std::vector<std::string>& args) {
@@ -239,4 +239,4 @@ TEST(PoolEndToEnd, BadInputIsOneLineAndStatus2) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

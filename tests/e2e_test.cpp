@@ -17,7 +17,7 @@
 #include "oracle.hpp"
 #include "mpi/child_process.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using Args = std::vector<std::string>;
@@ -208,4 +208,4 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

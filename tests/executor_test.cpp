@@ -17,7 +17,7 @@
 #include "oracle.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
@@ -237,4 +237,4 @@ TEST(Executors, WorkerExceptionPropagates) {
 TEST(Executors, AvailableCoresIsPositive) { EXPECT_GE(available_cores(), 1u); }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -12,7 +12,7 @@
 #include "oracle.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using test::oracle_histogram;
@@ -109,4 +109,4 @@ TEST(SieveKernel, ChunkSplitDoesNotChangeTheHistogram) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -14,7 +14,7 @@
 
 #include "mpi/child_process.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 namespace fs = std::filesystem;
@@ -95,4 +95,4 @@ TEST(MpiProgram, MpiModeSaysItWasBuiltWithoutMpi) {
 #endif
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

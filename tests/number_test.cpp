@@ -12,7 +12,7 @@
 #include "cli/number.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
@@ -161,4 +161,4 @@ TEST(ParseNumber, RandomSumsAndDifferences) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

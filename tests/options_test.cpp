@@ -10,7 +10,7 @@
 #include "cli/options.hpp"
 #include "cli/suggest.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using Args = std::vector<std::string>;
@@ -205,4 +205,4 @@ TEST(Suggest, ClosestCandidate) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -11,7 +11,7 @@
 #include "core/histogram.hpp"
 #include "core/range.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
 
@@ -96,4 +96,4 @@ inline Histogram oracle_histogram(const Range& r, Count count) {
   return h;
 }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

@@ -13,7 +13,7 @@
 #include "core/plan.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
@@ -182,4 +182,4 @@ TEST(Plan, MakePlanFillsAndValidates) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

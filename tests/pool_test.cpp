@@ -23,7 +23,7 @@
 #include "run_checks.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using test::oracle_histogram;
@@ -211,4 +211,4 @@ TEST(Pool, AKernelErrorStopsTheRunWithItsMessage) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

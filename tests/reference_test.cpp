@@ -13,7 +13,7 @@
 
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 struct KnownCase {
@@ -104,4 +104,4 @@ TEST(Reference, SeedJobInEveryModeAndWorkerCount) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

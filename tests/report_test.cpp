@@ -15,7 +15,7 @@
 
 #include "cli/report.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
@@ -155,4 +155,4 @@ TEST(Report, CsvHasHeaderAndOneRowPerBin) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

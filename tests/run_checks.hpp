@@ -11,7 +11,7 @@
 
 #include "exec/executor.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 /// The plan counted by one worker, one chunk after another: the reference for other executors.
 inline Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
@@ -45,4 +45,4 @@ inline void expect_every_chunk_once(const Plan& plan, const RunResult& r,
   }
 }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

@@ -8,7 +8,7 @@
 
 #include "core/range.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 /// The run's seed (NUMFACTORS_TEST_SEED, default 20261121) plus `salt`, so that suites sharing
 /// one run seed still draw different numbers. Prints the run seed unless `print` is false (MPI
@@ -20,4 +20,4 @@ inline u64 test_seed(u64 salt, bool print = true) {
   return seed + salt;
 }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

@@ -19,7 +19,7 @@
 #include "oracle.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using test::oracle_histogram;
@@ -130,9 +130,9 @@ TEST(SieveKernelEdges, OracleAcrossASegmentBoundaryAtTheTop) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 TEST(SieveKernelContract, AChunkAboveMaxHiIsRefusedNotMiscounted) {
@@ -148,4 +148,4 @@ TEST(SieveKernelContract, AChunkAboveMaxHiIsRefusedNotMiscounted) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -16,7 +16,7 @@
 #include "core/sieve_cells.hpp"
 #include "seed.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 namespace {
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
@@ -153,4 +153,4 @@ TEST(SieveBuckets, EveryEntryComesBackOnceInItsSegmentAcrossTheRing) {
 }
 
 }  // namespace
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -16,7 +16,7 @@
 #include "oracle.hpp"
 #include "seed.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 std::string describe(const Range& r, Count count, u64 chunk) {
@@ -235,4 +235,4 @@ TEST(Wheel, PaysNearOneOnly) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -18,7 +18,7 @@
 #include "exec/executor.hpp"
 #include "exec/timeline.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// Runs `body` and turns what it throws into the one error line and an exit status.
@@ -236,4 +236,4 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   });
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -8,7 +8,7 @@
 
 #include "exec/mpi.hpp"
 
-namespace nf {
+namespace numfactors {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
@@ -30,4 +30,4 @@ bool mpi_requested(const std::vector<std::string>& args);
 int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostream& out,
                 std::ostream& err);
 
-}  // namespace nf
+}  // namespace numfactors

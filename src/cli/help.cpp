@@ -1,7 +1,7 @@
 /// @file help.cpp
 #include "cli/help.hpp"
 
-namespace nf {
+namespace numfactors {
 
 std::string help_text() {
   return R"(Usage: numfactors [s|t|m|i] [N] [options]
@@ -84,4 +84,4 @@ by SIGINT/SIGTERM.
 )";
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -3,9 +3,9 @@
 
 #include <string>
 
-namespace nf {
+namespace numfactors {
 
 /// The text of `numfactors --help`.
 std::string help_text();
 
-}  // namespace nf
+}  // namespace numfactors

@@ -4,7 +4,7 @@
 #include <csignal>
 #include <stdexcept>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 // A lock-free atomic is the one kind of object a signal handler may store to.
@@ -43,4 +43,4 @@ InterruptFlag::~InterruptFlag() {
 
 const std::atomic<int>& InterruptFlag::stop() const { return g_stop; }
 
-}  // namespace nf
+}  // namespace numfactors

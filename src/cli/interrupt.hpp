@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-namespace nf {
+namespace numfactors {
 
 /// While one exists, SIGINT and SIGTERM set stop() to the signal's number instead of killing the
 /// process, so the run stops handing out chunks, journals what finished and exits 128 + signal.
@@ -21,4 +21,4 @@ class InterruptFlag {
   const std::atomic<int>& stop() const;
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -12,16 +12,17 @@
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
 #ifdef NUMFACTORS_MPI_PROGRAM
-  if (nf::mpi_wanted(args)) return nf::exec_mpi_program(argv, NUMFACTORS_MPI_PROGRAM, std::cerr);
+  if (numfactors::mpi_wanted(args))
+    return numfactors::exec_mpi_program(argv, NUMFACTORS_MPI_PROGRAM, std::cerr);
 #endif
-  if (!nf::mpi_requested(args)) return nf::run_app(args, std::cout, std::cerr);
+  if (!numfactors::mpi_requested(args)) return numfactors::run_app(args, std::cout, std::cerr);
   // MPI starts here and only here: in MPI mode, before anything else runs.
-  std::unique_ptr<nf::MpiSession> mpi;
+  std::unique_ptr<numfactors::MpiSession> mpi;
   try {
-    mpi = nf::start_mpi(argc, argv);
+    mpi = numfactors::start_mpi(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "numfactors: error: cannot start MPI: " << e.what() << "\n";
-    return nf::kExitFailure;
+    return numfactors::kExitFailure;
   }
-  return nf::run_mpi_app(*mpi, args, std::cout, std::cerr);
+  return numfactors::run_mpi_app(*mpi, args, std::cout, std::cerr);
 }

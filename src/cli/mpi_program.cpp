@@ -11,7 +11,7 @@
 
 #include "cli/app.hpp"
 
-namespace nf {
+namespace numfactors {
 
 int exec_mpi_program(char** argv, const char* name, std::ostream& err) {
   char self[PATH_MAX];
@@ -30,4 +30,4 @@ int exec_mpi_program(char** argv, const char* name, std::ostream& err) {
   return kExitFailure;
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -4,7 +4,7 @@
 
 #include <iosfwd>
 
-namespace nf {
+namespace numfactors {
 
 /// Replaces this process by the program `name` in the folder of this program's own file
 /// (/proc/self/exe, symbolic links resolved), with the same argv and environment. exec keeps the
@@ -12,4 +12,4 @@ namespace nf {
 /// that fails, after writing one error line to `err`: the exit status to return.
 int exec_mpi_program(char** argv, const char* name, std::ostream& err);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
@@ -91,4 +91,4 @@ struct Parser {
 
 u64 parse_number(std::string_view text) { return Parser{text}.expression(); }
 
-}  // namespace nf
+}  // namespace numfactors

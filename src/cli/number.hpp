@@ -6,11 +6,11 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// Grammar: term (('+' | '-') term)*, term := digits | digits 'e' digits | digits '^' digits.
 /// All arithmetic is exact in 128 bits; a result or intermediate beyond 2^64-1, a negative
 /// value, a fraction or a separator is a UsageError that names the problem.
 u64 parse_number(std::string_view text);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -12,7 +12,7 @@
 #include "core/plan.hpp"
 #include "exec/checkpoint.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// The kernel a checkpoint header names (kernel=sieve), when it is one the range can run; else
@@ -291,4 +291,4 @@ std::optional<Mode> requested_mode(const std::vector<std::string>& args) {
   return mode;
 }
 
-}  // namespace nf
+}  // namespace numfactors

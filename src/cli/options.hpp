@@ -12,7 +12,7 @@
 #include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 
 enum class Format { dict, json, table, csv };
 
@@ -69,4 +69,4 @@ Method resolve_method(const Options& o);
 /// given (or the mode given is not a known one: parse_options then says what is wrong).
 std::optional<Mode> requested_mode(const std::vector<std::string>& args);
 
-}  // namespace nf
+}  // namespace numfactors

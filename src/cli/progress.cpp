@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ostream>
 
-namespace nf {
+namespace numfactors {
 
 Progress::Progress(std::ostream& err, u64 total, u64 already, bool terminal)
     : err_(err), total_(total), already_(already), done_(already), terminal_(terminal) {}
@@ -59,4 +59,4 @@ void Progress::finish() {
     draw(true);  // a batch log ends with where the run got to
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -8,7 +8,7 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 class Progress {
  public:
@@ -38,4 +38,4 @@ class Progress {
   std::mutex mutex_;
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 template <typename F>
@@ -82,4 +82,4 @@ std::string format_report(Format format, const RunInfo& info, const RunResult& r
   return "";
 }
 
-}  // namespace nf
+}  // namespace numfactors

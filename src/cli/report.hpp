@@ -7,7 +7,7 @@
 #include "cli/options.hpp"
 #include "exec/result.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// What a report describes besides the result itself.
 struct RunInfo {
@@ -25,4 +25,4 @@ std::string format_report(Format format, const RunInfo& info, const RunResult& r
 /// `{1: 7, 2: 2}`: the seed assignment's print(dict).
 std::string format_dict(const Histogram& h);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <ostream>
 
-namespace nf {
+namespace numfactors {
 
 u64 chunk_size_for(const Options& o) {
   if (o.chunk != 0 || !o.checkpoint_header) return o.chunk;
@@ -68,4 +68,4 @@ std::optional<int> RunControl::finish(RunResult& result) {
   return 128 + signal;
 }
 
-}  // namespace nf
+}  // namespace numfactors

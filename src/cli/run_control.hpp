@@ -14,7 +14,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// The chunk size to plan with: --chunk, else the one an existing --checkpoint file was written
 /// with (so a run resumed with another number of workers cuts the range the same way), else 0
@@ -60,4 +60,4 @@ class RunControl {
   bool analytic_;
 };
 
-}  // namespace nf
+}  // namespace numfactors

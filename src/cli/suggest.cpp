@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -43,4 +43,4 @@ std::string did_you_mean(std::string_view typed, const std::vector<std::string>&
   return c.empty() ? "" : " (did you mean '" + c + "'?)";
 }
 
-}  // namespace nf
+}  // namespace numfactors

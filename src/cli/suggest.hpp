@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nf {
+namespace numfactors {
 
 /// The candidate closest to `typed` (edit distance at most 2, or a candidate that starts with it),
 /// or "" when none is close.
@@ -15,4 +15,4 @@ std::string closest(std::string_view typed, const std::vector<std::string>& cand
 /// " (did you mean 'x'?)" or "".
 std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates);
 
-}  // namespace nf
+}  // namespace numfactors

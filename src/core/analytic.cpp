@@ -6,7 +6,7 @@
 
 #include "core/wheel.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// Measured constants of the cost model in analytic.hpp: CPU seconds on one core of the
@@ -73,4 +73,4 @@ bool analytic_is_cheaper(const Range& r, u64 max_bytes) {
   return cost.analytic_bytes <= max_bytes && cost.analytic_seconds < cost.sieve_seconds;
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -21,7 +21,7 @@
 #include "core/prime_count_table.hpp"
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// hist[1, n] of both counts (n >= 1; n = 0 gives empty histograms). The table update and the
 /// walk's items both go through `parallel_for`, which should hand out small pieces dynamically:
@@ -59,4 +59,4 @@ MethodCost estimate_cost(const Range& r);
 /// True when the analytic method is estimated cheaper and its tables fit in max_bytes.
 bool analytic_is_cheaper(const Range& r, u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -9,7 +9,7 @@
 #include "core/analytic_walk.hpp"
 #include "core/arith.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// Relative cost of the subtree below a node with x = N/m: the leaf lookups grow about like
@@ -103,4 +103,4 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
                    [](const Item& a, const Item& b) { return a.cost > b.cost; });
 }
 
-}  // namespace nf
+}  // namespace numfactors

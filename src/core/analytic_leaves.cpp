@@ -4,7 +4,7 @@
 /// on the development machine. The build's flags stay baseline; the choice is made at run time.
 #include "core/analytic_leaves.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 // The loop has no early exit and no correction step, so the compiler vectorizes it where the
@@ -101,4 +101,4 @@ void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64
   kSubtract(large, small, begin, end, stride, p, c, nd);
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -7,7 +7,7 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// Sum over i in [begin, end) of small[(floor(x / primes[i]) - 1) / 2] (the odd prime counts of
 /// the small keys), for x < 2^52 given as the double xd (exact) and every quotient in
@@ -22,4 +22,4 @@ u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 
 void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
                            u64 stride, u64 p, std::uint32_t c, double nd);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -17,7 +17,7 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 enum class QuotientMethod { plain_double, corrected_double, integer };
 
@@ -44,4 +44,4 @@ inline u64 quotient(u64 x, double xd, u64 m) {
   }
 }
 
-}  // namespace nf
+}  // namespace numfactors

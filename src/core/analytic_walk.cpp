@@ -26,7 +26,7 @@
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 template <QuotientMethod kMethod>
@@ -211,4 +211,4 @@ FactorHistograms AnalyticWalk::run_item(std::size_t k) const {
                                       it.child_end);
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -9,7 +9,7 @@
 #include "core/histogram.hpp"
 #include "core/prime_count_table.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// The histograms of omega(n) and Omega(n) over the same numbers: one walk yields both.
 struct FactorHistograms {
@@ -57,4 +57,4 @@ class AnalyticWalk {
   std::vector<Item> items_;
 };
 
-}  // namespace nf
+}  // namespace numfactors

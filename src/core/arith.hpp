@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace nf {
+namespace numfactors {
 
 /// floor(sqrt(n)) exactly for every 64-bit n. The long double estimate can be off by one either
 /// way near 2^64; the two corrections compare r against n / r, which never overflows.
@@ -18,4 +18,4 @@ inline std::uint64_t isqrt(std::uint64_t n) {
   return r;
 }
 
-}  // namespace nf
+}  // namespace numfactors

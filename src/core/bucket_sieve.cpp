@@ -3,7 +3,7 @@
 
 #include <bit>
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 void Buckets::reset(u64 max_stride) {
   for (Bucket& b : ring_) {
@@ -34,4 +34,4 @@ Buckets::Block* Buckets::append_block(Bucket& b) {
   return block;
 }
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -15,7 +15,7 @@
 
 #include "core/sieve_cells.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 /// One prime waiting for its next multiple: the prime, and its offset in the target segment (low
 /// kOffsetBits) with the prime's log weight above it.
@@ -84,4 +84,4 @@ class Buckets {
   u64 mask_ = 0;
 };
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 namespace {
 
 constexpr std::size_t kLanes = 32;
@@ -54,4 +54,4 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
   }
 }
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -8,7 +8,7 @@
 
 #include "core/sieve_cells.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 using Bins = std::array<u64, 64>;
 
@@ -18,4 +18,4 @@ using Bins = std::array<u64, 64>;
 /// Vectorized (keys computed 16..64 at a time, counted by comparison) for the running CPU.
 void add_cell_keys(const Cell* cells, std::size_t len, int threshold, Bins& bins);
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -11,7 +11,7 @@
 
 #include "core/arith.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 namespace {
 
 /// Offset of the first multiple of m at or after a, without forming the multiple (it could pass
@@ -50,4 +50,4 @@ void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32
   for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) out.add(k, bins[k]);
 }
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

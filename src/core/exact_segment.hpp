@@ -8,7 +8,7 @@
 
 #include "core/histogram.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 /// Adds omega / Omega of every n in [a, a + len) to `out`. `primes` must hold every prime
 /// <= sqrt(a + len - 1) in ascending order. Cost: one u64 multiply per hit, 9 bytes a cell, and a
@@ -16,4 +16,4 @@ namespace nf::sieve {
 void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32_t>& primes,
                            Count count, Histogram& out);
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

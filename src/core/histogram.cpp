@@ -1,7 +1,7 @@
 /// @file histogram.cpp
 #include "core/histogram.hpp"
 
-namespace nf {
+namespace numfactors {
 
 Histogram& Histogram::operator+=(const Histogram& other) {
   for (unsigned k = 0; k <= kMaxKey; ++k) bins_[k] += other.bins_[k];
@@ -19,4 +19,4 @@ u64 Histogram::total() const {
   return sum;
 }
 
-}  // namespace nf
+}  // namespace numfactors

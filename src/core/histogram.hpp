@@ -7,7 +7,7 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 class Histogram {
  public:
@@ -33,4 +33,4 @@ class Histogram {
   std::array<u64, kMaxKey + 1> bins_{};
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -6,7 +6,7 @@
 #include "core/sieve_kernel.hpp"
 #include "core/trial_kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 
 std::string to_string(KernelKind k) {
   switch (k) {
@@ -24,4 +24,4 @@ std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi) {
   return std::make_unique<SieveKernel>(count, max_hi);
 }
 
-}  // namespace nf
+}  // namespace numfactors

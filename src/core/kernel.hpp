@@ -9,7 +9,7 @@
 #include "core/histogram.hpp"
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// sieve: the segmented sieve over every number; trial: trial division (the reference); wheel:
 /// the segmented sieve over the numbers coprime to 6 (wheel.hpp), for ranges near 1.
@@ -33,4 +33,4 @@ class Kernel {
 /// depends on the whole target range: make it from the Plan (plan.hpp).
 std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -7,7 +7,7 @@
 #include "core/sieve_kernel.hpp"
 #include "core/wheel.hpp"
 
-namespace nf {
+namespace numfactors {
 
 u64 default_chunk_size(const Range& r, unsigned workers) {
   // 32 chunks a worker, at most 2^28 numbers (about a second of sieving: little is lost if a
@@ -49,4 +49,4 @@ KernelKind default_kernel(const Range& r) {
   return wheel::pays_for(r) ? KernelKind::wheel : KernelKind::sieve;
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -7,7 +7,7 @@
 #include "core/kernel.hpp"
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// The space cut into chunks [lo + i*chunk_size, ...] that partition it exactly: no gap, no
 /// overlap, and the last chunk ends at space().hi even when that is 2^64-1. The space is the range
@@ -47,4 +47,4 @@ u64 default_chunk_size(const Range& r, unsigned workers);
 /// Validates and fills a plan; chunk_size 0 means the default for `workers`.
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 namespace {
 
 struct PrimePower {
@@ -92,4 +92,4 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
     dst[i] = static_cast<Cell>(s0[i] + s1[i] + s2[i] + s3[i] + s4[i]);
 }
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

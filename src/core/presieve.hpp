@@ -18,7 +18,7 @@
 
 #include "core/sieve_cells.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 class Presieve {
  public:
@@ -59,4 +59,4 @@ class Presieve {
 /// vectorized for the best instruction set of the running CPU.
 void sum_patterns(Cell* dst, const Cell* const* src, std::size_t n);
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

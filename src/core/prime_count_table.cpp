@@ -32,7 +32,7 @@
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 template <QuotientMethod kMethod>
@@ -267,4 +267,4 @@ void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   }
 }
 
-}  // namespace nf
+}  // namespace numfactors

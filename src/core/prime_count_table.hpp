@@ -18,7 +18,7 @@
 #include "core/analytic_quotient.hpp"
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// A piece of work over the index subrange [lo, hi); pieces of one call never overlap.
 using RangeBody = std::function<void(u64 lo, u64 hi)>;
@@ -138,4 +138,4 @@ class PrimeCountTable {
   std::uint32_t* large32_ = nullptr;  // index d - split - 1, d in (split, root]
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -1,7 +1,7 @@
 /// @file range.cpp
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 void check_range(const Range& r) {
   if (r.lo == 0) throw UsageError("the range must start at 1 or above (got 0)");
@@ -12,4 +12,4 @@ void check_range(const Range& r) {
 
 std::string to_string(Count c) { return c == Count::distinct ? "distinct" : "total"; }
 
-}  // namespace nf
+}  // namespace numfactors

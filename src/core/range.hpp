@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace nf {
+namespace numfactors {
 
 using u64 = std::uint64_t;
 
@@ -33,4 +33,4 @@ enum class Count { distinct, total };
 
 std::string to_string(Count c);
 
-}  // namespace nf
+}  // namespace numfactors

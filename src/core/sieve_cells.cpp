@@ -4,7 +4,7 @@
 #include <array>
 #include <cmath>
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 std::uint16_t weight_table_entry(unsigned k, unsigned m) {
   const long double exact = kLogScale * (k + std::log2(1.0L + m / 256.0L));
@@ -39,4 +39,4 @@ int segment_threshold(u64 a, u64 b, u64 R) {
   return static_cast<int>(std::floor(x + 0.5L)) + 1;
 }
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

@@ -28,7 +28,7 @@
 
 #include "core/range.hpp"
 
-namespace nf::sieve {
+namespace numfactors::sieve {
 
 using Cell = std::uint16_t;
 
@@ -66,4 +66,4 @@ inline std::uint16_t weight_of(u64 p) {
 /// margin of the proof above is not met and the segment must be counted exactly another way.
 int segment_threshold(u64 a, u64 b, u64 R);
 
-}  // namespace nf::sieve
+}  // namespace numfactors::sieve

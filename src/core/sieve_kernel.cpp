@@ -20,7 +20,7 @@
 #include "core/cell_histogram.hpp"
 #include "core/exact_segment.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using sieve::Cell;
@@ -327,4 +327,4 @@ void SieveKernel::count_pass(const Range& r, Histogram& out) {
   for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) out.add(k, bins[k]);
 }
 
-}  // namespace nf
+}  // namespace numfactors

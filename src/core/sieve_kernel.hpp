@@ -34,7 +34,7 @@
 #include "core/presieve.hpp"
 #include "core/wheel.hpp"
 
-namespace nf {
+namespace numfactors {
 
 class SieveKernel final : public Kernel {
  public:
@@ -117,4 +117,4 @@ class SieveKernel final : public Kernel {
   std::vector<std::uint8_t> keys_;  // a wheel segment's exact keys, near 1
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -1,7 +1,7 @@
 /// @file trial_kernel.cpp
 #include "core/trial_kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 
 unsigned trial_factor_count(u64 n, Count count) {
   const bool total = count == Count::total;
@@ -36,4 +36,4 @@ void TrialKernel::count(const Range& r, Histogram& out) {
   }
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -4,7 +4,7 @@
 
 #include "core/kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// omega(n) (or Omega(n)) by trial division: 2, then odd p while p <= n / p.
 /// Cost O(sqrt(n)) per prime n: about 2^31 divisions for a prime near 2^64.
@@ -20,4 +20,4 @@ class TrialKernel final : public Kernel {
   Count count_;
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -6,7 +6,7 @@
 
 #include "core/arith.hpp"
 
-namespace nf::wheel {
+namespace numfactors::wheel {
 
 bool pays_for(const Range& r) {
   // lo - 1 < 2 hi / 3, written without forming 2 hi (hi may be near 2^64).
@@ -78,4 +78,4 @@ void exact_keys(u64 first, std::size_t len, const std::vector<std::uint32_t>& pr
     keys[i] = static_cast<std::uint8_t>(factors[i] + (smooth[i] != m_of(first + i)));
 }
 
-}  // namespace nf::wheel
+}  // namespace numfactors::wheel

@@ -21,7 +21,7 @@
 
 #include "core/range.hpp"
 
-namespace nf::wheel {
+namespace numfactors::wheel {
 
 /// The largest hi the wheel takes: strides 2p of primes p <= sqrt(hi) must fit the sieve's 32-bit
 /// entries (2 * 2^31 = 2^32 would not), and 3 * cell + 2 must not wrap.
@@ -67,4 +67,4 @@ class Target {
 void exact_keys(u64 first, std::size_t len, const std::vector<std::uint32_t>& primes, Count count,
                 std::uint8_t* keys);
 
-}  // namespace nf::wheel
+}  // namespace numfactors::wheel

@@ -13,7 +13,7 @@
 #include "exec/mpi.hpp"
 #include "exec/pool.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// Builds `table` in this process, or on MPI ranks together when `on_ranks`.
@@ -276,4 +276,4 @@ RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
   return result;
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -20,7 +20,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// sieve: every number visited (kernel over chunks). analytic: prefix counts from prime count
 /// tables. automatic: analytic when estimate_cost says it is cheaper and its tables fit.
@@ -70,4 +70,4 @@ RunResult run_analytic(const Range& r, Count count, const RunOptions& options,
                        const NumbersDone& progress = {}, u64 item_scale = 1,
                        Checkpoint* journal = nullptr);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 u64 fnv1a(std::string_view s) {
@@ -220,4 +220,4 @@ void Checkpoint::flush() {
   last_sync_ = std::chrono::steady_clock::now();
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -23,7 +23,7 @@
 #include "core/histogram.hpp"
 #include "core/plan.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// What a checkpoint file already holds for a plan.
 struct CheckpointState {
@@ -97,4 +97,4 @@ class Checkpoint {
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
 };
 
-}  // namespace nf
+}  // namespace numfactors

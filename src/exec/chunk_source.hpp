@@ -9,7 +9,7 @@
 
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 class ChunkSource {
  public:
@@ -73,4 +73,4 @@ class ResumeSource final : public ChunkSource {
   std::atomic<int> cut_by_{0};
 };
 
-}  // namespace nf
+}  // namespace numfactors

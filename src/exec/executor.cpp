@@ -11,7 +11,7 @@
 #include "exec/mpi.hpp"
 #include "exec/pool.hpp"
 
-namespace nf {
+namespace numfactors {
 
 std::string to_string(Mode m) {
   switch (m) {
@@ -177,4 +177,4 @@ RunResult run_mpi(const Plan&, const RunOptions&, const Kernel&) {
 }
 #endif
 
-}  // namespace nf
+}  // namespace numfactors

@@ -12,7 +12,7 @@
 #include "exec/result.hpp"
 #include "exec/worker.hpp"
 
-namespace nf {
+namespace numfactors {
 
 enum class Mode { serial, threads, pool, mpi };
 
@@ -72,4 +72,4 @@ void run_workers(const Plan& plan, std::unique_ptr<Kernel> kernel, unsigned thre
 /// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
 unsigned available_cores();
 
-}  // namespace nf
+}  // namespace numfactors

@@ -11,7 +11,7 @@
 #include "core/plan.hpp"
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// What rank 0 decided after parsing the command line, shared with every rank.
 struct MpiJob {
@@ -61,4 +61,4 @@ RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& pro
 /// set, so a plain run never initialises MPI.
 unsigned launcher_world_size();
 
-}  // namespace nf
+}  // namespace numfactors

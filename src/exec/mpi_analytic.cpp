@@ -37,7 +37,7 @@
 #include "exec/analytic_run.hpp"
 #include "exec/mpi_threads.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 void check(int status, const char* what) {
@@ -349,4 +349,4 @@ void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_fo
   if (group.size() > 1) group.control().barrier(group.size());  // the other half imported
 }
 
-}  // namespace nf
+}  // namespace numfactors

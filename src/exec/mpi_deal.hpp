@@ -15,7 +15,7 @@
 
 #include "exec/chunk_source.hpp"
 
-namespace nf {
+namespace numfactors {
 
 struct Deal {
   u64 chunks = 0;    // chunk_count() of the plan
@@ -46,4 +46,4 @@ class DealtSource final : public ChunkSource {
   std::atomic<u64> round_{0};
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -13,7 +13,7 @@
 #include "exec/mpi_threads.hpp"
 #include "exec/mpi_wire.hpp"
 
-namespace nf::mpi_detail {
+namespace numfactors::mpi_detail {
 namespace {
 
 /// Chunks that arrived from rank 0, waiting for this rank's threads.
@@ -178,4 +178,4 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
   return part;
 }
 
-}  // namespace nf::mpi_detail
+}  // namespace numfactors::mpi_detail

@@ -7,7 +7,7 @@
 #include "exec/analytic_run.hpp"
 #include "exec/mpi.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 [[noreturn]] void elsewhere() {
@@ -29,4 +29,4 @@ void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCount
   elsewhere();
 }
 
-}  // namespace nf
+}  // namespace numfactors

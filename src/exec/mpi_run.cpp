@@ -29,7 +29,7 @@
 #include "exec/mpi_threads.hpp"
 #include "exec/mpi_wire.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using namespace mpi_detail;
@@ -130,4 +130,4 @@ RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& pro
   return result;
 }
 
-}  // namespace nf
+}  // namespace numfactors

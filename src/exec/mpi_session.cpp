@@ -9,7 +9,7 @@
 #include "exec/mpi.hpp"
 #include "exec/mpi_wire.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 class BoostMpiSession final : public MpiSession {
@@ -53,4 +53,4 @@ std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv) {
   return std::make_unique<BoostMpiSession>(argc, argv);
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -15,7 +15,7 @@
 
 #include "exec/executor.hpp"
 
-namespace nf::mpi_detail {
+namespace numfactors::mpi_detail {
 
 /// How long an idle main thread sleeps between polls: long enough to cost nothing (1000
 /// wake-ups a second), short beside a chunk (default chunks take tens of milliseconds or more),
@@ -76,4 +76,4 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
 RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
                       const RunOptions& options, const Kernel& prototype, Clock::time_point t0);
 
-}  // namespace nf::mpi_detail
+}  // namespace numfactors::mpi_detail

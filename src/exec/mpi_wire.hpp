@@ -11,7 +11,7 @@
 #include "exec/mpi_deal.hpp"
 #include "exec/result.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// What one rank sends rank 0 after its chunks: its workers' statistics and timeline.
 struct RankReport {
@@ -37,46 +37,46 @@ constexpr u64 kNoteLast = 2;        // this rank sends nothing more
 /// 2^64-1, so this one is never a real chunk.
 constexpr u64 kNoMoreChunks = ~u64{0};
 
-}  // namespace nf
+}  // namespace numfactors
 
 namespace boost::serialization {
 
 template <class Archive>
-void serialize(Archive& ar, nf::Range& r, unsigned) {
+void serialize(Archive& ar, numfactors::Range& r, unsigned) {
   ar & r.lo & r.hi;
 }
 
 // Every field of Plan travels; a field added to Plan must be added here (this size check fails
 // first to say so).
-static_assert(sizeof(nf::Plan) == 32, "serialize every field of Plan");
+static_assert(sizeof(numfactors::Plan) == 32, "serialize every field of Plan");
 
 template <class Archive>
-void serialize(Archive& ar, nf::Plan& p, unsigned) {
+void serialize(Archive& ar, numfactors::Plan& p, unsigned) {
   ar & p.range & p.count & p.kernel & p.chunk_size;
 }
 
 template <class Archive>
-void serialize(Archive& ar, nf::MpiJob& j, unsigned) {
+void serialize(Archive& ar, numfactors::MpiJob& j, unsigned) {
   ar & j.exit_status & j.plan & j.threads & j.schedule & j.timeline & j.analytic;
 }
 
 template <class Archive>
-void serialize(Archive& ar, nf::Deal& d, unsigned) {
+void serialize(Archive& ar, numfactors::Deal& d, unsigned) {
   ar & d.chunks & d.ranks & d.position;
 }
 
 template <class Archive>
-void serialize(Archive& ar, nf::WorkerStats& w, unsigned) {
+void serialize(Archive& ar, numfactors::WorkerStats& w, unsigned) {
   ar & w.name & w.chunks & w.numbers & w.busy_seconds;
 }
 
 template <class Archive>
-void serialize(Archive& ar, nf::ChunkEvent& e, unsigned) {
+void serialize(Archive& ar, numfactors::ChunkEvent& e, unsigned) {
   ar & e.worker & e.chunk & e.range & e.start & e.end;
 }
 
 template <class Archive>
-void serialize(Archive& ar, nf::RankReport& r, unsigned) {
+void serialize(Archive& ar, numfactors::RankReport& r, unsigned) {
   ar & r.workers & r.timeline;
 }
 

@@ -27,7 +27,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// Chunk indices are < chunk_count() <= 2^64-1, so this one is never a real chunk.
@@ -305,4 +305,4 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
   return result;
 }
 
-}  // namespace nf
+}  // namespace numfactors

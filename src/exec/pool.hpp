@@ -6,7 +6,7 @@
 #include "core/plan.hpp"
 #include "exec/executor.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// A chunk whose worker died this many times is not tried again: it is probably what kills them
 /// (memory, a bug), and the run stops with std::runtime_error instead of looping.
@@ -25,4 +25,4 @@ RunResult run_pool(const Plan& plan, const RunOptions& options);
 /// The same with `prototype` (made for plan.range.hi or more) cloned in every worker.
 RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& prototype);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -8,7 +8,7 @@
 #include "core/histogram.hpp"
 #include "core/range.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// One worker: a thread, a pool process or an MPI rank (with its thread, in hybrid runs).
 struct WorkerStats {
@@ -35,4 +35,4 @@ struct RunResult {
   int interrupted = 0;  // the signal (RunOptions::stop) that left chunks undone; histogram partial
 };
 
-}  // namespace nf
+}  // namespace numfactors

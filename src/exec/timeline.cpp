@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace nf {
+namespace numfactors {
 
 std::string format_timeline_csv(const RunResult& result) {
   std::vector<ChunkEvent> rows = result.timeline;
@@ -37,4 +37,4 @@ void TimelineFile::write(const RunResult& result) {
   if (!file_) throw std::runtime_error("writing the timeline to '" + path_ + "' failed");
 }
 
-}  // namespace nf
+}  // namespace numfactors

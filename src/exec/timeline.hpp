@@ -8,7 +8,7 @@
 
 #include "exec/result.hpp"
 
-namespace nf {
+namespace numfactors {
 
 /// "worker,start,end,lo,hi" and a row per chunk: the worker's name as in the JSON report's
 /// worker_stats ("thread 1", "process 0", "rank 2 thread 0"), start and end in seconds since the
@@ -28,4 +28,4 @@ class TimelineFile {
   std::ofstream file_;
 };
 
-}  // namespace nf
+}  // namespace numfactors

@@ -1,7 +1,7 @@
 /// @file worker.cpp
 #include "exec/worker.hpp"
 
-namespace nf {
+namespace numfactors {
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -39,4 +39,4 @@ void collect(std::vector<Worker>& workers, RunResult& result) {
   }
 }
 
-}  // namespace nf
+}  // namespace numfactors

@@ -10,7 +10,7 @@
 #include "core/plan.hpp"
 #include "exec/result.hpp"
 
-namespace nf {
+namespace numfactors {
 
 using Clock = std::chrono::steady_clock;
 
@@ -46,4 +46,4 @@ void collect(std::vector<Worker>& workers, RunResult& result);
 
 double seconds_since(Clock::time_point t0);
 
-}  // namespace nf
+}  // namespace numfactors

@@ -22,7 +22,7 @@
 
 namespace {
 
-using nf::u64;
+using numfactors::u64;
 
 double wall() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -45,8 +45,9 @@ long peak_rss_mib() {
 
 int bench_sieve(u64 lo, u64 hi) {
   const double w0 = wall(), c0 = cpu();
-  nf::Histogram h;
-  nf::make_kernel(nf::KernelKind::sieve, nf::Count::distinct, hi)->count({lo, hi}, h);
+  numfactors::Histogram h;
+  numfactors::make_kernel(numfactors::KernelKind::sieve, numfactors::Count::distinct, hi)
+      ->count({lo, hi}, h);
   const double w1 = wall(), c1 = cpu();
   std::printf("sieve [%llu, %llu]: wall %.3f s, cpu %.3f s, %.3f ns a number (cpu)\n",
               static_cast<unsigned long long>(lo), static_cast<unsigned long long>(hi), w1 - w0,
@@ -66,31 +67,31 @@ int main(int argc, char** argv) {
   const u64 n = std::strtoull(argv[1], nullptr, 10);
   const unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 1;
   // The executors' own ParallelFor, so the phases are timed as --method analytic runs them.
-  const nf::ParallelFor parallel_for = nf::threads_for(threads);
+  const numfactors::ParallelFor parallel_for = numfactors::threads_for(threads);
 
   const double w0 = wall(), c0 = cpu(), m0 = main_cpu();
-  nf::PrimeCountTable table(n);
+  numfactors::PrimeCountTable table(n);
   table.build(parallel_for);
   const double w1 = wall(), c1 = cpu(), m1 = main_cpu();
-  const nf::AnalyticWalk walk(table);
-  std::vector<nf::FactorHistograms> parts(walk.item_count());
+  const numfactors::AnalyticWalk walk(table);
+  std::vector<numfactors::FactorHistograms> parts(walk.item_count());
   parallel_for(0, parts.size(), [&](u64 lo, u64 hi) {
     for (u64 k = lo; k < hi; ++k) parts[k] = walk.run_item(k);
   });
-  nf::FactorHistograms h;
+  numfactors::FactorHistograms h;
   for (const auto& part : parts) h += part;
   const double w2 = wall(), c2 = cpu(), m2 = main_cpu();
 
   std::printf("N=%llu threads=%u items=%zu table_mib=%.0f peak_rss_mib=%ld\n",
               static_cast<unsigned long long>(n), threads, walk.item_count(),
-              static_cast<double>(nf::PrimeCountTable::memory_bytes(n)) / (1 << 20),
+              static_cast<double>(numfactors::PrimeCountTable::memory_bytes(n)) / (1 << 20),
               peak_rss_mib());
   // On a loaded machine wall time says little; the main thread's share of the CPU time does:
   // with every thread on its own core the phase would take about the largest share.
   std::printf("table: wall %.3f s cpu %.3f s (main thread %.3f s)\n", w1 - w0, c1 - c0, m1 - m0);
   std::printf("walk:  wall %.3f s cpu %.3f s (main thread %.3f s)\n", w2 - w1, c2 - c1, m2 - m1);
   std::printf("total: wall %.3f s cpu %.3f s\n", w2 - w0, c2 - c0);
-  for (unsigned k = 0; k <= nf::Histogram::kMaxKey; ++k)
+  for (unsigned k = 0; k <= numfactors::Histogram::kMaxKey; ++k)
     if (h.distinct[k] != 0 || h.total[k] != 0)
       std::printf("  %2u: distinct %llu total %llu\n", k,
                   static_cast<unsigned long long>(h.distinct[k]),

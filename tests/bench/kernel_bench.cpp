@@ -12,7 +12,7 @@
 #include "core/presieve.hpp"
 #include "core/sieve_kernel.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 constexpr u64 kSegment = SieveKernel::kSegmentCells;
@@ -85,4 +85,4 @@ void BM_HistogramPass(benchmark::State& state) {
 BENCHMARK(BM_HistogramPass);
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

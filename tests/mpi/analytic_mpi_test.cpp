@@ -14,7 +14,7 @@
 #include "exec/mpi.hpp"
 #include "test_session.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// The same on every rank (mpiexec passes the environment on), so every rank draws the same ranges.
@@ -89,4 +89,4 @@ TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -17,7 +17,7 @@
 #include "known_answers.hpp"
 #include "resume_helpers.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 std::vector<std::string> two_ranks(const std::vector<std::string>& args) {
@@ -212,4 +212,4 @@ TEST(MpiCheckpoint, ProgressComesFromRankZeroOnly) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace nf::test {
+namespace numfactors::test {
 
 struct Finished {
   int status = -1;  // exit status, 128 + signal when killed by one; -1 when it missed the deadline
@@ -148,4 +148,4 @@ inline std::vector<pid_t> children_named(pid_t parent, const std::string& name) 
   return found;
 }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

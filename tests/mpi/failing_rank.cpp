@@ -11,36 +11,37 @@
 namespace {
 
 /// Counts its first chunks with `inner`, then throws.
-class FailingKernel final : public nf::Kernel {
+class FailingKernel final : public numfactors::Kernel {
  public:
-  explicit FailingKernel(std::unique_ptr<nf::Kernel> inner) : inner_(std::move(inner)) {}
-  void count(const nf::Range& r, nf::Histogram& out) override {
+  explicit FailingKernel(std::unique_ptr<numfactors::Kernel> inner) : inner_(std::move(inner)) {}
+  void count(const numfactors::Range& r, numfactors::Histogram& out) override {
     if (++chunks_ > 2) throw std::runtime_error("this kernel fails on purpose");
     inner_->count(r, out);
   }
-  std::unique_ptr<nf::Kernel> clone() const override {
+  std::unique_ptr<numfactors::Kernel> clone() const override {
     return std::make_unique<FailingKernel>(inner_->clone());
   }
 
  private:
-  std::unique_ptr<nf::Kernel> inner_;
+  std::unique_ptr<numfactors::Kernel> inner_;
   int chunks_ = 0;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto mpi = nf::start_mpi(argc, argv);
-  const nf::Plan plan = nf::make_plan({2, 200000000}, nf::Count::distinct, nf::KernelKind::sieve,
-                                      1000000, 1);
-  nf::RunOptions options;
-  options.mode = nf::Mode::mpi;
-  options.schedule = argc > 1 && std::string(argv[1]) == "dynamic" ? nf::Schedule::dynamic
-                                                                   : nf::Schedule::static_cyclic;
-  auto kernel = nf::make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const auto mpi = numfactors::start_mpi(argc, argv);
+  const numfactors::Plan plan = numfactors::make_plan({2, 200000000}, numfactors::Count::distinct,
+                                                      numfactors::KernelKind::sieve, 1000000, 1);
+  numfactors::RunOptions options;
+  options.mode = numfactors::Mode::mpi;
+  options.schedule = argc > 1 && std::string(argv[1]) == "dynamic"
+                         ? numfactors::Schedule::dynamic
+                         : numfactors::Schedule::static_cyclic;
+  auto kernel = numfactors::make_kernel(plan.kernel, plan.count, plan.range.hi);
   if (mpi->rank() == mpi->size() - 1) kernel = std::make_unique<FailingKernel>(std::move(kernel));
   try {
-    nf::run_mpi(plan, options, *kernel);
+    numfactors::run_mpi(plan, options, *kernel);
   } catch (const std::exception& e) {
     std::cerr << "numfactors: error: rank " << mpi->rank() << ": " << e.what() << "\n" << std::flush;
     mpi->abort(1);

@@ -11,7 +11,7 @@
 
 #include "core/histogram.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 /// The published omega histogram of [lo, hi]; throws if the file has no such case.
 inline Histogram known_histogram(u64 lo, u64 hi) {
@@ -38,4 +38,4 @@ inline std::string known_dict_line(u64 lo, u64 hi) {
   return s + "}\n";
 }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

@@ -18,7 +18,7 @@
 #include "known_answers.hpp"
 #include "test_session.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 struct Outcome {
@@ -135,4 +135,4 @@ TEST(MpiApp, RankZeroWritesTheTimeline) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

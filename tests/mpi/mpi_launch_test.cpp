@@ -13,7 +13,7 @@
 #include "child_process.hpp"
 #include "known_answers.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 /// mpiexec -n `ranks` [preflags] program args..., as ctest's MPI suites are launched.
@@ -130,4 +130,4 @@ TEST(MpiLaunch, ARankThatThrowsEndsTheJobWithItsMessage) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

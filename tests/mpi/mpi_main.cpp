@@ -10,7 +10,7 @@
 
 namespace {
 
-std::unique_ptr<nf::MpiSession> session;
+std::unique_ptr<numfactors::MpiSession> session;
 
 /// Failures of a rank other than 0, marked with the rank.
 class RankFailurePrinter : public testing::EmptyTestEventListener {
@@ -29,11 +29,11 @@ class RankFailurePrinter : public testing::EmptyTestEventListener {
 
 }  // namespace
 
-nf::MpiSession& nf::test::test_session() { return *session; }
+numfactors::MpiSession& numfactors::test::test_session() { return *session; }
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  session = nf::start_mpi(argc, argv);
+  session = numfactors::start_mpi(argc, argv);
   if (session->rank() != 0) {
     testing::TestEventListeners& listeners = testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());

@@ -19,7 +19,7 @@
 #include "../run_checks.hpp"
 #include "test_session.hpp"
 
-namespace nf {
+namespace numfactors {
 namespace {
 
 using test::oracle_histogram;
@@ -235,4 +235,4 @@ TEST(MpiDeal, ChunkIndicesNearTheTopDoNotWrap) {
 }
 
 }  // namespace
-}  // namespace nf
+}  // namespace numfactors

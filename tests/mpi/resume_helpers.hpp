@@ -14,7 +14,7 @@
 
 #include "child_process.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 /// True once process `pid` catches `signal` (the SigCgt mask in /proc/PID/status): a signal sent
 /// before that would kill it by default, which is not what the tests mean to check.
@@ -50,4 +50,4 @@ bool wait_until(Predicate predicate, double seconds) {
 /// True when no process `pid` exists any more (not even a zombie).
 inline bool gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
 
-}  // namespace nf::test
+}  // namespace numfactors::test

@@ -4,8 +4,8 @@
 
 #include "exec/mpi.hpp"
 
-namespace nf::test {
+namespace numfactors::test {
 
 MpiSession& test_session();
 
-}  // namespace nf::test
+}  // namespace numfactors::test
