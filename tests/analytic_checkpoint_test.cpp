@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "numfactors/errors.hpp"
 #include "cli/options.hpp"
 #include "exec/analytic_run.hpp"
 #include "exec/checkpoint.hpp"
@@ -119,7 +120,7 @@ TEST(AnalyticCheckpoint, RecordsTheRunCannotHaveWrittenAreRefused) {
   {
     Checkpoint journal(path, analytic_journal(r, Count::distinct));
     EXPECT_THROW(run_analytic(r, Count::distinct, options_for(Mode::serial), {}, 1, &journal),
-                 UsageError);
+                 CheckpointError);
   }
   std::remove(path.c_str());
   {
@@ -128,14 +129,14 @@ TEST(AnalyticCheckpoint, RecordsTheRunCannotHaveWrittenAreRefused) {
   }
   EXPECT_NO_THROW(Checkpoint(path, analytic_journal({5, 1'000'000}, Count::distinct)));
   // For lo = 1 there is no second prefix, and another range or count is another run.
-  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), UsageError);
-  EXPECT_THROW(Checkpoint(path, analytic_journal({5, 1'000'000}, Count::total)), UsageError);
+  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), CheckpointError);
+  EXPECT_THROW(Checkpoint(path, analytic_journal({5, 1'000'000}, Count::total)), CheckpointError);
   std::remove(path.c_str());
   {
     Checkpoint journal(path, analytic_journal({1, 1'000'000}, Count::distinct));
     journal.record(3, one);
   }
-  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), UsageError);
+  EXPECT_THROW(Checkpoint(path, analytic_journal({1, 1'000'000}, Count::distinct)), CheckpointError);
   std::remove(path.c_str());
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "numfactors/errors.hpp"
 #include "cli/options.hpp"
 #include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
@@ -154,7 +155,7 @@ TEST(AnalyticExec, AutoPicksAnalyticForPrefixesAndSieveForNarrowWindows) {
   EXPECT_EQ(resolve_method(parsed({"--max", "1e12", "--kernel", "sieve"})), Method::sieve);
   // Tables that do not fit: the sieve, and an explicit analytic is refused.
   EXPECT_EQ(resolve_method(parsed({"--max", "1e19"})), Method::sieve);
-  EXPECT_THROW(resolve_method(parsed({"--method", "analytic", "--max", "1e19"})), UsageError);
+  EXPECT_THROW(resolve_method(parsed({"--method", "analytic", "--max", "1e19"})), TableTooLarge);
   EXPECT_EQ(resolve_method(parsed({"--method", "sieve", "--max", "1e12"})), Method::sieve);
 }
 
@@ -162,7 +163,7 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
   try {
     parse_options(args);
     ADD_FAILURE() << "no error for " << args.back();
-  } catch (const UsageError& e) {
+  } catch (const InvalidRequest& e) {
     EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
   }
 }

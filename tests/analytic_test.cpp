@@ -2,6 +2,7 @@
 /// @brief The sublinear method against the segmented sieve (seeded random ranges, squares of
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
+#include "numfactors/errors.hpp"
 #include "core/analytic.hpp"
 #include "seed.hpp"
 
@@ -286,9 +287,9 @@ TEST(Analytic, BuildReportsProgressUpToOne) {
   EXPECT_DOUBLE_EQ(seen.back(), 1.0);
 }
 
-TEST(Analytic, MemoryLimitIsAUsageError) {
-  EXPECT_THROW(PrimeCountTable(u64{1} << 40, 1 << 20), UsageError);
-  EXPECT_THROW(count_range({1, ~u64{0}}), UsageError);
+TEST(Analytic, MemoryLimitIsTableTooLarge) {
+  EXPECT_THROW(PrimeCountTable(u64{1} << 40, 1 << 20), TableTooLarge);
+  EXPECT_THROW(count_range({1, ~u64{0}}), InvalidRequest);
   // The budget the targets ask for: 10^15 within 512 MiB.
   EXPECT_LT(PrimeCountTable::memory_bytes(1'000'000'000'000'000ull), u64{512} << 20);
 }

@@ -3,6 +3,7 @@
 /// record at any byte is dropped, and files of other runs or with damage inside are refused;
 /// records reach the disk in batches (at most one sync every kSyncSeconds), all of them by
 /// flush(); a journal of interleaved parts sums each part apart.
+#include "numfactors/errors.hpp"
 #include "exec/checkpoint.hpp"
 
 #include <gtest/gtest.h>
@@ -117,7 +118,7 @@ TEST_F(CheckpointTest, DamageBeforeTheLastRecordIsRefused) {
   const std::size_t first_record = text.find('\n') + 1;
   text[first_record + 6] = '9';  // the chunk index of the first record
   write(text);
-  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+  EXPECT_THROW(Checkpoint(path_, plan_), CheckpointError);
 }
 
 TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
@@ -130,7 +131,7 @@ TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
     try {
       Checkpoint c(path_, other);
       ADD_FAILURE() << "accepted " << Checkpoint::header(other);
-    } catch (const UsageError& e) {
+    } catch (const CheckpointError& e) {
       EXPECT_NE(std::string(e.what()).find("belongs to another run"), std::string::npos);
     }
   }
@@ -141,14 +142,14 @@ TEST_F(CheckpointTest, ARecordThatCannotBelongToThePlanIsRefused) {
     Checkpoint c(path_, plan_);
     c.record(3, chunk_histogram(14));  // the short last chunk's counts under a full chunk's index
   }
-  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+  EXPECT_THROW(Checkpoint(path_, plan_), CheckpointError);
   fs::remove(path_);
   {
     Checkpoint c(path_, plan_);
     c.record(3, chunk_histogram(3));
     c.record(3, chunk_histogram(3));  // a chunk recorded twice
   }
-  EXPECT_THROW(Checkpoint(path_, plan_), UsageError);
+  EXPECT_THROW(Checkpoint(path_, plan_), CheckpointError);
 }
 
 TEST_F(CheckpointTest, ATornHeaderIsRewritten) {
@@ -231,7 +232,7 @@ TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
     EXPECT_EQ(Checkpoint::header_field(head, "kernel"), std::nullopt);
     again.record(5, of_size(5));  // not what index 5 can hold
   }
-  EXPECT_THROW(Checkpoint(path_, format), UsageError);
+  EXPECT_THROW(Checkpoint(path_, format), CheckpointError);
   EXPECT_EQ(Checkpoint::header_in(path_ + ".absent"), std::nullopt);
 }
 

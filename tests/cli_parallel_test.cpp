@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "numfactors/errors.hpp"
 #include "cli/app.hpp"
 #include "cli/options.hpp"
 #include "exec/mpi.hpp"
@@ -26,7 +27,7 @@ namespace {
 std::string usage_error(const std::vector<std::string>& args) {
   try {
     parse_options(args);
-  } catch (const UsageError& e) {
+  } catch (const InvalidRequest& e) {
     return e.what();
   }
   return "(accepted)";

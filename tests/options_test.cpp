@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "numfactors/errors.hpp"
 #include "cli/options.hpp"
 #include "cli/suggest.hpp"
 
@@ -27,7 +28,7 @@ void expect_usage_error(const Args& args, const std::vector<std::string>& words)
   try {
     parse_options(args);
     ADD_FAILURE() << describe(args) << " was accepted";
-  } catch (const UsageError& e) {
+  } catch (const InvalidRequest& e) {
     const std::string message = e.what();
     EXPECT_EQ(message.find('\n'), std::string::npos) << describe(args) << ": " << message;
     for (const auto& w : words)

@@ -8,8 +8,8 @@
 #include <map>
 #include <numeric>
 
-#include "core/histogram.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::test {
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "numfactors/errors.hpp"
 #include "core/plan.hpp"
 #include "seed.hpp"
 
@@ -177,8 +178,8 @@ TEST(Plan, MakePlanFillsAndValidates) {
   EXPECT_EQ(given.chunk_size, 7u);
   const Range r{2, 1000000000};
   EXPECT_EQ(make_plan(r, Count::distinct, KernelKind::sieve, 0, 4).chunk_size, default_chunk_size(r, 4));
-  EXPECT_THROW(make_plan({0, 10}, Count::distinct, KernelKind::sieve, 1, 1), UsageError);
-  EXPECT_THROW(make_plan({11, 10}, Count::distinct, KernelKind::sieve, 1, 1), UsageError);
+  EXPECT_THROW(make_plan({0, 10}, Count::distinct, KernelKind::sieve, 1, 1), RangeError);
+  EXPECT_THROW(make_plan({11, 10}, Count::distinct, KernelKind::sieve, 1, 1), RangeError);
 }
 
 }  // namespace

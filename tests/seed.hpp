@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::test {
 

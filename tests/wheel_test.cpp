@@ -4,6 +4,7 @@
 /// one number at a time, the direct sieve over every number, and for chunks of m far from 1 a
 /// brute-force count of the n = d * m of the target by their definition. Ranges start at 1, 2, 3,
 /// near 2^a 3^b and up to 2/3 of hi; hi has many factors 2 and 3; chunks cut m-space anywhere.
+#include "numfactors/errors.hpp"
 #include "core/wheel.hpp"
 
 #include <gtest/gtest.h>
@@ -212,8 +213,8 @@ TEST(Wheel, ChunksFarFromOneByDefinition) {
 TEST(Wheel, RefusesWhatItCannotCount) {
   EXPECT_THROW(make_kernel(KernelKind::wheel, Count::distinct, 1000), std::logic_error);
   EXPECT_THROW(make_plan({1, wheel::kMaxHi + 1}, Count::distinct, KernelKind::wheel, 0, 1),
-               UsageError);
-  EXPECT_THROW(make_plan({668, 999}, Count::distinct, KernelKind::wheel, 0, 1), UsageError);
+               KernelRangeError);
+  EXPECT_THROW(make_plan({668, 999}, Count::distinct, KernelKind::wheel, 0, 1), KernelRangeError);
   EXPECT_NO_THROW(make_plan({667, 999}, Count::distinct, KernelKind::wheel, 0, 1));
   const auto kernel = make_kernel(Plan{{1, 1000}, Count::distinct, KernelKind::wheel, 1});
   Histogram h;

@@ -6,6 +6,7 @@
 #include <new>
 #include <optional>
 
+#include "cli/error_words.hpp"
 #include "cli/help.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/options.hpp"
@@ -26,16 +27,8 @@ template <typename Body>
 int guarded(std::ostream& err, Body&& body) {
   try {
     return body();
-  } catch (const UsageError& e) {
-    err << "numfactors: error: " << e.what() << "\n" << std::flush;
-    return kExitUsage;
-  } catch (const std::bad_alloc&) {
-    err << "numfactors: error: out of memory; try a smaller --chunk or fewer --workers\n"
-        << std::flush;
-    return kExitFailure;
-  } catch (const std::exception& e) {
-    err << "numfactors: error: " << e.what() << "\n" << std::flush;
-    return kExitFailure;
+  } catch (...) {
+    return report_current_exception(err);
   }
 }
 

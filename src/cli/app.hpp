@@ -6,11 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/error_words.hpp"
 #include "exec/mpi.hpp"
 
 namespace numfactors {
-
-enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
 /// Parses `args` (without the program name), runs, writes the report to `out` in one piece and
 /// every diagnostic to `err` as one line "numfactors: error: ...". Never throws.

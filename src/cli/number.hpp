@@ -4,7 +4,8 @@
 
 #include <string_view>
 
-#include "core/range.hpp"
+#include "cli/usage_error.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

@@ -153,16 +153,6 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
 
 }  // namespace
 
-std::string to_string(Format f) {
-  switch (f) {
-    case Format::dict: return "dict";
-    case Format::json: return "json";
-    case Format::table: return "table";
-    case Format::csv: return "csv";
-  }
-  return "?";
-}
-
 Options parse_options(const std::vector<std::string>& args) {
   Parsed p;
   std::size_t positional_index = 0;

@@ -8,15 +8,11 @@
 #include <vector>
 
 #include "core/kernel.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 #include "exec/analytic_run.hpp"
 #include "exec/executor.hpp"
 
 namespace numfactors {
-
-enum class Format { dict, json, table, csv };
-
-std::string to_string(Format f);
 
 struct Options {
   Range range{2, 500000};  // the seed assignment's job

@@ -6,7 +6,7 @@
 #include <iosfwd>
 #include <mutex>
 
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

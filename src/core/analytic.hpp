@@ -19,7 +19,7 @@
 
 #include "core/analytic_walk.hpp"
 #include "core/prime_count_table.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 
@@ -29,8 +29,8 @@ namespace numfactors {
 FactorHistograms count_prefix(u64 n, const ParallelFor& parallel_for = serial_for,
                               u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 
-/// hist[lo, hi] = hist[1, hi] - hist[1, lo - 1]. Throws UsageError for a bad range or when the
-/// tables would exceed max_bytes.
+/// hist[lo, hi] = hist[1, hi] - hist[1, lo - 1]. Throws RangeError for a bad range and
+/// TableTooLarge when the tables would exceed max_bytes.
 FactorHistograms count_range(const Range& r, const ParallelFor& parallel_for = serial_for,
                              u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

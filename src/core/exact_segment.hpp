@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/histogram.hpp"
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::sieve {
 

@@ -1,5 +1,5 @@
 /// @file histogram.cpp
-#include "core/histogram.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

@@ -8,15 +8,6 @@
 
 namespace numfactors {
 
-std::string to_string(KernelKind k) {
-  switch (k) {
-    case KernelKind::sieve: return "sieve";
-    case KernelKind::trial: return "trial";
-    case KernelKind::wheel: return "wheel";
-  }
-  return "?";
-}
-
 std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi) {
   if (kind == KernelKind::trial) return std::make_unique<TrialKernel>(count);
   if (kind == KernelKind::wheel)

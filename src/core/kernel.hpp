@@ -6,16 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "core/histogram.hpp"
-#include "core/range.hpp"
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
-
-/// sieve: the segmented sieve over every number; trial: trial division (the reference); wheel:
-/// the segmented sieve over the numbers coprime to 6 (wheel.hpp), for ranges near 1.
-enum class KernelKind { sieve, trial, wheel };
-
-std::string to_string(KernelKind k);
 
 /// A kernel adds (Range, Count) -> Histogram into `out`. It holds per-worker buffers but no global
 /// state, so any executor, on any split of a range into chunks, gives the same histogram.

@@ -6,6 +6,7 @@
 #include "core/arith.hpp"
 #include "core/sieve_kernel.hpp"
 #include "core/wheel.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 
@@ -24,11 +25,13 @@ u64 default_chunk_size(const Range& r, unsigned workers) {
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers) {
   check_range(r);
   if (kernel == KernelKind::wheel && r.hi > wheel::kMaxHi)
-    throw UsageError("--kernel wheel counts up to 2^62-1; use --kernel sieve beyond");
+    throw KernelRangeError("the wheel kernel counts up to 2^62-1, not up to " + std::to_string(r.hi),
+                           kernel, r);
   // The wheel sieves all of [1, hi] / 3 whatever lo is: far from 1 that is many times the work.
   if (kernel == KernelKind::wheel && r.lo - 1 > r.hi / 3 * 2)
-    throw UsageError("--kernel wheel sieves [1, MAX] and is for ranges near 1 (MIN-1 at most "
-                     "2 MAX/3); use --kernel sieve for this window");
+    throw KernelRangeError("the wheel kernel sieves [1, hi] and is for ranges near 1 (lo-1 at most "
+                           "2 hi/3)",
+                           kernel, r);
   Plan plan{r, count, kernel, chunk_size};
   if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), workers);
   return plan;

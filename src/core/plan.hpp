@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "core/kernel.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

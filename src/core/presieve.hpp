@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/sieve_cells.hpp"
+#include "numfactors/choices.hpp"
 
 namespace numfactors::sieve {
 

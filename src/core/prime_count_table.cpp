@@ -18,6 +18,8 @@
 /// every large key is done.
 #include "core/prime_count_table.hpp"
 
+#include "numfactors/errors.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -36,7 +38,7 @@ namespace numfactors {
 namespace {
 
 template <QuotientMethod kMethod>
-using Method = std::integral_constant<QuotientMethod, kMethod>;
+using QuotientTag = std::integral_constant<QuotientMethod, kMethod>;
 
 std::string mib(u64 bytes) { return std::to_string((bytes + (u64{1} << 20) - 1) >> 20) + " MiB"; }
 
@@ -82,19 +84,20 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
 }
 
 PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) {
-  if (n == 0) throw UsageError("the prime count table needs n >= 1");
+  if (n == 0) throw RangeError("the prime count table needs n >= 1", Range{1, 0});
   const u64 bytes = memory_bytes(n);
   if (bytes > max_bytes)
-    throw UsageError("the analytic method needs " + mib(bytes) + " of tables for hi = " +
-                     std::to_string(n) + ", above the limit of " + mib(max_bytes) +
-                     "; use --method sieve (memory independent of hi) for a window of this range");
+    throw TableTooLarge("the analytic method needs " + mib(bytes) + " of tables for hi = " +
+                            std::to_string(n) + ", above the limit of " + mib(max_bytes),
+                        n, bytes, max_bytes);
   // The primes up to root_ and the next one must fit 32 bits: n < 4294967291^2 (the largest
   // 32-bit prime), which only the top 2^-30 of the 64-bit range misses, far beyond any memory
   // limit.
   primesieve::iterator next(root_ + 1);
   const u64 sentinel = next.next_prime();
   if (sentinel > 0xFFFFFFFFull)
-    throw UsageError("the analytic method works for hi < 4294967291^2; use --method sieve");
+    throw InvalidRequest("the analytic method counts up to 4294967291^2 - 1 (its primes fit 32 "
+                         "bits), not up to " + std::to_string(n));
   split_ = std::min(root_, n_ >> 33);
   primesieve::generate_primes(root_, &primes_);
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
@@ -197,13 +200,13 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   };
   switch (quotient_method(n_)) {
     case QuotientMethod::plain_double:
-      step(Method<QuotientMethod::plain_double>{});
+      step(QuotientTag<QuotientMethod::plain_double>{});
       break;
     case QuotientMethod::corrected_double:
-      step(Method<QuotientMethod::corrected_double>{});
+      step(QuotientTag<QuotientMethod::corrected_double>{});
       break;
     case QuotientMethod::integer:
-      step(Method<QuotientMethod::integer>{});
+      step(QuotientTag<QuotientMethod::integer>{});
       break;
   }
   if (p * p > r) return;  // small keys < p^2 are final

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/analytic_quotient.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 
@@ -40,8 +40,9 @@ class PrimeCountTable {
   /// Bytes the table for n occupies (keys and the primes <= sqrt(n)), within a few percent.
   static u64 memory_bytes(u64 n);
 
-  /// Generates the primes and allocates the table. Throws UsageError if n < 1, if
-  /// memory_bytes(n) > max_bytes, or if n >= 4294967291^2 (primes must fit 32 bits).
+  /// Generates the primes and allocates the table. Throws RangeError if n < 1, TableTooLarge if
+  /// memory_bytes(n) > max_bytes, and InvalidRequest if n >= 4294967291^2 (primes must fit 32
+  /// bits).
   explicit PrimeCountTable(u64 n, u64 max_bytes = kDefaultMaxBytes);
   PrimeCountTable(const PrimeCountTable&) = delete;  // the keys may be shared with other processes
   PrimeCountTable& operator=(const PrimeCountTable&) = delete;

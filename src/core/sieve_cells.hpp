@@ -26,7 +26,7 @@
 #include <bit>
 #include <cstdint>
 
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::sieve {
 

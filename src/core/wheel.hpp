@@ -19,7 +19,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/range.hpp"
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::wheel {
 

@@ -12,6 +12,7 @@
 
 #include "exec/mpi.hpp"
 #include "exec/pool.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
@@ -182,10 +183,11 @@ RunResult run_prefix(u64 n, unsigned part, Count count, const RunOptions& option
     for (const u64 index : journal->state().done)
       if (index % 2 == part) done.push_back(index / 2);
     if (!done.empty() && done.back() >= items.chunk_count())
-      throw UsageError("checkpoint '" + journal->path() + "' has a record for item " +
-                       std::to_string(done.back()) + " of [1, " + std::to_string(n) +
-                       "], which has " + std::to_string(items.chunk_count()) +
-                       ": use another file or delete it");
+      throw CheckpointError("checkpoint '" + journal->path() + "' has a record for item " +
+                                std::to_string(done.back()) + " of [1, " + std::to_string(n) +
+                                "], which has " + std::to_string(items.chunk_count()) +
+                                ": use another file or delete it",
+                            journal->path());
   }
   RunOptions item_options = options;
   item_options.skip = journal ? &done : nullptr;
@@ -220,18 +222,9 @@ RunResult run_prefix(u64 n, unsigned part, Count count, const RunOptions& option
 #ifndef NUMFACTORS_HAVE_MPI
 void build_table_on_ranks(PrimeCountTable&, const ParallelFor&, const PrimeCountTable::Progress&,
                           int) {
-  throw UsageError("this numfactors was built without MPI; use --mode threads or pool");
+  throw Unavailable("this numfactors was built without MPI");
 }
 #endif
-
-std::string to_string(Method m) {
-  switch (m) {
-    case Method::sieve: return "sieve";
-    case Method::analytic: return "analytic";
-    case Method::automatic: return "auto";
-  }
-  return "?";
-}
 
 JournalFormat analytic_journal(const Range& r, Count count) {
   const unsigned parts = r.lo > 1 ? 2 : 1;
@@ -243,10 +236,11 @@ JournalFormat analytic_journal(const Range& r, Count count) {
 void check_analytic_fits(const Range& r) {
   const u64 bytes = PrimeCountTable::memory_bytes(r.hi);
   if (bytes <= PrimeCountTable::kDefaultMaxBytes) return;
-  throw UsageError("--method analytic would need about " + std::to_string(bytes >> 20) +
-                   " MiB a process for the prime count table of " + std::to_string(r.hi) +
-                   " (at most " + std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) +
-                   " MiB); use --method sieve, which needs little memory, or a smaller --max");
+  throw TableTooLarge("the analytic method would need about " + std::to_string(bytes >> 20) +
+                          " MiB a process for the prime count table of " + std::to_string(r.hi) +
+                          " (at most " +
+                          std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) + " MiB)",
+                      r.hi, bytes, PrimeCountTable::kDefaultMaxBytes);
 }
 
 ParallelFor threads_for(unsigned threads) {

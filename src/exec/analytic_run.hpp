@@ -22,12 +22,6 @@
 
 namespace numfactors {
 
-/// sieve: every number visited (kernel over chunks). analytic: prefix counts from prime count
-/// tables. automatic: analytic when estimate_cost says it is cheaper and its tables fit.
-enum class Method { sieve, analytic, automatic };
-
-std::string to_string(Method m);
-
 /// Throws UsageError, suggesting the sieve, when the analytic tables for r would not fit in
 /// PrimeCountTable::kDefaultMaxBytes (every process holds a whole table).
 void check_analytic_fits(const Range& r);

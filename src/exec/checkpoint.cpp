@@ -1,6 +1,8 @@
 /// @file checkpoint.cpp
 #include "exec/checkpoint.hpp"
 
+#include "numfactors/errors.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -108,8 +110,9 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     : path_(std::move(path)), sync_seconds_(sync_seconds) {
   state_.sums.resize(format.parts);
   const auto impossible_record = [this](u64 index) {
-    return UsageError("checkpoint '" + path_ + "' has an impossible record for chunk " +
-                      std::to_string(index) + ": use another file or delete it");
+    return CheckpointError("checkpoint '" + path_ + "' has an impossible record for chunk " +
+                               std::to_string(index) + ": use another file or delete it",
+                           path_);
   };
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) system_error("cannot open", path_);
@@ -138,8 +141,9 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   const auto first_newline = text.find('\n');
   if (first_newline == std::string::npos || text.compare(0, first_newline, head) != 0) {
     const std::string found = text.substr(0, std::min(text.find('\n'), std::size_t{200}));
-    throw UsageError("checkpoint '" + path_ + "' belongs to another run (" + found +
-                     "; this run is " + head + "): use another file or delete it");
+    throw CheckpointError("checkpoint '" + path_ + "' belongs to another run (" + found +
+                              "; this run is " + head + "): use another file or delete it",
+                          path_);
   }
   good_end = first_newline + 1;
   while (good_end < text.size()) {
@@ -151,8 +155,9 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     if (!ok) {
       // Only the last line can be torn by a crash; damage before it is not ours to guess about.
       if (nl != std::string::npos && nl + 1 < text.size())
-        throw UsageError("checkpoint '" + path_ + "' is corrupt at byte " +
-                         std::to_string(good_end) + ": use another file or delete it");
+        throw CheckpointError("checkpoint '" + path_ + "' is corrupt at byte " +
+                                  std::to_string(good_end) + ": use another file or delete it",
+                              path_);
       state_.torn_record = true;
       break;
     }

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "core/histogram.hpp"
+#include "numfactors/histogram.hpp"
 #include "core/plan.hpp"
 
 namespace numfactors {

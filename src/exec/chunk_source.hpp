@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

@@ -10,22 +10,9 @@
 
 #include "exec/mpi.hpp"
 #include "exec/pool.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
-
-std::string to_string(Mode m) {
-  switch (m) {
-    case Mode::serial: return "serial";
-    case Mode::threads: return "threads";
-    case Mode::pool: return "pool";
-    case Mode::mpi: return "mpi";
-  }
-  return "?";
-}
-
-std::string to_string(Schedule s) {
-  return s == Schedule::static_cyclic ? "static" : "dynamic";
-}
 
 unsigned available_cores() {
   cpu_set_t set;
@@ -142,7 +129,7 @@ RunResult run(const Plan& plan, const RunOptions& options) {
     case Mode::pool: return run_pool(plan, options);
     case Mode::mpi: return run_mpi(plan, options);
   }
-  throw UsageError("unknown mode");
+  throw std::logic_error("unknown mode");
 }
 
 unsigned launcher_world_size() {
@@ -165,15 +152,14 @@ unsigned launcher_world_size() {
 bool mpi_built() { return false; }
 
 const char* const kBuiltWithoutMpi =
-    "this numfactors was built without MPI (mode 'mpi', letter i); use --mode pool or threads, or "
-    "rebuild with Open MPI and Boost.MPI installed";
+    "this numfactors was built without MPI: rebuild it with Open MPI and Boost.MPI installed";
 
-std::unique_ptr<MpiSession> start_mpi(int&, char**&) { throw UsageError(kBuiltWithoutMpi); }
+std::unique_ptr<MpiSession> start_mpi(int&, char**&) { throw Unavailable(kBuiltWithoutMpi); }
 
-RunResult run_mpi(const Plan&, const RunOptions&) { throw UsageError(kBuiltWithoutMpi); }
+RunResult run_mpi(const Plan&, const RunOptions&) { throw Unavailable(kBuiltWithoutMpi); }
 
 RunResult run_mpi(const Plan&, const RunOptions&, const Kernel&) {
-  throw UsageError(kBuiltWithoutMpi);
+  throw Unavailable(kBuiltWithoutMpi);
 }
 #endif
 

@@ -14,17 +14,6 @@
 
 namespace numfactors {
 
-enum class Mode { serial, threads, pool, mpi };
-
-std::string to_string(Mode m);
-
-/// How MPI ranks share the chunks. static_cyclic: dealt out once, back and forth like cards, so
-/// each rank gets early and late chunks alike (the trial kernel's cost grows with n); no messages
-/// while computing. dynamic: handed out one at a time on request, which absorbs uneven ranks.
-enum class Schedule { static_cyclic, dynamic };
-
-std::string to_string(Schedule s);
-
 /// Receives a diagnostic line meant for stderr (without "numfactors: warning: " or newline).
 using Warn = std::function<void(const std::string& message)>;
 

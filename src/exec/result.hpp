@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/histogram.hpp"
-#include "core/range.hpp"
+#include "numfactors/histogram.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/histogram.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors::test {
 

@@ -1,14 +1,31 @@
 /// @file histogram.hpp
-/// @brief {k: how many n have k prime factors}, dense over k.
+/// @brief The vocabulary of numfactors: an inclusive range of integers inside [1, 2^64-1], what is
+/// counted for each number (omega or Omega), and the histogram {k: how many n}.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
-#include "core/range.hpp"
-
 namespace numfactors {
 
+using u64 = std::uint64_t;
+
+/// Inclusive: [lo, hi]. `hi` may be 2^64-1, so code walks it by offsets from `lo`, never by
+/// `hi + 1`.
+struct Range {
+  u64 lo = 1;
+  u64 hi = 1;
+
+  /// hi - lo + 1 cannot wrap because lo >= 1.
+  u64 size() const { return hi - lo + 1; }
+  bool operator==(const Range&) const = default;
+};
+
+/// Throws RangeError (errors.hpp) unless 1 <= lo <= hi.
+void check_range(const Range& r);
+
+/// {k: how many n}, dense over k. Adding and subtracting histograms is exact (64-bit counts: a
+/// range holds at most 2^64-1 numbers).
 class Histogram {
  public:
   /// Omega(n) <= 63 for n < 2^64 (2^63 has the most factors), so k fits in [0, 63].

@@ -1,0 +1,74 @@
+/// @file error_words.cpp
+#include "cli/error_words.hpp"
+
+#include <new>
+#include <ostream>
+#include <string>
+
+#include "numfactors/errors.hpp"
+
+namespace numfactors {
+namespace {
+
+std::string conflict_words(ConflictError::Kind kind, const std::string& fallback) {
+  switch (kind) {
+    case ConflictError::Kind::kernel_with_analytic:
+      return "--kernel is a choice of the sieve method; --method analytic visits no numbers "
+             "(use --method sieve with --kernel)";
+    case ConflictError::Kind::chunk_with_analytic:
+      return "--chunk cuts the range for the sieve method; --method analytic cuts its own work "
+             "into items";
+    case ConflictError::Kind::threads_outside_mpi:
+      return "--threads sets the threads of each MPI rank; outside MPI mode use --workers";
+    case ConflictError::Kind::schedule_outside_mpi:
+      return "--schedule applies to MPI mode; the other modes always hand out chunks on request";
+    case ConflictError::Kind::workers_in_mpi:
+      return "--workers does not apply to MPI mode: mpiexec -n N sets the ranks and --threads T "
+             "the threads of each rank";
+  }
+  return fallback;
+}
+
+/// The message and status of the exception being handled.
+std::pair<std::string, int> words() {
+  try {
+    throw;
+  } catch (const TableTooLarge& e) {
+    return {"--method analytic would need about " + std::to_string(e.bytes >> 20) +
+                " MiB a process for the prime count table of " + std::to_string(e.n) +
+                " (at most " + std::to_string(e.limit >> 20) +
+                " MiB); use --method sieve, which needs little memory, or a smaller --max",
+            kExitUsage};
+  } catch (const KernelRangeError& e) {
+    if (e.kernel == KernelKind::wheel && e.range.hi > (u64{1} << 62) - 1)
+      return {"--kernel wheel counts up to 2^62-1; use --kernel sieve beyond", kExitUsage};
+    if (e.kernel == KernelKind::wheel)
+      return {"--kernel wheel sieves [1, MAX] and is for ranges near 1 (MIN-1 at most 2 MAX/3); "
+              "use --kernel sieve for this window",
+              kExitUsage};
+    return {e.what(), kExitUsage};
+  } catch (const ConflictError& e) {
+    return {conflict_words(e.kind, e.what()), kExitUsage};
+  } catch (const InvalidRequest& e) {
+    return {e.what(), kExitUsage};
+  } catch (const Unavailable& e) {
+    return {std::string(e.what()) + " (mode 'mpi', letter i); use --mode pool or threads",
+            kExitUsage};
+  } catch (const std::bad_alloc&) {
+    return {"out of memory; try a smaller --chunk or fewer --workers", kExitFailure};
+  } catch (const std::exception& e) {
+    return {e.what(), kExitFailure};
+  } catch (...) {
+    return {"unknown failure", kExitFailure};
+  }
+}
+
+}  // namespace
+
+int report_current_exception(std::ostream& err) {
+  const auto [message, status] = words();
+  err << "numfactors: error: " << message << "\n" << std::flush;
+  return status;
+}
+
+}  // namespace numfactors

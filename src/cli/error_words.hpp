@@ -1,0 +1,17 @@
+/// @file error_words.hpp
+/// @brief The library's errors worded for the command line: in flags, one line, with the exit
+/// status they lead to.
+#pragma once
+
+#include <iosfwd>
+
+namespace numfactors {
+
+enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
+
+/// Call from a catch block: writes the exception being handled as one line
+/// "numfactors: error: ..." on `err` and returns the exit status for it (2 for an
+/// InvalidRequest, which asking otherwise fixes; 1 for anything else).
+int report_current_exception(std::ostream& err);
+
+}  // namespace numfactors
