@@ -17,14 +17,19 @@
 #include <vector>
 
 #include "numfactors/errors.hpp"
+#include "cli/app.hpp"
 #include "cli/options.hpp"
-#include "exec/analytic_run.hpp"
+#include "exec/thread_team.hpp"
+#include "job_helpers.hpp"
 #include "exec/executor.hpp"
+#include "run_checks.hpp"
 #include "mpi/resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace numfactors {
 namespace {
+
+using test::run_plan;
 
 RunOptions options_for(Mode mode, unsigned workers) {
   RunOptions o;
@@ -36,7 +41,7 @@ RunOptions options_for(Mode mode, unsigned workers) {
 
 /// The independent computation: the sieve kernel over chunks, one after another.
 Histogram sieve_histogram(const Range& r, Count count) {
-  return run_serial(make_plan(r, count, KernelKind::sieve, 0, 1), options_for(Mode::serial, 1))
+  return run_plan(make_plan(r, count, KernelKind::sieve, 0, 1), options_for(Mode::serial, 1))
       .histogram;
 }
 
@@ -87,7 +92,7 @@ TEST(AnalyticExec, EqualsSieveInSerialThreadsAndPool) {
       // Every range in serial and threads; every third one in a pool as well (forks cost more).
       for (const ModeCase& m : modes) {
         if (m.mode == Mode::pool && i % 3 != 0) continue;
-        const RunResult got = run_analytic(r, count, options_for(m.mode, m.workers));
+        const RunResult got = run(test::analytic_job(r, count, m.mode, m.workers));
         EXPECT_EQ(got.histogram, expected) << describe(r, count, m.mode, m.workers);
         EXPECT_EQ(got.histogram.total(), r.size()) << describe(r, count, m.mode, m.workers);
         EXPECT_EQ(got.interrupted, 0);
@@ -98,7 +103,7 @@ TEST(AnalyticExec, EqualsSieveInSerialThreadsAndPool) {
 }
 
 TEST(AnalyticExec, WorkerStatsCountItems) {
-  const RunResult r = run_analytic({2, 10000000}, Count::distinct, options_for(Mode::threads, 3));
+  const RunResult r = run(test::analytic_job({2, 10000000}, Count::distinct, Mode::threads, 3));
   ASSERT_EQ(r.workers.size(), 3u);
   u64 items = 0;
   for (const WorkerStats& w : r.workers) {
@@ -111,11 +116,13 @@ TEST(AnalyticExec, WorkerStatsCountItems) {
 }
 
 TEST(AnalyticExec, StopLeavesTheRunInterrupted) {
-  const std::atomic<int> stop{SIGTERM};
+  CancelToken cancelled;
+  cancelled.cancel(SIGTERM);
+  Hooks hooks;
+  hooks.cancel = &cancelled;
   for (const Mode mode : {Mode::serial, Mode::threads, Mode::pool}) {
-    RunOptions o = options_for(mode, 2);
-    o.stop = &stop;
-    EXPECT_EQ(run_analytic({5, 1000000}, Count::total, o).interrupted, SIGTERM) << to_string(mode);
+    const Job job = test::analytic_job({5, 1000000}, Count::total, mode, 2);
+    EXPECT_EQ(run(job, hooks).interrupted, SIGTERM) << to_string(mode);
   }
 }
 
@@ -145,27 +152,28 @@ TEST(AnalyticExec, ThreadsForCoversEveryIndexOnce) {
   EXPECT_EQ(sum.load(), 1000u);
 }
 
-Options parsed(const std::vector<std::string>& args) { return parse_options(args); }
-
-TEST(AnalyticExec, AutoPicksAnalyticForPrefixesAndSieveForNarrowWindows) {
-  EXPECT_EQ(resolve_method(parsed({"--max", "1e12"})), Method::analytic);
-  EXPECT_EQ(resolve_method(parsed({"--min", "1e12", "--max", "1e12+1e6"})), Method::sieve);
-  // An option of the sieve method keeps auto on the sieve.
-  EXPECT_EQ(resolve_method(parsed({"--max", "1e12", "--chunk", "1e6"})), Method::sieve);
-  EXPECT_EQ(resolve_method(parsed({"--max", "1e12", "--kernel", "sieve"})), Method::sieve);
-  // Tables that do not fit: the sieve, and an explicit analytic is refused.
-  EXPECT_EQ(resolve_method(parsed({"--max", "1e19"})), Method::sieve);
-  EXPECT_THROW(resolve_method(parsed({"--method", "analytic", "--max", "1e19"})), TableTooLarge);
-  EXPECT_EQ(resolve_method(parsed({"--method", "sieve", "--max", "1e12"})), Method::sieve);
+Method method_of(const std::vector<std::string>& args) {
+  return test::method_planned(parse_options(args).request);
 }
 
+TEST(AnalyticExec, AutoPicksAnalyticForPrefixesAndSieveForNarrowWindows) {
+  EXPECT_EQ(method_of({"--max", "1e12"}), Method::analytic);
+  EXPECT_EQ(method_of({"--min", "1e12", "--max", "1e12+1e6"}), Method::sieve);
+  // A choice of the sieve method keeps auto on the sieve.
+  EXPECT_EQ(method_of({"--max", "1e12", "--chunk", "1e6"}), Method::sieve);
+  EXPECT_EQ(method_of({"--max", "1e12", "--kernel", "sieve"}), Method::sieve);
+  // Tables that do not fit: the sieve, and an explicit analytic is refused.
+  EXPECT_EQ(method_of({"--max", "1e19"}), Method::sieve);
+  EXPECT_THROW(method_of({"--method", "analytic", "--max", "1e19"}), TableTooLarge);
+  EXPECT_EQ(method_of({"--method", "sieve", "--max", "1e12"}), Method::sieve);
+}
+
+/// Expects parsing and planning `args` to fail with status 2 and a line containing `part`.
 void expect_usage_error(const std::vector<std::string>& args, const std::string& part) {
-  try {
-    parse_options(args);
-    ADD_FAILURE() << "no error for " << args.back();
-  } catch (const InvalidRequest& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
+  std::ostringstream out, err;
+  EXPECT_EQ(run_app(args, out, err), 2) << args.back();
+  EXPECT_NE(err.str().find(part), std::string::npos) << err.str();
+  EXPECT_EQ(out.str(), "");
 }
 
 TEST(AnalyticExec, BadMethodOptionsAreUsageErrors) {
@@ -174,7 +182,7 @@ TEST(AnalyticExec, BadMethodOptionsAreUsageErrors) {
   expect_usage_error({"--method", "analytic", "--kernel", "trial"}, "--kernel trial");
   expect_usage_error({"--kernel", "trial", "--method", "analytic"}, "--kernel trial");
   expect_usage_error({"--method", "analytic", "--chunk", "1000"}, "--chunk");
-  EXPECT_NO_THROW(parse_options({"--method", "sieve", "--kernel", "trial"}));
+  EXPECT_EQ(method_of({"--method", "sieve", "--kernel", "trial"}), Method::sieve);
 }
 
 /// The published histogram of [2, 10^8] (distinct) as the binary's dict.

@@ -52,25 +52,25 @@ TEST(CheckpointOptions, ParseAndDefaults) {
 }
 
 TEST(ProgressLine, DurationsAndLines) {
-  EXPECT_EQ(Progress::duration(3.14), "3.1s");
-  EXPECT_EQ(Progress::duration(123), "2:03");
-  EXPECT_EQ(Progress::duration(3723), "1:02:03");
+  EXPECT_EQ(ProgressLine::duration(3.14), "3.1s");
+  EXPECT_EQ(ProgressLine::duration(123), "2:03");
+  EXPECT_EQ(ProgressLine::duration(3723), "1:02:03");
   // A batch log: nothing while it runs (less than 10 s here), one line at the end.
   std::ostringstream log;
-  Progress batch(log, 1000, 250, false);
-  batch.add(250);
+  ProgressLine batch(log, 1000, false);
+  batch.update({250, 1000, 250});
   EXPECT_EQ(log.str(), "");
-  batch.add(500);
+  batch.update({1000, 1000, 250});
   batch.finish();
   EXPECT_TRUE(log.str().starts_with("numfactors: 100.0% done, ")) << log.str();
   const std::string lines = log.str();
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
   // A terminal: redrawn in place at most 4 times a second, cleared at the end.
   std::ostringstream tty;
-  Progress terminal(tty, 1000, 0, true);
-  for (int i = 0; i < 100; ++i) terminal.add(5);
+  ProgressLine terminal(tty, 1000, true);
+  for (int i = 1; i <= 100; ++i) terminal.update({5.0 * i, 1000, 0});
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  terminal.add(500);
+  terminal.update({1000, 1000, 0});
   const std::string drawn = tty.str();
   EXPECT_EQ(std::count(drawn.begin(), drawn.end(), '\r'), 1) << drawn;
   EXPECT_NE(tty.str().find(" 100.0% done"), std::string::npos) << tty.str();

@@ -67,11 +67,8 @@ TEST_F(CheckpointTest, ReopeningGivesBackTheFinishedChunks) {
   EXPECT_EQ(s.done_count, 4u);
   EXPECT_FALSE(s.torn_record);
   EXPECT_EQ(s.sums[0], expected);
-  for (u64 i = 0; i < plan_.chunk_count(); ++i)
-    EXPECT_EQ(again.was_done(i), i == 0 || i == 5 || i == 14 || i == 3) << i;
   EXPECT_EQ(s.done, (std::vector<u64>{0, 3, 5, 14}));
-  EXPECT_EQ(Checkpoint::chunk_size_of(Checkpoint::header_in(path_).value()),
-            std::optional<u64>(7'000));
+  EXPECT_EQ(CheckpointHeader::read(path_).value().chunk_size, 7'000u);
 }
 
 TEST_F(CheckpointTest, ATornLastRecordIsDroppedAtEveryByte) {
@@ -86,7 +83,7 @@ TEST_F(CheckpointTest, ATornLastRecordIsDroppedAtEveryByte) {
     write(full.substr(0, cut));
     Checkpoint c(path_, plan_);
     EXPECT_EQ(c.state().done_count, 1u) << "cut at byte " << cut;
-    EXPECT_TRUE(c.was_done(1));
+    EXPECT_EQ(c.state().done, std::vector<u64>{1});
     EXPECT_EQ(c.state().torn_record, cut > last_start) << cut;
     // The torn bytes are gone, so the next record starts on a clean line.
     c.record(2, chunk_histogram(2));
@@ -130,7 +127,7 @@ TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
         make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'001, 1)}) {
     try {
       Checkpoint c(path_, other);
-      ADD_FAILURE() << "accepted " << Checkpoint::header(other);
+      ADD_FAILURE() << "accepted " << JournalFormat::of(other).header;
     } catch (const CheckpointError& e) {
       EXPECT_NE(std::string(e.what()).find("belongs to another run"), std::string::npos);
     }
@@ -153,10 +150,11 @@ TEST_F(CheckpointTest, ARecordThatCannotBelongToThePlanIsRefused) {
 }
 
 TEST_F(CheckpointTest, ATornHeaderIsRewritten) {
-  write(Checkpoint::header(plan_).substr(0, 10));
+  const std::string header = JournalFormat::of(plan_).header;
+  write(header.substr(0, 10));
   Checkpoint c(path_, plan_);
   EXPECT_EQ(c.state().done_count, 0u);
-  EXPECT_EQ(contents(), Checkpoint::header(plan_) + "\n");
+  EXPECT_EQ(contents(), header + "\n");
 }
 
 TEST_F(CheckpointTest, RecordsAreSyncedInBatchesAndAllOfThemByFlush) {
@@ -226,14 +224,34 @@ TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
     EXPECT_EQ(again.state().sums[0], even);
     EXPECT_EQ(again.state().sums[1], odd);
     EXPECT_EQ(again.state().done, (std::vector<u64>{0, 3, 4, 7, 9}));
-    EXPECT_EQ(Checkpoint::header_in(path_), std::optional<std::string>(head));
-    EXPECT_EQ(Checkpoint::chunk_size_of(head), std::nullopt);
-    EXPECT_EQ(Checkpoint::header_field(head, "test"), std::optional<std::string>("parts"));
-    EXPECT_EQ(Checkpoint::header_field(head, "kernel"), std::nullopt);
+    EXPECT_EQ(CheckpointHeader::read(path_), std::nullopt);  // not a numfactors run's header
     again.record(5, of_size(5));  // not what index 5 can hold
   }
   EXPECT_THROW(Checkpoint(path_, format), CheckpointError);
-  EXPECT_EQ(Checkpoint::header_in(path_ + ".absent"), std::nullopt);
+  EXPECT_EQ(CheckpointHeader::read(path_ + ".absent"), std::nullopt);
+}
+
+TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
+  const CheckpointHeader sieve{{2, 100'000}, Count::total, Method::sieve, KernelKind::wheel, 7'000};
+  EXPECT_EQ(sieve.text(),
+            "numfactors-checkpoint 1 min=2 max=100000 count=total kernel=wheel chunk=7000");
+  EXPECT_EQ(CheckpointHeader::parse(sieve.text()), sieve);
+  const CheckpointHeader analytic{{5, ~u64{0}}, Count::distinct, Method::analytic,
+                                  KernelKind::sieve, 0};
+  EXPECT_EQ(analytic.text(),
+            "numfactors-checkpoint 1 min=5 max=18446744073709551615 count=distinct "
+            "method=analytic");
+  EXPECT_EQ(CheckpointHeader::parse(analytic.text()), analytic);
+  for (const char* bad :
+       {"", "numfactors-checkpoint 2 min=2 max=3 count=total kernel=sieve chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve",
+        "numfactors-checkpoint 1 min=2 max=3 count=all kernel=sieve chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve chunk=0",
+        "numfactors-checkpoint 1 min=2 max=3 min=2 count=total kernel=sieve chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total method=analytic chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve chunk=1 ",
+        "numfactors-checkpoint 1 min=x max=3 count=total kernel=sieve chunk=1"})
+    EXPECT_EQ(CheckpointHeader::parse(bad), std::nullopt) << bad;
 }
 
 }  // namespace

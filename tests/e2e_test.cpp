@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/version.hpp"
+#include "numfactors/version.hpp"
 #include "exec/executor.hpp"
 #include "oracle.hpp"
 #include "mpi/child_process.hpp"
@@ -190,7 +190,8 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
       {{"--bogus"}, "unknown option"},
       {{"-x"}, "unknown option"},
       {{"--help=1"}, "no value"},
-      {{"s", "10", "20"}, "unexpected argument"},
+      {{"s", "10", "20", "30"}, "unexpected argument"},
+      {{"20", "10"}, "greater than"},
       {{"s", "10", "--max", "20"}, "twice"},
       {{"--workers", "0"}, "--workers"},
       {{"--chunk", "0"}, "--chunk"},

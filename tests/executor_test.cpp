@@ -14,11 +14,14 @@
 #include <string>
 
 #include "exec/executor.hpp"
+#include "run_checks.hpp"
 #include "oracle.hpp"
 #include "seed.hpp"
 
 namespace numfactors {
 namespace {
+
+using test::run_plan;
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 
@@ -57,8 +60,8 @@ void expect_consistent_stats(const Plan& plan, unsigned workers, const RunResult
 }
 
 void expect_serial_equals_threads(const Plan& plan, unsigned workers) {
-  const RunResult serial = run_serial(plan, options_for(Mode::serial, 1));
-  const RunResult threads = run_threads(plan, options_for(Mode::threads, workers));
+  const RunResult serial = run_plan(plan, options_for(Mode::serial, 1));
+  const RunResult threads = run_plan(plan, options_for(Mode::threads, workers));
   EXPECT_EQ(serial.histogram, threads.histogram) << describe(plan, workers);
   expect_consistent_stats(plan, 1, serial);
   expect_consistent_stats(plan, workers, threads);
@@ -93,7 +96,7 @@ TEST(Executors, SerialEqualsThreadsWheelOnRangesNearOne) {
     expect_serial_equals_threads(plan, workers);
     Histogram direct;
     make_kernel(KernelKind::sieve, count, hi)->count(plan.range, direct);
-    EXPECT_EQ(run_serial(plan, options_for(Mode::serial, 1)).histogram, direct)
+    EXPECT_EQ(run_plan(plan, options_for(Mode::serial, 1)).histogram, direct)
         << describe(plan, workers);
   }
 }
@@ -119,7 +122,7 @@ TEST(Executors, EveryWorkerCountAndBothCountsOnOneRange) {
     for (const u64 chunk : {u64{1000}, u64{7777}, u64{32768}, u64{1} << 20})
       for (unsigned workers = 1; workers <= 5; ++workers) {
         const Plan plan{range, count, KernelKind::sieve, chunk};
-        const RunResult r = run_threads(plan, options_for(Mode::threads, workers));
+        const RunResult r = run_plan(plan, options_for(Mode::threads, workers));
         EXPECT_EQ(r.histogram, expected) << describe(plan, workers);
         expect_consistent_stats(plan, workers, r);
       }
@@ -138,9 +141,9 @@ TEST(Executors, ChunksEndingAt2To64Minus1) {
     }
     for (const u64 chunk : {u64{1}, u64{2}, kTop}) {
       const Plan plan{range, count, KernelKind::trial, chunk};
-      EXPECT_EQ(run_serial(plan, options_for(Mode::serial, 1)).histogram, expected);
+      EXPECT_EQ(run_plan(plan, options_for(Mode::serial, 1)).histogram, expected);
       for (unsigned workers : {2u, 3u}) {
-        const RunResult r = run_threads(plan, options_for(Mode::threads, workers));
+        const RunResult r = run_plan(plan, options_for(Mode::threads, workers));
         EXPECT_EQ(r.histogram, expected) << describe(plan, workers);
         expect_consistent_stats(plan, workers, r);
       }
@@ -150,8 +153,8 @@ TEST(Executors, ChunksEndingAt2To64Minus1) {
 
 TEST(Executors, RunDispatchesOnTheMode) {
   const Plan plan{{2, 100000}, Count::distinct, KernelKind::sieve, 3000};
-  const RunResult serial = run(plan, options_for(Mode::serial, 1));
-  const RunResult threads = run(plan, options_for(Mode::threads, 3));
+  const RunResult serial = run_plan(plan, options_for(Mode::serial, 1));
+  const RunResult threads = run_plan(plan, options_for(Mode::threads, 3));
   EXPECT_EQ(serial.histogram, threads.histogram);
   ASSERT_EQ(serial.workers.size(), 1u);
   ASSERT_EQ(threads.workers.size(), 3u);
@@ -161,7 +164,7 @@ TEST(Executors, TimelineHasOneEventPerChunk) {
   const Plan plan{{1, 123457}, Count::total, KernelKind::sieve, 3333};
   for (const Mode mode : {Mode::serial, Mode::threads}) {
     const unsigned workers = mode == Mode::serial ? 1 : 3;
-    const RunResult r = run(plan, options_for(mode, workers, true));
+    const RunResult r = run_plan(plan, options_for(mode, workers, true));
     ASSERT_EQ(r.timeline.size(), plan.chunk_count()) << to_string(mode);
     std::set<u64> seen;
     std::vector<u64> events_of_worker(r.workers.size());
@@ -179,7 +182,7 @@ TEST(Executors, TimelineHasOneEventPerChunk) {
       EXPECT_EQ(events_of_worker[w], r.workers[w].chunks) << r.workers[w].name;
   }
   // Without the option, no timeline is kept.
-  EXPECT_TRUE(run_threads(plan, options_for(Mode::threads, 2)).timeline.empty());
+  EXPECT_TRUE(run_plan(plan, options_for(Mode::threads, 2)).timeline.empty());
 }
 
 TEST(Executors, OnChunkSeesEveryChunkOnce) {
@@ -188,13 +191,13 @@ TEST(Executors, OnChunkSeesEveryChunkOnce) {
   std::set<u64> chunks;
   Histogram sum;
   RunOptions o = options_for(Mode::threads, 4);
-  o.on_chunk = [&](u64 chunk, const Histogram& h) {
+  o.on_task = [&](u64 chunk, const Histogram& h) {
     std::lock_guard lock(m);
     EXPECT_TRUE(chunks.insert(chunk).second) << "chunk " << chunk << " twice";
     EXPECT_EQ(h.total(), plan.chunk(chunk).size());
     sum += h;
   };
-  const RunResult r = run_threads(plan, o);
+  const RunResult r = run_plan(plan, o);
   EXPECT_EQ(chunks.size(), plan.chunk_count());
   EXPECT_EQ(sum, r.histogram);
 }
@@ -217,10 +220,11 @@ TEST(Executors, WorkerExceptionPropagates) {
   const Plan plan{{1, 1000}, Count::distinct, KernelKind::sieve, 10};
   for (unsigned threads : {1u, 2u, 5u}) {
     CounterSource source(0, plan.chunk_count());
+    ChunkTasks tasks(plan, std::make_unique<FailingKernel>(555));
     RunResult result;
     try {
-      run_workers(plan, FailingKernel(555), threads, source, options_for(Mode::threads, threads), "t ",
-                  Clock::now(), result);
+      run_workers(tasks, threads, source, options_for(Mode::threads, threads), "t ", Clock::now(),
+                  result);
       ADD_FAILURE() << "no exception with " << threads << " threads";
     } catch (const std::runtime_error& e) {
       EXPECT_STREQ(e.what(), "poisoned chunk");
@@ -228,13 +232,12 @@ TEST(Executors, WorkerExceptionPropagates) {
   }
   // The same kernel without the poison in range runs through.
   CounterSource source(0, plan.chunk_count());
+  ChunkTasks tasks(plan, std::make_unique<FailingKernel>(5000));
   RunResult result;
-  run_workers(plan, FailingKernel(5000), 3, source, options_for(Mode::threads, 3), "t ", Clock::now(),
-              result);
+  run_workers(tasks, 3, source, options_for(Mode::threads, 3), "t ", Clock::now(), result);
   EXPECT_EQ(result.histogram[1], 1000u);
 }
 
-TEST(Executors, AvailableCoresIsPositive) { EXPECT_GE(available_cores(), 1u); }
 
 }  // namespace
 }  // namespace numfactors

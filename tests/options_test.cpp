@@ -39,14 +39,14 @@ void expect_usage_error(const Args& args, const std::vector<std::string>& words)
 
 TEST(ParseOptions, DefaultsAreTheSeedJob) {
   const Options o = parse_options({});
-  EXPECT_EQ(o.range, (Range{2, 500000}));
-  EXPECT_EQ(o.mode, Mode::threads);
+  EXPECT_EQ(o.request.range, (Range{2, 500000}));
+  EXPECT_EQ(o.request.mode, Mode::threads);
   EXPECT_FALSE(o.mode_given);
-  EXPECT_EQ(o.workers, 0u);
-  EXPECT_EQ(o.chunk, 0u);
-  EXPECT_EQ(o.kernel, KernelKind::wheel);  // [2, 500000] starts near 1
-  EXPECT_FALSE(o.kernel_given);
-  EXPECT_EQ(o.count, Count::distinct);
+  EXPECT_EQ(o.request.workers, 0u);
+  EXPECT_EQ(o.request.chunk, 0u);
+  EXPECT_EQ(o.request.kernel, std::nullopt);  // the planner's choice
+  EXPECT_EQ(o.request.method, Method::automatic);
+  EXPECT_EQ(o.request.count, Count::distinct);
   EXPECT_EQ(o.format, Format::dict);
   EXPECT_FALSE(o.help);
   EXPECT_FALSE(o.version);
@@ -54,52 +54,52 @@ TEST(ParseOptions, DefaultsAreTheSeedJob) {
 
 TEST(ParseOptions, SeedPositionalForm) {
   const Options s = parse_options({"s", "10"});
-  EXPECT_EQ(s.mode, Mode::serial);
+  EXPECT_EQ(s.request.mode, Mode::serial);
   EXPECT_TRUE(s.mode_given);
-  EXPECT_EQ(s.range, (Range{2, 10}));
+  EXPECT_EQ(s.request.range, (Range{2, 10}));
 
-  EXPECT_EQ(parse_options({"s"}).range, (Range{2, 500000}));
-  EXPECT_EQ(parse_options({"t"}).mode, Mode::threads);
+  EXPECT_EQ(parse_options({"s"}).request.range, (Range{2, 500000}));
+  EXPECT_EQ(parse_options({"t"}).request.mode, Mode::threads);
   EXPECT_TRUE(parse_options({"t"}).mode_given);
-  EXPECT_EQ(parse_options({"m"}).mode, Mode::pool);
-  EXPECT_EQ(parse_options({"i"}).mode, Mode::mpi);
-  EXPECT_EQ(parse_options({"t", "1e6"}).range, (Range{2, 1000000}));
+  EXPECT_EQ(parse_options({"m"}).request.mode, Mode::pool);
+  EXPECT_EQ(parse_options({"i"}).request.mode, Mode::mpi);
+  EXPECT_EQ(parse_options({"t", "1e6"}).request.range, (Range{2, 1000000}));
   // N alone, without a mode letter, sets the upper bound too.
-  EXPECT_EQ(parse_options({"1000"}).range, (Range{2, 1000}));
+  EXPECT_EQ(parse_options({"1000"}).request.range, (Range{2, 1000}));
   EXPECT_FALSE(parse_options({"1000"}).mode_given);
 }
 
 TEST(ParseOptions, LongOptions) {
-  EXPECT_EQ(parse_options({"--max=1e6"}).range, (Range{2, 1000000}));
-  EXPECT_EQ(parse_options({"--max", "1e6"}).range, (Range{2, 1000000}));
-  EXPECT_EQ(parse_options({"--min", "10^12", "--max", "10^12+39"}).range,
+  EXPECT_EQ(parse_options({"--max=1e6"}).request.range, (Range{2, 1000000}));
+  EXPECT_EQ(parse_options({"--max", "1e6"}).request.range, (Range{2, 1000000}));
+  EXPECT_EQ(parse_options({"--min", "10^12", "--max", "10^12+39"}).request.range,
             (Range{1000000000000, 1000000000039}));
-  EXPECT_EQ(parse_options({"--max=2^64-1", "--min=2^64-10^6"}).range,
+  EXPECT_EQ(parse_options({"--max=2^64-1", "--min=2^64-10^6"}).request.range,
             (Range{kTop - 999999, kTop}));
-  EXPECT_EQ(parse_options({"--min", "1", "--max", "1"}).range, (Range{1, 1}));
+  EXPECT_EQ(parse_options({"--min", "1", "--max", "1"}).request.range, (Range{1, 1}));
 
   const Options o = parse_options({"--mode", "serial", "--workers", "3", "--chunk", "1e4", "--kernel",
                                    "trial", "--count", "total", "--format", "json"});
-  EXPECT_EQ(o.mode, Mode::serial);
+  EXPECT_EQ(o.request.mode, Mode::serial);
   EXPECT_TRUE(o.mode_given);
-  EXPECT_EQ(o.workers, 3u);
-  EXPECT_EQ(o.chunk, 10000u);
-  EXPECT_EQ(o.kernel, KernelKind::trial);
-  EXPECT_EQ(o.count, Count::total);
+  EXPECT_EQ(o.request.workers, 3u);
+  EXPECT_EQ(o.request.chunk, 10000u);
+  EXPECT_EQ(o.request.kernel, KernelKind::trial);
+  EXPECT_EQ(o.request.count, Count::total);
   EXPECT_EQ(o.format, Format::json);
 
   EXPECT_EQ(parse_options({"--format=table"}).format, Format::table);
   EXPECT_EQ(parse_options({"--format=csv"}).format, Format::csv);
   EXPECT_EQ(parse_options({"--format=dict"}).format, Format::dict);
-  EXPECT_EQ(parse_options({"--mode=threads"}).mode, Mode::threads);
-  EXPECT_EQ(parse_options({"--chunk", "1"}).chunk, 1u);
-  EXPECT_EQ(parse_options({"--chunk", "2^64-1"}).chunk, kTop);
-  EXPECT_EQ(parse_options({"--workers", std::to_string(kMaxWorkers)}).workers, kMaxWorkers);
+  EXPECT_EQ(parse_options({"--mode=threads"}).request.mode, Mode::threads);
+  EXPECT_EQ(parse_options({"--chunk", "1"}).request.chunk, 1u);
+  EXPECT_EQ(parse_options({"--chunk", "2^64-1"}).request.chunk, kTop);
+  EXPECT_EQ(parse_options({"--workers", std::to_string(kMaxWorkers)}).request.workers, kMaxWorkers);
   // Options and the positional form mix, in any order.
   const Options mixed = parse_options({"--format", "csv", "s", "--count=total", "100"});
-  EXPECT_EQ(mixed.mode, Mode::serial);
-  EXPECT_EQ(mixed.range, (Range{2, 100}));
-  EXPECT_EQ(mixed.count, Count::total);
+  EXPECT_EQ(mixed.request.mode, Mode::serial);
+  EXPECT_EQ(mixed.request.range, (Range{2, 100}));
+  EXPECT_EQ(mixed.request.count, Count::total);
   EXPECT_EQ(mixed.format, Format::csv);
 }
 
@@ -144,14 +144,14 @@ TEST(ParseOptions, ZeroAndEmptyRanges) {
   expect_usage_error({"--min", "2^64-1", "--max", "2^64-2"}, {"greater than"});
 }
 
-TEST(ParseOptions, TheKernelFollowsTheRangeUnlessGiven) {
-  EXPECT_EQ(parse_options({"--max", "1e10"}).kernel, KernelKind::wheel);
-  EXPECT_EQ(parse_options({"--min", "1e15", "--max", "1e15+1e9"}).kernel, KernelKind::sieve);
-  EXPECT_EQ(parse_options({"--min", "2", "--max", "2^63"}).kernel, KernelKind::sieve);
-  const Options given = parse_options({"--max", "1e10", "--kernel", "sieve"});
-  EXPECT_EQ(given.kernel, KernelKind::sieve);
-  EXPECT_TRUE(given.kernel_given);
-  EXPECT_EQ(parse_options({"--max", "1e10", "--kernel", "wheel"}).kernel, KernelKind::wheel);
+TEST(ParseOptions, MinAndMaxAsPositionals) {
+  EXPECT_EQ(parse_options({"10", "100"}).request.range, (Range{10, 100}));
+  EXPECT_EQ(parse_options({"s", "10", "100"}).request.range, (Range{10, 100}));
+  EXPECT_EQ(parse_options({"1e12", "1e12+100", "--count", "total"}).request.range,
+            (Range{1000000000000, 1000000000100}));
+  expect_usage_error({"10", "100", "--min", "5"}, {"lower bound", "twice"});
+  expect_usage_error({"10", "100", "1000"}, {"unexpected argument", "'1000'"});
+  expect_usage_error({"100", "10"}, {"100", "10", "greater than"});
 }
 
 TEST(ParseOptions, UnknownChoices) {
@@ -188,11 +188,10 @@ TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
   expect_usage_error({"--frobnicate"}, {"unknown option", "'--frobnicate'"});
   expect_usage_error({"-x"}, {"unknown option", "'-x'"});
   expect_usage_error({"--help=yes"}, {"'--help'", "no value"});
-  expect_usage_error({"s", "10", "20"}, {"unexpected argument", "'20'"});
-  expect_usage_error({"10", "20"}, {"unexpected argument", "'20'"});
+  expect_usage_error({"s", "10", "20", "30"}, {"unexpected argument", "'30'"});
   expect_usage_error({"s", "10", "--format", "csv", "extra"}, {"'extra'"});
   // After --mode the positional slot is N, so a word is a bad N, not a mistyped mode letter.
-  expect_usage_error({"--mode", "serial", "extra"}, {"N:", "'extra'", "not a number"});
+  expect_usage_error({"--mode", "serial", "extra"}, {"MAX:", "'extra'", "not a number"});
 }
 
 TEST(Suggest, ClosestCandidate) {

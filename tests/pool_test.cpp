@@ -26,6 +26,8 @@
 namespace numfactors {
 namespace {
 
+using test::run_plan;
+
 using test::oracle_histogram;
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
@@ -91,7 +93,7 @@ TEST(Pool, SeededRandomRangesGiveTheSerialHistogram) {
     const auto workers = static_cast<unsigned>(1 + rng() % 4);
     const Plan plan = make_plan(range, count, KernelKind::sieve, chunk, workers);
     const auto kernel = make_kernel(plan.kernel, count, range.hi);
-    const RunResult r = run_pool(plan, pool_options(workers), *kernel);
+    const RunResult r = run_plan(plan, pool_options(workers), *kernel);
     std::ostringstream trace;
     trace << "[" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << workers
           << " workers";
@@ -114,7 +116,7 @@ TEST(Pool, TheWheelMatchesTheDirectSieve) {
     const u64 chunk = std::max<u64>(1, hi / (1 + rng() % 40));
     const auto workers = static_cast<unsigned>(1 + rng() % 4);
     const Plan plan = make_plan(range, count, KernelKind::wheel, chunk, workers);
-    const RunResult r = run_pool(plan, pool_options(workers), *make_kernel(plan));
+    const RunResult r = run_plan(plan, pool_options(workers), *make_kernel(plan));
     std::ostringstream trace;
     trace << "wheel [" << range.lo << ", " << range.hi << "] chunk " << chunk << ", " << workers
           << " workers";
@@ -131,7 +133,7 @@ TEST(Pool, SmallRangesMatchTheOracle) {
   for (const Count count : {Count::distinct, Count::total}) {
     const Plan plan = make_plan({1, 5000}, count, KernelKind::trial, 97, 3);
     const auto kernel = make_kernel(plan.kernel, count, plan.range.hi);
-    EXPECT_EQ(run_pool(plan, pool_options(3), *kernel).histogram,
+    EXPECT_EQ(run_plan(plan, pool_options(3), *kernel).histogram,
               oracle_histogram(plan.range, count));
   }
 }
@@ -141,7 +143,7 @@ TEST(Pool, AWindowEndingAt2To64Minus1) {
   // second), so the window has two chunks; three workers: more workers than chunks.
   const Range range{kTop - 999, kTop};
   const Plan plan = make_plan(range, Count::total, KernelKind::sieve, 500, 3);
-  const RunResult r = run_pool(plan, pool_options(3), *make_kernel(plan.kernel, plan.count, kTop));
+  const RunResult r = run_plan(plan, pool_options(3), *make_kernel(plan.kernel, plan.count, kTop));
   EXPECT_EQ(r.histogram, oracle_histogram(range, Count::total));
   EXPECT_EQ(r.workers.size(), 2u);
   test::expect_every_chunk_once(plan, r);
@@ -150,7 +152,7 @@ TEST(Pool, AWindowEndingAt2To64Minus1) {
 TEST(Pool, OneNumber) {
   for (const u64 n : {u64{1}, u64{2}, (u64{1} << 61) - 1, u64{1} << 40}) {
     const Plan plan = make_plan({n, n}, Count::total, KernelKind::sieve, 0, 4);
-    const RunResult r = run_pool(plan, pool_options(4), *make_kernel(plan.kernel, plan.count, n));
+    const RunResult r = run_plan(plan, pool_options(4), *make_kernel(plan.kernel, plan.count, n));
     EXPECT_EQ(r.histogram, oracle_histogram({n, n}, Count::total)) << n;
     EXPECT_EQ(r.workers.size(), 1u);
   }
@@ -167,13 +169,13 @@ TEST(Pool, AWorkerKilledOnceLosesNothing) {
   std::vector<std::string> warnings;
   options.warn = [&](const std::string& m) { warnings.push_back(m); };
   std::set<u64> reported;
-  options.on_chunk = [&](u64 chunk, const Histogram&) { EXPECT_TRUE(reported.insert(chunk).second); };
-  const RunResult r = run_pool(plan, options, dying);
+  options.on_task = [&](u64 chunk, const Histogram&) { EXPECT_TRUE(reported.insert(chunk).second); };
+  const RunResult r = run_plan(plan, options, dying);
   std::remove(marker.c_str());
   EXPECT_EQ(r.histogram, test::serial_histogram(plan, *sieve));
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("was lost (killed by signal 9"), std::string::npos) << warnings[0];
-  EXPECT_NE(warnings[0].find("chunk 12 [240002, 260001]"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("task 12 [240002, 260001]"), std::string::npos) << warnings[0];
   EXPECT_EQ(r.workers.size(), 3u);  // two, and one started in place of the lost one
   EXPECT_EQ(reported.size(), plan.chunk_count());
   test::expect_every_chunk_once(plan, r);
@@ -188,11 +190,11 @@ TEST(Pool, WorkersThatKeepDyingStopTheRun) {
   std::vector<std::string> warnings;
   options.warn = [&](const std::string& m) { warnings.push_back(m); };
   try {
-    run_pool(plan, options, dying);
+    run_plan(plan, options, dying);
     ADD_FAILURE() << "a chunk that always kills its worker must stop the run";
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(),
-                 "worker processes keep dying: chunk 12 [240002, 260001] was lost 3 times (last "
+                 "worker processes keep dying: task 12 [240002, 260001] was lost 3 times (last "
                  "worker killed by signal 9 (Killed)); giving up");
   }
   EXPECT_EQ(warnings.size(), kMaxLossesPerChunk - 1);
@@ -202,7 +204,7 @@ TEST(Pool, WorkersThatKeepDyingStopTheRun) {
 TEST(Pool, AKernelErrorStopsTheRunWithItsMessage) {
   const Plan plan = make_plan({2, 100000}, Count::distinct, KernelKind::sieve, 1000, 3);
   try {
-    run_pool(plan, pool_options(3), ThrowingKernel());
+    run_plan(plan, pool_options(3), ThrowingKernel());
     ADD_FAILURE() << "the kernel's exception must reach the caller";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(": disk on fire"), std::string::npos) << e.what();

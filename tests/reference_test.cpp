@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "exec/executor.hpp"
+#include "run_checks.hpp"
 
 namespace numfactors {
 namespace {
+
+using test::run_plan;
 
 struct KnownCase {
   Range range;
@@ -62,7 +65,7 @@ RunResult run_case(const KnownCase& c, KernelKind kernel, unsigned workers) {
   RunOptions o;
   o.mode = Mode::threads;
   o.workers = workers;
-  return run_threads(plan, o);
+  return run_plan(plan, o);
 }
 
 TEST(Reference, SieveThroughThreads) {
@@ -96,7 +99,7 @@ TEST(Reference, SeedJobInEveryModeAndWorkerCount) {
     if (c.range != Range{2, 500000}) continue;
     RunOptions serial;
     serial.mode = Mode::serial;
-    EXPECT_EQ(run_serial(make_plan(c.range, c.count, KernelKind::sieve, 0, 1), serial).histogram,
+    EXPECT_EQ(run_plan(make_plan(c.range, c.count, KernelKind::sieve, 0, 1), serial).histogram,
               c.histogram);
     for (unsigned workers = 1; workers <= 5; ++workers)
       EXPECT_EQ(run_case(c, KernelKind::sieve, workers).histogram, c.histogram) << workers;

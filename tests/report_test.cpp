@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/report.hpp"
+#include "numfactors/format.hpp"
 
 namespace numfactors {
 namespace {
@@ -28,7 +28,18 @@ RunResult result_of(const std::map<unsigned, u64>& bins) {
   return r;
 }
 
-const RunInfo kSeedInfo{{2, 10}, Count::distinct, KernelKind::sieve, Mode::serial, 1};
+/// A sieve job as the planner would settle it.
+Job info_of(Range range, Count count, KernelKind kernel, Mode mode, unsigned workers) {
+  Job job;
+  job.range = range;
+  job.count = count;
+  job.kernel = kernel;
+  job.mode = mode;
+  job.workers = workers;
+  return job;
+}
+
+const Job kSeedInfo = info_of({2, 10}, Count::distinct, KernelKind::sieve, Mode::serial, 1);
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -83,7 +94,7 @@ TEST(Report, JsonHasExactlyItsFields) {
 }
 
 TEST(Report, JsonNamesEveryChoice) {
-  const RunInfo info{{5, 6}, Count::total, KernelKind::trial, Mode::threads, 7};
+  const Job info = info_of({5, 6}, Count::total, KernelKind::trial, Mode::threads, 7);
   const auto j = nlohmann::json::parse(format_report(Format::json, info, result_of({{1, 1}, {2, 1}})));
   EXPECT_EQ(j["count"], "total");
   EXPECT_EQ(j["kernel"], "trial");
@@ -92,7 +103,7 @@ TEST(Report, JsonNamesEveryChoice) {
 }
 
 TEST(Report, JsonIntegersAreExactNear2To64) {
-  const RunInfo info{{kTop - 1, kTop}, Count::distinct, KernelKind::sieve, Mode::threads, 2};
+  const Job info = info_of({kTop - 1, kTop}, Count::distinct, KernelKind::sieve, Mode::threads, 2);
   const RunResult r = result_of({{0, kTop - 2}, {5, kTop}});
   const std::string text = format_report(Format::json, info, r);
   // Written as integers, not as doubles (which would round 2^64-2 to 2^64).

@@ -13,12 +13,24 @@
 
 namespace numfactors::test {
 
+/// The chunks of `plan` run as options.mode says, with the plan's own kernel.
+inline RunResult run_plan(const Plan& plan, const RunOptions& options) {
+  ChunkTasks tasks(plan);
+  return run_tasks(tasks, options);
+}
+
+/// The same with clones of `prototype` (tests reuse one kernel, whose sieving primes can take
+/// seconds to make, across many runs).
+inline RunResult run_plan(const Plan& plan, const RunOptions& options, const Kernel& prototype) {
+  ChunkTasks tasks(plan, prototype.clone());
+  return run_tasks(tasks, options);
+}
+
 /// The plan counted by one worker, one chunk after another: the reference for other executors.
 inline Histogram serial_histogram(const Plan& plan, const Kernel& prototype) {
-  CounterSource source(0, plan.chunk_count());
-  RunResult r;
-  run_workers(plan, prototype, 1, source, RunOptions{}, "serial ", Clock::now(), r);
-  return r.histogram;
+  RunOptions serial;
+  serial.mode = Mode::serial;
+  return run_plan(plan, serial, prototype).histogram;
 }
 
 /// Every chunk counted once by some worker, in the statistics and in the timeline; `also` is

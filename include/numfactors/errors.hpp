@@ -47,8 +47,10 @@ class ConflictError : public InvalidRequest {
     schedule_outside_mpi,   // a schedule, in a mode other than MPI
     workers_in_mpi,         // a worker count, in MPI mode (ranks x threads per rank)
   };
-  ConflictError(const std::string& message, Kind kind) : InvalidRequest(message), kind(kind) {}
+  ConflictError(const std::string& message, Kind kind, const std::string& value)
+      : InvalidRequest(message), kind(kind), value(value) {}
   Kind kind;
+  std::string value;  // the name of the choice in conflict: the kernel, or the mode
 };
 
 /// A kernel that cannot count this range: the wheel beyond 2^62-1, or far from 1 (it would sieve

@@ -7,24 +7,26 @@
 #include <vector>
 
 #include "cli/error_words.hpp"
-#include "exec/mpi.hpp"
+#include "cli/options.hpp"
+#include "numfactors/mpi.hpp"
 
 namespace numfactors {
 
-/// Parses `args` (without the program name), runs, writes the report to `out` in one piece and
-/// every diagnostic to `err` as one line "numfactors: error: ...". Never throws.
+/// The planner's job for a command line, in this process's environment and with the facts of an
+/// existing --checkpoint file; `ranks` MPI ranks in MPI mode.
+Job plan_for(const Options& o, unsigned ranks);
+
+/// Parses `args` (without the program name), plans, runs, writes the report to `out` in one
+/// piece and every diagnostic to `err` as one line "numfactors: error: ...". Never throws.
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 /// True when `args` ask for an MPI run (i, --mode mpi) or give no mode while an MPI launcher
-/// started more than one rank, whether or not this program has MPI.
+/// started more than one rank.
 bool mpi_wanted(const std::vector<std::string>& args);
 
-/// True when this process should run as a rank of an MPI job: mpi_wanted, and it has MPI.
-bool mpi_requested(const std::vector<std::string>& args);
-
 /// run_app for one rank of an MPI job; collective, every rank calls it with the same `args`.
-/// Rank 0 parses and validates and the others follow its decision: bad input is reported once,
-/// by rank 0, and every rank returns 2. Only rank 0 writes the report. A rank that fails while
+/// Rank 0 parses and plans and the others follow its decision: bad input is reported once, by
+/// rank 0, and every rank returns 2. Only rank 0 writes the report. A rank that fails while
 /// running writes its error and aborts the whole job (MPI_Abort), so no rank waits forever.
 int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostream& out,
                 std::ostream& err);

@@ -10,23 +10,25 @@
 namespace numfactors {
 namespace {
 
-std::string conflict_words(ConflictError::Kind kind, const std::string& fallback) {
-  switch (kind) {
+std::string conflict_words(const ConflictError& e) {
+  switch (e.kind) {
     case ConflictError::Kind::kernel_with_analytic:
-      return "--kernel is a choice of the sieve method; --method analytic visits no numbers "
-             "(use --method sieve with --kernel)";
+      return "--kernel " + e.value + " is a kernel of the sieve method; --method analytic visits "
+             "no numbers (use --method sieve --kernel " + e.value + ")";
     case ConflictError::Kind::chunk_with_analytic:
       return "--chunk cuts the range for the sieve method; --method analytic cuts its own work "
              "into items";
     case ConflictError::Kind::threads_outside_mpi:
-      return "--threads sets the threads of each MPI rank; outside MPI mode use --workers";
+      return "--threads sets the threads of each MPI rank; in " + e.value +
+             " mode use --workers";
     case ConflictError::Kind::schedule_outside_mpi:
-      return "--schedule applies to MPI mode; the other modes always hand out chunks on request";
+      return "--schedule applies to MPI mode; " + e.value +
+             " mode always hands out chunks on request";
     case ConflictError::Kind::workers_in_mpi:
       return "--workers does not apply to MPI mode: mpiexec -n N sets the ranks and --threads T "
              "the threads of each rank";
   }
-  return fallback;
+  return e.what();
 }
 
 /// The message and status of the exception being handled.
@@ -48,7 +50,7 @@ std::pair<std::string, int> words() {
               kExitUsage};
     return {e.what(), kExitUsage};
   } catch (const ConflictError& e) {
-    return {conflict_words(e.kind, e.what()), kExitUsage};
+    return {conflict_words(e), kExitUsage};
   } catch (const InvalidRequest& e) {
     return {e.what(), kExitUsage};
   } catch (const Unavailable& e) {

@@ -7,23 +7,19 @@
 namespace numfactors {
 namespace {
 
-// A lock-free atomic is the one kind of object a signal handler may store to.
-std::atomic<int> g_stop{0};
-static_assert(std::atomic<int>::is_always_lock_free);
+// CancelToken::cancel is a lock-free atomic store, the one kind of thing a handler may do.
+CancelToken g_token;
 
 struct sigaction g_previous_int, g_previous_term;
 bool g_installed = false;
 
-extern "C" void on_stop_signal(int signal) {
-  int none = 0;
-  g_stop.compare_exchange_strong(none, signal);  // the first signal is the one reported
-}
+extern "C" void on_stop_signal(int signal) { g_token.cancel(signal); }
 
 }  // namespace
 
 InterruptFlag::InterruptFlag() {
   if (g_installed) throw std::logic_error("only one InterruptFlag at a time");
-  g_stop.store(0);
+  g_token.reset();
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -41,6 +37,6 @@ InterruptFlag::~InterruptFlag() {
   g_installed = false;
 }
 
-const std::atomic<int>& InterruptFlag::stop() const { return g_stop; }
+const CancelToken& InterruptFlag::token() const { return g_token; }
 
 }  // namespace numfactors

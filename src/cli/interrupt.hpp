@@ -1,15 +1,16 @@
 /// @file interrupt.hpp
-/// @brief SIGINT and SIGTERM turned into a flag that executors read, for as long as a run lasts.
+/// @brief SIGINT and SIGTERM turned into a cancelled run, for as long as a run lasts.
 #pragma once
 
-#include <atomic>
+#include "numfactors/run.hpp"
 
 namespace numfactors {
 
-/// While one exists, SIGINT and SIGTERM set stop() to the signal's number instead of killing the
-/// process, so the run stops handing out chunks, journals what finished and exits 128 + signal.
-/// The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at once, which loses nothing a
-/// checkpoint holds. The previous handlers come back when it is destroyed. One at a time.
+/// While one exists, SIGINT and SIGTERM cancel token() with the signal's number instead of
+/// killing the process, so the run stops handing out tasks, journals what finished and the
+/// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
+/// once, which loses nothing a checkpoint holds. The previous handlers come back when it is
+/// destroyed. One at a time.
 class InterruptFlag {
  public:
   InterruptFlag();
@@ -17,8 +18,8 @@ class InterruptFlag {
   InterruptFlag(const InterruptFlag&) = delete;
   InterruptFlag& operator=(const InterruptFlag&) = delete;
 
-  /// 0 until a signal arrives, then its number.
-  const std::atomic<int>& stop() const;
+  /// Cancelled (with the signal's number) once a signal arrives.
+  const CancelToken& token() const;
 };
 
 }  // namespace numfactors

@@ -7,10 +7,10 @@
 
 namespace numfactors {
 
-Progress::Progress(std::ostream& err, u64 total, u64 already, bool terminal)
-    : err_(err), total_(total), already_(already), done_(already), terminal_(terminal) {}
+ProgressLine::ProgressLine(std::ostream& err, u64 numbers, bool terminal)
+    : err_(err), numbers_(static_cast<double>(numbers)), terminal_(terminal) {}
 
-std::string Progress::duration(double seconds) {
+std::string ProgressLine::duration(double seconds) {
   char buf[32];
   if (seconds < 60) {
     std::snprintf(buf, sizeof buf, "%.1fs", seconds);
@@ -24,23 +24,23 @@ std::string Progress::duration(double seconds) {
   return buf;
 }
 
-void Progress::add(u64 numbers) {
+void ProgressLine::update(const Progress& progress) {
   std::lock_guard lock(mutex_);
-  done_ += numbers;
+  now_ = progress;
   draw(false);
 }
 
-void Progress::draw(bool force) {
+void ProgressLine::draw(bool force) {
   const auto now = std::chrono::steady_clock::now();
   const auto every = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000);
   if (!force && now - last_draw_ < every) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  // done_ may pass total_ when chunks stand for an estimate (MPI's static schedule).
-  const u64 done = std::min(done_, total_);
-  const double fraction = static_cast<double>(done) / static_cast<double>(total_);
-  const double rate = elapsed > 0 ? static_cast<double>(done - already_) / elapsed : 0;
-  const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
+  const double fraction = now_.total > 0 ? std::min(1.0, now_.done / now_.total) : 0.0;
+  // The rate of this run's own work: what a checkpoint held was not done now.
+  const double mine = now_.total > 0 ? (now_.done - now_.skipped) / now_.total : 0.0;
+  const double rate = elapsed > 0 ? mine * numbers_ / elapsed : 0;
+  const double eta = mine > 0 ? (1.0 - fraction) / mine * elapsed : 0;
   char line[160];
   std::snprintf(line, sizeof line, "numfactors: %5.1f%% done, %.3g numbers/s, elapsed %s, ETA %s",
                 100.0 * fraction, rate, duration(elapsed).c_str(),
@@ -51,7 +51,7 @@ void Progress::draw(bool force) {
     err_ << line << "\n" << std::flush;
 }
 
-void Progress::finish() {
+void ProgressLine::finish() {
   std::lock_guard lock(mutex_);
   if (terminal_)
     err_ << "\r\x1b[K" << std::flush;

@@ -5,19 +5,21 @@
 #include <chrono>
 #include <iosfwd>
 #include <mutex>
+#include <string>
 
-#include "numfactors/histogram.hpp"
+#include "numfactors/run.hpp"
 
 namespace numfactors {
 
-class Progress {
+class ProgressLine {
  public:
-  /// `already` numbers were done before this run started (a resumed checkpoint). On a terminal
-  /// one line is redrawn at most 4 times a second; elsewhere (a batch log) a line every 10 s.
-  Progress(std::ostream& err, u64 total, u64 already, bool terminal);
+  /// `numbers`: the range's size, for the rate (numbers a second, from the work fraction). On a
+  /// terminal one line is redrawn at most 4 times a second; elsewhere (a batch log) a line every
+  /// 10 s.
+  ProgressLine(std::ostream& err, u64 numbers, bool terminal);
 
-  /// Counts `numbers` more as done and redraws if it is time. Thread-safe.
-  void add(u64 numbers);
+  /// The run's progress (Hooks::progress); redraws if it is time. Thread-safe.
+  void update(const Progress& progress);
   /// Clears the redrawn line (on a terminal) so the report or an error starts on a clean line;
   /// elsewhere writes one last line.
   void finish();
@@ -29,10 +31,9 @@ class Progress {
   void draw(bool force);
 
   std::ostream& err_;
-  u64 total_;
-  u64 already_;
-  u64 done_ = 0;
+  double numbers_;
   bool terminal_;
+  Progress now_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw_ = start_;
   std::mutex mutex_;

@@ -51,19 +51,23 @@ FactorHistograms count_range(const Range& r, const ParallelFor& parallel_for, u6
   return h;
 }
 
-MethodCost estimate_cost(const Range& r) {
+double sieve_seconds_a_cell(const Range& r) {
   const double decades = std::max(0.0, std::log10(static_cast<double>(r.hi)) - 9.0);
+  return (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9;
+}
+
+double analytic_prefix_seconds(u64 n) {
+  return n == 0 ? 0.0 : kAnalyticNs * 1e-9 * analytic_units(n) + kAnalyticSetup;
+}
+
+MethodCost estimate_cost(const Range& r) {
   MethodCost cost;
   // The wheel (when it pays) visits the hi / 3 cells of [1, hi] instead, at about the same cost
   // a cell (0.7 ns near 10^9).
   const double visited =
       wheel::pays_for(r) ? static_cast<double>(r.hi) / 3 : static_cast<double>(r.size());
-  cost.sieve_seconds =
-      kSieveSetup + (kSieveNsAt1e9 + kSieveNsPerDecade * decades) * 1e-9 * visited;
-  const double prefixes = r.lo > 1 ? 2.0 : 1.0;
-  cost.analytic_seconds =
-      kAnalyticNs * 1e-9 * (analytic_units(r.hi) + (r.lo > 1 ? analytic_units(r.lo - 1) : 0.0)) +
-      kAnalyticSetup * prefixes;
+  cost.sieve_seconds = kSieveSetup + sieve_seconds_a_cell(r) * visited;
+  cost.analytic_seconds = analytic_prefix_seconds(r.hi) + analytic_prefix_seconds(r.lo - 1);
   cost.analytic_bytes = PrimeCountTable::memory_bytes(r.hi);
   return cost;
 }

@@ -56,6 +56,17 @@ struct MethodCost {
 /// far for prefixes ([1, 10^12]: 0.5 s against 20 minutes).
 MethodCost estimate_cost(const Range& r);
 
+/// The sieve's part of the model: estimated seconds a cell (a number; a value of m for the
+/// wheel) for a range ending at r.hi, on one core.
+double sieve_seconds_a_cell(const Range& r);
+
+/// The analytic method's part: estimated seconds on one core for the prefix [1, n] (0 for n = 0).
+double analytic_prefix_seconds(u64 n);
+
+/// The share of a prefix's analytic time that its table build takes (the walk takes the rest):
+/// measured 0.4 to 0.5 over 10^11 .. 10^15.
+constexpr double kAnalyticTableShare = 0.45;
+
 /// True when the analytic method is estimated cheaper and its tables fit in max_bytes.
 bool analytic_is_cheaper(const Range& r, u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 

@@ -103,4 +103,15 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
                    [](const Item& a, const Item& b) { return a.cost > b.cost; });
 }
 
+Range AnalyticWalk::item_span(std::size_t k) const {
+  const Item& it = items_.at(k);
+  if (it.q1_index == kRoot) return {1, 1};
+  const auto& primes = table_.primes();
+  // Every product here is at most n: the walk only branches to q with q1 q (q1 q2 q) <= n.
+  u64 base = primes[it.q1_index];
+  if (it.q2_index != kNone) base *= primes[it.q2_index];
+  if (it.child_begin >= it.child_end) return {base, base};
+  return {base * primes[it.child_begin], base * primes[it.child_end - 1]};
+}
+
 }  // namespace numfactors

@@ -37,9 +37,12 @@ class AnalyticWalk {
   explicit AnalyticWalk(const PrimeCountTable& table, std::size_t target_items = 4096);
 
   std::size_t item_count() const { return items_.size(); }
-  /// Estimated cost of item k, in leaf lookups (the unit of cost_model in analytic.hpp); used
-  /// to deal items out statically (MPI) and to report progress by work rather than by count.
+  /// Estimated cost of item k, relative to the others (leaf lookups): progress is reported by
+  /// work, not by items.
   double item_cost(std::size_t k) const { return items_[k].cost; }
+  /// The smallest and largest m = q1 q (q1 q2 q one level deeper) over item k's block of primes
+  /// q: the numbers it counts are these m times powers and larger primes. [1, 1] for item 0.
+  Range item_span(std::size_t k) const;
   /// Counts item k < item_count(): pure, thread-safe (reads the table only).
   FactorHistograms run_item(std::size_t k) const;
 

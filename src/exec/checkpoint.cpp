@@ -65,19 +65,59 @@ bool parse_record(std::string_view line, u64& index, Histogram& h) {
 
 }  // namespace
 
-std::string Checkpoint::header(const Plan& plan) {
-  return "numfactors-checkpoint 1 min=" + std::to_string(plan.range.lo) +
-         " max=" + std::to_string(plan.range.hi) + " count=" + to_string(plan.count) +
-         " kernel=" + to_string(plan.kernel) + " chunk=" + std::to_string(plan.chunk_size);
+std::string CheckpointHeader::text() const {
+  std::string t = "numfactors-checkpoint 1 min=" + std::to_string(range.lo) +
+                  " max=" + std::to_string(range.hi) + " count=" + to_string(count);
+  if (method == Method::analytic) return t + " method=analytic";
+  return t + " kernel=" + to_string(kernel) + " chunk=" + std::to_string(chunk_size);
 }
 
-JournalFormat JournalFormat::of(const Plan& plan) {
-  return {Checkpoint::header(plan), 1, [plan](u64 index, const Histogram& h) {
-            return index < plan.chunk_count() && h.total() == plan.numbers_in_chunk(index);
-          }};
+std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
+  constexpr std::string_view kMagic = "numfactors-checkpoint 1";
+  if (!line.starts_with(kMagic)) return std::nullopt;
+  CheckpointHeader h;
+  bool min = false, max = false, count = false, kernel = false, chunk = false;
+  for (std::string_view rest = line.substr(kMagic.size()); !rest.empty();) {
+    if (rest[0] != ' ') return std::nullopt;
+    rest.remove_prefix(1);
+    const std::string_view field = rest.substr(0, rest.find(' '));
+    rest.remove_prefix(field.size());
+    const auto eq = field.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    const std::string_view key = field.substr(0, eq), value = field.substr(eq + 1);
+    bool ok = false;
+    if (key == "min") {
+      ok = !min && parse_u64(value, h.range.lo);
+      min = true;
+    } else if (key == "max") {
+      ok = !max && parse_u64(value, h.range.hi);
+      max = true;
+    } else if (key == "count") {
+      const auto c = parse_choice<Count>(value);
+      ok = !count && c.has_value();
+      if (c) h.count = *c;
+      count = true;
+    } else if (key == "method") {
+      ok = value == "analytic" && h.method != Method::analytic;
+      h.method = Method::analytic;
+    } else if (key == "kernel") {
+      const auto k = parse_choice<KernelKind>(value);
+      ok = !kernel && k.has_value();
+      if (k) h.kernel = *k;
+      kernel = true;
+    } else if (key == "chunk") {
+      ok = !chunk && parse_u64(value, h.chunk_size) && h.chunk_size > 0;
+      chunk = true;
+    }
+    if (!ok) return std::nullopt;
+  }
+  const bool sieve_fields = kernel && chunk;
+  if (!min || !max || !count || (h.method == Method::analytic ? kernel || chunk : !sieve_fields))
+    return std::nullopt;
+  return h;
 }
 
-std::optional<std::string> Checkpoint::header_in(const std::string& path) {
+std::optional<CheckpointHeader> CheckpointHeader::read(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   char buf[512];
@@ -87,23 +127,27 @@ std::optional<std::string> Checkpoint::header_in(const std::string& path) {
   const std::string_view text(buf, static_cast<std::size_t>(got));
   const auto nl = text.find('\n');
   if (nl == std::string_view::npos) return std::nullopt;
-  return std::string(text.substr(0, nl));
+  return parse(text.substr(0, nl));
 }
 
-std::optional<std::string> Checkpoint::header_field(const std::string& header,
-                                                    const std::string& key) {
-  const std::string field = " " + key + "=";
-  const auto at = header.find(field);
-  if (at == std::string::npos) return std::nullopt;
-  const auto begin = at + field.size();
-  return header.substr(begin, header.find(' ', begin) - begin);
+CheckpointHeader CheckpointHeader::of(const Job& job) {
+  return {job.range, job.count, job.method, job.kernel, job.chunk_size};
 }
 
-std::optional<u64> Checkpoint::chunk_size_of(const std::string& header) {
-  const std::optional<std::string> text = header_field(header, "chunk");
-  u64 v = 0;
-  if (!text || !parse_u64(*text, v) || v == 0) return std::nullopt;
-  return v;
+JournalFormat JournalFormat::of(const Plan& plan) {
+  const CheckpointHeader header{plan.range, plan.count, Method::sieve, plan.kernel,
+                                plan.chunk_size};
+  return {header.text(), 1, [plan](u64 index, const Histogram& h) {
+            return index < plan.chunk_count() && h.total() == plan.numbers_in_chunk(index);
+          }};
+}
+
+JournalFormat JournalFormat::of(const Job& job) {
+  if (job.method != Method::analytic)
+    return of(Plan{job.range, job.count, job.kernel, job.chunk_size});
+  const unsigned prefixes = job.range.lo > 1 ? 2 : 1;
+  return {CheckpointHeader::of(job).text(), 2,
+          [prefixes](u64 index, const Histogram&) { return index % 2 < prefixes; }};
 }
 
 Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double sync_seconds)
@@ -176,10 +220,6 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
       (::ftruncate(fd_, static_cast<off_t>(good_end)) != 0 || ::fsync(fd_) != 0))
     system_error("cannot repair", path_);
   if (::lseek(fd_, 0, SEEK_END) < 0) system_error("cannot seek in", path_);
-}
-
-bool Checkpoint::was_done(u64 index) const {
-  return std::binary_search(state_.done.begin(), state_.done.end(), index);
 }
 
 Checkpoint::~Checkpoint() {

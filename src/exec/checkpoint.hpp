@@ -18,10 +18,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "numfactors/histogram.hpp"
 #include "core/plan.hpp"
+#include "numfactors/job.hpp"
 
 namespace numfactors {
 
@@ -37,31 +39,55 @@ struct CheckpointState {
   bool torn_record = false; // a torn last record was dropped
 };
 
+/// The first line of a checkpoint file: which run wrote it. One type writes and reads it.
+///   numfactors-checkpoint 1 min=2 max=500000 count=distinct kernel=sieve chunk=65536
+///   numfactors-checkpoint 1 min=2 max=1000000000000 count=distinct method=analytic
+struct CheckpointHeader {
+  Range range;
+  Count count = Count::distinct;
+  Method method = Method::sieve;
+  KernelKind kernel = KernelKind::sieve;  // the sieve's
+  u64 chunk_size = 0;                     // the sieve's
+
+  /// The header of a job's journal.
+  static CheckpointHeader of(const Job& job);
+  std::string text() const;
+  /// A header line as text() writes it; nothing for any other line.
+  static std::optional<CheckpointHeader> parse(std::string_view line);
+  /// The header of an existing file; nothing if it is absent or does not start with a header.
+  static std::optional<CheckpointHeader> read(const std::string& path);
+  bool operator==(const CheckpointHeader&) const = default;
+};
+
 /// What a journal belongs to: the header line naming its run, how many interleaved parts its
-/// record indices hold, and which records the run could have written (others are refused).
+/// record indices hold (task i of stage j is record i * parts + j), and which records the run
+/// could have written (others are refused).
 struct JournalFormat {
   std::string header;
   unsigned parts = 1;
   std::function<bool(u64 index, const Histogram& h)> possible;
 
-  /// A plan's chunks: index < chunk count, a histogram total equal to the chunk's size.
+  /// The journal of a job: the sieve's chunks (index < chunk count, a histogram total equal to
+  /// the chunk's numbers), or the analytic method's items in two parts (prefix [1, hi], and
+  /// [1, lo - 1] when lo > 1; an item index is checked once its prefix's walk is cut).
+  static JournalFormat of(const Job& job);
   static JournalFormat of(const Plan& plan);
 };
 
 class Checkpoint {
  public:
-  /// Opens or creates `path` for `plan`. Throws UsageError if the file belongs to another run or is
-  /// corrupt beyond a torn last record, and std::runtime_error if it cannot be read or written.
-  Checkpoint(std::string path, const Plan& plan) : Checkpoint(std::move(path), JournalFormat::of(plan)) {}
+  /// Opens or creates `path` for the run `format` describes. Throws CheckpointError if the file
+  /// belongs to another run or is corrupt beyond a torn last record, and std::runtime_error if it
+  /// cannot be read or written.
   Checkpoint(std::string path, const JournalFormat& format, double sync_seconds = kSyncSeconds);
+  Checkpoint(std::string path, const Plan& plan)
+      : Checkpoint(std::move(path), JournalFormat::of(plan)) {}
   ~Checkpoint();
   Checkpoint(const Checkpoint&) = delete;
   Checkpoint& operator=(const Checkpoint&) = delete;
 
   /// What was already finished when the file was opened.
   const CheckpointState& state() const { return state_; }
-  /// True when chunk `index` was finished before this run (binary search in state().done).
-  bool was_done(u64 index) const;
 
   static constexpr double kSyncSeconds = 0.1;
 
@@ -74,17 +100,6 @@ class Checkpoint {
   u64 saved() const { return state_.done_count + appended_; }
 
   const std::string& path() const { return path_; }
-
-  /// The header line of an existing checkpoint file; nothing if it is absent or has none.
-  static std::optional<std::string> header_in(const std::string& path);
-  /// The value of field `key` (" key=value") in a header line; nothing if it has none.
-  static std::optional<std::string> header_field(const std::string& header, const std::string& key);
-  /// The chunk size a header line records, so a resumed run can use the same chunks even with
-  /// another number of workers; nothing if it names none.
-  static std::optional<u64> chunk_size_of(const std::string& header);
-
-  /// The header line (without newline) that identifies `plan`.
-  static std::string header(const Plan& plan);
 
  private:
   std::string path_;

@@ -25,109 +25,70 @@ unsigned available_cores() {
   return hw > 0 ? hw : 1;
 }
 
-namespace {
-
-/// Workers name_prefix + 0, 1, ...: the first counts with `first` when given, the others (and the
-/// first otherwise) with clones of `prototype`.
-std::vector<Worker> make_workers(std::unique_ptr<Kernel> first, const Kernel& prototype,
-                                 unsigned threads, const RunOptions& options,
-                                 const std::string& name_prefix, Clock::time_point run_start) {
+void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunOptions& options,
+                 const std::string& name_prefix, Clock::time_point run_start, RunResult& result) {
+  std::vector<std::unique_ptr<TaskKernel>> kernels = tasks.kernels(std::max(threads, 1u));
   std::vector<Worker> workers;
-  workers.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t)
-    workers.emplace_back(name_prefix + std::to_string(t),
-                         t == 0 && first ? std::move(first) : prototype.clone(), run_start,
+  workers.reserve(kernels.size());
+  for (std::size_t t = 0; t < kernels.size(); ++t)
+    workers.emplace_back(name_prefix + std::to_string(t), std::move(kernels[t]), run_start,
                          options.timeline);
-  return workers;
-}
 
-void run_loop(const Plan& plan, std::vector<Worker>& workers, ChunkSource& source,
-              const RunOptions& options, RunResult& result) {
-  const std::size_t threads = workers.size();
-  std::mutex callback_mutex;  // on_chunk is called by one worker at a time
+  std::mutex callback_mutex;  // on_task is called by one worker at a time
   auto loop = [&](Worker& w) {
     while (const auto i = source.next()) {
-      const Histogram h = w.run_chunk(plan, *i);
-      if (options.on_chunk) {
+      const Histogram h = w.run_task(tasks, *i);
+      if (options.on_task) {
         std::lock_guard lock(callback_mutex);
-        options.on_chunk(*i, h);
+        options.on_task(*i, h);
       }
     }
   };
-
-  if (threads == 1) {
-    loop(workers[0]);
-  } else {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    const auto guarded_loop = [&](Worker& w) {
-      try {
-        loop(w);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    };
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  const auto guarded_loop = [&](Worker& w) {
+    try {
+      loop(w);
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  {
     // The calling thread is worker 0: one thread fewer to start.
     std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
+    for (std::size_t t = 1; t < workers.size(); ++t)
       pool.emplace_back([&, wp = &workers[t]] { guarded_loop(*wp); });
     guarded_loop(workers[0]);
-    pool.clear();  // joins
-    if (failure) std::rethrow_exception(failure);
-  }
+  }  // joins
+  if (failure) std::rethrow_exception(failure);
   collect(workers, result);
+}
+
+namespace {
+
+/// Serial and threads: workers in this process taking tasks from one counter.
+RunResult run_here(Tasks& tasks, const RunOptions& options) {
+  const auto t0 = Clock::now();
+  RunResult result;
+  CounterSource all(0, tasks.count());
+  ResumeSource source(all, options.skip, options.stop);
+  const bool serial = options.mode == Mode::serial;
+  run_workers(tasks, serial ? 1 : std::max(options.workers, 1u), source, options,
+              serial ? "serial " : "thread ", t0, result);
+  result.seconds = seconds_since(t0);
+  result.interrupted = source.cut_by();
+  return result;
 }
 
 }  // namespace
 
-void run_workers(const Plan& plan, const Kernel& prototype, unsigned threads, ChunkSource& source,
-                 const RunOptions& options, const std::string& name_prefix,
-                 Clock::time_point run_start, RunResult& result) {
-  std::vector<Worker> workers =
-      make_workers(nullptr, prototype, threads, options, name_prefix, run_start);
-  run_loop(plan, workers, source, options, result);
-}
-
-void run_workers(const Plan& plan, std::unique_ptr<Kernel> kernel, unsigned threads,
-                 ChunkSource& source, const RunOptions& options, const std::string& name_prefix,
-                 Clock::time_point run_start, RunResult& result) {
-  // Clones are made before any worker counts: cloning reads only what counting never changes.
-  const Kernel& prototype = *kernel;
-  std::vector<Worker> workers =
-      make_workers(std::move(kernel), prototype, threads, options, name_prefix, run_start);
-  run_loop(plan, workers, source, options, result);
-}
-
-RunResult run_serial(const Plan& plan, const RunOptions& options) {
-  const auto t0 = Clock::now();
-  RunResult result;
-  CounterSource all(0, plan.chunk_count());
-  ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, make_kernel(plan), 1, source, options, "serial ", t0, result);
-  result.seconds = seconds_since(t0);
-  result.interrupted = source.cut_by();
-  return result;
-}
-
-RunResult run_threads(const Plan& plan, const RunOptions& options) {
-  const auto t0 = Clock::now();
-  RunResult result;
-  CounterSource all(0, plan.chunk_count());
-  ResumeSource source(all, options.skip, options.stop);
-  run_workers(plan, make_kernel(plan), std::max(options.workers, 1u), source, options, "thread ",
-              t0, result);
-  result.seconds = seconds_since(t0);
-  result.interrupted = source.cut_by();
-  return result;
-}
-
-RunResult run(const Plan& plan, const RunOptions& options) {
+RunResult run_tasks(Tasks& tasks, const RunOptions& options) {
   switch (options.mode) {
-    case Mode::serial: return run_serial(plan, options);
-    case Mode::threads: return run_threads(plan, options);
-    case Mode::pool: return run_pool(plan, options);
-    case Mode::mpi: return run_mpi(plan, options);
+    case Mode::serial:
+    case Mode::threads: return run_here(tasks, options);
+    case Mode::pool: return run_pool(tasks, options);
+    case Mode::mpi: return run_mpi(tasks, options);
   }
   throw std::logic_error("unknown mode");
 }
@@ -146,21 +107,5 @@ unsigned launcher_world_size() {
   return 0;
 }
 
-#ifndef NUMFACTORS_HAVE_MPI
-// This build has no src/exec/mpi*.cpp: MPI mode explains itself instead of failing to link.
-
-bool mpi_built() { return false; }
-
-const char* const kBuiltWithoutMpi =
-    "this numfactors was built without MPI: rebuild it with Open MPI and Boost.MPI installed";
-
-std::unique_ptr<MpiSession> start_mpi(int&, char**&) { throw Unavailable(kBuiltWithoutMpi); }
-
-RunResult run_mpi(const Plan&, const RunOptions&) { throw Unavailable(kBuiltWithoutMpi); }
-
-RunResult run_mpi(const Plan&, const RunOptions&, const Kernel&) {
-  throw Unavailable(kBuiltWithoutMpi);
-}
-#endif
 
 }  // namespace numfactors

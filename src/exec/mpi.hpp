@@ -1,59 +1,51 @@
 /// @file mpi.hpp
-/// @brief MPI mode: ranks of one job share a Plan and merge their histograms at rank 0.
+/// @brief MPI mode inside the library: the ranks of one job share its tasks and merge their
+/// histograms at rank 0.
 ///
-/// This header names no MPI type, so every layer and a build without MPI can include it; the
-/// Boost.MPI code lives in src/exec/mpi*.cpp, which CMake leaves out when MPI is absent (then
-/// executor.cpp defines start_mpi and run_mpi as a UsageError that says so).
+/// This header names no MPI type, so every layer and a build without MPI can include it. The
+/// Boost.MPI code (src/exec/mpi_*.cpp, the numfactors::mpi target) implements MpiBackend; the
+/// session that start_mpi() makes registers itself, and run_mpi and build_table_on_ranks go
+/// through it. Without one (no MPI linked, or not started) they throw Unavailable.
 #pragma once
 
-#include <memory>
+#include <string>
 
-#include "core/plan.hpp"
+#include "core/prime_count_table.hpp"
 #include "exec/executor.hpp"
+#include "numfactors/mpi.hpp"
 
 namespace numfactors {
 
-/// What rank 0 decided after parsing the command line, shared with every rank.
-struct MpiJob {
-  int exit_status = -1;  // >= 0: every rank exits with it without running (bad input, --help)
-  Plan plan;
-  unsigned threads = 1;  // per rank
-  Schedule schedule = Schedule::static_cyclic;
-  bool timeline = false;
-  bool analytic = false;  // --method analytic: plan's range and count only (analytic_run.hpp)
-};
-
-/// MPI for this process, from MPI_Init (when made) to MPI_Finalize (when destroyed). Made only in
-/// MPI mode and at most once a process: fork() after MPI_Init is unsafe, and serial runs should
-/// not pay for it. MPI calls come from the thread that made it only (MPI_THREAD_FUNNELED).
-class MpiSession {
+/// What MPI mode needs of a started session.
+class MpiBackend : public MpiSession {
  public:
-  virtual ~MpiSession() = default;
-  virtual int rank() const = 0;
-  virtual int size() const = 0;
-  /// Collective: every rank returns rank 0's `job`; the other ranks' argument is ignored.
-  virtual MpiJob share_job(const MpiJob& job) = 0;
-  /// Ends every rank of the job with `status` now (MPI_Abort): a rank that fails must not leave
-  /// the others waiting for it.
-  [[noreturn]] virtual void abort(int status) = 0;
+  /// Collective over MPI_COMM_WORLD: every rank calls it with the same tasks and options. The
+  /// ranks (options.threads threads each) run the tasks as options.schedule says. On rank 0 the
+  /// result is the whole job's: the histogram, every rank's statistics and timeline (workers
+  /// named "rank R thread T", in rank order); other ranks get their own part only. Every rank
+  /// gets the same `interrupted`.
+  virtual RunResult run_tasks(Tasks& tasks, const RunOptions& options) = 0;
+  /// Collective: the ranks of one machine build one table in memory they share, each with
+  /// `parallel_for` (its threads); with several machines, even machines build the odd-d half of
+  /// the large keys and odd ones the even-d half, then exchange them. max_group > 0 groups at
+  /// most that many ranks of a machine together, as if the others were elsewhere (tests).
+  virtual void build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
+                           const PrimeCountTable::Progress& progress, int max_group) = 0;
+  /// Collective: every rank returns rank 0's `text` (an error only rank 0 can see, so that all
+  /// ranks fail alike).
+  virtual std::string share_text(const std::string& text) = 0;
 };
 
-/// True when this build has the MPI mode.
-bool mpi_built();
+/// The live session, or null. A session registers itself while it lives.
+MpiBackend* mpi_backend();
+void register_mpi_backend(MpiBackend* backend);
 
-/// Starts MPI. Throws UsageError in a build without MPI, std::runtime_error when MPI cannot give
-/// the thread support the dynamic schedule needs.
-std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv);
+/// mpi_backend()->run_tasks, or Unavailable.
+RunResult run_mpi(Tasks& tasks, const RunOptions& options);
 
-/// Collective over MPI_COMM_WORLD: every rank calls it with the same plan and options. The ranks
-/// (options.threads threads each) run the chunks as options.schedule says. On rank 0 the result
-/// is the whole job's: the histogram, every rank's statistics and timeline (workers named
-/// "rank R thread T", in rank order). Other ranks get their own part only. Needs start_mpi first.
-RunResult run_mpi(const Plan& plan, const RunOptions& options);
-
-/// The same with `prototype` cloned for every thread instead of a kernel made from the plan (tests
-/// reuse one kernel, whose sieving primes can take seconds to make, across many runs).
-RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& prototype);
+/// mpi_backend()->build_table, or Unavailable.
+void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
+                          const PrimeCountTable::Progress& progress, int max_group = 0);
 
 /// The number of ranks the MPI launcher started, read from its environment before MPI is
 /// initialised: OMPI_COMM_WORLD_SIZE (Open MPI's mpiexec), PMI_SIZE (MPICH, srun --mpi=pmi2),

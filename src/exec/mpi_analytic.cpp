@@ -34,7 +34,6 @@
 #include <unistd.h>
 #endif
 
-#include "exec/analytic_run.hpp"
 #include "exec/mpi_threads.hpp"
 
 namespace numfactors {
@@ -312,8 +311,10 @@ class RankGroup {
 
 }  // namespace
 
-void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
-                          const PrimeCountTable::Progress& progress, int max_group) {
+namespace mpi_detail {
+
+void build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
+                        const PrimeCountTable::Progress& progress, int max_group) {
   const boost::mpi::communicator world;
   if (world.size() == 1) {
     table.build(parallel_for, progress);
@@ -349,4 +350,5 @@ void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_fo
   if (group.size() > 1) group.control().barrier(group.size());  // the other half imported
 }
 
+}  // namespace mpi_detail
 }  // namespace numfactors

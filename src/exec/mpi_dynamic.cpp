@@ -58,21 +58,20 @@ class QueueSource final : public ChunkSource {
 /// Rank 0 of the dynamic schedule: reads every note the other ranks send (a finished chunk for
 /// options.on_chunk, a request answered with the next chunk of `shared`, the same source its own
 /// threads take from), until every other rank sent its last note.
-RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
-                        const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
-  CounterSource all(0, plan.chunk_count());
+RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
+                        const RunOptions& options, Clock::time_point t0) {
+  CounterSource all(0, tasks.count());
   ResumeSource shared(all, options.skip, options.stop);
   // on_chunk is called here for other ranks' chunks and by this rank's threads for their own.
   std::mutex on_chunk_mutex;
   RunOptions local = options;
-  if (options.on_chunk)
-    local.on_chunk = [&](u64 chunk, const Histogram& h) {
+  if (options.on_task)
+    local.on_task = [&](u64 chunk, const Histogram& h) {
       std::lock_guard lock(on_chunk_mutex);
-      options.on_chunk(chunk, h);
+      options.on_task(chunk, h);
     };
   RunResult part;
-  BackgroundWorkers compute(plan, prototype, local.threads, shared, local, thread_prefix(0), t0,
-                            part);
+  BackgroundWorkers compute(tasks, local.threads, shared, local, thread_prefix(0), t0, part);
   int finished = 0;  // ranks whose last note came
   Note note;
   Backoff backoff;
@@ -83,10 +82,10 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
       const auto request = comm.iprobe(boost::mpi::any_source, kTagRequest);
       if (!request) break;
       comm.recv(request->source(), kTagRequest, note.data(), static_cast<int>(kNoteSize));
-      if (note[kNoteChunk] != kNoMoreChunks && local.on_chunk) {
+      if (note[kNoteChunk] != kNoMoreChunks && local.on_task) {
         Histogram h;
         std::copy(note.begin() + kNoteBins, note.end(), h.bins().begin());
-        local.on_chunk(note[kNoteChunk], h);
+        local.on_task(note[kNoteChunk], h);
       }
       if (note[kNoteFlags] & kNoteWantsChunk) {
         const auto chunk = shared.next();
@@ -110,19 +109,19 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
 /// chunk's histogram. All its notes share one tag, so they arrive in the order sent: the last
 /// note comes after every chunk's. A stop signal here only ends its requests: the chunks it was
 /// given still run, so rank 0's count of what was handed out stays true.
-RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
-                      const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
+RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
+                      const RunOptions& options, Clock::time_point t0) {
   QueueSource queue;
   std::mutex outbox_mutex;
   std::deque<std::pair<u64, Histogram>> outbox;  // finished, not yet sent (MPI: main thread only)
   RunOptions local = options;
-  local.on_chunk = [&](u64 chunk, const Histogram& h) {
+  local.on_task = [&](u64 chunk, const Histogram& h) {
     std::lock_guard lock(outbox_mutex);
     outbox.emplace_back(chunk, h);
   };
   RunResult part;
-  BackgroundWorkers compute(plan, prototype, local.threads, queue, local,
-                            thread_prefix(comm.rank()), t0, part);
+  BackgroundWorkers compute(tasks, local.threads, queue, local, thread_prefix(comm.rank()), t0,
+                            part);
   auto send_note = [&](u64 chunk, const Histogram* h, u64 flags) {
     Note note{};
     note[kNoteChunk] = chunk;

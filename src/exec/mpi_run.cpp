@@ -29,10 +29,8 @@
 #include "exec/mpi_threads.hpp"
 #include "exec/mpi_wire.hpp"
 
-namespace numfactors {
+namespace numfactors::mpi_detail {
 namespace {
-
-using namespace mpi_detail;
 
 /// A barrier that sleeps while it waits (MPI_Ibarrier + MPI_Test), so a rank that finished first
 /// leaves its core to the ranks still computing.
@@ -46,15 +44,15 @@ void quiet_barrier(const boost::mpi::communicator& comm) {
   }
 }
 
-RunResult run_static(const boost::mpi::communicator& comm, const Plan& plan,
-                     const RunOptions& options, const Kernel& prototype, Clock::time_point t0) {
+RunResult run_static(const boost::mpi::communicator& comm, Tasks& tasks,
+                     const RunOptions& options, Clock::time_point t0) {
   // Only rank 0 knows a checkpoint's chunks; the dealing cannot skip them on the other ranks.
   if (options.skip != nullptr)
     throw std::logic_error("run_mpi: chunks to skip need the dynamic schedule");
   std::vector<Deal> deals;
   if (comm.rank() == 0)
     for (int r = 0; r < comm.size(); ++r)
-      deals.push_back({plan.chunk_count(), static_cast<u64>(comm.size()), static_cast<u64>(r)});
+      deals.push_back({tasks.count(), static_cast<u64>(comm.size()), static_cast<u64>(r)});
   Deal mine;
   if (comm.rank() == 0)
     boost::mpi::scatter(comm, deals, mine, 0);
@@ -63,8 +61,7 @@ RunResult run_static(const boost::mpi::communicator& comm, const Plan& plan,
   DealtSource dealt(mine);
   ResumeSource source(dealt, nullptr, options.stop);
   RunResult part;
-  run_workers(plan, prototype, options.threads, source, options, thread_prefix(comm.rank()), t0,
-              part);
+  run_workers(tasks, options.threads, source, options, thread_prefix(comm.rank()), t0, part);
   part.interrupted = source.cut_by();
   return part;
 }
@@ -96,20 +93,7 @@ RunResult merge_at_root(const boost::mpi::communicator& comm, const RunResult& p
 
 }  // namespace
 
-RunResult run_mpi(const Plan& plan, const RunOptions& options) {
-  // Each rank makes its own kernel (sieving primes): cheaper than sending them. The time it took
-  // counts in the run's seconds, as it does in the other modes.
-  const auto start = Clock::now();
-  const auto kernel = make_kernel(plan);
-  const double setup = seconds_since(start);
-  RunResult result = run_mpi(plan, options, *kernel);
-  result.seconds += setup;
-  return result;
-}
-
-RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& prototype) {
-  if (!boost::mpi::environment::initialized())
-    throw std::logic_error("run_mpi needs MPI started (start_mpi) on every rank");
+RunResult run_on_ranks(Tasks& tasks, const RunOptions& options) {
   const boost::mpi::communicator comm;  // MPI_COMM_WORLD
   RunOptions local = options;
   local.threads = std::max(options.threads, 1u);
@@ -118,16 +102,16 @@ RunResult run_mpi(const Plan& plan, const RunOptions& options, const Kernel& pro
   const auto t0 = Clock::now();
   RunResult part;
   if (options.schedule == Schedule::static_cyclic)
-    part = run_static(comm, plan, local, prototype, t0);
+    part = run_static(comm, tasks, local, t0);
   else if (comm.rank() == 0)
-    part = serve_dynamic(comm, plan, local, prototype, t0);
+    part = serve_dynamic(comm, tasks, local, t0);
   else
-    part = ask_dynamic(comm, plan, local, prototype, t0);
+    part = ask_dynamic(comm, tasks, local, t0);
   RunResult result = merge_at_root(comm, part);
-  // Every rank exits alike: interrupted when any rank left chunks undone.
+  // Every rank exits alike: interrupted when any rank left tasks undone.
   result.interrupted = boost::mpi::all_reduce(comm, part.interrupted, boost::mpi::maximum<int>());
   result.seconds = seconds_since(t0);
   return result;
 }
 
-}  // namespace numfactors
+}  // namespace numfactors::mpi_detail

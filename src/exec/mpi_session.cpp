@@ -1,5 +1,6 @@
 /// @file mpi_session.cpp
-/// @brief MPI_Init and MPI_Finalize through boost::mpi::environment, and rank 0's job for all.
+/// @brief MPI_Init and MPI_Finalize through boost::mpi::environment, rank 0's job for all, and
+/// the session as the library's MPI backend while it lives.
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -7,12 +8,13 @@
 #include <stdexcept>
 
 #include "exec/mpi.hpp"
+#include "exec/mpi_threads.hpp"
 #include "exec/mpi_wire.hpp"
 
 namespace numfactors {
 namespace {
 
-class BoostMpiSession final : public MpiSession {
+class BoostMpiSession final : public MpiBackend {
  public:
   // FUNNELED is enough: in the dynamic schedule only this (the main) thread calls MPI, while
   // the computing threads never do. abort_on_exception: an exception that escapes while the
@@ -22,7 +24,9 @@ class BoostMpiSession final : public MpiSession {
     if (environment_.thread_level() < boost::mpi::threading::funneled)
       throw std::runtime_error(
           "this MPI library cannot run threads beside MPI calls (MPI_THREAD_FUNNELED)");
+    register_mpi_backend(this);
   }
+  ~BoostMpiSession() override { register_mpi_backend(nullptr); }
 
   int rank() const override { return world_.rank(); }
   int size() const override { return world_.size(); }
@@ -38,14 +42,27 @@ class BoostMpiSession final : public MpiSession {
     std::abort();  // MPI_Abort does not return; this only tells the compiler so
   }
 
+  RunResult run_tasks(Tasks& tasks, const RunOptions& options) override {
+    return mpi_detail::run_on_ranks(tasks, options);
+  }
+
+  void build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
+                   const PrimeCountTable::Progress& progress, int max_group) override {
+    mpi_detail::build_table_shared(table, parallel_for, progress, max_group);
+  }
+
+  std::string share_text(const std::string& text) override {
+    std::string shared = text;
+    boost::mpi::broadcast(world_, shared, 0);
+    return shared;
+  }
+
  private:
   boost::mpi::environment environment_;
   boost::mpi::communicator world_;  // MPI_COMM_WORLD
 };
 
 }  // namespace
-
-bool mpi_built() { return true; }
 
 std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv) {
   if (boost::mpi::environment::initialized())

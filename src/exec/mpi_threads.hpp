@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "core/prime_count_table.hpp"
 #include "exec/executor.hpp"
 
 namespace numfactors::mpi_detail {
@@ -39,12 +40,11 @@ class Backoff {
 /// run_workers in a background thread; the main thread polls done() and rethrows its failure.
 class BackgroundWorkers {
  public:
-  BackgroundWorkers(const Plan& plan, const Kernel& prototype, unsigned threads,
-                    ChunkSource& source, const RunOptions& options, const std::string& prefix,
-                    Clock::time_point run_start, RunResult& out)
+  BackgroundWorkers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunOptions& options,
+                    const std::string& prefix, Clock::time_point run_start, RunResult& out)
       : thread_([&, threads, prefix, run_start] {
           try {
-            run_workers(plan, prototype, threads, source, options, prefix, run_start, out);
+            run_workers(tasks, threads, source, options, prefix, run_start, out);
           } catch (...) {
             failure_ = std::current_exception();
           }
@@ -69,11 +69,18 @@ class BackgroundWorkers {
 inline std::string thread_prefix(int rank) { return "rank " + std::to_string(rank) + " thread "; }
 
 /// Rank 0 of the dynamic schedule (mpi_dynamic.cpp).
-RunResult serve_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
-                        const RunOptions& options, const Kernel& prototype, Clock::time_point t0);
+RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
+                        const RunOptions& options, Clock::time_point t0);
 
 /// A rank other than 0 in the dynamic schedule (mpi_dynamic.cpp).
-RunResult ask_dynamic(const boost::mpi::communicator& comm, const Plan& plan,
-                      const RunOptions& options, const Kernel& prototype, Clock::time_point t0);
+RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
+                      const RunOptions& options, Clock::time_point t0);
+
+/// MpiBackend::run_tasks (mpi_run.cpp).
+RunResult run_on_ranks(Tasks& tasks, const RunOptions& options);
+
+/// MpiBackend::build_table (mpi_analytic.cpp).
+void build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
+                        const PrimeCountTable::Progress& progress, int max_group);
 
 }  // namespace numfactors::mpi_detail

@@ -9,7 +9,8 @@
 
 #include "exec/mpi.hpp"
 #include "exec/mpi_deal.hpp"
-#include "exec/result.hpp"
+#include "numfactors/job.hpp"
+#include "numfactors/result.hpp"
 
 namespace numfactors {
 
@@ -46,18 +47,19 @@ void serialize(Archive& ar, numfactors::Range& r, unsigned) {
   ar & r.lo & r.hi;
 }
 
-// Every field of Plan travels; a field added to Plan must be added here (this size check fails
+// Every field of Job travels; a field added to Job must be added here (this size check fails
 // first to say so).
-static_assert(sizeof(numfactors::Plan) == 32, "serialize every field of Plan");
+static_assert(sizeof(numfactors::Job) == 88, "serialize every field of Job");
 
 template <class Archive>
-void serialize(Archive& ar, numfactors::Plan& p, unsigned) {
-  ar & p.range & p.count & p.kernel & p.chunk_size;
+void serialize(Archive& ar, numfactors::Job& j, unsigned) {
+  ar & j.range & j.count & j.method & j.kernel & j.chunk_size & j.mode & j.workers & j.ranks &
+      j.threads_per_rank & j.schedule & j.notes;
 }
 
 template <class Archive>
 void serialize(Archive& ar, numfactors::MpiJob& j, unsigned) {
-  ar & j.exit_status & j.plan & j.threads & j.schedule & j.timeline & j.analytic;
+  ar & j.exit_status & j.job & j.timeline;
 }
 
 template <class Archive>

@@ -57,15 +57,14 @@ std::string describe_exit(int status) {
   return "stopped";
 }
 
-std::string describe_chunk(const Plan& plan, u64 chunk) {
-  const Range r = plan.chunk(chunk);
-  return "chunk " + std::to_string(chunk) + " [" + std::to_string(r.lo) + ", " +
+std::string describe_task(const Tasks& tasks, u64 task) {
+  const Range r = tasks.span(task);
+  return "task " + std::to_string(task) + " [" + std::to_string(r.lo) + ", " +
          std::to_string(r.hi) + "]";
 }
 
 /// The child's whole life: answer each Task with a Reply until kStop or the parent goes away.
-[[noreturn]] void worker_main(int fd, pid_t parent, const Plan& plan, const Kernel& prototype,
-                              Clock::time_point run_start) {
+[[noreturn]] void worker_main(int fd, pid_t parent, Tasks& tasks, Clock::time_point run_start) {
   // A worker must not outlive a parent that was killed: it would run chunks for no one.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(1);
@@ -74,16 +73,16 @@ std::string describe_chunk(const Plan& plan, u64 chunk) {
   // chunk rather than dying with it. The parent's own death still ends it (SIGKILL above).
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
-  const auto kernel = prototype.clone();
+  // This process's copy of the tasks (fork) makes its one kernel.
+  const std::unique_ptr<TaskKernel> kernel = std::move(tasks.kernels(1).front());
   Task task{};
   while (recv(fd, &task, sizeof task, 0) == static_cast<ssize_t>(sizeof task) &&
          task.chunk != kStop) {
     Reply reply{};
     reply.chunk = task.chunk;
     try {
-      Histogram h;
       reply.start = seconds_since(run_start);
-      kernel->count(plan.chunk(task.chunk), h);
+      const Histogram h = kernel->run(task.chunk);
       reply.end = seconds_since(run_start);
       reply.bins = h.bins();
     } catch (const std::exception& e) {
@@ -106,8 +105,7 @@ struct Slot {
 /// The workers of one run. Whatever way the run ends, no worker outlives it.
 class Pool {
  public:
-  Pool(const Plan& plan, const Kernel& prototype, Clock::time_point run_start)
-      : plan_(plan), prototype_(prototype), run_start_(run_start) {}
+  Pool(Tasks& tasks, Clock::time_point run_start) : tasks_(tasks), run_start_(run_start) {}
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
   ~Pool() {
@@ -140,7 +138,7 @@ class Pool {
       // parent closes them.
       for (const Slot& s : slots_)
         if (s.fd >= 0) close(s.fd);
-      worker_main(sv[1], parent, plan_, prototype_, run_start_);
+      worker_main(sv[1], parent, tasks_, run_start_);
     }
     close(sv[1]);
     slots_.push_back({pid, sv[0], stats, std::nullopt});
@@ -173,26 +171,20 @@ class Pool {
   }
 
  private:
-  const Plan& plan_;
-  const Kernel& prototype_;
+  Tasks& tasks_;
   Clock::time_point run_start_;
   std::vector<Slot> slots_;
 };
 
 }  // namespace
 
-RunResult run_pool(const Plan& plan, const RunOptions& options) {
-  const auto kernel = make_kernel(plan);
-  return run_pool(plan, options, *kernel);
-}
-
-RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& prototype) {
+RunResult run_pool(Tasks& tasks, const RunOptions& options) {
   const auto t0 = Clock::now();
   const Warn warn = options.warn ? options.warn : [](const std::string& message) {
     std::cerr << "numfactors: warning: " << message << "\n";
   };
   RunResult result;
-  const u64 chunks = plan.chunk_count();
+  const u64 chunks = tasks.count();
   const auto processes =
       static_cast<unsigned>(std::min<u64>(std::max(options.workers, 1u), chunks));
 
@@ -210,7 +202,7 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
     return fresh.next();
   };
 
-  Pool pool(plan, prototype, t0);
+  Pool pool(tasks, t0);
   auto start_worker = [&] {
     result.workers.push_back({"process " + std::to_string(result.workers.size())});
     Slot& s = pool.spawn(result.workers.size() - 1);
@@ -259,12 +251,12 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
         result.histogram += h;
         WorkerStats& stats = result.workers[s.stats];
         stats.chunks += 1;
-        stats.numbers += plan.numbers_in_chunk(reply.chunk);
+        stats.numbers += tasks.numbers(reply.chunk);
         stats.busy_seconds += reply.end - reply.start;
         if (options.timeline)
           result.timeline.push_back(
-              {s.stats, reply.chunk, plan.chunk(reply.chunk), reply.start, reply.end});
-        if (options.on_chunk) options.on_chunk(reply.chunk, h);
+              {s.stats, reply.chunk, tasks.span(reply.chunk), reply.start, reply.end});
+        if (options.on_task) options.on_task(reply.chunk, h);
         s.chunk = take();
         if (s.chunk)
           Pool::send_task(s, *s.chunk);
@@ -287,14 +279,14 @@ RunResult run_pool(const Plan& plan, const RunOptions& options, const Kernel& pr
       }
       ++lost_workers;
       if (++losses[chunk] >= kMaxLossesPerChunk)
-        throw std::runtime_error("worker processes keep dying: " + describe_chunk(plan, chunk) +
+        throw std::runtime_error("worker processes keep dying: " + describe_task(tasks, chunk) +
                                  " was lost " + std::to_string(losses[chunk]) +
                                  " times (last worker " + how + "); giving up");
       if (lost_workers > max_lost_workers(processes))
         throw std::runtime_error("worker processes keep dying: " + std::to_string(lost_workers) +
                                  " lost in this run (last " + how + "); giving up");
       warn(name + " (pid " + std::to_string(pid) + ") was lost (" + how + ") while running " +
-           describe_chunk(plan, chunk) + "; running that chunk again in a new process");
+           describe_task(tasks, chunk) + "; running that task again in a new process");
       redo.push_back(chunk);
       start_worker();
     }

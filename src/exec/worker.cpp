@@ -7,23 +7,21 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-Worker::Worker(std::string name, std::unique_ptr<Kernel> kernel, Clock::time_point run_start,
+Worker::Worker(std::string name, std::unique_ptr<TaskKernel> kernel, Clock::time_point run_start,
                bool keep_timeline)
     : kernel_(std::move(kernel)), run_start_(run_start), keep_timeline_(keep_timeline) {
   stats_.name = std::move(name);
 }
 
-Histogram Worker::run_chunk(const Plan& plan, u64 index) {
-  const Range r = plan.chunk(index);
+Histogram Worker::run_task(const Tasks& tasks, u64 index) {
   const double start = seconds_since(run_start_);
-  Histogram h;
-  kernel_->count(r, h);
+  const Histogram h = kernel_->run(index);
   const double end = seconds_since(run_start_);
   histogram_ += h;
   stats_.chunks += 1;
-  stats_.numbers += plan.numbers_in_chunk(index);
+  stats_.numbers += tasks.numbers(index);
   stats_.busy_seconds += end - start;
-  if (keep_timeline_) timeline_.push_back({0, index, r, start, end});
+  if (keep_timeline_) timeline_.push_back({0, index, tasks.span(index), start, end});
   return h;
 }
 

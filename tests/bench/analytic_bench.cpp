@@ -1,6 +1,6 @@
 /// @file analytic_bench.cpp
 /// @brief Times the analytic method's two phases on [1, N] (and the sieve kernel on a window, for
-/// the cost model), on the threads of the executors' ParallelFor (exec/analytic_run.hpp).
+/// the cost model), on the threads of the executors' ParallelFor (exec/thread_team.hpp).
 ///
 ///   numfactors_analytic_bench N [threads]        table build, walk, total; peak memory
 ///   numfactors_analytic_bench --sieve LO HI      the sieve kernel on [LO, HI], one thread
@@ -18,7 +18,7 @@
 
 #include "core/analytic.hpp"
 #include "core/kernel.hpp"
-#include "exec/analytic_run.hpp"
+#include "exec/thread_team.hpp"
 
 namespace {
 

@@ -9,13 +9,17 @@
 #include <random>
 #include <sstream>
 
-#include "exec/analytic_run.hpp"
+#include "exec/thread_team.hpp"
+#include "../job_helpers.hpp"
 #include "../seed.hpp"
 #include "exec/mpi.hpp"
+#include "../run_checks.hpp"
 #include "test_session.hpp"
 
 namespace numfactors {
 namespace {
+
+using test::run_plan;
 
 /// The same on every rank (mpiexec passes the environment on), so every rank draws the same ranges.
 u64 seed(u64 salt) { return test::test_seed(salt, test::test_session().rank() == 0); }
@@ -26,7 +30,7 @@ int ranks() { return test::test_session().size(); }
 Histogram sieve_histogram(const Range& r, Count count) {
   RunOptions o;
   o.mode = Mode::serial;
-  return run_serial(make_plan(r, count, KernelKind::sieve, 0, 1), o).histogram;
+  return run_plan(make_plan(r, count, KernelKind::sieve, 0, 1), o).histogram;
 }
 
 TEST(AnalyticMpi, EqualsSieveOnRandomRanges) {
@@ -36,18 +40,16 @@ TEST(AnalyticMpi, EqualsSieveOnRandomRanges) {
     const u64 lo = i % 4 == 0 ? 2 : i % 4 == 1 ? hi - rng() % 3 : 1 + rng() % hi;
     const Range r{std::min(lo, hi), hi};
     const Count count = i % 2 ? Count::total : Count::distinct;
-    RunOptions o;
-    o.mode = Mode::mpi;
-    o.schedule = i % 3 == 0 ? Schedule::dynamic : Schedule::static_cyclic;
-    o.threads = 1 + static_cast<unsigned>(i % 2);
-    const RunResult got = run_analytic(r, count, o);
+    const Schedule schedule = i % 3 == 0 ? Schedule::dynamic : Schedule::static_cyclic;
+    const unsigned threads = 1 + static_cast<unsigned>(i % 2);
+    const RunResult got = run(test::analytic_job(r, count, Mode::mpi, threads, schedule));
     if (rank() != 0) continue;
     std::ostringstream what;
-    what << "[" << r.lo << ", " << r.hi << "] " << to_string(count) << " "
-         << to_string(o.schedule) << " x" << o.threads << " on " << ranks() << " ranks";
+    what << "[" << r.lo << ", " << r.hi << "] " << to_string(count) << " " << to_string(schedule)
+         << " x" << threads << " on " << ranks() << " ranks";
     EXPECT_EQ(got.histogram, sieve_histogram(r, count)) << what.str();
     EXPECT_EQ(got.interrupted, 0) << what.str();
-    EXPECT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()) * o.threads) << what.str();
+    EXPECT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()) * threads) << what.str();
     for (const WorkerStats& w : got.workers) EXPECT_EQ(w.numbers, 0u) << w.name;
   }
 }
@@ -79,9 +81,7 @@ TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
 }
 
 TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
-  RunOptions o;
-  o.mode = Mode::mpi;
-  const RunResult got = run_analytic({2, 100000000}, Count::distinct, o);
+  const RunResult got = run(test::analytic_job({2, 100000000}, Count::distinct, Mode::mpi, 1));
   if (rank() != 0) return;
   // Dealt back and forth, each rank gets about 1/ranks of the items (hundreds of them).
   ASSERT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "exec/mpi.hpp"
+#include "../run_checks.hpp"
 
 namespace {
 
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
   auto kernel = numfactors::make_kernel(plan.kernel, plan.count, plan.range.hi);
   if (mpi->rank() == mpi->size() - 1) kernel = std::make_unique<FailingKernel>(std::move(kernel));
   try {
-    numfactors::run_mpi(plan, options, *kernel);
+    numfactors::test::run_plan(plan, options, *kernel);
   } catch (const std::exception& e) {
     std::cerr << "numfactors: error: rank " << mpi->rank() << ": " << e.what() << "\n" << std::flush;
     mpi->abort(1);

@@ -22,6 +22,8 @@
 namespace numfactors {
 namespace {
 
+using test::run_plan;
+
 using test::oracle_histogram;
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
@@ -49,7 +51,7 @@ RunResult run_layout(const Plan& plan, const Layout& layout, const Kernel& kerne
   o.schedule = layout.schedule;
   o.threads = layout.threads;
   o.timeline = true;
-  return run_mpi(plan, o, kernel);
+  return run_plan(plan, o, kernel);
 }
 
 std::string worker_name(int r, unsigned t) {

@@ -1,8 +1,9 @@
-/// @file report.cpp
-#include "cli/report.hpp"
+/// @file format.cpp
+#include "numfactors/format.hpp"
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,16 +16,16 @@ void for_each_bin(const Histogram& h, F&& f) {
     if (h[k] != 0) f(k, h[k]);
 }
 
-std::string format_json(const RunInfo& info, const RunResult& result) {
+std::string format_json(const Job& job, const RunResult& result) {
   nlohmann::ordered_json j;
-  j["min"] = info.range.lo;
-  j["max"] = info.range.hi;
-  j["count"] = to_string(info.count);
-  j["method"] = to_string(info.method);
+  j["min"] = job.range.lo;
+  j["max"] = job.range.hi;
+  j["count"] = to_string(job.count);
+  j["method"] = to_string(job.method);
   // The analytic method has no kernel: its worker_stats count items in "chunks", "numbers" 0.
-  j["kernel"] = info.method == Method::analytic ? std::string("none") : to_string(info.kernel);
-  j["mode"] = to_string(info.mode);
-  j["workers"] = info.workers;
+  j["kernel"] = job.method == Method::analytic ? std::string("none") : to_string(job.kernel);
+  j["mode"] = to_string(job.mode);
+  j["workers"] = job.workers;
   j["seconds"] = result.seconds;
   j["histogram"] = nlohmann::ordered_json::object();
   for_each_bin(result.histogram, [&](unsigned k, u64 n) { j["histogram"][std::to_string(k)] = n; });
@@ -63,6 +64,22 @@ std::string format_csv(const Histogram& h) {
 
 }  // namespace
 
+std::string format_timeline_csv(const RunResult& result) {
+  std::vector<ChunkEvent> rows = result.timeline;
+  std::stable_sort(rows.begin(), rows.end(), [](const ChunkEvent& a, const ChunkEvent& b) {
+    return a.worker != b.worker ? a.worker < b.worker : a.start < b.start;
+  });
+  std::string out = "worker,start,end,lo,hi\n";
+  char times[64];
+  for (const ChunkEvent& e : rows) {
+    const std::string name =
+        e.worker < result.workers.size() ? result.workers[e.worker].name : std::to_string(e.worker);
+    std::snprintf(times, sizeof times, ",%.6f,%.6f,", e.start, e.end);
+    out += name + times + std::to_string(e.range.lo) + "," + std::to_string(e.range.hi) + "\n";
+  }
+  return out;
+}
+
 std::string format_dict(const Histogram& h) {
   std::string out = "{";
   for_each_bin(h, [&](unsigned k, u64 n) {
@@ -72,10 +89,10 @@ std::string format_dict(const Histogram& h) {
   return out + "}";
 }
 
-std::string format_report(Format format, const RunInfo& info, const RunResult& result) {
+std::string format_report(Format format, const Job& job, const RunResult& result) {
   switch (format) {
     case Format::dict: return format_dict(result.histogram) + "\n";
-    case Format::json: return format_json(info, result);
+    case Format::json: return format_json(job, result);
     case Format::table: return format_table(result.histogram);
     case Format::csv: return format_csv(result.histogram);
   }

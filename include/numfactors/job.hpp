@@ -1,0 +1,81 @@
+/// @file job.hpp
+/// @brief The planner: a request (what the caller chose, and the facts of the environment) in, a
+/// fully resolved job out. Every decision that makes a run fast is made here, once, for every
+/// front end: the method, the kernel, the chunk size, the workers, the threads per MPI rank and
+/// the schedule.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
+
+namespace numfactors {
+
+/// What the caller chose. Everything but the range is optional: 0 or nothing leaves it to the
+/// planner.
+struct Request {
+  Range range{2, 500000};  // the seed assignment's job
+  Count count = Count::distinct;
+  Method method = Method::automatic;
+  std::optional<KernelKind> kernel;  // the sieve method's kernel
+  Mode mode = Mode::threads;
+  unsigned workers = 0;           // threads or processes (serial, threads, pool)
+  unsigned threads_per_rank = 0;  // MPI mode
+  std::optional<Schedule> schedule;  // MPI mode
+  u64 chunk = 0;                  // the sieve method's chunk size
+  bool checkpoint = false;        // the run will journal to a checkpoint file
+};
+
+/// What an existing checkpoint file says about the run that wrote it (its header): a resumed run
+/// goes on with the same method, kernel and chunks unless the request says otherwise.
+struct CheckpointFacts {
+  Method method = Method::sieve;
+  std::optional<KernelKind> kernel;
+  u64 chunk_size = 0;
+};
+
+/// The facts of the machine and the launch that the plan depends on. current_environment()
+/// reads them; tests and callers may set them as they like.
+struct Environment {
+  unsigned cores = 1;              // in this process's CPU affinity mask
+  unsigned slurm_cpus_per_task = 0;  // SLURM_CPUS_PER_TASK; 0 outside Slurm
+  unsigned ranks = 1;              // MPI ranks of the job (MPI mode)
+  std::optional<CheckpointFacts> checkpoint;  // the header of an existing checkpoint file
+};
+
+/// Decisions of the planner that a front end may want to tell its user about.
+enum class PlanNote {
+  checkpoint_runs_dynamic,  // MPI: a checkpoint needs the dynamic schedule, static was asked for
+  threads_exceed_cores,     // MPI: more threads per rank than this rank's cores
+};
+
+/// A request with every choice settled: what run() executes.
+struct Job {
+  Range range{2, 500000};
+  Count count = Count::distinct;
+  Method method = Method::sieve;  // sieve or analytic, never automatic
+  KernelKind kernel = KernelKind::sieve;  // the sieve method's; unused by the analytic method
+  u64 chunk_size = 0;  // the sieve method's: numbers a chunk (the wheel: values of m)
+  Mode mode = Mode::threads;
+  unsigned workers = 1;           // threads or processes; MPI: ranks x threads_per_rank
+  unsigned ranks = 1;             // MPI mode
+  unsigned threads_per_rank = 1;  // MPI mode
+  Schedule schedule = Schedule::static_cyclic;  // MPI mode
+  std::vector<PlanNote> notes;
+  bool operator==(const Job&) const = default;
+};
+
+/// The planner. Pure: no I/O, no global state; the same request and environment give the same
+/// job on every rank and every day. Throws RangeError for a bad range, ConflictError for choices
+/// that cannot go together, KernelRangeError for a kernel that cannot count the range, and
+/// TableTooLarge when the analytic method is asked for and its table would not fit.
+/// Cost: microseconds (the cost model is a few formulas).
+Job plan_job(const Request& request, const Environment& environment);
+
+/// This process's environment: the cores of its affinity mask and SLURM_CPUS_PER_TASK. (ranks
+/// and checkpoint are left for the caller: MPI and the checkpoint file are the caller's.)
+Environment current_environment();
+
+}  // namespace numfactors

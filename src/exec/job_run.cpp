@@ -1,0 +1,206 @@
+/// @file job_run.cpp
+/// @brief run(Job, Hooks): the one run path of both methods. A job is one or two stages (the
+/// sieve: the chunks of its plan; the analytic method: the walk items of [1, hi], then of
+/// [1, lo - 1] when lo > 1), each run by the executor of the job's mode; around them, once for
+/// both methods: the checkpoint journal (what it holds is skipped and added back), progress by
+/// estimated work, the timeline, and cancellation.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/analytic.hpp"
+#include "exec/analytic_stage.hpp"
+#include "exec/checkpoint.hpp"
+#include "exec/executor.hpp"
+#include "exec/mpi.hpp"
+#include "exec/thread_team.hpp"
+#include "numfactors/errors.hpp"
+#include "numfactors/run.hpp"
+
+namespace numfactors {
+namespace {
+
+/// Adds up work done and tells the caller's callback, one call at a time.
+class ProgressMeter {
+ public:
+  ProgressMeter(const std::function<void(const Progress&)>& callback, double total)
+      : callback_(callback) {
+    now_.total = total;
+  }
+  void add(double work) { tell(work, 0); }
+  void skip(double work) { tell(work, work); }
+
+ private:
+  void tell(double work, double skipped) {
+    if (!callback_ || work <= 0) return;
+    std::lock_guard lock(mutex_);
+    now_.done = std::min(now_.total, now_.done + work);
+    now_.skipped += skipped;
+    callback_(now_);
+  }
+  const std::function<void(const Progress&)>& callback_;
+  std::mutex mutex_;
+  Progress now_;
+};
+
+/// The prefixes the analytic method counts: [1, hi], and [1, lo - 1] when lo > 1.
+std::vector<u64> prefixes_of(const Job& job) {
+  std::vector<u64> n{job.range.hi};
+  if (job.range.lo > 1) n.push_back(job.range.lo - 1);
+  return n;
+}
+
+double total_work(const Job& job) {
+  if (job.method != Method::analytic)
+    return ChunkTasks::total_work_of(Plan{job.range, job.count, job.kernel, job.chunk_size});
+  double total = 0;
+  for (const u64 n : prefixes_of(job)) total += analytic_prefix_seconds(n);
+  return total;
+}
+
+/// Stage `part` of the job, ready to run: the sieve's chunks, or the analytic prefix's items
+/// (its table built first, on this process's threads or on the MPI ranks).
+std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter) {
+  if (job.method != Method::analytic)
+    return std::make_unique<ChunkTasks>(Plan{job.range, job.count, job.kernel, job.chunk_size});
+  const u64 n = prefixes_of(job)[part];
+  const double work = analytic_prefix_seconds(n);
+  const unsigned threads = job.mode == Mode::serial ? 1
+                           : job.mode == Mode::mpi  ? job.threads_per_rank
+                                                    : job.workers;
+  double built = 0;  // the fraction of the build reported so far
+  const auto build_progress = [&](double fraction) {
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    if (fraction > built) meter.add((fraction - built) * kAnalyticTableShare * work);
+    built = std::max(built, fraction);
+  };
+  return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, threads_for(threads),
+                                     build_progress, (1 - kAnalyticTableShare) * work);
+}
+
+/// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
+/// (the second stage runs on the same threads, processes or ranks).
+void merge_workers(const RunResult& part, RunResult& into) {
+  std::vector<std::size_t> index_of(part.workers.size());
+  for (std::size_t i = 0; i < part.workers.size(); ++i) {
+    const WorkerStats& w = part.workers[i];
+    const auto same = std::find_if(into.workers.begin(), into.workers.end(),
+                                   [&](const WorkerStats& x) { return x.name == w.name; });
+    if (same == into.workers.end()) {
+      index_of[i] = into.workers.size();
+      into.workers.push_back(w);
+    } else {
+      index_of[i] = static_cast<std::size_t>(same - into.workers.begin());
+      same->chunks += w.chunks;
+      same->numbers += w.numbers;
+      same->busy_seconds += w.busy_seconds;
+    }
+  }
+  for (ChunkEvent e : part.timeline) {
+    e.worker = index_of[e.worker];
+    into.timeline.push_back(e);
+  }
+}
+
+}  // namespace
+
+RunResult run(const Job& job, const Hooks& hooks) {
+  check_range(job.range);
+  const auto t0 = Clock::now();
+  MpiBackend* const mpi = job.mode == Mode::mpi ? mpi_backend() : nullptr;
+  if (job.mode == Mode::mpi && mpi == nullptr)
+    throw Unavailable("MPI mode needs MPI started first (start_mpi(), from numfactors::mpi)");
+  // MPI: rank 0 journals and reports progress; it hears of every task under the dynamic
+  // schedule, and of its own share, about 1 / ranks of them, under the static one.
+  const bool root = mpi == nullptr || mpi->rank() == 0;
+  const double task_scale =
+      mpi != nullptr && job.schedule == Schedule::static_cyclic ? mpi->size() : 1.0;
+
+  if (mpi != nullptr && job.schedule == Schedule::static_cyclic && !hooks.checkpoint.empty())
+    throw InvalidRequest("a checkpoint in MPI mode needs the dynamic schedule");
+  const JournalFormat format = JournalFormat::of(job);
+  std::optional<Checkpoint> journal;
+  std::string refused;  // a checkpoint of another run: every rank fails alike
+  try {
+    if (root && !hooks.checkpoint.empty()) journal.emplace(hooks.checkpoint, format);
+  } catch (const CheckpointError& e) {
+    if (mpi == nullptr) throw;
+    refused = e.what();
+  }
+  if (mpi != nullptr && !(refused = mpi->share_text(refused)).empty())
+    throw CheckpointError(refused, hooks.checkpoint);
+  static const std::function<void(const Progress&)> kSilent;
+  ProgressMeter meter(root ? hooks.progress : kSilent, total_work(job));
+
+  RunResult result;
+  const unsigned stages = job.method == Method::analytic ? prefixes_of(job).size() : 1;
+  for (unsigned part = 0; part < stages; ++part) {
+    const std::unique_ptr<Tasks> tasks = make_stage(job, part, meter);
+    std::vector<u64> done;  // this stage's tasks in the journal, ascending
+    if (journal) {
+      for (const u64 index : journal->state().done)
+        if (index % format.parts == part) done.push_back(index / format.parts);
+      if (!done.empty() && done.back() >= tasks->count())
+        throw CheckpointError("checkpoint '" + journal->path() + "' has a record for task " +
+                                  std::to_string(done.back()) + " of a stage of " +
+                                  std::to_string(tasks->count()) +
+                                  ": use another file or delete it",
+                              journal->path());
+      double skipped = 0;
+      for (const u64 task : done) skipped += tasks->work(task);
+      meter.skip(skipped);
+    }
+    RunOptions options;
+    options.mode = job.mode;
+    options.workers = job.workers;
+    options.threads = job.threads_per_rank;
+    options.schedule = job.schedule;
+    options.timeline = hooks.timeline;
+    options.warn = hooks.warn;
+    options.skip = journal ? &done : nullptr;
+    options.stop = hooks.cancel != nullptr ? &hooks.cancel->flag() : nullptr;
+    options.on_task = [&](u64 task, const Histogram& h) {
+      if (journal) journal->record(task * format.parts + part, h);
+      meter.add(tasks->work(task) * task_scale);
+    };
+    RunResult stage = run_tasks(*tasks, options);
+    stage.tasks = tasks->count();
+    if (journal) {
+      stage.histogram += journal->state().sums[part];
+      stage.resumed_tasks = done.size();
+    }
+    if (part == 0) {
+      result = std::move(stage);
+    } else {
+      result.histogram -= stage.histogram;
+      merge_workers(stage, result);
+      result.interrupted = stage.interrupted;
+      result.tasks += stage.tasks;
+      result.resumed_tasks += stage.resumed_tasks;
+    }
+    // MPI: every rank has the same `interrupted` (run_tasks agrees on it), so all ranks leave
+    // here alike and none waits in a stage the others skip.
+    if (result.interrupted != 0) break;
+  }
+  if (journal) {
+    journal->flush();
+    result.saved_tasks = journal->saved();
+  }
+  result.seconds = seconds_since(t0);
+  return result;
+}
+
+std::optional<CheckpointFacts> checkpoint_facts(const std::string& path) {
+  const std::optional<CheckpointHeader> header = CheckpointHeader::read(path);
+  if (!header) return std::nullopt;
+  CheckpointFacts facts;
+  facts.method = header->method;
+  if (header->method != Method::analytic) {
+    facts.kernel = header->kernel;
+    facts.chunk_size = header->chunk_size;
+  }
+  return facts;
+}
+
+}  // namespace numfactors
