@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """@file slurm_test.py
-@brief The batch scripts in jobs/ submitted with sbatch to a real single-node Slurm.
+@brief The batch scripts in jobs/ submitted with sbatch to a real Slurm: one node, or two nodes
+       that are two slurmds on this machine (scripts/slurm-local up --nodes 2).
 
 Each test class brings up its own cluster with scripts/slurm-local in a private directory (the
 packages are installed when missing) and takes it down in a class cleanup, which runs even when
@@ -9,7 +10,8 @@ compared with a serial run of the same binary on the same range and, where one e
 published histogram (tests/data/omega_histograms.json).
 
 Run by ctest (label slurm) as `slurm_test.py CLASS`, with NUMFACTORS (the binary),
-NUMFACTORS_SOURCE_DIR and NUMFACTORS_JOB_MODE (mpi, or threads while the build has no MPI mode).
+NUMFACTORS_SOURCE_DIR and NUMFACTORS_JOB_MODE (mpi, or threads while the build has no MPI mode);
+the two-node classes also with NUMFACTORS_SHARED_NODES (tests/slurm/shared_nodes.cpp, built).
 """
 import glob
 import json
@@ -30,11 +32,12 @@ POLL_SECONDS = 0.2
 JOB_TIMEOUT = 90  # seconds for one job or array to leave the queue
 
 
-def serial_histogram(lo, hi, count="distinct"):
+def serial_histogram(lo, hi, count="distinct", method=None):
     """The histogram of a serial run in this process's own numfactors call: the reference."""
+    method_args = ["--method", method] if method else []
     out = subprocess.run([BINARY, "--mode", "serial", "--min", lo, "--max", hi, "--count", count,
-                          "--format", "json"], check=True, capture_output=True, text=True,
-                         timeout=120).stdout
+                          *method_args, "--format", "json"], check=True, capture_output=True,
+                         text=True, timeout=120).stdout
     return json.loads(out)["histogram"]
 
 
@@ -56,10 +59,40 @@ def parse_dict(text):
     return {k: int(v) for k, v in re.findall(r"(\d+): (\d+)", text)}
 
 
+def processes_mentioning(path):
+    """Every live process but this one whose command line, environment, working directory or
+    open files mention path, as "PID COMMAND": what runs of a cluster whose files are all there
+    (job tasks have its SLURM_CONF, slurmstepds its slurmd's log open)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        proc = f"/proc/{pid}"
+        try:
+            with open(f"{proc}/stat") as f:
+                if f.read().rpartition(")")[2].split()[0] == "Z":
+                    continue
+            with open(f"{proc}/comm") as f:
+                comm = f.read().strip()
+            with open(f"{proc}/cmdline", "rb") as f:
+                text = f.read()
+            with open(f"{proc}/environ", "rb") as f:
+                text += f.read()
+            links = [os.readlink(f"{proc}/cwd")]
+            for fd in os.listdir(f"{proc}/fd"):
+                links.append(os.readlink(f"{proc}/fd/{fd}"))
+        except OSError:  # gone meanwhile
+            continue
+        if path.encode() in text or any(link.startswith(path) for link in links):
+            found.append(f"{pid} {comm}")
+    return found
+
+
 class Cluster:
     """scripts/slurm-local in a private directory, plus the few client calls the tests need."""
 
-    def __init__(self):
+    def __init__(self, nodes=1):
+        self.nodes = nodes
         self.dir = tempfile.mkdtemp(prefix="nf-slurm-")
         os.chmod(self.dir, 0o755)  # munged wants its socket's ancestors traversable by all
         self.work = os.path.join(self.dir, "work")
@@ -72,8 +105,9 @@ class Cluster:
 
     def up(self):
         started = time.monotonic()
-        out = subprocess.run([self.script, "up"], env=self.env, check=True, text=True,
-                             stdout=subprocess.PIPE, timeout=300).stdout
+        nodes_args = ["--nodes", str(self.nodes)] if self.nodes > 1 else []
+        out = subprocess.run([self.script, "up", *nodes_args], env=self.env, check=True,
+                             text=True, stdout=subprocess.PIPE, timeout=300).stdout
         match = re.search(r"^export SLURM_CONF=(\S+)$", out, re.M)
         if not match:
             raise RuntimeError(f"slurm-local up printed no SLURM_CONF line: {out!r}")
@@ -81,8 +115,21 @@ class Cluster:
         print(f"cluster up in {time.monotonic() - started:.1f} s at {self.dir}", flush=True)
 
     def down(self):
+        """Takes the cluster down; returns what slurm-local down left running (see
+        processes_mentioning), which is then killed here, so that nothing outlives the test."""
+        if not os.path.isdir(self.dir):
+            return []
         subprocess.run([self.script, "down"], env=self.env, timeout=60, check=False)
+        left = processes_mentioning(self.dir)
+        for process in left:
+            try:
+                os.kill(int(process.split()[0]), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if left:
+            print(f"slurm-local down left {left} running; killed them", flush=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+        return left
 
     def client(self, *args, check=True):
         return subprocess.run(list(args), env=self.env, cwd=self.work, check=check, text=True,
@@ -95,6 +142,12 @@ class Cluster:
                              env=dict(self.env, **(env or {})), cwd=self.work, check=True,
                              text=True, capture_output=True, timeout=30).stdout
         return out.strip().split(";")[0]
+
+    def sbatch_wrap(self, name, command, sbatch_args=()):
+        """Submits `command` (sh) as job NAME, output in NAME-JOBID.out; returns the job id."""
+        return self.client("sbatch", "--parsable", f"--job-name={name}",
+                           f"--output={name}-%j.out", *sbatch_args, "--wrap", command
+                           ).strip().split(";")[0]
 
     def wait(self, *job_ids, timeout=JOB_TIMEOUT):
         """Polls squeue until none of the jobs (array tasks included) is queued or running."""
@@ -120,6 +173,26 @@ class Cluster:
         out = self.client("scontrol", "show", "job", "-o", job_id)
         return [re.search(r"JobState=(\S+)", line).group(1) for line in out.splitlines()]
 
+    def jobs(self, name):
+        """{id: (JobState, NodeList)} of the jobs called name that the controller still knows."""
+        out = self.client("scontrol", "show", "job", "-o")
+        found = {}
+        for line in out.splitlines():
+            fields = dict(re.findall(r"(\w+)=(\S*)", line))
+            if fields.get("JobName") == name:
+                found[fields["JobId"]] = (fields["JobState"], fields["NodeList"])
+        return found
+
+    def node_states(self):
+        """{node: sinfo's short state}, e.g. {"nf1": "idle", "nf2": "down*"}."""
+        out = self.client("sinfo", "-h", "-N", "-o", "%N %t")
+        return dict(line.split() for line in out.splitlines())
+
+    def daemon_pid(self, daemon):
+        """The PID slurm-local recorded for daemon (munged, slurmctld, slurmd.nf2, ...)."""
+        with open(os.path.join(self.dir, "cluster", "run", f"{daemon}.pid")) as f:
+            return int(f.read())
+
     def output(self, pattern):
         text = ""
         for path in sorted(glob.glob(os.path.join(self.work, pattern))):
@@ -138,9 +211,11 @@ class Cluster:
 
 
 class ClusterTest(unittest.TestCase):
+    nodes = 1  # slurmds (nodes) of the class's cluster
+
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster()
+        cls.cluster = Cluster(cls.nodes)
         cls.addClassCleanup(cls.cluster.down)
         cls.cluster.up()
 
@@ -253,6 +328,199 @@ class ResumableChain(ClusterTest):
         # The successor skipped what the first job had recorded instead of doing it again.
         records = chunk_records(checkpoint)
         self.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+
+
+SHARED_NODES = os.environ.get("NUMFACTORS_SHARED_NODES", "")
+TWO_NODES = ["--nodes=2", "--ntasks-per-node=1"]
+
+
+def shared_nodes_lines(text):
+    """The lines of tests/slurm/shared_nodes.cpp: {rank: (node, shared size, groups)}."""
+    return {int(rank): (node, int(shared), int(groups)) for rank, node, shared, groups in
+            re.findall(r"^rank (\d+) of \d+: node (\S+) shared (\d+) groups (\d+)$", text, re.M)}
+
+
+def resumable_env(lo, hi, checkpoint, result, resubmits):
+    return {"NUMFACTORS_MIN": lo, "NUMFACTORS_MAX": hi, "NUMFACTORS_CHECKPOINT": checkpoint,
+            "NUMFACTORS_RESULT": result, "NUMFACTORS_RESUBMITS": str(resubmits)}
+
+
+class TwoNodes(ClusterTest):
+    """Two Slurm nodes, nf1 and nf2, that are two slurmds on this one machine.
+
+    What Open MPI sees there, found with tests/slurm/shared_nodes.cpp and asserted below: one rank
+    on each node (-N 2 --ntasks-per-node=1, srun --mpi=pmix) gives two shared-memory groups. Each
+    rank's MPI_COMM_TYPE_SHARED communicator holds that rank alone, although both run on one
+    host (MPI_Get_processor_name names the same host for both): Open MPI takes a process's
+    locality from PMIx, and Slurm's pmix plugin in each node's slurmstepd lists only the ranks of
+    its own node as local peers. So numfactors' analytic method runs as it would on two machines:
+    each group builds half of the table's large keys and the two leaders swap the halves, over TCP
+    on the loopback (shared memory is not offered between the ranks: a run restricted to
+    OMPI_MCA_btl=self,vader fails). Two ranks on one node (-N 1 -n 2), the control, share one
+    group. (OMPI_COMM_WORLD_LOCAL_SIZE, set by mpirun, is absent under srun: hence the program.)
+    """
+    nodes = 2
+
+    def test_status_shows_both_nodes(self):
+        status = subprocess.run([self.cluster.script, "status"], env=self.cluster.env,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(status.returncode, 0, status.stderr)
+        for daemon in ("munged", "slurmctld", "slurmd nf1", "slurmd nf2"):
+            self.assertRegex(status.stdout, rf"{daemon}: running \(pid \d+\)")
+        self.assertEqual(self.cluster.node_states(), {"nf1": "idle", "nf2": "idle"})
+
+    def test_ranks_on_two_nodes_are_two_shared_memory_groups(self):
+        self.assertTrue(os.access(SHARED_NODES, os.X_OK), "NUMFACTORS_SHARED_NODES is not set")
+        command = ('echo "nodelist $SLURM_NODELIST job $SLURM_JOB_NODELIST'
+                   f' nodes $SLURM_JOB_NUM_NODES"; srun --mpi=pmix {SHARED_NODES}')
+        two = self.cluster.sbatch_wrap("nf-shared", command, TWO_NODES)
+        one = self.cluster.sbatch_wrap("nf-shared", command, ["--nodes=1", "--ntasks=2"])
+        self.cluster.wait(two, one)
+        self.assertCompleted(two)
+        self.assertCompleted(one)
+        text = self.cluster.output(f"nf-shared-{two}.out")
+        self.assertIn("nodelist nf[1-2] job nf[1-2] nodes 2", text)
+        ranks = shared_nodes_lines(text)
+        self.assertEqual(sorted(ranks), [0, 1], text)
+        self.assertEqual({node for node, _, _ in ranks.values()}, {"nf1", "nf2"}, text)
+        self.assertEqual([(shared, groups) for _, shared, groups in ranks.values()],
+                         [(1, 2), (1, 2)], "Open MPI saw one shared-memory node:\n" + text)
+        control = shared_nodes_lines(self.cluster.output(f"nf-shared-{one}.out"))
+        self.assertEqual(len({node for node, _, _ in control.values()}), 1, control)
+        self.assertEqual([(shared, groups) for _, shared, groups in control.values()],
+                         [(2, 1), (2, 1)], control)
+
+    def test_sieve_and_analytic_on_two_nodes_equal_serial(self):
+        runs = {"sieve": "2e7", "analytic": "1e11"}
+        jobs = {method: self.cluster.sbatch(
+                    "numfactors.sbatch", TWO_NODES,
+                    ["--method", method, "--max", hi, "--format", "json"])
+                for method, hi in runs.items()}
+        self.cluster.wait(*jobs.values())
+        for method, job in jobs.items():
+            self.assertCompleted(job)
+            text = self.cluster.output(f"numfactors-{job}.out")
+            # The job script's own line: the allocation, and srun starting the MPI ranks.
+            self.assertRegex(text, rf"numfactors\.sbatch: job {job} on nf\[1-2\]: "
+                                   r"srun --mpi=pmix --ntasks=2 \S+ \S+ --mode mpi ")
+            results = json_results(text)
+            self.assertEqual(len(results), 1, text)
+            self.assertEqual(results[0]["mode"], "mpi")
+            self.assertEqual(results[0]["method"], method)
+            self.assertEqual(results[0]["histogram"],
+                             serial_histogram("2", runs[method], method=method), method)
+            names = [w["name"] for w in results[0]["worker_stats"]]
+            self.assertEqual(sorted(n.split(" thread")[0] for n in names), ["rank 0", "rank 1"])
+            self.assertEqual(self.cluster.jobs("numfactors")[job], ("COMPLETED", "nf[1-2]"))
+
+    def test_chain_on_two_nodes_cancelled_and_resumed_exactly(self):
+        # ~10 s of work for two ranks: the first job is cancelled in its first seconds.
+        lo, hi, chunk = "2", "30000000000", "300000000"
+        checkpoint = os.path.join(self.cluster.work, "chain.ckpt")
+        result = os.path.join(self.cluster.work, "chain.result")
+        first = self.cluster.sbatch(
+            "resumable.sbatch", [*TWO_NODES, "--time=5"], ["--chunk", chunk, "--format", "json"],
+            env=resumable_env(lo, hi, checkpoint, result, resubmits=3))
+        wait_for_records(self, checkpoint, self.cluster)
+        self.cluster.client("scancel", first)
+        self.cluster.wait(first)
+        self.assertEqual(self.cluster.states(first), ["CANCELLED"], self.cluster.diagnostics())
+        self.cluster.wait_queue_empty(["-n", "nf-resumable"])
+        self.assertTrue(os.path.exists(result), self.cluster.diagnostics())
+        with open(result) as f:
+            final = json.load(f)
+        self.assertEqual(final["histogram"], serial_histogram(lo, hi))
+        records = chunk_records(checkpoint)
+        self.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+        # The last job did only what the first one had left (its stats count its own chunks).
+        self.assertLess(sum(w["chunks"] for w in final["worker_stats"]), len(records))
+        # Every job of the chain that ran, ran on both nodes; the last successor was cancelled
+        # before it started.
+        chain = self.cluster.jobs("nf-resumable")
+        ran = {job: nodes for job, (_, nodes) in chain.items() if nodes not in ("", "(null)")}
+        self.assertGreaterEqual(len(ran), 2, chain)
+        self.assertEqual(set(ran.values()), {"nf[1-2]"}, chain)
+        self.assertEqual(chain[first][0], "CANCELLED")
+        self.assertEqual([state for state, _ in chain.values()].count("COMPLETED"), 1, chain)
+
+
+class TwoNodesNodeFailure(ClusterTest):
+    """A node fails under a two-node job: the second node's slurmd is killed (SIGKILL).
+
+    The job's processes on that node do not die with their slurmd: its slurmstepd and rank run
+    on, so the job goes on until slurmctld finds the node silent, marks it DOWN (~16 s with
+    slurm-local's SlurmdTimeout=5 and MessageTimeout=5) and ends the job as NODE_FAIL (not
+    requeued: resumable.sbatch has --no-requeue). The chain is then resubmitted with the same
+    checkpoint on the node that is left (-N 1 -n 2) and finishes with the exact histogram. The
+    failed job had no successor (NUMFACTORS_RESUBMITS=0): one queued with --nodes=2 would wait
+    for the DOWN node.
+
+    The numfactors rank on nf2 ends by itself once its peer on nf1 is gone (MPI reports the lost
+    connection), and its step with it; a task that waits on nothing does not: a second two-node
+    job, `srun sleep`, leaves its nf2 step running after the node failure, as Slurm cannot reach
+    it. slurm-local down must end it: nothing of the cluster may be left running afterwards.
+    """
+    nodes = 2
+
+    def test_job_ends_and_resubmitted_chain_resumes_exactly(self):
+        # ~30 s of work for two ranks (more on a busy machine): the job must outlast the ~20 s it
+        # takes to see the first chunk, kill the slurmd, and for slurmctld to give up on nf2.
+        lo, hi, chunk = "2", "150000000000", "1000000000"
+        checkpoint = os.path.join(self.cluster.work, "failed.ckpt")
+        result = os.path.join(self.cluster.work, "failed.result")
+        first = self.cluster.sbatch(
+            "resumable.sbatch", [*TWO_NODES, "--time=5"], ["--chunk", chunk, "--format", "json"],
+            env=resumable_env(lo, hi, checkpoint, result, resubmits=0))
+        sleeper = self.cluster.sbatch_wrap("nf-sleep", "srun sleep 600",
+                                           [*TWO_NODES, "--time=5", "--no-requeue"])
+        wait_for_records(self, checkpoint, self.cluster)
+        self.assertEqual(self.cluster.states(sleeper), ["RUNNING"], self.cluster.diagnostics())
+        os.kill(self.cluster.daemon_pid("slurmd.nf2"), signal.SIGKILL)
+        killed = time.monotonic()
+        self.cluster.wait(first, sleeper, timeout=90)
+        ended = time.monotonic() - killed
+        state = self.cluster.states(first)
+        self.assertEqual(self.cluster.states(sleeper), ["NODE_FAIL"])
+        print(f"job {first} ended {ended:.1f} s after nf2's slurmd was killed: {state}",
+              flush=True)
+        self.assertNotEqual(state, ["COMPLETED"], "the job finished before slurmctld noticed "
+                            "the failure: give it a longer range\n" + self.cluster.diagnostics())
+        self.assertIn(state[0], ("NODE_FAIL", "FAILED", "CANCELLED"), self.cluster.diagnostics())
+        self.assertEqual(self.cluster.node_states()["nf2"], "down*")
+        self.assertFalse(os.path.exists(result))
+        done_before = len(chunk_records(checkpoint))
+        self.assertGreater(done_before, 0)
+        left = [p for p in processes_mentioning(self.cluster.dir)
+                if p.split()[1] not in ("munged", "slurmctld", "slurmscriptd", "slurmd")]
+        print(f"{done_before} chunks recorded; job processes left on nf2: {left}", flush=True)
+        self.assertIn("sleep", [p.split()[1] for p in left], "no orphan to end: the test of "
+                      "slurm-local down below would prove nothing")
+
+        again = self.cluster.sbatch(
+            "resumable.sbatch", ["--nodes=1", "--ntasks=2", "--time=5"],
+            ["--chunk", chunk, "--format", "json"],
+            env=resumable_env(lo, hi, checkpoint, result, resubmits=2))
+        self.cluster.wait_queue_empty(["-n", "nf-resumable"], timeout=150)
+        self.assertTrue(os.path.exists(result), self.cluster.diagnostics())
+        with open(result) as f:
+            final = json.load(f)
+        self.assertEqual(final["histogram"], serial_histogram(lo, hi))
+        records = chunk_records(checkpoint)
+        self.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+        self.assertEqual(sum(w["chunks"] for w in final["worker_stats"]),
+                         len(records) - done_before, "the resubmission redid recorded chunks")
+        self.assertEqual(self.cluster.jobs("nf-resumable")[again], ("COMPLETED", "nf1"))
+
+        self.assertEqual(self.cluster.down(), [], "slurm-local down left processes running")
+
+
+def wait_for_records(test, checkpoint, cluster, timeout=JOB_TIMEOUT):
+    """Until the checkpoint holds a chunk: work that is durably recorded."""
+    deadline = time.monotonic() + timeout
+    while not chunk_records(checkpoint):
+        test.assertLess(time.monotonic(), deadline, cluster.diagnostics())
+        time.sleep(POLL_SECONDS)
+
 
 def chunk_records(checkpoint):
     """Chunk indices of the complete records (lines ending in a newline) in a checkpoint file."""
