@@ -60,7 +60,7 @@ struct Hooks {
 
 /// Runs `job` as planned. Time and memory: the cost model's estimate, which the planner
 /// minimised (the sieve: about 1 ns a number on a core, a few MiB a worker; the analytic method:
-/// about 15 ns * N^(3/4) / ln N on a core, memory about 12 sqrt(N) bytes a process).
+/// about 15 ns * N^(3/4) / ln N on a core, memory about 7 sqrt(N) bytes a process).
 /// MPI mode is collective: every rank calls it with the same job, after start_mpi(); rank 0 gets
 /// the whole result, the other ranks their own part. Thread-safe: runs may go on at the same
 /// time in several threads (pool mode forks, so not beside other threads of the caller's

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The installed package as a user meets it: `cmake --install` of this build into an empty prefix,
+# then examples/cmake-consumer configured and built against that prefix alone (find_package), and
+# the same program built with the pkg-config file; both must print the seed job's histogram.
+#   tests/package_test.sh BUILD_DIR SOURCE_DIR
+set -eu
+build=$1
+source=$2
+expected="{1: 41724, 2: 150785, 3: 191810, 4: 97676, 5: 17312, 6: 692}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+for header in numfactors.hpp version.hpp run.hpp; do
+  test -f "$work/prefix/include/numfactors/$header" || { echo "not installed: $header"; exit 1; }
+done
+if find "$work/prefix/include" -name '*.hpp' | xargs grep -l '#include "\(core\|exec\|cli\)/'; then
+  echo "an installed header includes an internal one"
+  exit 1
+fi
+
+cmake -S "$source/examples/cmake-consumer" -B "$work/consumer" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+got=$("$work/consumer/seed_job")
+[ "$got" = "$expected" ] || { echo "find_package consumer printed: $got"; exit 1; }
+
+if [ -x "$work/consumer/seed_job_mpi" ]; then
+  got=$(mpiexec -n 2 "$work/consumer/seed_job_mpi")
+  [ "$got" = "$expected" ] || { echo "numfactors::mpi consumer on 2 ranks printed: $got"; exit 1; }
+elif [ -f "$work/prefix/lib/cmake/numfactors/numfactorsMpiTargets.cmake" ]; then
+  echo "the package has numfactors::mpi, but the consumer could not use it"
+  exit 1
+fi
+
+pc_dir=$(dirname "$(find "$work/prefix" -name numfactors.pc)")
+flags=$(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs --static numfactors)
+# shellcheck disable=SC2086
+c++ -std=c++20 -O2 "$source/examples/cmake-consumer/seed_job.cpp" -o "$work/pc_job" $flags
+got=$("$work/pc_job")
+[ "$got" = "$expected" ] || { echo "pkg-config consumer printed: $got"; exit 1; }
+echo "package: the find_package (and numfactors::mpi) and pkg-config consumers print the seed job"
