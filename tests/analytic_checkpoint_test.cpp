@@ -22,7 +22,7 @@
 #include "cli/app.hpp"
 #include "job_helpers.hpp"
 #include "exec/checkpoint.hpp"
-#include "mpi/resume_helpers.hpp"
+#include "resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace numfactors {

@@ -23,7 +23,7 @@
 #include "job_helpers.hpp"
 #include "exec/executor.hpp"
 #include "run_checks.hpp"
-#include "mpi/resume_helpers.hpp"
+#include "resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace numfactors {

@@ -13,9 +13,9 @@
 
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
-#include "mpi/child_process.hpp"
-#include "mpi/known_answers.hpp"
-#include "mpi/resume_helpers.hpp"
+#include "child_process.hpp"
+#include "known_answers.hpp"
+#include "resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace numfactors {

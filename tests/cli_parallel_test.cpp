@@ -18,8 +18,8 @@
 #include "cli/app.hpp"
 #include "cli/options.hpp"
 #include "exec/mpi.hpp"
-#include "mpi/child_process.hpp"
-#include "mpi/known_answers.hpp"
+#include "child_process.hpp"
+#include "known_answers.hpp"
 
 namespace numfactors {
 namespace {

@@ -15,7 +15,7 @@
 #include "numfactors/version.hpp"
 #include "exec/executor.hpp"
 #include "oracle.hpp"
-#include "mpi/child_process.hpp"
+#include "child_process.hpp"
 
 namespace numfactors {
 namespace {

@@ -12,7 +12,7 @@
 #include <iterator>
 #include <string>
 
-#include "mpi/child_process.hpp"
+#include "child_process.hpp"
 
 namespace numfactors {
 namespace {

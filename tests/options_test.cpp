@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "numfactors/errors.hpp"
+#include "cli/help.hpp"
 #include "cli/options.hpp"
 #include "cli/suggest.hpp"
 
@@ -202,6 +203,32 @@ TEST(Suggest, ClosestCandidate) {
   EXPECT_EQ(closest("cluster", modes), "");
   EXPECT_EQ(did_you_mean("cluster", modes), "");
   EXPECT_EQ(did_you_mean("poll", modes), " (did you mean 'pool'?)");
+}
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+/// --help lists every name of every choice's table, so a value added to a table cannot be left
+/// out of the help (the parser and to_string read the same table).
+template <class E>
+void expect_help_names_every(const std::string& help) {
+  for (const Choice<E>& c : choices<E>())
+    EXPECT_NE(help.find(std::string(c.name)), std::string::npos) << c.name;
+}
+
+TEST(Help, NamesEveryChoice) {
+  const std::string help = help_text();
+  expect_help_names_every<Count>(help);
+  expect_help_names_every<Method>(help);
+  expect_help_names_every<KernelKind>(help);
+  expect_help_names_every<Mode>(help);
+  expect_help_names_every<Schedule>(help);
+  expect_help_names_every<Format>(help);
+  for (const Choice<Mode>& c : choices<Mode>())
+    EXPECT_EQ(parse_choice<Mode>(c.name), c.value) << c.name;
 }
 
 }  // namespace

@@ -164,8 +164,10 @@ TEST(Plan, DefaultChunkSizeGivesEveryWorkerManyChunks) {
 TEST(Plan, DefaultChunkSizeForSmallRanges) {
   for (const Range& r : {Range{1, 1}, Range{2, 10}, Range{kTop, kTop}, Range{2, 500000}})
     for (unsigned workers : {0u, 1u, 2u, 64u}) {
+      // At least 2^16 numbers a chunk, so a range this small is one chunk.
       const u64 cs = default_chunk_size(r, workers);
-      EXPECT_GE(cs, 1u);
+      EXPECT_GE(cs, u64{1} << 16);
+      EXPECT_EQ(plan_of(r.lo, r.hi, cs).chunk_count(), r.size() <= (u64{1} << 16) ? 1u : 8u);
       expect_exact_partition(plan_of(r.lo, r.hi, cs));
     }
 }

@@ -16,7 +16,7 @@
 #include "cli/progress.hpp"
 #include "numfactors/version.hpp"
 #include "exec/mpi.hpp"
-#include "exec/timeline.hpp"
+#include "cli/timeline.hpp"
 #include "numfactors/format.hpp"
 #include "numfactors/run.hpp"
 

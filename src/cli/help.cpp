@@ -4,7 +4,7 @@
 namespace numfactors {
 
 std::string help_text() {
-  return R"(Usage: numfactors [s|t|m|i] [N] [options]
+  return R"(Usage: numfactors [s|t|m|i] [[MIN] MAX] [options]
 
 Histogram of the number of distinct prime factors omega(n) (or, with --count total,
 Omega(n), counted with multiplicity) for every n in [MIN, MAX], printed as
@@ -17,7 +17,8 @@ Modes (the letter, or --mode NAME):
   i, mpi       MPI ranks, started with mpiexec -n N numfactors i ...; under
                mpiexec with more than one rank and no mode, MPI is the default
                (numfactors-mpi, beside numfactors, runs them)
-N sets MAX (as --max does): numfactors s 10 prints {1: 7, 2: 2}.
+MAX alone counts [2, MAX] (numfactors s 10 prints {1: 7, 2: 2}); MIN MAX counts
+[MIN, MAX], as --min and --max do.
 
 Options:
   --min LO           first number of the range (default 2; at least 1)

@@ -69,6 +69,44 @@ bool is_option(const std::string& arg) {
   return arg.size() >= 2 && arg[0] == '-' && !std::isdigit(static_cast<unsigned char>(arg[1]));
 }
 
+/// One argument, or an option with its value, as the command line reads: the one scan of argv
+/// that parse_options validates and requested_mode reads leniently.
+struct Token {
+  bool option = false;
+  std::string text;            // a positional argument, or the option's name
+  std::string value;           // the option's value ("--max=5" or "--max 5")
+  const OptionSpec* spec = nullptr;  // null: an unknown option
+  bool inline_value = false;   // written "--name=value"
+  bool missing_value = false;  // an option that takes a value, without one
+};
+
+std::vector<Token> scan(const std::vector<std::string>& args) {
+  std::vector<Token> tokens;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    Token t;
+    t.option = is_option(args[i]);
+    if (!t.option) {
+      t.text = args[i];
+      tokens.push_back(t);
+      continue;
+    }
+    const std::size_t eq = args[i].find('=');
+    t.text = args[i].substr(0, eq);
+    t.spec = find_option(t.text);
+    t.inline_value = eq != std::string::npos;
+    if (t.inline_value) {
+      t.value = args[i].substr(eq + 1);
+    } else if (t.spec != nullptr && t.spec->takes_value) {
+      // An option that takes a value takes the next argument, unless that is a long option.
+      if (i + 1 < args.size() && !args[i + 1].starts_with("--"))
+        t.value = args[++i];
+    }
+    t.missing_value = t.spec != nullptr && t.spec->takes_value && t.value.empty();
+    tokens.push_back(t);
+  }
+  return tokens;
+}
+
 u64 number_for(const std::string& option, const std::string& value) {
   try {
     return parse_number(value);
@@ -166,32 +204,18 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
 Options parse_options(const std::vector<std::string>& args) {
   Parsed p;
   std::size_t positional_index = 0;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!is_option(arg)) {
-      positional(p, arg, positional_index++);
+  for (const Token& t : scan(args)) {
+    if (!t.option) {
+      positional(p, t.text, positional_index++);
       continue;
     }
-    const std::size_t eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    const OptionSpec* spec = find_option(name);
-    if (!spec)
-      throw UsageError("unknown option '" + name + "'" + did_you_mean(name, option_names()) +
+    if (t.spec == nullptr)
+      throw UsageError("unknown option '" + t.text + "'" + did_you_mean(t.text, option_names()) +
                        "; see numfactors --help");
-    std::string value;
-    if (spec->takes_value) {
-      if (eq != std::string::npos) {
-        value = arg.substr(eq + 1);
-      } else if (i + 1 < args.size() && !(args[i + 1].starts_with("--"))) {
-        value = args[++i];
-      } else {
-        throw UsageError("missing value for option '" + name + "'");
-      }
-      if (value.empty()) throw UsageError("missing value for option '" + name + "'");
-    } else if (eq != std::string::npos) {
-      throw UsageError("option '" + name + "' takes no value");
-    }
-    apply(p, name, value);
+    if (t.missing_value) throw UsageError("missing value for option '" + t.text + "'");
+    if (!t.spec->takes_value && t.inline_value)
+      throw UsageError("option '" + t.text + "' takes no value");
+    apply(p, t.text, t.value);
   }
 
   Options& o = p.options;
@@ -217,27 +241,14 @@ Options parse_options(const std::vector<std::string>& args) {
 std::optional<Mode> requested_mode(const std::vector<std::string>& args) {
   std::optional<Mode> mode;
   bool positional_seen = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (!is_option(arg)) {
+  for (const Token& t : scan(args)) {
+    if (!t.option) {
       if (!positional_seen)
-        if (const std::optional<Mode> m = mode_of_letter(arg)) mode = m;
+        if (const std::optional<Mode> m = mode_of_letter(t.text)) mode = m;
       positional_seen = true;
-      continue;
+    } else if (t.text == "--mode") {
+      if (const std::optional<Mode> m = parse_choice<Mode>(t.value)) mode = m;
     }
-    const std::size_t eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    std::string value;
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-    } else if (const OptionSpec* spec = find_option(name);
-               spec != nullptr && spec->takes_value && i + 1 < args.size() &&
-               !args[i + 1].starts_with("--")) {
-      // As parse_options reads it: an option that takes a value takes the next argument.
-      value = args[++i];
-    }
-    if (name == "--mode")
-      if (const std::optional<Mode> m = parse_choice<Mode>(value)) mode = m;
   }
   return mode;
 }

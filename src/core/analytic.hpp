@@ -11,8 +11,9 @@
 ///      Share::even and swap them (export_large, import_large);
 ///   2. AnalyticWalk walk(table);  // items 0 .. walk.item_count() - 1, biggest first
 ///   3. FactorHistograms h = sum of walk.run_item(k) over all k, on any workers in any order
-///      (threads: take k from an atomic counter; MPI: deal items out by item_cost and reduce
-///      to rank 0; checkpoints: journal the finished k with their histograms);
+///      (threads: take k from an atomic counter; MPI: deal the items out back and forth, as the
+///      sieve's chunks, or on request, and reduce to rank 0; checkpoints: journal the finished
+///      k with their histograms; exec/analytic_stage.hpp);
 ///   4. for lo > 1 the same for hi = lo - 1, subtracted (for lo = 2 just the number 1, bin 0).
 /// count_prefix and count_range below do exactly this in one call.
 #pragma once

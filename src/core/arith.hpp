@@ -18,4 +18,10 @@ inline std::uint64_t isqrt(std::uint64_t n) {
   return r;
 }
 
+/// The distance from a up to the first multiple of m at or after it (0 when a is one).
+inline std::uint64_t offset_to_multiple(std::uint64_t a, std::uint64_t m) {
+  const std::uint64_t r = a % m;
+  return r == 0 ? 0 : m - r;
+}
+
 }  // namespace numfactors

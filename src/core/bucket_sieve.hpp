@@ -56,9 +56,6 @@ class Buckets {
     }
   }
 
-  /// Bytes held by the pool (for tests and reports).
-  std::size_t pooled_bytes() const { return slabs_.size() * kSlabBlocks * sizeof(Block); }
-
  private:
   static constexpr std::uint32_t kBlockEntries = 1023;
   static constexpr std::size_t kSlabBlocks = 64;  // blocks are allocated 64 at a time (512 KB)

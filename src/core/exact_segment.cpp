@@ -16,11 +16,6 @@ namespace {
 
 /// Offset of the first multiple of m at or after a, without forming the multiple (it could pass
 /// 2^64-1).
-inline u64 first_offset(u64 a, u64 m) {
-  const u64 r = a % m;
-  return r == 0 ? 0 : m - r;
-}
-
 }  // namespace
 
 void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32_t>& primes,
@@ -32,13 +27,13 @@ void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32
   for (const std::uint32_t p32 : primes) {
     const u64 p = p32;
     if (p > root) break;
-    for (u64 i = first_offset(a, p); i < len; i += p) {
+    for (u64 i = offset_to_multiple(a, p); i < len; i += p) {
       ++factors[i];
       smooth[i] *= p;
     }
     // p <= sqrt(b), so p^2 <= b; q * p is formed only after checking q <= b / p.
     for (u64 q = p * p;; q *= p) {
-      for (u64 i = first_offset(a, q); i < len; i += q) {
+      for (u64 i = offset_to_multiple(a, q); i < len; i += q) {
         if (count == Count::total) ++factors[i];
         smooth[i] *= p;
       }

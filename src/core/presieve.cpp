@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/wheel.hpp"
+
 namespace numfactors::sieve {
 namespace {
 
@@ -55,8 +57,7 @@ Presieve::Presieve(Count count, Layout layout)
         if (!wheel) {
           for (u64 r = 0; r < pattern.period; r += q) pattern.words[r] += word;
         } else {
-          // The m = q k with k = 1 or 5 (mod 6): cells q/3 and 5q/3, then every 2q cells.
-          for (const u64 start : {q / 3, q + 2 * q / 3})
+          for (const u64 start : wheel::multiple_cells(q))
             for (u64 r = start; r < pattern.period; r += 2 * q) pattern.words[r] += word;
         }
       }

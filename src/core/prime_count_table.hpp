@@ -25,7 +25,7 @@ using RangeBody = std::function<void(u64 lo, u64 hi)>;
 
 /// Runs `body` on subranges that partition [begin, end) and returns when all have finished. The
 /// subranges may run concurrently: this is how an executor lends its threads to core code, which
-/// knows none (see DESIGN.md).
+/// knows none (the core layer has no threads, processes or MPI).
 using ParallelFor = std::function<void(u64 begin, u64 end, const RangeBody& body)>;
 
 /// The whole range in the calling thread.

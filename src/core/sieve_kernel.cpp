@@ -27,11 +27,6 @@ using sieve::Cell;
 
 /// Offset of the first multiple of m at or after a, without forming the multiple (it could pass
 /// 2^64-1). Costs one 64-bit division: the price each prime pays per chunk.
-inline u64 first_offset(u64 a, u64 m) {
-  const u64 r = a % m;
-  return r == 0 ? 0 : m - r;
-}
-
 }  // namespace
 
 SieveKernel::SieveKernel(Count count, u64 max_hi)
@@ -97,22 +92,6 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
   return true;
 }
 
-namespace {
-
-/// The wheel's multiples of q (coprime to 6) are q k with k = 1 or 5 (mod 6): cells q/3 and 5q/3
-/// (= q + 2q/3, formed so without wrapping), then every 2q. Offsets of their first cells at or
-/// after cell a, from one division.
-inline std::array<u64, 2> wheel_offsets(u64 a, u64 q) {
-  const u64 stride = 2 * q;
-  const u64 r = a % stride;
-  std::array<u64, 2> o{};
-  const u64 starts[2] = {q / 3, q + 2 * q / 3};  // both < stride
-  for (int k = 0; k < 2; ++k) o[k] = starts[k] >= r ? starts[k] - r : starts[k] + stride - r;
-  return o;
-}
-
-}  // namespace
-
 void SieveKernel::add_powers(u64 p, u64 q, const Range& r) {
   const u64 chunk_cells = r.size();
   const u64 top = number_of(r.hi);
@@ -121,9 +100,9 @@ void SieveKernel::add_powers(u64 p, u64 q, const Range& r) {
   // wheel, top < 2^62 so 2q fits.
   for (; q <= top; q *= p) {
     if (wheel_) {
-      for (const u64 o : wheel_offsets(r.lo, q)) add_power_progression(2 * q, o, word, chunk_cells);
+      for (const u64 o : wheel::multiple_offsets(r.lo, q)) add_power_progression(2 * q, o, word, chunk_cells);
     } else {
-      add_power_progression(q, first_offset(r.lo, q), word, chunk_cells);
+      add_power_progression(q, offset_to_multiple(r.lo, q), word, chunk_cells);
     }
     if (q > top / p) break;
   }
@@ -133,11 +112,11 @@ void SieveKernel::add_prime(u64 p, const Range& r) {
   const std::uint32_t weight = sieve::weight_of(p);
   bool hits;
   if (wheel_) {
-    const auto o = wheel_offsets(r.lo, p);
+    const auto o = wheel::multiple_offsets(r.lo, p);
     hits = add_prime_progression(2 * p, o[0], weight, r.size());
     hits = add_prime_progression(2 * p, o[1], weight, r.size()) || hits;
   } else {
-    hits = add_prime_progression(p, first_offset(r.lo, p), weight, r.size());
+    hits = add_prime_progression(p, offset_to_multiple(r.lo, p), weight, r.size());
   }
   // Most primes near sqrt(hi) miss a pass entirely; then so do their powers, and the division
   // for p^2 is saved.

@@ -62,9 +62,7 @@ void exact_keys(u64 first, std::size_t len, const std::vector<std::uint32_t>& pr
     // p <= sqrt(last_m): every q here is <= last_m < 2^62, so 2q and q * p (after the check) fit.
     for (u64 q = p;; q *= p) {
       const u64 stride = 2 * q;
-      // The multiples of q coprime to 6 are q*k, k = 1 or 5 mod 6: cells q/3 and (5q)/3, + stride j.
-      for (const u64 start : {q / 3, q + 2 * q / 3}) {
-        u64 i = start >= first ? start - first : (stride - (first - start) % stride) % stride;
+      for (u64 i : multiple_offsets(first, q)) {
         for (; i < len; i += stride) {
           if (q == p || count == Count::total) ++factors[i];
           smooth[i] *= p;

@@ -33,6 +33,20 @@ inline u64 m_of(u64 cell) { return 3 * cell + 1 + (cell & 1); }
 /// How many m coprime to 6 are <= x; also the cell of the first such m > x.
 inline u64 cells_upto(u64 x) { return 2 * (x / 6) + (x % 6 >= 1) + (x % 6 >= 5); }
 
+/// The cells of the first multiples of q (gcd(q, 6) = 1, q <= kMaxHi): m = q k with k = 1 or 5
+/// (mod 6) sit at cells q/3 and 5q/3 (formed as q + 2q/3, without wrapping), then every 2q cells.
+inline std::array<u64, 2> multiple_cells(u64 q) { return {q / 3, q + 2 * q / 3}; }
+
+/// The offsets from cell a to the first cells at or after a that hold multiples of q (as
+/// multiple_cells), from one division.
+inline std::array<u64, 2> multiple_offsets(u64 a, u64 q) {
+  const u64 stride = 2 * q;
+  const u64 r = a % stride;
+  std::array<u64, 2> o = multiple_cells(q);  // both < stride
+  for (u64& c : o) c = c >= r ? c - r : c + stride - r;
+  return o;
+}
+
 /// Whether the wheel pays for [lo, hi]: it sieves the hi / 3 cells of [1, hi] instead of the
 /// hi - lo + 1 numbers, so it wins when lo - 1 < 2 hi / 3; windows far from 1 stay direct.
 bool pays_for(const Range& r);

@@ -119,6 +119,7 @@ class Pool {
   }
 
   std::vector<Slot>& slots() { return slots_; }
+  const std::vector<Slot>& slots() const { return slots_; }
 
   /// Forks a worker; its statistics go to result.workers[stats].
   Slot& spawn(std::size_t stats) {
@@ -176,125 +177,155 @@ class Pool {
   std::vector<Slot> slots_;
 };
 
-}  // namespace
+/// One run of the pool: hands out tasks, adds up replies, replaces lost workers.
+class PoolRun {
+ public:
+  PoolRun(Tasks& tasks, const RunOptions& options)
+      : tasks_(tasks), options_(options),
+        processes_(static_cast<unsigned>(
+            std::min<u64>(std::max(options.workers, 1u), tasks.count()))),
+        all_(0, tasks.count()), fresh_(all_, options.skip, options.stop), pool_(tasks, t0_) {
+    warn_ = options.warn ? options.warn : [](const std::string& message) {
+      std::cerr << "numfactors: warning: " << message << "\n";
+    };
+  }
 
-RunResult run_pool(Tasks& tasks, const RunOptions& options) {
-  const auto t0 = Clock::now();
-  const Warn warn = options.warn ? options.warn : [](const std::string& message) {
-    std::cerr << "numfactors: warning: " << message << "\n";
-  };
-  RunResult result;
-  const u64 chunks = tasks.count();
-  const auto processes =
-      static_cast<unsigned>(std::min<u64>(std::max(options.workers, 1u), chunks));
+  RunResult run() {
+    for (unsigned k = 0; k < processes_; ++k) start_worker();
+    // Every live worker holds a task (idle ones are retired at once), and a task whose worker
+    // died goes to a new worker at once: the run is over when no worker is left.
+    while (working()) {
+      for (const std::size_t slot : ready_slots()) {
+        Reply reply;
+        const ssize_t got = recv(pool_.slots()[slot].fd, &reply, sizeof reply, 0);
+        if (got == static_cast<ssize_t>(sizeof reply) && pool_.slots()[slot].chunk == reply.chunk)
+          take_reply(slot, reply);
+        else if (!(got < 0 && errno == EINTR))
+          lose_worker(slot);  // end-of-file (or a torn reply): the worker is gone
+      }
+    }
+    // Each worker has been retired or buried; the Pool has nothing left to kill.
+    result_.seconds = seconds_since(t0_);
+    result_.interrupted = fresh_.cut_by();
+    return std::move(result_);
+  }
 
-  std::deque<u64> redo;  // chunks whose worker died
-  CounterSource all(0, chunks);
-  ResumeSource fresh(all, options.skip, options.stop);
-  auto stopping = [&] { return options.stop != nullptr && options.stop->load() != 0; };
-  auto take = [&]() -> std::optional<u64> {
-    if (!redo.empty() && !stopping()) {
-      const u64 c = redo.front();
-      redo.pop_front();
+ private:
+  bool stopping() const { return options_.stop != nullptr && options_.stop->load() != 0; }
+
+  /// The next task: one whose worker died first, unless the run is stopping.
+  std::optional<u64> take() {
+    if (!redo_.empty() && !stopping()) {
+      const u64 c = redo_.front();
+      redo_.pop_front();
       return c;
     }
-    if (!redo.empty()) fresh.abandon(options.stop->load());
-    return fresh.next();
-  };
+    if (!redo_.empty()) fresh_.abandon(options_.stop->load());
+    return fresh_.next();
+  }
 
-  Pool pool(tasks, t0);
-  auto start_worker = [&] {
-    result.workers.push_back({"process " + std::to_string(result.workers.size())});
-    Slot& s = pool.spawn(result.workers.size() - 1);
+  /// Gives the worker in `slot` its next task, or retires it.
+  void next_task(std::size_t slot) {
+    Slot& s = pool_.slots()[slot];
     s.chunk = take();
     if (s.chunk)
       Pool::send_task(s, *s.chunk);
     else
       Pool::retire(s);
-  };
-  for (unsigned k = 0; k < processes; ++k) start_worker();
+  }
 
-  std::map<u64, unsigned> losses;  // per chunk
-  unsigned lost_workers = 0;
-  std::vector<pollfd> fds;
-  std::vector<std::size_t> slot_of;  // fds[i] watches slots()[slot_of[i]]
-  // Every live worker holds a chunk (idle ones are retired at once), and a chunk whose worker
-  // died goes to a new worker at once: the run is over when no worker is left.
-  auto working = [&] {
-    return std::any_of(pool.slots().begin(), pool.slots().end(),
+  void start_worker() {
+    result_.workers.push_back({"process " + std::to_string(result_.workers.size())});
+    pool_.spawn(result_.workers.size() - 1);
+    next_task(pool_.slots().size() - 1);
+  }
+
+  bool working() const {
+    return std::any_of(pool_.slots().begin(), pool_.slots().end(),
                        [](const Slot& s) { return s.fd >= 0; });
-  };
-  while (working()) {
-    fds.clear();
-    slot_of.clear();
-    for (std::size_t i = 0; i < pool.slots().size(); ++i)
-      if (pool.slots()[i].fd >= 0) {
-        fds.push_back({pool.slots()[i].fd, POLLIN, 0});
+  }
+
+  /// The slots whose sockets have something to read (a reply or end-of-file); waits for one.
+  std::vector<std::size_t> ready_slots() {
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> slot_of;  // fds[i] watches slots()[slot_of[i]]
+    for (std::size_t i = 0; i < pool_.slots().size(); ++i)
+      if (pool_.slots()[i].fd >= 0) {
+        fds.push_back({pool_.slots()[i].fd, POLLIN, 0});
         slot_of.push_back(i);
       }
+    std::vector<std::size_t> ready;
     if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) return ready;
       throw system_error("poll on the worker processes failed");
     }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      // Indices, not references: spawning a replacement may move the slots.
-      const std::size_t slot = slot_of[i];
-      Reply reply;
-      const ssize_t got = recv(pool.slots()[slot].fd, &reply, sizeof reply, 0);
-      if (got == static_cast<ssize_t>(sizeof reply) && pool.slots()[slot].chunk == reply.chunk) {
-        Slot& s = pool.slots()[slot];
-        if (reply.error[0] != '\0')
-          throw std::runtime_error(result.workers[s.stats].name + ": " + reply.error);
-        Histogram h;
-        h.bins() = reply.bins;
-        result.histogram += h;
-        WorkerStats& stats = result.workers[s.stats];
-        stats.chunks += 1;
-        stats.numbers += tasks.numbers(reply.chunk);
-        stats.busy_seconds += reply.end - reply.start;
-        if (options.timeline)
-          result.timeline.push_back(
-              {s.stats, reply.chunk, tasks.span(reply.chunk), reply.start, reply.end});
-        if (options.on_task) options.on_task(reply.chunk, h);
-        s.chunk = take();
-        if (s.chunk)
-          Pool::send_task(s, *s.chunk);
-        else
-          Pool::retire(s);
-        continue;
-      }
-      if (got < 0 && errno == EINTR) continue;
-      // End-of-file (or a torn reply): the worker is gone, and with it at most its one chunk.
-      Slot& s = pool.slots()[slot];
-      const std::string name = result.workers[s.stats].name;
-      const pid_t pid = s.pid;
-      const std::string how = Pool::bury(s);
-      if (!s.chunk) continue;
-      const u64 chunk = *s.chunk;
-      s.chunk.reset();
-      if (stopping()) {  // no new worker after a stop: the chunk stays undone (and unrecorded)
-        fresh.abandon(options.stop->load());
-        continue;
-      }
-      ++lost_workers;
-      if (++losses[chunk] >= kMaxLossesPerChunk)
-        throw std::runtime_error("worker processes keep dying: " + describe_task(tasks, chunk) +
-                                 " was lost " + std::to_string(losses[chunk]) +
-                                 " times (last worker " + how + "); giving up");
-      if (lost_workers > max_lost_workers(processes))
-        throw std::runtime_error("worker processes keep dying: " + std::to_string(lost_workers) +
-                                 " lost in this run (last " + how + "); giving up");
-      warn(name + " (pid " + std::to_string(pid) + ") was lost (" + how + ") while running " +
-           describe_task(tasks, chunk) + "; running that task again in a new process");
-      redo.push_back(chunk);
-      start_worker();
-    }
+    // Indices, not references: spawning a replacement may move the slots.
+    for (std::size_t i = 0; i < fds.size(); ++i)
+      if (fds[i].revents != 0) ready.push_back(slot_of[i]);
+    return ready;
   }
-  // Each worker has been retired or buried; the Pool has nothing left to kill.
-  result.seconds = seconds_since(t0);
-  result.interrupted = fresh.cut_by();
-  return result;
-}
+
+  void take_reply(std::size_t slot, const Reply& reply) {
+    const Slot& s = pool_.slots()[slot];
+    if (reply.error[0] != '\0')
+      throw std::runtime_error(result_.workers[s.stats].name + ": " + reply.error);
+    Histogram h;
+    h.bins() = reply.bins;
+    result_.histogram += h;
+    WorkerStats& stats = result_.workers[s.stats];
+    stats.chunks += 1;
+    stats.numbers += tasks_.numbers(reply.chunk);
+    stats.busy_seconds += reply.end - reply.start;
+    if (options_.timeline)
+      result_.timeline.push_back(
+          {s.stats, reply.chunk, tasks_.span(reply.chunk), reply.start, reply.end});
+    if (options_.on_task) options_.on_task(reply.chunk, h);
+    next_task(slot);
+  }
+
+  /// A worker is gone, and with it at most its one task: run that again in a new process.
+  void lose_worker(std::size_t slot) {
+    Slot& s = pool_.slots()[slot];
+    const std::string name = result_.workers[s.stats].name;
+    const pid_t pid = s.pid;
+    const std::string how = Pool::bury(s);
+    if (!s.chunk) return;
+    const u64 task = *s.chunk;
+    s.chunk.reset();
+    if (stopping()) {  // no new worker after a stop: the task stays undone (and unrecorded)
+      fresh_.abandon(options_.stop->load());
+      return;
+    }
+    ++lost_workers_;
+    if (++losses_[task] >= kMaxLossesPerChunk)
+      throw std::runtime_error("worker processes keep dying: " + describe_task(tasks_, task) +
+                               " was lost " + std::to_string(losses_[task]) +
+                               " times (last worker " + how + "); giving up");
+    if (lost_workers_ > max_lost_workers(processes_))
+      throw std::runtime_error("worker processes keep dying: " + std::to_string(lost_workers_) +
+                               " lost in this run (last " + how + "); giving up");
+    warn_(name + " (pid " + std::to_string(pid) + ") was lost (" + how + ") while running " +
+          describe_task(tasks_, task) + "; running that task again in a new process");
+    redo_.push_back(task);
+    start_worker();
+  }
+
+  Tasks& tasks_;
+  const RunOptions& options_;
+  Warn warn_;
+  const Clock::time_point t0_ = Clock::now();
+  const unsigned processes_;
+  RunResult result_;
+  std::deque<u64> redo_;  // tasks whose worker died
+  CounterSource all_;
+  ResumeSource fresh_;
+  std::map<u64, unsigned> losses_;  // per task
+  unsigned lost_workers_ = 0;
+  Pool pool_;  // last: its workers are killed before anything they use goes
+};
+
+}  // namespace
+
+RunResult run_pool(Tasks& tasks, const RunOptions& options) { return PoolRun(tasks, options).run(); }
 
 }  // namespace numfactors

@@ -12,10 +12,10 @@
 #include <sstream>
 #include <thread>
 
-#include "child_process.hpp"
+#include "../child_process.hpp"
 #include "../seed.hpp"
-#include "known_answers.hpp"
-#include "resume_helpers.hpp"
+#include "../known_answers.hpp"
+#include "../resume_helpers.hpp"
 
 namespace numfactors {
 namespace {

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "cli/app.hpp"
-#include "known_answers.hpp"
+#include "../known_answers.hpp"
 #include "test_session.hpp"
 
 namespace numfactors {

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "child_process.hpp"
-#include "known_answers.hpp"
+#include "../child_process.hpp"
+#include "../known_answers.hpp"
 
 namespace numfactors {
 namespace {

@@ -1,5 +1,5 @@
 /// @file timeline.cpp
-#include "exec/timeline.hpp"
+#include "cli/timeline.hpp"
 
 #include "numfactors/format.hpp"
 
