@@ -265,12 +265,13 @@ TEST(FactorCount, TheTopOfTheRangeAgainstTheOracle) {
 
 TEST(FactorCount, RoughFactorCountOfSieveCofactors) {
   // What the hybrid kernel passes: m with no prime factor below `rough`, including m below
-  // rough^2 (prime), below rough^3 (p * q or p^2) and above.
+  // rough^2 (prime), below rough^3 (p * q or p^2) and above; one at a time and in a batch.
   std::mt19937_64 rng(test::test_seed(6403));
-  for (const u64 rough : {u64{1031}, u64{4099}, u64{65537}}) {
-    int checked = 0;
-    while (checked < 200) {
-      u64 n = rng() >> (rng() % 40);
+  for (const u64 rough : {u64{5}, u64{1031}, u64{4099}, u64{65537}, u64{2642257}}) {
+    std::vector<u64> batch;
+    std::vector<unsigned> distinct_want, total_want;
+    while (batch.size() < 300) {
+      const u64 n = rng() >> (rng() % 40);
       if (n < 2) continue;
       // Strip the primes below rough (by the oracle's factorization).
       std::map<u64, unsigned> f;
@@ -285,8 +286,15 @@ TEST(FactorCount, RoughFactorCountOfSieveCofactors) {
         }
       ASSERT_EQ(rough_factor_count(m, rough, Count::distinct), distinct) << m << " " << rough;
       ASSERT_EQ(rough_factor_count(m, rough, Count::total), total) << m << " " << rough;
-      ++checked;
+      batch.push_back(m);
+      distinct_want.push_back(distinct);
+      total_want.push_back(total);
     }
+    std::vector<unsigned> got(batch.size());
+    rough_factor_counts(batch.data(), batch.size(), rough, Count::distinct, got.data());
+    EXPECT_EQ(got, distinct_want) << rough;
+    rough_factor_counts(batch.data(), batch.size(), rough, Count::total, got.data());
+    EXPECT_EQ(got, total_want) << rough;
   }
 }
 
@@ -307,7 +315,8 @@ TEST(FactorKernels, SmallWindowsAgainstTheOracle) {
   std::mt19937_64 rng(test::test_seed(6404));
   for (const Count count : kCounts) {
     FactorKernel factor(count);
-    HybridKernel hybrid(count);
+    HybridKernel hybrid(count, kTop);
+    HybridKernel near_one(count, 3000, 5000);  // primes up to sqrt(3000) only: bound cut to 55
     std::vector<Range> windows = {{1, 1}, {1, 2}, {1, 3000}, {kTop, kTop}, {kTop - 1500, kTop}};
     for (const u64 base :
          {u64{1'000'000}, u64{1'000'000'000'000}, u64{1'000'000'000'000'000'000}}) {
@@ -318,6 +327,9 @@ TEST(FactorKernels, SmallWindowsAgainstTheOracle) {
       const Histogram want = test::oracle_histogram(r, count);
       EXPECT_EQ(run(factor, r), want) << describe(r, count);
       EXPECT_EQ(run(hybrid, r), want) << describe(r, count);
+      if (r.hi <= 3000) {
+        EXPECT_EQ(run(near_one, r), want) << describe(r, count);
+      }
     }
   }
 }
@@ -338,7 +350,7 @@ TEST(FactorKernels, HybridAtEveryBoundAgainstTheSieve) {
               ? std::vector<u64>{0, 3, 100, u64{1} << 10, 5000, u64{1} << 16}
               : std::vector<u64>{0, 1000, u64{1} << 16};
       for (const u64 bound : bounds) {
-        HybridKernel hybrid(count, bound);
+        HybridKernel hybrid(count, r.hi, bound);
         EXPECT_EQ(run(hybrid, r), want) << describe(r, count) << " bound " << bound;
       }
       const Range part{r.lo, r.lo + 4999};
@@ -353,9 +365,9 @@ TEST(FactorKernels, TopOfTheRangeAgainstTheSieve) {
   const Range r{kTop - HybridKernel::kWindow - 4999, kTop};
   for (const Count count : kCounts) {
     const Histogram want = sieve_histogram(r, count);
-    HybridKernel hybrid(count);
+    HybridKernel hybrid(count, kTop);
     EXPECT_EQ(run(hybrid, r), want) << describe(r, count);
-    HybridKernel small(count, 1000);
+    HybridKernel small(count, kTop, 1000);
     EXPECT_EQ(run(small, r), want) << describe(r, count);
     FactorKernel factor(count);
     EXPECT_EQ(run(factor, r), want) << describe(r, count);
@@ -367,7 +379,7 @@ TEST(FactorKernels, SplitsAndClonesDoNotChangeTheHistogram) {
   for (const Range whole : {Range{999'999'000'000, 999'999'000'000 + 3 * HybridKernel::kWindow},
                             Range{kTop - 50000, kTop}}) {
     for (const Count count : kCounts) {
-      HybridKernel hybrid(count);
+      HybridKernel hybrid(count, whole.hi);
       FactorKernel factor(count);
       const Histogram once = run(hybrid, whole);
       EXPECT_EQ(once.total(), whole.size());

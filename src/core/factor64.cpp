@@ -85,6 +85,7 @@ constexpr u64 inverse_mod_2_64(u64 n) { return OddDivisor::of(n).inverse; }
 /// Residues mod an odd n > 1 in Montgomery form: x is held as x * 2^64 mod n, always in [0, n).
 class Montgomery {
  public:
+  Montgomery() = default;  // mod 1, only to be assigned over
   explicit Montgomery(u64 n)
       : n_(n), inv_(inverse_mod_2_64(n)), one_((0 - n) % n) /* 2^64 mod n */ {}
 
@@ -124,9 +125,9 @@ class Montgomery {
   }
 
  private:
-  u64 n_;
-  u64 inv_;  // n^-1 mod 2^64
-  u64 one_;  // 2^64 mod n
+  u64 n_ = 1;
+  u64 inv_ = 1;  // n^-1 mod 2^64
+  u64 one_ = 0;  // 2^64 mod n
 };
 
 /// a where mask is all ones, b where it is zero: a select that is never a branch.
@@ -173,6 +174,36 @@ bool strong_base2(const Montgomery& M) {
     if (x == M.one()) return false;
   }
   return false;
+}
+
+/// strong_base2 for kPrimalityLanes moduli at once, their squarings interleaved: one modulus is
+/// a chain of dependent products, so alone it waits on each product's latency.
+constexpr unsigned kPrimalityLanes = 4;
+void strong_base2_lanes(const std::array<Montgomery, kPrimalityLanes>& M,
+                        std::array<bool, kPrimalityLanes>& pass) {
+  std::array<u64, kPrimalityLanes> d, x;
+  std::array<int, kPrimalityLanes> s;
+  int top = 0;
+  for (unsigned l = 0; l < kPrimalityLanes; ++l) {
+    const u64 n = M[l].modulus();
+    s[l] = std::countr_zero(n - 1);
+    d[l] = (n - 1) >> s[l];
+    x[l] = M[l].one();  // above its top bit a lane squares 1 and adds nothing: it stays 1
+    top = std::max(top, 63 - std::countl_zero(d[l]));
+  }
+  for (int bit = top; bit >= 0; --bit)
+    for (unsigned l = 0; l < kPrimalityLanes; ++l) {
+      x[l] = M[l].mul(x[l], x[l]);
+      x[l] = M[l].add(x[l], x[l] & (0 - ((d[l] >> bit) & 1)));
+    }
+  for (unsigned l = 0; l < kPrimalityLanes; ++l) {
+    pass[l] = x[l] == M[l].one() || x[l] == M[l].minus_one();
+    for (int r = 1; r < s[l] && !pass[l]; ++r) {
+      x[l] = M[l].mul(x[l], x[l]);
+      if (x[l] == M[l].one()) break;
+      pass[l] = x[l] == M[l].minus_one();
+    }
+  }
 }
 
 /// Jacobi(a / n) for odd n >= 1.
@@ -607,11 +638,14 @@ constexpr std::array<EcmLevel, 4> kEcmLevels = {{
     {64, {165, 5000, 100}, &kK165},
 }};
 static_assert(kK165.bits < 64 * 8, "lcm(1..B1) must fit the multiplier's words");
-static_assert([] {
-  for (const EcmLevel& level : kEcmLevels)
-    if (level.params.b1 < kGiant / 2 || level.params.b2 + kGiant / 2 >= kStage2Limit) return false;
-  return true;
-}(), "stage 2 covers (b1, b2] only for b1 >= kGiant / 2 and b2 + kGiant / 2 < kStage2Limit");
+static_assert(
+    [] {
+      for (const EcmLevel& level : kEcmLevels)
+        if (level.params.b1 < kGiant / 2 || level.params.b2 + kGiant / 2 >= kStage2Limit)
+          return false;
+      return true;
+    }(),
+    "stage 2 covers (b1, b2] only for b1 >= kGiant / 2 and b2 + kGiant / 2 < kStage2Limit");
 
 /// A divisor d of the odd composite n with 1 < d < n; n has no prime factor below kTrialRough
 /// and is not a square.
@@ -696,6 +730,43 @@ unsigned rough_factor_count(u64 m, u64 rough, Count count) {
   PrimeList list;
   split_composite(m, rough, list);
   return count_list(list, count);
+}
+
+void rough_factor_counts(const u64* m, std::size_t size, u64 rough, Count count, unsigned* counts) {
+  if (rough < kTrialRough) {
+    for (std::size_t i = 0; i < size; ++i) counts[i] = factor_count(m[i], count);
+    return;
+  }
+  const u128 r2 = static_cast<u128>(rough) * rough;
+  // Groups of kPrimalityLanes numbers >= rough^2 take their base-2 test together; the few left
+  // at the end (and those below rough^2) go one by one.
+  std::array<std::size_t, kPrimalityLanes> group;
+  std::array<Montgomery, kPrimalityLanes> M;
+  std::array<bool, kPrimalityLanes> pass;
+  unsigned filled = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (m[i] < r2) {
+      counts[i] = m[i] > 1;
+      continue;
+    }
+    group[filled] = i;
+    M[filled] = Montgomery(m[i]);
+    if (++filled < kPrimalityLanes) continue;
+    filled = 0;
+    strong_base2_lanes(M, pass);
+    for (unsigned l = 0; l < kPrimalityLanes; ++l) {
+      const u64 c = m[group[l]];
+      unsigned& k = counts[group[l]];
+      if (pass[l] && !is_square(c) && strong_lucas_selfridge(M[l]))
+        k = 1;
+      else if (c < r2 * rough)  // composite, every prime factor >= rough: p * q or p^2
+        k = count == Count::total ? 2 : (is_square(c) ? 1 : 2);
+      else
+        k = rough_factor_count(c, rough, count);
+    }
+  }
+  for (unsigned l = 0; l < filled; ++l)
+    counts[group[l]] = rough_factor_count(m[group[l]], rough, count);
 }
 
 unsigned factor_count(u64 n, Count count) {

@@ -12,18 +12,23 @@
 #include <bit>
 #include <primesieve.hpp>
 
+#include "core/arith.hpp"
+#include "core/factor64.hpp"
+
 namespace numfactors {
 
-HybridKernel::HybridKernel(Count count, u64 bound)
+HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound)
     : HybridKernel(count, bound == 0 ? 0 : std::clamp(bound, kMinBound, kMaxBound), nullptr) {
+  const u64 limit = std::clamp(isqrt(max_hi) + 1, kMinBound, kMaxBound);
   std::vector<std::uint32_t> p;
-  // The odd primes <= kMaxBound and one more: the smallest prime a cofactor can hold.
-  primesieve::generate_primes(3, kMaxBound + 100, &p);
+  // The odd primes <= limit and one more: the smallest prime a cofactor can hold. Every gap
+  // between primes below 2^23 is under 200.
+  primesieve::generate_primes(3, limit + 200, &p);
   auto primes = std::make_shared<Primes>();
-  primes->reserve(p.size());
   for (const std::uint32_t q : p) {
-    primes->push_back({q, OddDivisor::of(q)});
-    if (q > kMaxBound) break;
+    primes->p.push_back(q);
+    primes->inverse.push_back(OddDivisor::of(q).inverse);
+    if (q > limit) break;
   }
   primes_ = std::move(primes);
 }
@@ -41,35 +46,34 @@ u64 HybridKernel::choose_bound(const Range& r) {
 }
 
 void HybridKernel::count(const Range& r, Histogram& out) {
-  const u64 bound = bound_ != 0 ? bound_ : choose_bound(r);
-  // primes_ ends with the first prime above kMaxBound, so the search always finds one above bound.
-  const auto end = std::upper_bound(primes_->begin(), primes_->end(), bound,
-                                    [](u64 b, const SievePrime& s) { return b < s.p; });
-  const std::size_t sieving = static_cast<std::size_t>(end - primes_->begin());
-  const u64 rough = end->p;  // every prime factor of a cofactor is >= rough
+  const u64 wanted = bound_ != 0 ? bound_ : choose_bound(r);
+  // The table ends with the first prime above its limit, so a prime above the bound is found.
+  const auto& p = primes_->p;
+  const std::size_t sieving =
+      static_cast<std::size_t>(std::upper_bound(p.begin(), p.end() - 1, wanted) - p.begin());
+  const u64 rough = p[sieving];  // every prime factor of a cofactor is >= rough
 
   offsets_.resize(sieving);
   for (std::size_t i = 0; i < sieving; ++i) {
-    const u64 p = (*primes_)[i].p;
-    const u64 rem = r.lo % p;  // one division per prime per chunk
-    offsets_[i] = static_cast<std::uint32_t>(rem == 0 ? 0 : p - rem);
+    const u64 rem = r.lo % p[i];  // one division per prime per chunk
+    offsets_[i] = static_cast<std::uint32_t>(rem == 0 ? 0 : p[i] - rem);
   }
   cofactor_.resize(kWindow);
   factors_.resize(kWindow);
-  Histogram h;
+  std::array<u64, Histogram::kMaxKey + 1> bins{};
   // Windows by offset from r.lo: r.hi may be 2^64-1, where a + len would wrap.
   for (u64 a = r.lo;;) {
     const u64 after = r.hi - a;  // numbers of the chunk after a
     const std::size_t len = static_cast<std::size_t>(std::min<u64>(after, kWindow - 1)) + 1;
-    count_window(a, len, sieving, rough, h);
+    count_window(a, len, sieving, rough, bins.data());
     if (after < kWindow) break;
     a += kWindow;
   }
-  out += h;
+  for (unsigned key = 0; key <= Histogram::kMaxKey; ++key)
+    if (bins[key] != 0) out.add(key, bins[key]);
 }
 
-void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64 rough,
-                                Histogram& out) {
+void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64 rough, u64* bins) {
   const bool total = count_ == Count::total;
   u64* cof = cofactor_.data();
   std::uint8_t* k = factors_.data();
@@ -79,15 +83,20 @@ void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64
     cof[i] = n >> z;
     k[i] = static_cast<std::uint8_t>(total ? z : (z != 0));
   }
+  const std::uint32_t* primes = primes_->p.data();
+  const u64* inverses = primes_->inverse.data();
   for (std::size_t j = 0; j < sieving; ++j) {
-    const SievePrime& s = (*primes_)[j];
-    const std::size_t p = static_cast<std::size_t>(s.p);
+    const std::size_t p = primes[j];
+    const u64 inv = inverses[j];
     std::size_t o = offsets_[j];
     for (; o < len; o += p) {
-      u64 c = s.div.exact_quotient(cof[o]);  // p divides n, hence its cofactor
+      // p divides n, hence its cofactor: c * p^-1 mod 2^64 is the exact quotient. It divides
+      // again iff the next quotient times p does not pass 2^64.
+      u64 c = cof[o] * inv;
       unsigned e = 1;
-      while (s.div.divides(c)) {
-        c = s.div.exact_quotient(c);
+      u64 next;
+      while (!__builtin_mul_overflow(c * inv, p, &next)) {
+        c *= inv;
         ++e;
       }
       cof[o] = c;
@@ -95,20 +104,23 @@ void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64
     }
     offsets_[j] = static_cast<std::uint32_t>(o - len);  // < p: the next window's first multiple
   }
-  // Below rough^2 a cofactor > 1 is prime; rough <= kMaxBound + 100, so rough^2 fits in 64 bits.
+  // Below rough^2 a cofactor > 1 is prime (rough < 2^23, so rough^2 fits); the others go to
+  // factor64 together.
   const u64 prime_below = rough * rough;
-  std::array<u64, Histogram::kMaxKey + 1> bins{};
+  hard_.clear();
+  hard_index_.clear();
   for (std::size_t i = 0; i < len; ++i) {
     const u64 c = cof[i];
-    unsigned key = k[i];
-    if (c >= prime_below)
-      key += rough_factor_count(c, rough, count_);
-    else
-      key += c > 1;
-    ++bins[key];
+    if (c >= prime_below) {
+      hard_.push_back(c);
+      hard_index_.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      ++bins[k[i] + (c > 1)];
+    }
   }
-  for (unsigned key = 0; key <= Histogram::kMaxKey; ++key)
-    if (bins[key] != 0) out.add(key, bins[key]);
+  hard_count_.resize(hard_.size());
+  rough_factor_counts(hard_.data(), hard_.size(), rough, count_, hard_count_.data());
+  for (std::size_t h = 0; h < hard_.size(); ++h) ++bins[k[hard_index_[h]] + hard_count_[h]];
 }
 
 }  // namespace numfactors
