@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <primesieve.hpp>
 
 #include "core/arith.hpp"
@@ -40,9 +41,68 @@ std::unique_ptr<Kernel> HybridKernel::clone() const {
   return std::unique_ptr<Kernel>(new HybridKernel(count_, bound_, primes_));
 }
 
+namespace {
+
+/// The cost model behind choose_bound, measured by tests/bench/factor_bench.cpp (mode model):
+/// a chunk of w numbers below hi sieving the primes <= B costs about
+///   kNsPerPrime * pi(B) / w + g(B, hi)  ns a number,
+/// the first term the primes' set-up (a division each, a visit per window), g the rest: the
+/// sieve's hits and factor64's work on the cofactors, which falls as B grows and drops at the
+/// cube root of hi, where no cofactor needs splitting any more.
+constexpr double kNsPerPrime = 3.2;
+/// g by row (B = 2^8, 2^10, ..., 2^22, then the cube root and the square root of hi, each cut to
+/// [kMinBound, min(kMaxBound, sqrt(hi) + 1)]) and column (hi = 2^32, 2^40, 2^48, 2^56, 2^64).
+constexpr int kBoundRows = 10;
+constexpr int kHeights = 5;
+constexpr double kG[kBoundRows][kHeights] = {
+    {386, 1219, 2468, 4314, 7123},  // 2^8
+    {280, 1222, 2694, 5160, 8930},  // 2^10
+    {145, 831, 2444, 4453, 7014},   // 2^12
+    {62, 167, 1175, 3078, 6079},    // 2^14
+    {7, 108, 210, 1977, 4938},      // 2^16
+    {8, 60, 151, 790, 3388},        // 2^18
+    {8, 10, 106, 192, 1759},        // 2^20
+    {6, 9, 67, 157, 245},           // 2^22
+    {152, 173, 201, 233, 265},      // cube root
+    {6, 9, 69, 157, 247},           // square root
+};
+
+/// The smallest c with c^3 > n.
+u64 cube_root_above(u64 n) {
+  __extension__ typedef unsigned __int128 u128;
+  auto cube = [](u64 x) { return static_cast<u128>(x) * x * x; };
+  u64 c = static_cast<u64>(std::cbrt(static_cast<double>(n)));
+  while (c > 0 && cube(c) > n) --c;
+  while (cube(c) <= n) ++c;
+  return c;
+}
+
+/// About pi(b), the primes <= b (within a few percent from b = 100 up; b / 3 below).
+double approx_prime_count(u64 b) {
+  const double x = static_cast<double>(b);
+  return b < 100 ? x / 3 : x / (std::log(x) - 1.1);
+}
+
+}  // namespace
+
 u64 HybridKernel::choose_bound(const Range& r) {
-  // Placeholder until measured: about the width, within [2^10, kMaxBound].
-  return std::clamp<u64>(r.hi - r.lo, u64{1} << 10, kMaxBound);
+  const double width = static_cast<double>(r.hi - r.lo) + 1;
+  // Position between the measured heights, by log2(hi), held within [2^32, 2^64].
+  const double bits = std::clamp(std::log2(static_cast<double>(r.hi)), 32.0, 64.0);
+  const int col = std::min(static_cast<int>((bits - 32) / 8), kHeights - 2);
+  const double frac = (bits - 32) / 8 - col;
+  const u64 most = std::min(kMaxBound, isqrt(r.hi) + 1);  // primes above sqrt(hi) gain nothing
+  u64 best_bound = kMinBound;
+  double best = 1e300;
+  for (int row = 0; row < kBoundRows; ++row) {
+    u64 b = row < 8 ? u64{1} << (8 + 2 * row) : row == 8 ? cube_root_above(r.hi) : most;
+    b = std::clamp(b, kMinBound, most);
+    const double primes = approx_prime_count(b);
+    const double g = kG[row][col] + frac * (kG[row][col + 1] - kG[row][col]);
+    const double cost = kNsPerPrime * primes / width + g;
+    if (cost < best) best = cost, best_bound = b;
+  }
+  return best_bound;
 }
 
 void HybridKernel::count(const Range& r, Histogram& out) {
