@@ -226,10 +226,17 @@ bool is_square(u64 n) {
   return r * r == n;
 }
 
-/// Strong Lucas probable prime with Selfridge's parameters, for odd n > 2 that is not a square
-/// and has no prime factor below 50 (so that the D found is smaller than n and coprime to it
-/// unless Jacobi says 0).
-bool strong_lucas_selfridge(const Montgomery& M) {
+/// Selfridge's parameters for n: Q (in Montgomery form) and n + 1 = d * 2^s with d odd.
+struct LucasParams {
+  u64 Q = 0;
+  u64 d = 1;
+  int s = 1;
+};
+
+/// Finds Selfridge's D for odd n > 2 that is not a square and has no prime factor below 50 (so
+/// that the D found is smaller than n and coprime to it unless Jacobi says 0). False: a D with
+/// Jacobi(D/n) = 0 showed n composite.
+bool selfridge_params(const Montgomery& M, LucasParams& out) {
   const u64 n = M.modulus();
   long long D = 5;
   for (;;) {
@@ -240,43 +247,70 @@ bool strong_lucas_selfridge(const Montgomery& M) {
     if (j == 0) return false;  // gcd(|D|, n) > 1 with |D| < n
     D = D > 0 ? -(D + 2) : -D + 2;
   }
-  const long long Q = (1 - D) / 4;
-  const u64 Qm = M.from_signed(Q);
-  // n + 1 = d * 2^s with d odd; (n >> 1) + 1 is (n + 1) / 2 for odd n, formed without overflow.
+  out.Q = M.from_signed((1 - D) / 4);
+  // (n >> 1) + 1 is (n + 1) / 2 for odd n, formed without overflow.
   const u64 half_np1 = (n >> 1) + 1;
-  const int s = 1 + std::countr_zero(half_np1);
-  const u64 d = half_np1 >> (s - 1);
+  out.s = 1 + std::countr_zero(half_np1);
+  out.d = half_np1 >> (out.s - 1);
+  return true;
+}
+
+/// The strong Lucas test (P = 1, Q, d, s from selfridge_params) for L moduli at once, their
+/// ladders interleaved step by step.
+template <unsigned L>
+void strong_lucas_lanes(const std::array<Montgomery, L>& M, const std::array<LucasParams, L>& lp,
+                        std::array<bool, L>& pass) {
   // Two ladders from k = 0 by the bits of d: (V_k, V_k+1) from V_0 = 2, V_1 = P = 1 with
   //   V_2k = V_k^2 - 2 Q^k,  V_2k+1 = V_k V_k+1 - P Q^k,  V_2k+2 = V_k+1^2 - 2 Q^k+1,
   // and (Q^k, Q^k+1) likewise, so that every product of a step depends on the previous step only
   // (one product deep, where Q^k+1 = Q^k * Q would make two). Only V is carried; U_d follows from
   // D U_d = 2 V_d+1 - P V_d, and D is invertible mod n (Jacobi(D/n) = -1). The bits are random:
-  // selects, not branches.
-  u64 V0 = M.add(M.one(), M.one());
-  u64 V1 = M.one();
-  u64 Q0 = M.one();
-  u64 Q1 = Qm;
-  for (int bit = 63 - std::countl_zero(d); bit >= 0; --bit) {
-    const u64 one_bit = 0 - ((d >> bit) & 1);
-    const u64 cross = M.sub(M.mul(V0, V1), Q0);
-    const u64 q_cross = M.mul(Q0, Q1);
-    const u64 v = select(one_bit, V1, V0);
-    const u64 q = select(one_bit, Q1, Q0);
-    const u64 square = M.sub(M.mul(v, v), M.add(q, q));
-    const u64 q_square = M.mul(q, q);
-    V0 = select(one_bit, cross, square);
-    V1 = select(one_bit, square, cross);
-    Q0 = select(one_bit, q_cross, q_square);
-    Q1 = select(one_bit, q_square, q_cross);
+  // selects, not branches. A lane whose d is shorter than another's meets zero bits first, which
+  // keep k = 0 (V_0 = 2, V_1 = 1, Q^0 = 1, Q^1 = Q).
+  std::array<u64, L> V0, V1, Q0, Q1;
+  int top = 0;
+  for (unsigned l = 0; l < L; ++l) {
+    V0[l] = M[l].add(M[l].one(), M[l].one());
+    V1[l] = M[l].one();
+    Q0[l] = M[l].one();
+    Q1[l] = lp[l].Q;
+    top = std::max(top, 63 - std::countl_zero(lp[l].d));
   }
-  u64 Qk = Q0;
-  if (M.add(V1, V1) == V0 || V0 == 0) return true;  // U_d = 0 or V_d = 0
-  for (int r = 1; r < s; ++r) {
-    V0 = M.sub(M.mul(V0, V0), M.add(Qk, Qk));
-    if (V0 == 0) return true;
-    Qk = M.mul(Qk, Qk);
+  for (int bit = top; bit >= 0; --bit)
+    for (unsigned l = 0; l < L; ++l) {
+      const Montgomery& m = M[l];
+      const u64 one_bit = 0 - ((lp[l].d >> bit) & 1);
+      const u64 cross = m.sub(m.mul(V0[l], V1[l]), Q0[l]);
+      const u64 q_cross = m.mul(Q0[l], Q1[l]);
+      const u64 v = select(one_bit, V1[l], V0[l]);
+      const u64 q = select(one_bit, Q1[l], Q0[l]);
+      const u64 square = m.sub(m.mul(v, v), m.add(q, q));
+      const u64 q_square = m.mul(q, q);
+      V0[l] = select(one_bit, cross, square);
+      V1[l] = select(one_bit, square, cross);
+      Q0[l] = select(one_bit, q_cross, q_square);
+      Q1[l] = select(one_bit, q_square, q_cross);
+    }
+  for (unsigned l = 0; l < L; ++l) {
+    const Montgomery& m = M[l];
+    u64 V = V0[l], Qk = Q0[l];
+    pass[l] = m.add(V1[l], V1[l]) == V || V == 0;  // U_d = 0 or V_d = 0
+    for (int r = 1; r < lp[l].s && !pass[l]; ++r) {
+      V = m.sub(m.mul(V, V), m.add(Qk, Qk));
+      pass[l] = V == 0;
+      Qk = m.mul(Qk, Qk);
+    }
   }
-  return false;
+}
+
+/// Strong Lucas probable prime with Selfridge's parameters, for odd n > 2 that is not a square
+/// and has no prime factor below 50.
+bool strong_lucas_selfridge(const Montgomery& M) {
+  std::array<LucasParams, 1> lp;
+  if (!selfridge_params(M, lp[0])) return false;
+  std::array<bool, 1> pass;
+  strong_lucas_lanes<1>({M}, lp, pass);
+  return pass[0];
 }
 
 /// BPSW for an odd n with no prime factor below kTrialLimit and n >= kTrialLimit^2.
@@ -738,12 +772,23 @@ void rough_factor_counts(const u64* m, std::size_t size, u64 rough, Count count,
     return;
   }
   const u128 r2 = static_cast<u128>(rough) * rough;
-  // Groups of kPrimalityLanes numbers >= rough^2 take their base-2 test together; the few left
-  // at the end (and those below rough^2) go one by one.
+  // A composite whose prime factors are all >= rough, below rough^3: p * q or p^2.
+  auto composite = [&](u64 c) {
+    if (c < r2 * rough) return count == Count::total ? 2u : (is_square(c) ? 1u : 2u);
+    return rough_factor_count(c, rough, count);
+  };
+  // Numbers >= rough^2 take their base-2 tests kPrimalityLanes at a time and their Lucas tests
+  // kLucasLanes at a time; a group not filled at the end goes one by one.
+  constexpr unsigned kLucasLanes = 2;
   std::array<std::size_t, kPrimalityLanes> group;
   std::array<Montgomery, kPrimalityLanes> M;
   std::array<bool, kPrimalityLanes> pass;
   unsigned filled = 0;
+  std::array<std::size_t, kLucasLanes> lucas_group;
+  std::array<Montgomery, kLucasLanes> lucas_M;
+  std::array<LucasParams, kLucasLanes> lucas_params;
+  std::array<bool, kLucasLanes> lucas_pass;
+  unsigned lucas_filled = 0;
   for (std::size_t i = 0; i < size; ++i) {
     if (m[i] < r2) {
       counts[i] = m[i] > 1;
@@ -756,15 +801,21 @@ void rough_factor_counts(const u64* m, std::size_t size, u64 rough, Count count,
     strong_base2_lanes(M, pass);
     for (unsigned l = 0; l < kPrimalityLanes; ++l) {
       const u64 c = m[group[l]];
-      unsigned& k = counts[group[l]];
-      if (pass[l] && !is_square(c) && strong_lucas_selfridge(M[l]))
-        k = 1;
-      else if (c < r2 * rough)  // composite, every prime factor >= rough: p * q or p^2
-        k = count == Count::total ? 2 : (is_square(c) ? 1 : 2);
-      else
-        k = rough_factor_count(c, rough, count);
+      if (!pass[l] || is_square(c) || !selfridge_params(M[l], lucas_params[lucas_filled])) {
+        counts[group[l]] = composite(c);
+        continue;
+      }
+      lucas_group[lucas_filled] = group[l];
+      lucas_M[lucas_filled] = M[l];
+      if (++lucas_filled < kLucasLanes) continue;
+      lucas_filled = 0;
+      strong_lucas_lanes<kLucasLanes>(lucas_M, lucas_params, lucas_pass);
+      for (unsigned j = 0; j < kLucasLanes; ++j)
+        counts[lucas_group[j]] = lucas_pass[j] ? 1 : composite(m[lucas_group[j]]);
     }
   }
+  for (unsigned j = 0; j < lucas_filled; ++j)
+    counts[lucas_group[j]] = rough_factor_count(m[lucas_group[j]], rough, count);
   for (unsigned l = 0; l < filled; ++l)
     counts[group[l]] = rough_factor_count(m[group[l]], rough, count);
 }
