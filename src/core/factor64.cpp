@@ -18,8 +18,13 @@
 /// Splitting a composite: Pollard-Brent rho alone below 2^36; above, a short rho run for the
 /// small factors and then ECM (Montgomery curves, Suyama's parametrization, stage 1 by a ladder
 /// over lcm(1..B1), stage 2 by baby and giant steps up to B2), with rho as the last resort. Rho
-/// needs about sqrt(p) steps for the factor p it finds, so a product of two primes near 2^32 costs
-/// it ~2^16 steps, ten times what ECM spends there.
+/// needs about sqrt(p) steps for the factor p it finds, ~2^16 for a product of two primes near
+/// 2^32, while ECM's cost grows far more slowly with p.
+///
+/// Why not FLINT: Debian's FLINT (2.9) n_factor was measured slower than factor64 on every set
+/// tried (tests/bench/factor_bench.cpp, mode numbers: ranges near 10^18 and 2^64, random 64-bit
+/// numbers, products of two primes near 2^32), and Debian ships it only as a shared library, with
+/// GMP, MPFR and NTL behind it, which the statically linked numfactors could not take.
 ///
 /// All modular arithmetic is Montgomery's (REDC in its subtracting form, exact for every odd
 /// n < 2^64, including n > 2^63), with selects rather than branches where the bits are random.

@@ -1,6 +1,7 @@
 /// @file factor64.hpp
 /// @brief omega(n) and Omega(n) of one 64-bit n without sieving: trial division by the small
-/// primes, a deterministic primality test (BPSW), and Pollard-Brent rho in Montgomery arithmetic.
+/// primes, a deterministic primality test (BPSW), Pollard-Brent rho and ECM in Montgomery
+/// arithmetic.
 ///
 /// Exact for every n in [1, 2^64-1]. The building blocks the hybrid kernel needs (the exact
 /// division test and the count of a cofactor free of small primes) are public too.

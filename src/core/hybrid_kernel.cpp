@@ -91,7 +91,8 @@ u64 HybridKernel::choose_bound(const Range& r) {
   const double bits = std::clamp(std::log2(static_cast<double>(r.hi)), 32.0, 64.0);
   const int col = std::min(static_cast<int>((bits - 32) / 8), kHeights - 2);
   const double frac = (bits - 32) / 8 - col;
-  const u64 most = std::min(kMaxBound, isqrt(r.hi) + 1);  // primes above sqrt(hi) gain nothing
+  // Primes above sqrt(hi) gain nothing.
+  const u64 most = std::clamp(isqrt(r.hi) + 1, kMinBound, kMaxBound);
   u64 best_bound = kMinBound;
   double best = 1e300;
   for (int row = 0; row < kBoundRows; ++row) {
