@@ -728,7 +728,7 @@ void split_rough(u64 m, u64 rough, PrimeList& out) {
 
 /// The same for a composite m. Squares are taken apart first: find_factor wants none.
 void split_composite(u64 m, u64 rough, PrimeList& out) {
-  const u64 r = isqrt(m);
+  const u64 r = isqrt(m);  // < 2^32, so r * r cannot wrap
   if (r * r == m) {
     split_rough(r, rough, out);
     split_rough(r, rough, out);

@@ -1,4 +1,5 @@
 /// @file factor_kernel.cpp
+/// @brief The factor kernel: factor64 on every number of the chunk, into a local histogram.
 #include "core/factor_kernel.hpp"
 
 #include "core/factor64.hpp"

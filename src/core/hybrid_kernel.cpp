@@ -49,22 +49,22 @@ namespace {
 /// the first term the primes' set-up (a division each, a visit per window), g the rest: the
 /// sieve's hits and factor64's work on the cofactors, which falls as B grows and drops at the
 /// cube root of hi, where no cofactor needs splitting any more.
-constexpr double kNsPerPrime = 3.2;
+constexpr double kNsPerPrime = 3.46;
 /// g by row (B = 2^8, 2^10, ..., 2^22, then the cube root and the square root of hi, each cut to
 /// [kMinBound, min(kMaxBound, sqrt(hi) + 1)]) and column (hi = 2^32, 2^40, 2^48, 2^56, 2^64).
 constexpr int kBoundRows = 10;
 constexpr int kHeights = 5;
 constexpr double kG[kBoundRows][kHeights] = {
-    {386, 1219, 2468, 4314, 7123},  // 2^8
-    {280, 1222, 2694, 5160, 8930},  // 2^10
-    {145, 831, 2444, 4453, 7014},   // 2^12
-    {62, 167, 1175, 3078, 6079},    // 2^14
-    {7, 108, 210, 1977, 4938},      // 2^16
-    {8, 60, 151, 790, 3388},        // 2^18
-    {8, 10, 106, 192, 1759},        // 2^20
-    {6, 9, 67, 157, 245},           // 2^22
-    {152, 173, 201, 233, 265},      // cube root
-    {6, 9, 69, 157, 247},           // square root
+    {381, 1199, 2450, 4296, 7174},  // 2^8
+    {271, 1110, 2374, 4270, 7145},  // 2^10
+    {104, 656, 1907, 3858, 6746},   // 2^12
+    {52, 137, 1105, 3067, 6143},    // 2^14
+    {6, 94, 180, 1963, 4887},       // 2^16
+    {5, 52, 134, 766, 3380},        // 2^18
+    {6, 8, 93, 175, 1721},          // 2^20
+    {6, 8, 59, 133, 220},           // 2^22
+    {138, 157, 176, 201, 231},      // cube root
+    {5, 9, 59, 138, 215},           // square root
 };
 
 /// The smallest c with c^3 > n.

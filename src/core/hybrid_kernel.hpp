@@ -12,8 +12,9 @@
 /// window, and about ln ln B hits a number.
 ///
 /// Memory per worker: a window's cofactors and counts (9 bytes a number: 288 KiB), one offset per
-/// sieving prime (4 bytes), the cofactors left for factor64; shared by all clones: the odd primes
-/// up to min(kMaxBound, sqrt(max_hi)) with their inverses (12 bytes each: 3.5 MB for 2^22).
+/// sieving prime (4 bytes: 1.2 MB for 2^22), the cofactors left for factor64 (16 bytes each, at
+/// most a window's); shared by all clones: the odd primes up to min(kMaxBound, sqrt(max_hi)) with
+/// their inverses (12 bytes each: 3.5 MB for 2^22).
 #pragma once
 
 #include <cstdint>

@@ -129,6 +129,24 @@ void bench_numbers() {
     }
 #endif
   }
+  // The two target ranges through the kernels (each made outside the timing).
+  for (const Range r :
+       {Range{kTop - 999, kTop}, Range{1'000'000'000'000'000'000, 1'000'000'000'000'010'000}}) {
+    numfactors::FactorKernel factor(Count::distinct);
+    numfactors::HybridKernel hybrid(Count::distinct, r.hi);
+    const double tf = best_of(3, [&] {
+      Histogram h;
+      factor.count(r, h);
+    });
+    const double th = best_of(3, [&] {
+      Histogram h;
+      hybrid.count(r, h);
+    });
+    std::printf("[%llu, %llu]: FactorKernel %.2f ms, HybridKernel %.2f ms (bound %llu)\n",
+                static_cast<unsigned long long>(r.lo), static_cast<unsigned long long>(r.hi),
+                1e3 * tf, 1e3 * th,
+                static_cast<unsigned long long>(numfactors::HybridKernel::choose_bound(r)));
+  }
   // The slowest single number among the semiprimes.
   double worst = 0;
   u64 worst_n = 0;
