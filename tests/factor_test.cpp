@@ -6,6 +6,7 @@
 /// 2^32), and windows at 10^6, 10^12, 10^18 and at the top of the range.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <map>
 #include <primesieve.hpp>
@@ -99,6 +100,38 @@ TEST(FactorPrimality, TheTopOfTheRangeAgainstTheOracle) {
     ASSERT_EQ(is_prime_u64(n), test::is_prime(n)) << n;
     if (n == kTop) break;
   }
+}
+
+TEST(FactorPrimality, EachHalfOfBpswHasExactlyItsKnownPseudoprimesBelow10To5) {
+  // Every composite below 10^5 that passes each half, by search: the strong base-2 pseudoprimes
+  // (OEIS A001262) and the strong Lucas pseudoprimes for Selfridge's parameters (A217255).
+  const std::vector<u64> base2 = {2047,  3277,  4033,  4681,  8321,  15841, 29341, 42799,
+                                  49141, 52633, 65281, 74665, 80581, 85489, 88357, 90751};
+  const std::vector<u64> lucas = {5459,  5777,  10877, 16109, 18971, 22499,
+                                  24569, 25199, 40309, 58519, 75077, 97439};
+  std::vector<u64> found_base2, found_lucas;
+  for (u64 n = 3; n < 100000; n += 2) {
+    if (test::is_prime(n)) {
+      ASSERT_TRUE(is_strong_probable_prime_base2(n)) << n;
+      if (n > 50) {
+        ASSERT_TRUE(is_strong_lucas_probable_prime(n)) << n;
+      }
+      continue;
+    }
+    if (is_strong_probable_prime_base2(n)) found_base2.push_back(n);
+    bool small_factor = false;
+    for (const u64 p : {3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47})
+      small_factor = small_factor || n % p == 0;
+    const u64 r = static_cast<u64>(std::sqrt(static_cast<double>(n)));
+    const bool square = r * r == n || (r + 1) * (r + 1) == n;
+    if (n > 50 && !small_factor && !square && is_strong_lucas_probable_prime(n))
+      found_lucas.push_back(n);
+  }
+  EXPECT_EQ(found_base2, base2);
+  EXPECT_EQ(found_lucas, lucas);
+  // None of them passes the other half.
+  for (const u64 n : base2) EXPECT_FALSE(is_strong_lucas_probable_prime(n)) << n;
+  for (const u64 n : lucas) EXPECT_FALSE(is_strong_probable_prime_base2(n)) << n;
 }
 
 TEST(FactorPrimality, PseudoprimesAndCarmichaelNumbersAreComposite) {

@@ -748,6 +748,10 @@ unsigned count_list(PrimeList& list, Count count) {
 
 }  // namespace
 
+bool is_strong_probable_prime_base2(u64 n) { return strong_base2(Montgomery(n)); }
+
+bool is_strong_lucas_probable_prime(u64 n) { return strong_lucas_selfridge(Montgomery(n)); }
+
 bool is_prime_u64(u64 n) {
   if (n < 2) return false;
   if (n % 2 == 0) return n == 2;

@@ -37,6 +37,12 @@ struct OddDivisor {
 /// Deterministic for every n < 2^64 (BPSW; the reason it is proven is in factor64.cpp).
 bool is_prime_u64(u64 n);
 
+/// The two halves of BPSW, for tests: the strong probable-prime test to base 2 (odd n > 2), and
+/// the strong Lucas test with Selfridge's parameters (odd n > 50, not a square, no prime factor
+/// below 50). A prime passes both; the composites that pass one are its pseudoprimes.
+bool is_strong_probable_prime_base2(u64 n);
+bool is_strong_lucas_probable_prime(u64 n);
+
 /// omega(n) (Count::distinct) or Omega(n) (Count::total); 0 for n = 1. n must be >= 1.
 unsigned factor_count(u64 n, Count count);
 
