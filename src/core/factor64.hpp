@@ -16,9 +16,8 @@
 namespace numfactors {
 
 /// Divisibility by an odd d without dividing. For odd d, `inverse` * d == 1 mod 2^64, and
-/// n -> n * inverse mod 2^64 maps the multiples of d onto [0, floor((2^64-1)/d)] (as n / d) and
-/// every other n above that bound; so d | n iff n * inverse <= limit, and then n * inverse is n /
-/// d.
+/// n -> n * inverse mod 2^64 maps each multiple of d to n / d, in [0, floor((2^64-1)/d)], and
+/// every other n above that bound: d | n iff n * inverse <= limit, the quotient then n * inverse.
 struct OddDivisor {
   u64 inverse = 1;
   u64 limit = ~u64{0};
@@ -62,7 +61,7 @@ Factorization factorize(u64 n);
 unsigned rough_factor_count(u64 m, u64 rough, Count count);
 
 /// rough_factor_count of each of m[0..size) into counts[0..size), for one `rough`: the same
-/// results, the base-2 tests of several numbers interleaved (faster per number).
+/// results, faster per number, the primality tests of several numbers interleaved.
 void rough_factor_counts(const u64* m, std::size_t size, u64 rough, Count count, unsigned* counts);
 
 }  // namespace numfactors
