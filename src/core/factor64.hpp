@@ -11,7 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/range.hpp"
+#include "numfactors/choices.hpp"
+#include "numfactors/histogram.hpp"
 
 namespace numfactors {
 
