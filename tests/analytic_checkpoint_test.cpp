@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -22,15 +24,25 @@
 #include "cli/app.hpp"
 #include "job_helpers.hpp"
 #include "exec/checkpoint.hpp"
+#include "exec/table_state.hpp"
 #include "resume_helpers.hpp"
 #include "seed.hpp"
 
 namespace numfactors {
 namespace {
 
+/// A journal and the table states beside it, removed.
+void remove_journal(const std::string& path) {
+  std::remove(path.c_str());
+  const std::filesystem::path p(path);
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path()))
+    if (e.path().filename().string().starts_with(p.filename().string() + ".table-"))
+      std::filesystem::remove(e.path());
+}
+
 std::string fresh_path(const std::string& name) {
   const std::string path = "/tmp/numfactors_analytic_ckpt_" + std::to_string(getpid()) + "_" + name;
-  std::remove(path.c_str());
+  remove_journal(path);
   return path;
 }
 
@@ -102,8 +114,71 @@ TEST(AnalyticCheckpoint, StoppedRunsResumeWithoutRedoingItems) {
         EXPECT_EQ(again.histogram, whole.histogram);
         EXPECT_EQ(items_run(again), 0u);
       }
-      std::remove(path.c_str());
+      remove_journal(path);
     }
+}
+
+TEST(AnalyticCheckpoint, AStoppedTableBuildIsSavedAndTheNextRunGoesOnFromIt) {
+  const Range r{2, 1'000'000'000'000};
+  const std::string path = fresh_path("table");
+  const std::string state = TableState::path_for(path, r.hi);
+  const RunResult whole = run(job_for(r, Count::distinct, Mode::threads));
+
+  // Cancelled in its table build (the first 45% of the work): no item ran, the rounds built are
+  // saved beside the journal.
+  CancelToken cancel;
+  Hooks hooks = journaled(path);
+  hooks.cancel = &cancel;
+  double at_cancel = 0;
+  hooks.progress = [&](const Progress& p) {
+    if (p.done >= 0.2 * p.total && cancel.reason() == 0) {
+      at_cancel = p.done;
+      cancel.cancel(SIGTERM);
+    }
+  };
+  const RunResult cut = run(job_for(r, Count::distinct, Mode::threads), hooks);
+  EXPECT_EQ(cut.interrupted, SIGTERM);
+  EXPECT_EQ(cut.saved_tasks, 0u);
+  PrimeCountTable probe(r.hi);
+  const std::optional<std::size_t> rounds = TableState::rounds_in(state, probe);
+  ASSERT_TRUE(rounds.has_value());
+  EXPECT_GT(*rounds, 0u);
+  EXPECT_LT(*rounds, probe.rounds());
+
+  // A damaged state is refused, not trusted.
+  const std::string good = test::read_file(state);
+  {
+    std::string bad = good;
+    bad[bad.size() - 5] ^= 1;
+    std::ofstream(state, std::ios::binary) << bad;
+  }
+  EXPECT_THROW(run(job_for(r, Count::distinct, Mode::serial), journaled(path)), CheckpointError);
+  std::ofstream(state, std::ios::binary) << good;
+
+  // The next run starts its build where the first stopped: its first word on progress is
+  // already past what the first run had reported, and it ends exact, leaving no state behind.
+  double first_report = -1;
+  Hooks again = journaled(path);
+  again.progress = [&](const Progress& p) {
+    if (first_report < 0) first_report = p.done;
+  };
+  const RunResult resumed = run(job_for(r, Count::distinct, Mode::threads), again);
+  EXPECT_EQ(resumed.interrupted, 0);
+  EXPECT_EQ(resumed.histogram, whole.histogram);
+  EXPECT_GE(first_report, 0.9 * at_cancel);
+  EXPECT_FALSE(std::filesystem::exists(state));
+  remove_journal(path);
+}
+
+TEST(AnalyticCheckpoint, AStateOfAnotherTableIsRefused) {
+  const std::string path = fresh_path("other_table");
+  PrimeCountTable small(1'000'000);
+  small.build();
+  // Written as the state of [1, 10^6], put where [1, 10^7]'s belongs.
+  TableState::save(TableState::path_for(path, 10'000'000), small, small.rounds());
+  EXPECT_THROW(run(job_for({2, 10'000'000}, Count::distinct, Mode::serial), journaled(path)),
+               CheckpointError);
+  remove_journal(path);
 }
 
 TEST(AnalyticCheckpoint, RecordsTheRunCannotHaveWrittenAreRefused) {
@@ -231,7 +306,35 @@ TEST(AnalyticCheckpointEndToEnd, KilledAtRandomMomentsThenResumedIsExact) {
   EXPECT_EQ(f.status, 0) << f.err;
   EXPECT_EQ(histogram_of(f.out), expected);
   EXPECT_EQ(test::journal_records(path), items);
-  std::remove(path.c_str());
+  remove_journal(path);
+}
+
+TEST(AnalyticCheckpointEndToEnd, ASignalInTheTableBuildIsAnsweredAtOnceAndTheBuildResumes) {
+  // [2, 10^13] on one worker: a table build of a second or more.
+  const std::vector<std::string> args = {"--max", "1e13", "--method", "analytic", "--workers",
+                                         "1",     "--format", "json"};
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, args);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string path = fresh_path("build_signal");
+  std::vector<std::string> journaled_args = args;
+  journaled_args.insert(journaled_args.end(), {"--checkpoint", path});
+  test::ChildProcess child(NUMFACTORS_BINARY, journaled_args);
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto sent = std::chrono::steady_clock::now();
+  kill(child.pid(), SIGTERM);
+  const test::Finished f = child.wait(60);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  ASSERT_EQ(f.status, 143) << f.err;
+  // Between rounds, and the state written: well within Slurm's 30 s before SIGKILL.
+  EXPECT_LT(seconds, 3.0);
+  EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;
+  EXPECT_TRUE(std::filesystem::exists(TableState::path_for(path, 10'000'000'000'000)));
+  const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, journaled_args);
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(histogram_of(resumed.out), histogram_of(whole.out));
+  remove_journal(path);
 }
 
 TEST(AnalyticCheckpointEndToEnd, SigintSaysHowManyItemsAreSaved) {
@@ -245,11 +348,11 @@ TEST(AnalyticCheckpointEndToEnd, SigintSaysHowManyItemsAreSaved) {
   EXPECT_EQ(f.out, "");
   const int saved = test::journal_records(path);
   EXPECT_NE(f.err.find("numfactors: interrupted by SIGINT; " + std::to_string(saved) +
-                       " items of the analytic walk are saved in " + path +
-                       ": run the same command again to resume\n"),
+                       " items of the analytic walk and the prime count table built so far are "
+                       "saved in " + path + "*: run the same command again to resume\n"),
             std::string::npos)
       << f.err;
-  std::remove(path.c_str());
+  remove_journal(path);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <barrier>
 #include <cstdlib>
@@ -198,6 +199,38 @@ TEST(Analytic, TableBuiltInTwoParitySharesEqualsTheWholeBuild) {
         ASSERT_EQ(t->odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
       for (u64 v = 1; v <= whole.root(); ++v)
         ASSERT_EQ(t->odd_pi_small(v), whole.odd_pi_small(v)) << "n " << n << " v " << v;
+    }
+  }
+}
+
+TEST(Analytic, ATableBuildStoppedAfterAnyRoundResumesFromItsKeys) {
+  // The keys after k rounds, copied out and into a new table, go on to the whole build's keys.
+  std::mt19937_64 rng(test::test_seed(905));
+  for (const u64 n : {u64{10'007}, u64{1'000'003}, u64{98'765'432'109}}) {
+    PrimeCountTable whole(n);
+    whole.build();
+    const std::size_t rounds = whole.rounds();
+    ASSERT_GT(rounds, 2u);
+    for (const std::size_t stop_at : {std::size_t{0}, std::size_t{1}, 1 + rng() % (rounds - 1),
+                                      rounds - 1}) {
+      PrimeCountTable first(n);
+      std::size_t asked = 0;
+      const std::size_t done =
+          first.build(serial_for, {}, PrimeCountTable::Share::all, PrimeCountTable::Role::leader,
+                      PrimeCountTable::kMinParallelStep, 0, [&] { return asked++ == stop_at; });
+      ASSERT_EQ(done, stop_at) << n;
+      std::vector<unsigned char> saved(first.key_bytes());
+      std::memcpy(saved.data(), first.keys(), saved.size());
+      PrimeCountTable second(n);
+      std::memcpy(second.keys(), saved.data(), saved.size());
+      EXPECT_EQ(second.build(thread_for(2), {}, PrimeCountTable::Share::all,
+                             PrimeCountTable::Role::leader, PrimeCountTable::kMinParallelStep,
+                             done),
+                rounds);
+      for (u64 d = 1; d <= whole.root(); ++d)
+        ASSERT_EQ(second.odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
+      for (u64 v = 1; v <= whole.root(); ++v)
+        ASSERT_EQ(second.odd_pi_small(v), whole.odd_pi_small(v)) << "n " << n << " v " << v;
     }
   }
 }

@@ -5,7 +5,10 @@
 /// from another run is refused; progress goes to stderr only.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <thread>
 #include <random>
 #include <sstream>
 #include <string>
@@ -217,6 +220,37 @@ TEST(CheckpointEndToEnd, ProgressGoesToStderrOnlyAndOnlyWhenAsked) {
     EXPECT_EQ(without.err, "");
     // The default when stderr is a file: off.
     EXPECT_EQ(test::run_program(NUMFACTORS_BINARY, {mode, "--max", "10^7"}).err, "");
+  }
+}
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+/// A run whose chunks each take far longer than a second (the trial kernel near 2^64: a prime
+/// there is 2^31 divisions; a sieve chunk at 10^18 on one worker), in every mode: SIGINT stops
+/// it within seconds, not when the chunk would have ended.
+TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
+  const std::vector<std::vector<std::string>> runs = {
+      {"s", "--min", "2^64-100", "--max", "2^64-1", "--kernel", "trial"},
+      {"t", "--workers", "2", "--min", "2^64-100", "--max", "2^64-1", "--kernel", "trial"},
+      {"m", "--workers", "2", "--min", "2^64-100", "--max", "2^64-1", "--kernel", "trial"},
+      {"s", "--min", "1e18", "--max", "1e18+4e9", "--method", "sieve", "--chunk", "4e9"},
+  };
+  for (const auto& args : runs) {
+    test::ChildProcess child(NUMFACTORS_BINARY, args);
+    ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGINT); }, 30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto sent = std::chrono::steady_clock::now();
+    kill(child.pid(), SIGINT);
+    const test::Finished f = child.wait(60);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    EXPECT_EQ(f.status, 130) << args[0] << " " << args.back() << ": " << f.err;
+    EXPECT_LT(seconds, 3.0) << args[0] << " " << args.back();
+    EXPECT_EQ(f.out, "");
   }
 }
 

@@ -16,6 +16,7 @@
 #include "cli/progress.hpp"
 #include "numfactors/version.hpp"
 #include "exec/mpi.hpp"
+#include "exec/table_state.hpp"
 #include "cli/timeline.hpp"
 #include "numfactors/format.hpp"
 #include "numfactors/run.hpp"
@@ -93,6 +94,14 @@ class Session {
   }
 
  private:
+  /// Whether a prime count table of the job is saved beside the checkpoint (table_state.hpp).
+  bool table_saved() const {
+    for (const u64 n : {job_.range.hi, job_.range.lo - 1})
+      if (n > 0 && access(TableState::path_for(options_.checkpoint, n).c_str(), F_OK) == 0)
+        return true;
+    return false;
+  }
+
   int stopped(const RunResult& result) {
     const int signal = result.interrupted;
     const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
@@ -100,8 +109,10 @@ class Session {
     if (options_.checkpoint.empty())
       err_ << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
     else if (job_.method == Method::analytic)
-      err_ << result.saved_tasks << " items of the analytic walk are saved in "
-           << options_.checkpoint << ": run the same command again to resume\n";
+      err_ << result.saved_tasks << " items of the analytic walk"
+           << (table_saved() ? " and the prime count table built so far" : "")
+           << " are saved in " << options_.checkpoint
+           << (table_saved() ? "*" : "") << ": run the same command again to resume\n";
     else
       err_ << result.saved_tasks << " of " << result.tasks << " chunks are saved in "
            << options_.checkpoint << ": run the same command again to resume\n";

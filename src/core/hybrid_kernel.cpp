@@ -126,6 +126,7 @@ void HybridKernel::count(const Range& r, Histogram& out) {
   for (u64 a = r.lo;;) {
     const u64 after = r.hi - a;  // numbers of the chunk after a
     const std::size_t len = static_cast<std::size_t>(std::min<u64>(after, kWindow - 1)) + 1;
+    check_stop();
     count_window(a, len, sieving, rough, bins.data());
     if (after < kWindow) break;
     a += kWindow;

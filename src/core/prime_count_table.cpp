@@ -24,6 +24,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <primesieve.hpp>
 #include <stdexcept>
@@ -105,7 +106,7 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) 
 }
 
 void PrimeCountTable::place_keys(const Storage& storage) {
-  std::shared_ptr<void> block = storage(key_bytes(root_, split_));
+  std::shared_ptr<void> block = storage(numfactors::key_bytes(root_, split_));
   large64_ = static_cast<std::uint64_t*>(block.get());
   large32_ = reinterpret_cast<std::uint32_t*>(large64_ + split_ + 1);
   small_ = large32_ + (root_ - split_);
@@ -141,40 +142,50 @@ void PrimeCountTable::import_large(Share share, const std::vector<std::uint64_t>
   }
 }
 
-void PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress,
-                            Share share, Role role, u64 min_parallel_step) {
+std::size_t PrimeCountTable::key_bytes() const { return numfactors::key_bytes(root_, split_); }
+
+std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progress& progress,
+                                   Share share, Role role, u64 min_parallel_step,
+                                   std::size_t rounds_done, const StopHere& stop_here) {
   stride_ = share == Share::all ? 1 : 2;
   parity_ = share == Share::odd ? 1 : 0;
   role_ = role;
   min_step_ = std::max<u64>(min_parallel_step, 1);
-  // Starting values: (v - 1) / 2 odd numbers in [3, v].
-  run_step(parallel_for, 0, (root_ + 1) / 2, [this](u64 lo, u64 hi) {
-    for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
-  });
-  run_step(parallel_for, 1, root_ + 1, [this](u64 lo, u64 hi) {
-    for (u64 d = lo; d < hi; ++d) {
-      const u64 s = (n_ / d - 1) / 2;
-      if (d <= split_)
-        large64_[d] = s;
-      else
-        large32_[d - split_ - 1] = static_cast<std::uint32_t>(s);
-    }
-  });
+  if (rounds_done == 0) {
+    // Starting values: (v - 1) / 2 odd numbers in [3, v].
+    run_step(parallel_for, 0, (root_ + 1) / 2, [this](u64 lo, u64 hi) {
+      for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
+    });
+    run_step(parallel_for, 1, root_ + 1, [this](u64 lo, u64 hi) {
+      for (u64 d = lo; d < hi; ++d) {
+        const u64 s = (n_ / d - 1) / 2;
+        if (d <= split_)
+          large64_[d] = s;
+        else
+          large32_[d - split_ - 1] = static_cast<std::uint32_t>(s);
+      }
+    });
+  }
   // primes_[0] = 2 is accounted for by counting odd numbers only; the sentinel is > root_.
   const auto keys = [this](u64 p) {  // keys a round updates: its share of the work
     return std::min(root_, n_ / (p * p)) + (p * p <= root_ ? (root_ - p * p) / 2 : 0);
   };
   double total = 1, done = 0, reported = 0;
   if (progress)
-    for (std::size_t k = 1; k + 1 < primes_.size(); ++k)
+    for (std::size_t k = 1; k + 1 < primes_.size(); ++k) {
       total += static_cast<double>(keys(primes_[k]));
-  for (std::size_t k = 1; k + 1 < primes_.size(); ++k) {
+      if (k <= rounds_done) done += static_cast<double>(keys(primes_[k]));
+    }
+  // Round k is that of the k-th odd prime, primes_[k].
+  for (std::size_t k = rounds_done + 1; k + 1 < primes_.size(); ++k) {
+    if (stop_here && stop_here()) return k - 1;
     round(k, parallel_for);
     if (!progress) continue;
     done += static_cast<double>(keys(primes_[k]));
     if (done - reported >= total / 100) progress((reported = done) / total);
   }
   if (progress) progress(1.0);
+  return rounds();
 }
 
 void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel_for) {

@@ -80,13 +80,29 @@ class PrimeCountTable {
   /// them costs more than it saves.
   static constexpr u64 kMinParallelStep = u64{1} << 15;
 
-  /// The update over the odd primes p <= sqrt(n), for the large keys of `share`. Each round's
-  /// steps of at least `min_parallel_step` keys are handed to `parallel_for`; `progress`, if
-  /// given, hears about every percent of the keys updated. Call once, before any query; after a
-  /// partial share, import the other share before querying large keys.
-  void build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {},
-             Share share = Share::all, Role role = Role::leader,
-             u64 min_parallel_step = kMinParallelStep);
+  /// Says, before each round, whether the build should stop there.
+  using StopHere = std::function<bool()>;
+
+  /// The update over the odd primes p <= sqrt(n), for the large keys of `share`: one round per
+  /// prime, rounds() in all. Each round's steps of at least `min_parallel_step` keys are handed
+  /// to `parallel_for`; `progress`, if given, hears about every percent of the keys updated.
+  /// The keys after a round are a resumable state (keys(), set_keys()): the build starts after
+  /// `rounds_done` rounds (0: from the start values), and returns before a round at which
+  /// `stop_here` says so. Returns the rounds done (rounds() when complete). Call before any
+  /// query; after a partial share, import the other share before querying large keys.
+  std::size_t build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {},
+                    Share share = Share::all, Role role = Role::leader,
+                    u64 min_parallel_step = kMinParallelStep, std::size_t rounds_done = 0,
+                    const StopHere& stop_here = {});
+
+  /// Rounds of the update: one for each odd prime <= sqrt(n).
+  std::size_t rounds() const { return primes_.size() - 2; }
+
+  /// The keys as one block of key_bytes() bytes: with the rounds done, what a resumed build
+  /// needs (written from one table, read into another of the same n before build()).
+  const void* keys() const { return keys_.get(); }
+  void* keys() { return keys_.get(); }
+  std::size_t key_bytes() const;
 
   /// The large keys of d of one parity (share odd or even), by increasing d: r/2 values.
   std::vector<std::uint64_t> export_large(Share share) const;

@@ -164,7 +164,14 @@ void SieveKernel::prepare_chunk(const Range& r) {
   if (root > stored_limit_) {
     // The rest is generated in pieces: never more than primesieve's buffer is held at once.
     primesieve::iterator it(stored_limit_ + 1, root);
-    for (u64 p = it.next_prime(); p <= root; p = it.next_prime()) add_prime(p, r);
+    u64 since_check = 0;
+    for (u64 p = it.next_prime(); p <= root; p = it.next_prime()) {
+      add_prime(p, r);
+      if (++since_check == u64{1} << 20) {  // 203M primes near 2^64: about a second
+        check_stop();
+        since_check = 0;
+      }
+    }
   }
   std::sort(rare_.begin(), rare_.end());
 }
@@ -280,6 +287,7 @@ void SieveKernel::count_pass(const Range& r, Histogram& out) {
   const u64 root = isqrt(number_of(r.hi));
   sieve::Bins bins{};
   for (u64 segment = 0;; ++segment) {
+    check_stop();
     const u64 a = r.lo + (segment << kLog2SegmentCells);
     const u64 left = r.hi - a;  // cells after a; never wraps
     const std::size_t len = left < kSegmentCells ? left + 1 : kSegmentCells;

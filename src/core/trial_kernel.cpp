@@ -3,7 +3,7 @@
 
 namespace numfactors {
 
-unsigned trial_factor_count(u64 n, Count count) {
+unsigned trial_factor_count(u64 n, Count count, const std::atomic<int>* stop) {
   const bool total = count == Count::total;
   unsigned k = 0;
   if (n % 2 == 0) {
@@ -16,6 +16,9 @@ unsigned trial_factor_count(u64 n, Count count) {
   }
   // `p <= n / p` rather than `p * p <= n`: p * p wraps for p >= 2^32, which n near 2^64 reaches.
   for (u64 p = 3; p <= n / p; p += 2) {
+    // A prime near 2^64 takes 2^31 divisions, seconds: look at the flag every 2^20 of them.
+    if ((p & 0x1FFFFF) == 1 && stop != nullptr && stop->load(std::memory_order_relaxed) != 0)
+      throw Stopped{};
     if (n % p != 0) continue;
     ++k;
     n /= p;
@@ -31,7 +34,7 @@ unsigned trial_factor_count(u64 n, Count count) {
 void TrialKernel::count(const Range& r, Histogram& out) {
   // Walk by offset so that r.hi = 2^64-1 ends the loop without wrapping.
   for (u64 n = r.lo;; ++n) {
-    out.add(trial_factor_count(n, count_));
+    out.add(trial_factor_count(n, count_, stop_));
     if (n == r.hi) break;
   }
 }

@@ -8,7 +8,8 @@ namespace numfactors {
 
 /// omega(n) (or Omega(n)) by trial division: 2, then odd p while p <= n / p.
 /// Cost O(sqrt(n)) per prime n: about 2^31 divisions for a prime near 2^64.
-unsigned trial_factor_count(u64 n, Count count);
+/// Throws Stopped once *stop is set (checked every 2^20 divisions).
+unsigned trial_factor_count(u64 n, Count count, const std::atomic<int>* stop = nullptr);
 
 class TrialKernel final : public Kernel {
  public:

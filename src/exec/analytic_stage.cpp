@@ -2,17 +2,11 @@
 #include "exec/analytic_stage.hpp"
 
 #include "exec/mpi.hpp"
+#include "exec/table_state.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
-
-void build_table(PrimeCountTable& table, bool on_ranks, const ParallelFor& build_for,
-                 const PrimeCountTable::Progress& progress) {
-  if (on_ranks)
-    build_table_on_ranks(table, build_for, progress);
-  else
-    table.build(build_for, progress);
-}
 
 class ItemKernel final : public TaskKernel {
  public:
@@ -26,27 +20,69 @@ class ItemKernel final : public TaskKernel {
   Count count_;
 };
 
+/// The rounds a saved state holds (0 without one), the same on every MPI rank when `on_ranks`:
+/// rank 0 reads the file, and a file it refuses is refused by every rank.
+std::size_t rounds_to_resume(const std::string& path, const PrimeCountTable& table,
+                             bool on_ranks) {
+  std::size_t rounds = 0;
+  std::string refused;
+  if (!path.empty()) {
+    try {
+      rounds = TableState::rounds_in(path, table).value_or(0);
+    } catch (const CheckpointError& e) {
+      if (!on_ranks) throw;
+      refused = e.what();
+    }
+  }
+  if (!on_ranks) return rounds;
+  const std::string shared =
+      mpi_backend()->share_text(refused.empty() ? "rounds " + std::to_string(rounds) : refused);
+  if (!shared.starts_with("rounds ")) throw CheckpointError(shared, path);
+  return static_cast<std::size_t>(std::stoull(shared.substr(7)));
+}
+
 }  // namespace
 
-// The walk is cut once the table is built (the comma operator below).
-ItemTasks::Walked::Walked(u64 n, u64 max_bytes, bool on_ranks, const ParallelFor& build_for,
-                          const PrimeCountTable::Progress& progress)
-    : table(n, max_bytes),
-      walk((build_table(table, on_ranks, build_for, progress), table)) {}
-
 ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
-                     const PrimeCountTable::Progress& progress, double walk_work, u64 max_bytes)
-    : walked_(std::make_shared<const Walked>(n, max_bytes, on_ranks, build_for, progress)),
-      count_(count), walk_work_(walk_work) {
+                     const PrimeCountTable::Progress& progress, double walk_work,
+                     const TableJournal& journal, u64 max_bytes)
+    : walked_(std::make_shared<Walked>(n, max_bytes)), count_(count), walk_work_(walk_work) {
+  PrimeCountTable& table = walked_->table;
+  const std::size_t from = rounds_to_resume(journal.path, table, on_ranks);
+  TableBuilt built;
+  if (on_ranks) {
+    TableStart start;
+    start.rounds_done = from;
+    start.load = [&](PrimeCountTable& t) { TableState::load(journal.path, t); };
+    start.stop = journal.stop;
+    built = build_table_on_ranks(table, build_for, progress, start);
+  } else {
+    if (from > 0) TableState::load(journal.path, table);
+    const auto stop_here = [&] { return journal.stop != nullptr && journal.stop->load() != 0; };
+    built.rounds_done = table.build(build_for, progress, PrimeCountTable::Share::all,
+                                    PrimeCountTable::Role::leader,
+                                    PrimeCountTable::kMinParallelStep, from, stop_here);
+  }
+  walked_->whole_here = built.whole_here;
+  if (built.rounds_done < table.rounds()) {
+    if (!journal.path.empty() && built.whole_here && built.rounds_done > from)
+      TableState::save(journal.path, table, built.rounds_done);
+    throw Stopped{};
+  }
+  walked_->walk.emplace(table);
   double costs = 0;
-  for (u64 k = 0; k < walked_->walk.item_count(); ++k) costs += walked_->walk.item_cost(k);
+  for (u64 k = 0; k < walked_->walk->item_count(); ++k) costs += walked_->walk->item_cost(k);
   work_a_cost_ = costs > 0 ? walk_work / costs : 0;
+}
+
+void ItemTasks::save_table(const std::string& path) const {
+  if (walked_->whole_here) TableState::save(path, walked_->table, walked_->table.rounds());
 }
 
 std::vector<std::unique_ptr<TaskKernel>> ItemTasks::kernels(unsigned n) {
   std::vector<std::unique_ptr<TaskKernel>> out;
   for (unsigned i = 0; i < n; ++i)
-    out.push_back(std::make_unique<ItemKernel>(walked_, walked_->walk, count_));
+    out.push_back(std::make_unique<ItemKernel>(walked_, *walked_->walk, count_));
   return out;
 }
 

@@ -6,43 +6,61 @@
 /// what they do for chunks: threads and pool hand items out on request (a killed pool worker's
 /// item is run again), MPI deals them out back and forth (items are sorted biggest first, so each
 /// rank gets big and small ones alike) or on request, and a cancelled run hands out no more.
+/// With a checkpoint, a build that is stopped, or a table a stopped run still needed, is saved
+/// (table_state.hpp) and the next run goes on from it.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/analytic.hpp"
 #include "exec/tasks.hpp"
 
 namespace numfactors {
 
+/// Where a table's state is kept between runs (TableState::path_for; empty: nowhere, as on MPI
+/// ranks other than 0), and the flag that stops its build between rounds.
+struct TableJournal {
+  std::string path;
+  const std::atomic<int>* stop = nullptr;
+};
+
 /// The items of the walk of [1, n], for `count`.
 class ItemTasks final : public Tasks {
  public:
   /// Builds the table of [1, n] with `build_for` (this process's threads), or together with the
-  /// other MPI ranks when `on_ranks` (collective), telling `progress` the fraction built; then
-  /// cuts the walk. The items' work() adds up to `walk_work`. Throws TableTooLarge when the
-  /// table would exceed max_bytes.
+  /// other MPI ranks when `on_ranks` (collective), telling `progress` the fraction built, from a
+  /// saved state when `journal.path` holds one; then cuts the walk. The items' work() adds up to
+  /// `walk_work`. Throws Stopped when journal.stop stopped the build (its state saved first),
+  /// TableTooLarge when the table would exceed max_bytes, CheckpointError for a state file that
+  /// is not this table's.
   ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
             const PrimeCountTable::Progress& progress, double walk_work,
-            u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
+            const TableJournal& journal = {}, u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 
-  u64 count() const override { return walked_->walk.item_count(); }
-  Range span(u64 task) const override { return walked_->walk.item_span(task); }
+  u64 count() const override { return walked_->walk->item_count(); }
+  Range span(u64 task) const override { return walked_->walk->item_span(task); }
   u64 numbers(u64) const override { return 0; }  // the prefix's numbers, not the range's
-  double work(u64 task) const override { return walked_->walk.item_cost(task) * work_a_cost_; }
+  double work(u64 task) const override { return walked_->walk->item_cost(task) * work_a_cost_; }
   double total_work() const override { return walk_work_; }
   std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override;
+
+  /// Saves the finished table to `path` when this process holds all of it (MPI: rank 0 of one
+  /// machine's ranks), so that a run that goes on later does not build it again.
+  void save_table(const std::string& path) const;
 
  private:
   /// The table and its walk, shared read-only by every worker's kernel (and copied into pool
   /// workers by fork).
   struct Walked {
     PrimeCountTable table;
-    AnalyticWalk walk;
-    Walked(u64 n, u64 max_bytes, bool on_ranks, const ParallelFor& build_for,
-           const PrimeCountTable::Progress& progress);
+    std::optional<AnalyticWalk> walk;
+    bool whole_here = true;
+    Walked(u64 n, u64 max_bytes) : table(n, max_bytes) {}
   };
-  std::shared_ptr<const Walked> walked_;
+  std::shared_ptr<Walked> walked_;
   Count count_;
   double walk_work_;
   double work_a_cost_;

@@ -30,9 +30,11 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   std::vector<std::unique_ptr<TaskKernel>> kernels = tasks.kernels(std::max(threads, 1u));
   std::vector<Worker> workers;
   workers.reserve(kernels.size());
-  for (std::size_t t = 0; t < kernels.size(); ++t)
+  for (std::size_t t = 0; t < kernels.size(); ++t) {
+    kernels[t]->watch(options.stop);
     workers.emplace_back(name_prefix + std::to_string(t), std::move(kernels[t]), run_start,
                          options.timeline);
+  }
 
   std::mutex callback_mutex;  // on_task is called by one worker at a time
   auto loop = [&](Worker& w) {
@@ -46,9 +48,12 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   };
   std::exception_ptr failure;
   std::mutex failure_mutex;
+  std::atomic<bool> gave_up{false};  // a worker gave its task up on a stop
   const auto guarded_loop = [&](Worker& w) {
     try {
       loop(w);
+    } catch (const Stopped&) {
+      gave_up = true;
     } catch (...) {
       std::lock_guard lock(failure_mutex);
       if (!failure) failure = std::current_exception();
@@ -63,6 +68,7 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   }  // joins
   if (failure) std::rethrow_exception(failure);
   collect(workers, result);
+  if (gave_up && result.interrupted == 0) result.interrupted = options.stop->load();
 }
 
 namespace {
@@ -77,7 +83,7 @@ RunResult run_here(Tasks& tasks, const RunOptions& options) {
   run_workers(tasks, serial ? 1 : std::max(options.workers, 1u), source, options,
               serial ? "serial " : "thread ", t0, result);
   result.seconds = seconds_since(t0);
-  result.interrupted = source.cut_by();
+  if (result.interrupted == 0) result.interrupted = source.cut_by();
   return result;
 }
 

@@ -5,6 +5,7 @@
 /// both methods: the checkpoint journal (what it holds is skipped and added back), progress by
 /// estimated work, the timeline, and cancellation.
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 #include "exec/mpi.hpp"
+#include "exec/table_state.hpp"
 #include "exec/thread_team.hpp"
 #include "numfactors/errors.hpp"
 #include "numfactors/run.hpp"
@@ -60,8 +62,10 @@ double total_work(const Job& job) {
 }
 
 /// Stage `part` of the job, ready to run: the sieve's chunks, or the analytic prefix's items
-/// (its table built first, on this process's threads or on the MPI ranks).
-std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter) {
+/// (its table built first, on this process's threads or on the MPI ranks, from its saved state
+/// when `table_path` holds one). Throws Stopped when `stop` stopped the table build.
+std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter,
+                                  const std::string& table_path, const std::atomic<int>* stop) {
   if (job.method != Method::analytic)
     return std::make_unique<ChunkTasks>(Plan{job.range, job.count, job.kernel, job.chunk_size});
   const u64 n = prefixes_of(job)[part];
@@ -76,7 +80,8 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
     built = std::max(built, fraction);
   };
   return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, threads_for(threads),
-                                     build_progress, (1 - kAnalyticTableShare) * work);
+                                     build_progress, (1 - kAnalyticTableShare) * work,
+                                     TableJournal{table_path, stop});
 }
 
 /// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
@@ -133,10 +138,23 @@ RunResult run(const Job& job, const Hooks& hooks) {
   static const std::function<void(const Progress&)> kSilent;
   ProgressMeter meter(root ? hooks.progress : kSilent, total_work(job));
 
+  const std::atomic<int>* stop = hooks.cancel != nullptr ? &hooks.cancel->flag() : nullptr;
+  const bool analytic = job.method == Method::analytic;
+  // The analytic tables are kept beside the journal while a run needs them.
+  const auto table_path = [&](unsigned part) {
+    return analytic && journal ? TableState::path_for(journal->path(), prefixes_of(job)[part])
+                               : std::string();
+  };
   RunResult result;
-  const unsigned stages = job.method == Method::analytic ? prefixes_of(job).size() : 1;
+  const unsigned stages = analytic ? prefixes_of(job).size() : 1;
   for (unsigned part = 0; part < stages; ++part) {
-    const std::unique_ptr<Tasks> tasks = make_stage(job, part, meter);
+    std::unique_ptr<Tasks> tasks;
+    try {
+      tasks = make_stage(job, part, meter, table_path(part), stop);
+    } catch (const Stopped&) {  // the table build stopped (on every rank alike) and was saved
+      result.interrupted = stop->load();
+      break;
+    }
     std::vector<u64> done;  // this stage's tasks in the journal, ascending
     if (journal) {
       for (const u64 index : journal->state().done)
@@ -159,13 +177,16 @@ RunResult run(const Job& job, const Hooks& hooks) {
     options.timeline = hooks.timeline;
     options.warn = hooks.warn;
     options.skip = journal ? &done : nullptr;
-    options.stop = hooks.cancel != nullptr ? &hooks.cancel->flag() : nullptr;
+    options.stop = stop;
     options.on_task = [&](u64 task, const Histogram& h) {
       if (journal) journal->record(task * format.parts + part, h);
       meter.add(tasks->work(task) * task_scale);
     };
     RunResult stage = run_tasks(*tasks, options);
     stage.tasks = tasks->count();
+    // A table that a later run (or the next stage of a resumed one) would build again is kept.
+    if (!table_path(part).empty() && (stage.interrupted != 0 || part + 1 < stages))
+      static_cast<const ItemTasks&>(*tasks).save_table(table_path(part));
     if (journal) {
       stage.histogram += journal->state().sums[part];
       stage.resumed_tasks = done.size();
@@ -186,6 +207,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
   if (journal) {
     journal->flush();
     result.saved_tasks = journal->saved();
+    if (result.interrupted == 0)
+      for (unsigned part = 0; part < stages; ++part)
+        if (!table_path(part).empty()) std::remove(table_path(part).c_str());
   }
   result.seconds = seconds_since(t0);
   return result;

@@ -8,6 +8,7 @@
 /// through it. Without one (no MPI linked, or not started) they throw Unavailable.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/prime_count_table.hpp"
@@ -15,6 +16,22 @@
 #include "numfactors/mpi.hpp"
 
 namespace numfactors {
+
+/// Where a table build starts: after `rounds_done` rounds (the same on every rank), whose keys
+/// `load` puts into the table on rank 0 once the table has its memory; watching `stop`.
+struct TableStart {
+  std::size_t rounds_done = 0;
+  std::function<void(PrimeCountTable&)> load;  // rank 0: reads the saved keys into the table
+  const std::atomic<int>* stop = nullptr;
+};
+
+/// How it ended: the rounds done (fewer than PrimeCountTable::rounds() when stopped, the same on
+/// every rank), and whether this process holds the whole table, so that its keys() after them
+/// are a state to save.
+struct TableBuilt {
+  std::size_t rounds_done = 0;
+  bool whole_here = true;
+};
 
 /// What MPI mode needs of a started session.
 class MpiBackend : public MpiSession {
@@ -29,8 +46,11 @@ class MpiBackend : public MpiSession {
   /// `parallel_for` (its threads); with several machines, even machines build the odd-d half of
   /// the large keys and odd ones the even-d half, then exchange them. max_group > 0 groups at
   /// most that many ranks of a machine together, as if the others were elsewhere (tests).
-  virtual void build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
-                           const PrimeCountTable::Progress& progress, int max_group) = 0;
+  /// Stops between rounds on every rank once `start.stop` is set on rank 0's machine (the
+  /// ranks agree); resumes from start.rounds_done only when one machine holds the table.
+  virtual TableBuilt build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
+                                 const PrimeCountTable::Progress& progress,
+                                 const TableStart& start, int max_group) = 0;
   /// Collective: every rank returns rank 0's `text` (an error only rank 0 can see, so that all
   /// ranks fail alike).
   virtual std::string share_text(const std::string& text) = 0;
@@ -44,8 +64,9 @@ void register_mpi_backend(MpiBackend* backend);
 RunResult run_mpi(Tasks& tasks, const RunOptions& options);
 
 /// mpi_backend()->build_table, or Unavailable.
-void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
-                          const PrimeCountTable::Progress& progress, int max_group = 0);
+TableBuilt build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
+                                const PrimeCountTable::Progress& progress,
+                                const TableStart& start = {}, int max_group = 0);
 
 /// The number of ranks the MPI launcher started, read from its environment before MPI is
 /// initialised: OMPI_COMM_WORLD_SIZE (Open MPI's mpiexec), PMI_SIZE (MPICH, srun --mpi=pmi2),

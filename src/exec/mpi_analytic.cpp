@@ -59,6 +59,19 @@ void quiet_broadcast(MPI_Comm comm, std::vector<std::uint64_t>& values, int root
   }
 }
 
+/// MPI_Allreduce of the maximum of two values, sleeping between polls as quiet_broadcast does.
+void quiet_allreduce_max(MPI_Comm comm, std::uint64_t (&values)[2]) {
+  std::uint64_t in[2] = {values[0], values[1]};
+  MPI_Request request;
+  check(MPI_Iallreduce(in, values, 2, MPI_UINT64_T, MPI_MAX, comm, &request), "MPI_Iallreduce");
+  mpi_detail::Backoff backoff;
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    backoff.idle();
+  }
+}
+
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
                   std::atomic<std::uint64_t>::is_always_lock_free &&
                   sizeof(std::atomic<std::uint32_t>) == 4,
@@ -123,6 +136,9 @@ struct alignas(64) SharedControl {
   alignas(64) std::atomic<std::uint32_t> arrived{0};
   std::atomic<std::uint32_t> generation{0};  // barriers passed
 
+  /// Published instead of a step when the leader stops the build.
+  static constexpr std::uint32_t kStopped = 0xFFFFFFFFu;
+
   void publish(u64 step, u64 begin) {
     done.store(0, std::memory_order_relaxed);
     next.store(step << kIndexBits | begin, std::memory_order_release);
@@ -132,7 +148,16 @@ struct alignas(64) SharedControl {
     if (sleepers.load(std::memory_order_seq_cst) > 0) wake_all(published);
   }
 
-  /// Returns when step `step` (or a later one) is published.
+  /// The leader stops the build: every helper waiting for a step, or coming to one, gives up.
+  void publish_stop() {
+    next.store(~u64{0}, std::memory_order_release);  // no piece of any step is claimed after it
+    published.store(kStopped, std::memory_order_seq_cst);
+    if (sleepers.load(std::memory_order_seq_cst) > 0) wake_all(published);
+  }
+  bool stopped() const { return published.load(std::memory_order_acquire) == kStopped; }
+
+  /// Returns when step `step` (or a later one) is published; throws Stopped when the leader
+  /// stopped the build instead.
   void await(u64 step) {
     const auto target = static_cast<std::uint32_t>(step);
     const auto before = [&] { return published.load(std::memory_order_acquire) < target; };
@@ -143,6 +168,7 @@ struct alignas(64) SharedControl {
       if (seen < target) wait_while(published, seen);
       sleepers.fetch_sub(1, std::memory_order_relaxed);
     }
+    if (stopped()) throw Stopped{};
   }
 
   /// Runs body on pieces of [.., end) of step `step` until none is left to claim.
@@ -313,27 +339,60 @@ class RankGroup {
 
 namespace mpi_detail {
 
-void build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
-                        const PrimeCountTable::Progress& progress, int max_group) {
+TableBuilt build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
+                              const PrimeCountTable::Progress& progress, const TableStart& start,
+                              int max_group) {
   const boost::mpi::communicator world;
+  const auto signalled = [&] { return start.stop != nullptr && start.stop->load() != 0; };
   if (world.size() == 1) {
-    table.build(parallel_for, progress);
-    return;
+    if (start.rounds_done > 0) start.load(table);
+    const std::size_t done =
+        table.build(parallel_for, progress, PrimeCountTable::Share::all,
+                    PrimeCountTable::Role::leader, PrimeCountTable::kMinParallelStep,
+                    start.rounds_done, signalled);
+    return {done, true};
   }
   using Share = PrimeCountTable::Share;
   RankGroup group(MPI_Comm(world), max_group);
   if (group.size() > 1)
     table.place_keys([&group](std::size_t bytes) { return group.allocate(bytes); });
-  const Share mine = group.groups() == 1     ? Share::all
+  // One group holds the whole table in its window, its leader being rank 0: only then is there
+  // one state to resume from or to save.
+  const bool one_group = group.groups() == 1;
+  const std::size_t from = one_group ? start.rounds_done : 0;
+  if (from > 0 && group.leader()) start.load(table);
+  const Share mine = one_group                ? Share::all
                      : group.index() % 2 == 0 ? Share::odd
                                               : Share::even;
   const auto role = group.leader() ? PrimeCountTable::Role::leader : PrimeCountTable::Role::helper;
-  if (group.size() > 1)
-    table.build(group.shared_for(parallel_for), progress, mine, role, kSharedMinStep);
-  else
-    table.build(parallel_for, progress, mine);
+  // The leader decides where the group stops, at a round's start, and tells its helpers through
+  // the window (they may be waiting for that round's first step).
+  const PrimeCountTable::StopHere stop_here = [&] {
+    if (!group.leader()) return group.control().stopped();
+    if (!signalled()) return false;
+    if (group.size() > 1) group.control().publish_stop();
+    return true;
+  };
+  std::size_t done = 0;
+  bool gave_up = false;
+  try {
+    if (group.size() > 1)
+      done = table.build(group.shared_for(parallel_for), progress, mine, role, kSharedMinStep,
+                         from, stop_here);
+    else
+      done = table.build(parallel_for, progress, mine, role, PrimeCountTable::kMinParallelStep,
+                         from, stop_here);
+  } catch (const Stopped&) {
+    gave_up = true;  // a helper: the leader stopped the group
+  }
   if (group.size() > 1) group.control().barrier(group.size());  // the leader's last steps
-  if (mine == Share::all) return;
+  // Every rank learns whether any group stopped, and how far rank 0's group got.
+  std::uint64_t state[2] = {gave_up || done < table.rounds() ? 1u : 0u,
+                            world.rank() == 0 ? done : 0};
+  quiet_allreduce_max(MPI_Comm(world), state);
+  const bool rank0_whole = one_group && world.rank() == 0;
+  if (state[0] != 0) return {one_group ? static_cast<std::size_t>(state[1]) : 0, rank0_whole};
+  if (mine == Share::all) return {table.rounds(), rank0_whole};
 
   if (group.leader()) {
     const u64 odd_count = (table.root() + 1) / 2;  // d = 1, 3, ... <= root
@@ -348,6 +407,7 @@ void build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
     }
   }
   if (group.size() > 1) group.control().barrier(group.size());  // the other half imported
+  return {table.rounds(), false};
 }
 
 }  // namespace mpi_detail

@@ -28,9 +28,10 @@ RunResult run_mpi(Tasks& tasks, const RunOptions& options) {
   return backend().run_tasks(tasks, options);
 }
 
-void build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
-                          const PrimeCountTable::Progress& progress, int max_group) {
-  backend().build_table(table, parallel_for, progress, max_group);
+TableBuilt build_table_on_ranks(PrimeCountTable& table, const ParallelFor& parallel_for,
+                                const PrimeCountTable::Progress& progress,
+                                const TableStart& start, int max_group) {
+  return backend().build_table(table, parallel_for, progress, start, max_group);
 }
 
 }  // namespace numfactors

@@ -100,7 +100,7 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
       backoff.idle();
   }
   compute.join();
-  part.interrupted = shared.cut_by();
+  if (part.interrupted == 0) part.interrupted = shared.cut_by();
   return part;
 }
 

@@ -62,7 +62,7 @@ RunResult run_static(const boost::mpi::communicator& comm, Tasks& tasks,
   ResumeSource source(dealt, nullptr, options.stop);
   RunResult part;
   run_workers(tasks, options.threads, source, options, thread_prefix(comm.rank()), t0, part);
-  part.interrupted = source.cut_by();
+  if (part.interrupted == 0) part.interrupted = source.cut_by();
   return part;
 }
 

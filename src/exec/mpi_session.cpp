@@ -46,9 +46,10 @@ class BoostMpiSession final : public MpiBackend {
     return mpi_detail::run_on_ranks(tasks, options);
   }
 
-  void build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
-                   const PrimeCountTable::Progress& progress, int max_group) override {
-    mpi_detail::build_table_shared(table, parallel_for, progress, max_group);
+  TableBuilt build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
+                         const PrimeCountTable::Progress& progress, const TableStart& start,
+                         int max_group) override {
+    return mpi_detail::build_table_shared(table, parallel_for, progress, start, max_group);
   }
 
   std::string share_text(const std::string& text) override {

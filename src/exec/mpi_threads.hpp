@@ -15,6 +15,7 @@
 
 #include "core/prime_count_table.hpp"
 #include "exec/executor.hpp"
+#include "exec/mpi.hpp"
 
 namespace numfactors::mpi_detail {
 
@@ -80,7 +81,8 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
 RunResult run_on_ranks(Tasks& tasks, const RunOptions& options);
 
 /// MpiBackend::build_table (mpi_analytic.cpp).
-void build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
-                        const PrimeCountTable::Progress& progress, int max_group);
+TableBuilt build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
+                              const PrimeCountTable::Progress& progress, const TableStart& start,
+                              int max_group);
 
 }  // namespace numfactors::mpi_detail

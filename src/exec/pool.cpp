@@ -30,6 +30,9 @@
 namespace numfactors {
 namespace {
 
+/// How often the parent looks for a stop while it waits for replies.
+constexpr int kStopPollMs = 50;
+
 /// Chunk indices are < chunk_count() <= 2^64-1, so this one is never a real chunk.
 constexpr u64 kStop = ~u64{0};
 
@@ -195,6 +198,7 @@ class PoolRun {
     // Every live worker holds a task (idle ones are retired at once), and a task whose worker
     // died goes to a new worker at once: the run is over when no worker is left.
     while (working()) {
+      if (stopping()) give_up_running();
       for (const std::size_t slot : ready_slots()) {
         Reply reply;
         const ssize_t got = recv(pool_.slots()[slot].fd, &reply, sizeof reply, 0);
@@ -240,6 +244,13 @@ class PoolRun {
     next_task(pool_.slots().size() - 1);
   }
 
+  /// A stop is answered at once: the workers still on a task are killed (they ignore the
+  /// signals, so as not to die half-way through a reply), and their tasks stay undone.
+  void give_up_running() {
+    for (const Slot& s : pool_.slots())
+      if (s.fd >= 0 && s.chunk && s.pid > 0) kill(s.pid, SIGKILL);
+  }
+
   bool working() const {
     return std::any_of(pool_.slots().begin(), pool_.slots().end(),
                        [](const Slot& s) { return s.fd >= 0; });
@@ -255,7 +266,9 @@ class PoolRun {
         slot_of.push_back(i);
       }
     std::vector<std::size_t> ready;
-    if (poll(fds.data(), fds.size(), -1) < 0) {
+    // A timeout, to see a stop set by another thread (a library caller's CancelToken), which
+    // interrupts no poll; a signal's handler does.
+    if (poll(fds.data(), fds.size(), kStopPollMs) < 0) {
       if (errno == EINTR) return ready;
       throw system_error("poll on the worker processes failed");
     }

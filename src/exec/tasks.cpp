@@ -17,6 +17,7 @@ class ChunkKernel final : public TaskKernel {
     kernel_->count(plan_.chunk(task), h);
     return h;
   }
+  void watch(const std::atomic<int>* stop) override { kernel_->watch(stop); }
 
  private:
   Plan plan_;

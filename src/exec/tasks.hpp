@@ -17,8 +17,11 @@ namespace numfactors {
 class TaskKernel {
  public:
   virtual ~TaskKernel() = default;
-  /// The histogram of task `task` < Tasks::count().
+  /// The histogram of task `task` < Tasks::count(). Throws Stopped (kernel.hpp) when it gives
+  /// the task up because the watched flag was set.
   virtual Histogram run(u64 task) = 0;
+  /// Watches `stop` while running tasks, where a task is long enough to need it.
+  virtual void watch(const std::atomic<int>* stop) { (void)stop; }
 };
 
 /// Tasks 0 .. count() - 1 of one stage: independent, so any subset may run on any worker, in any

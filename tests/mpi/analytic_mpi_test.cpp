@@ -67,7 +67,7 @@ TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
     for (const int group : {0, 1, 2}) {
       for (const unsigned threads : {1u, 2u}) {
         PrimeCountTable table(n);
-        build_table_on_ranks(table, threads_for(threads), {}, group);
+        build_table_on_ranks(table, threads_for(threads), {}, {}, group);
         u64 wrong = 0;
         for (u64 d = 1; d <= serial.root(); ++d)
           wrong += table.odd_pi_large(d) != serial.odd_pi_large(d);
