@@ -256,3 +256,36 @@ TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
 
 }  // namespace
 }  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+TEST(CheckpointLock, OneJournalOneRun) {
+  const std::string path = "/tmp/numfactors_lock_" + std::to_string(getpid());
+  std::remove(path.c_str());
+  const Plan plan = make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'000, 1);
+  {
+    Checkpoint first(path, plan);
+    try {
+      Checkpoint second(path, plan);
+      ADD_FAILURE() << "a second journal on the same file was opened";
+    } catch (const CheckpointError& e) {
+      EXPECT_NE(std::string(e.what()).find("is in use by another run (pid " +
+                                           std::to_string(getpid())),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  // Released with the first: the file opens again.
+  EXPECT_NO_THROW(Checkpoint(path, plan));
+  std::remove(path.c_str());
+}
+
+TEST(CheckpointLock, NotARegularFile) {
+  const Plan plan = make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'000, 1);
+  EXPECT_THROW(Checkpoint("/dev/zero", plan), CheckpointError);
+  EXPECT_THROW(Checkpoint("/tmp", plan), std::exception);
+}
+
+}  // namespace
+}  // namespace numfactors

@@ -17,7 +17,7 @@
 #include "numfactors/version.hpp"
 #include "exec/mpi.hpp"
 #include "exec/table_state.hpp"
-#include "cli/timeline.hpp"
+#include "cli/output_file.hpp"
 #include "numfactors/format.hpp"
 #include "numfactors/run.hpp"
 
@@ -61,7 +61,7 @@ class Session {
       : options_(o), job_(job), root_(root), err_(err) {
     if (!root) return;
     tell_notes(job, err);
-    if (!o.timeline.empty()) timeline_.emplace(o.timeline);
+    if (!o.timeline.empty()) timeline_.emplace(o.timeline, "--timeline");
     const bool terminal = isatty(STDERR_FILENO) == 1;
     if (o.progress.value_or(terminal))
       progress_ = std::make_unique<ProgressLine>(err, job.range.size(), terminal);
@@ -87,9 +87,9 @@ class Session {
   int finish(const RunResult& result, std::ostream& out) {
     if (result.interrupted != 0) return stopped(result);
     // The report is built whole before anything is written: an error never leaves half of it.
-    const std::string report = format_report(options_.format, job_, result);
-    if (timeline_) timeline_->write(result);
-    out << report << std::flush;
+    // The result goes out even when the timeline cannot be written; the status then says so.
+    out << format_report(options_.format, job_, result) << std::flush;
+    if (timeline_) timeline_->commit(format_timeline_csv(result));
     return kExitOk;
   }
 
@@ -124,11 +124,17 @@ class Session {
   const Job& job_;
   bool root_;
   std::ostream& err_;
-  std::optional<TimelineFile> timeline_;
+  std::optional<AtomicFile> timeline_;
   std::unique_ptr<ProgressLine> progress_;
 };
 
 }  // namespace
+
+void check_files(const Options& o) {
+  if (!o.checkpoint.empty()) check_regular_file(o.checkpoint, "--checkpoint");
+  if (!o.timeline.empty()) check_regular_file(o.timeline, "--timeline");
+  check_distinct_files(o.checkpoint, "--checkpoint", o.timeline, "--timeline");
+}
 
 Job plan_for(const Options& o, unsigned ranks) {
   Request request = o.request;
@@ -143,6 +149,7 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   return guarded(err, [&]() -> int {
     const Options o = parse_options(args);
     if (answered_info(o, out)) return kExitOk;
+    check_files(o);
     const Job job = plan_for(o, 1);
     // MPI runs go to run_mpi_app (main): here MPI mode means this build has none.
     if (job.mode == Mode::mpi) throw Unavailable("this numfactors was built without MPI");
@@ -169,6 +176,7 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
       o = parse_options(args);
       if (answered_info(o, out)) return kExitOk;
       o.request.mode = Mode::mpi;
+      check_files(o);
       shared.job = plan_for(o, static_cast<unsigned>(mpi.size()));
       shared.timeline = !o.timeline.empty();
       session = std::make_unique<Session>(o, shared.job, true, err);

@@ -4,15 +4,53 @@
 ///                    start fast) hands an MPI run to numfactors-mpi by exec;
 ///   numfactors-mpi  (NUMFACTORS_MPI_PROGRAM set) starts MPI for it.
 /// Built without MPI, numfactors alone says that MPI mode is missing.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/app.hpp"
 #include "cli/mpi_program.hpp"
+#include "cli/output_file.hpp"
+
+namespace {
+
+/// Whether fd 1 was closed when the program started. Closed descriptors 0-2 are opened on
+/// /dev/null at once: a file opened later (the checkpoint journal) must not become fd 1 and take
+/// what is meant for stdout.
+bool stdout_was_closed = false;
+
+void keep_standard_descriptors_open() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      if (fd == 1) stdout_was_closed = true;
+      ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);  // takes the lowest free descriptor: fd
+    }
+}
+
+/// Writes the program's stdout text and closes fd 1, checking both: a result that cannot be
+/// written (a full disk, a closed stdout) is a failure, not a success with nothing printed.
+int deliver(const std::string& text, int status) {
+  int error = 0;
+  if (!text.empty()) error = stdout_was_closed ? EBADF : numfactors::write_all(1, text);
+  if (error == 0 && ::close(1) != 0 && !stdout_was_closed) error = errno;
+  if (error == 0) return status;
+  std::cerr << "numfactors: error: cannot write the result to standard output: "
+            << std::strerror(error) << "\n";
+  return status == 0 ? numfactors::kExitFailure : status;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  keep_standard_descriptors_open();
   const std::vector<std::string> args(argv + 1, argv + argc);
+  std::ostringstream out;
 #if defined(NUMFACTORS_MPI_SIBLING)
   if (numfactors::mpi_wanted(args))
     return numfactors::exec_mpi_program(argv, NUMFACTORS_MPI_SIBLING, std::cerr);
@@ -26,8 +64,10 @@ int main(int argc, char** argv) {
       std::cerr << "numfactors: error: cannot start MPI: " << e.what() << "\n";
       return numfactors::kExitFailure;
     }
-    return numfactors::run_mpi_app(*mpi, args, std::cout, std::cerr);
+    const int status = numfactors::run_mpi_app(*mpi, args, out, std::cerr);
+    return deliver(out.str(), status);
   }
 #endif
-  return numfactors::run_app(args, std::cout, std::cerr);
+  const int status = numfactors::run_app(args, out, std::cerr);
+  return deliver(out.str(), status);
 }

@@ -4,12 +4,18 @@
 #include "numfactors/errors.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace numfactors {
@@ -61,6 +67,27 @@ bool parse_record(std::string_view line, u64& index, Histogram& h) {
     bins = comma == std::string_view::npos ? std::string_view{} : bins.substr(comma + 1);
   }
   return true;
+}
+
+/// Who holds the flock on the file `st` describes, from /proc/locks: "pid 123, numfactors", or
+/// "another process" when it is not listed (a lock taken on another machine of a network file
+/// system).
+std::string lock_holder(const struct stat& st) {
+  std::ifstream locks("/proc/locks");
+  char device[64];
+  std::snprintf(device, sizeof device, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream fields(line);
+    std::string id, kind, mode, access, pid, where;
+    if (!(fields >> id >> kind >> mode >> access >> pid >> where) || kind != "FLOCK") continue;
+    if (where != device) continue;
+    std::ifstream comm("/proc/" + pid + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    return "pid " + pid + (name.empty() ? "" : ", " + name);
+  }
+  return "another process";
 }
 
 }  // namespace
@@ -158,8 +185,32 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
                                std::to_string(index) + ": use another file or delete it",
                            path_);
   };
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO would block in open(); it is refused below, as is any file that is not
+  // a regular one (/dev/zero would be read forever).
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd_ < 0) system_error("cannot open", path_);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) system_error("cannot open", path_);
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw CheckpointError("checkpoint '" + path_ + "' is not a regular file", path_);
+  }
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+  // One run a journal: two would interleave their records.
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    const std::string holder = error == EWOULDBLOCK ? lock_holder(st) : "";
+    ::close(fd_);
+    fd_ = -1;
+    if (error != EWOULDBLOCK) {
+      errno = error;
+      system_error("cannot lock", path_);
+    }
+    throw CheckpointError("checkpoint '" + path_ + "' is in use by another run (" + holder +
+                              "): wait for it to end, or use another file",
+                          path_);
+  }
 
   std::string text;
   char buf[1 << 16];

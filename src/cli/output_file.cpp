@@ -1,0 +1,79 @@
+/// @file output_file.cpp
+#include "cli/output_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "cli/usage_error.hpp"
+
+namespace numfactors {
+namespace {
+
+[[noreturn]] void failed(const std::string& option, const std::string& path, int error) {
+  throw std::runtime_error("cannot write " + option + " file '" + path + "': " +
+                           std::strerror(error));
+}
+
+}  // namespace
+
+int write_all(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t put = ::write(fd, text.data() + done, text.size() - done);
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) return errno;
+    done += static_cast<std::size_t>(put);
+  }
+  return 0;
+}
+
+AtomicFile::AtomicFile(std::string path, std::string option)
+    : path_(std::move(path)), option_(std::move(option)) {
+  check_regular_file(path_, option_);
+  std::string name = path_ + ".XXXXXX";
+  fd_ = ::mkstemp(name.data());
+  if (fd_ < 0) failed(option_, path_, errno);
+  ::fchmod(fd_, 0644);  // mkstemp's 0600 would make the file private
+  temporary_ = name;
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+}
+
+void AtomicFile::commit(const std::string& text) {
+  int error = write_all(fd_, text);
+  if (error == 0 && ::fsync(fd_) != 0) error = errno;
+  if (::close(fd_) != 0 && error == 0) error = errno;
+  fd_ = -1;
+  if (error == 0 && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;
+  if (error != 0) failed(option_, path_, error);
+  temporary_.clear();
+}
+
+void check_regular_file(const std::string& path, const std::string& option) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // absent: it will be made
+  if (!S_ISREG(st.st_mode))
+    throw UsageError(option + " '" + path + "' is not a regular file");
+}
+
+void check_distinct_files(const std::string& a, const std::string& option_a, const std::string& b,
+                          const std::string& option_b) {
+  if (a.empty() || b.empty()) return;
+  // absolute() first: weakly_canonical leaves a relative path that does not exist yet as it is.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto full = [&ec](const std::string& p) { return fs::weakly_canonical(fs::absolute(p), ec); };
+  const bool same = full(a) == full(b) || fs::equivalent(a, b, ec);
+  if (same) throw UsageError(option_a + " and " + option_b + " name the same file '" + b + "'");
+}
+
+}  // namespace numfactors

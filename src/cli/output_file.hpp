@@ -1,0 +1,40 @@
+/// @file output_file.hpp
+/// @brief Files the command line writes besides stdout (--timeline): whole or not at all.
+#pragma once
+
+#include <string>
+
+namespace numfactors {
+
+/// A file written in one piece: a temporary file beside it, made at once (so that a place that
+/// cannot be written fails before the run), renamed over the path once written and synced. A run
+/// that fails or is stopped leaves an earlier file of that name as it was.
+class AtomicFile {
+ public:
+  /// `option` names the file in messages ("--timeline").
+  AtomicFile(std::string path, std::string option);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// Writes `text`, syncs, and renames it into place. Throws std::runtime_error (with the
+  /// system's reason) when any of it fails.
+  void commit(const std::string& text);
+
+ private:
+  std::string path_, option_, temporary_;
+  int fd_ = -1;
+};
+
+/// Throws UsageError when `path` exists and is not a regular file (a FIFO, a device, a
+/// directory): what `option` writes must not block, read forever, or replace a device.
+void check_regular_file(const std::string& path, const std::string& option);
+
+/// Throws UsageError when the two paths name the same file (the same path, or the same inode).
+void check_distinct_files(const std::string& a, const std::string& option_a, const std::string& b,
+                          const std::string& option_b);
+
+/// Writes `text` to file descriptor `fd` whole; returns 0 or the errno of the failure.
+int write_all(int fd, const std::string& text);
+
+}  // namespace numfactors

@@ -1,0 +1,167 @@
+/// @file hardening_e2e_test.cpp
+/// @brief The binary against a hostile user: two runs on one checkpoint, files that are not
+/// regular files, a result that cannot be written, a timeline that cannot be, in each case one
+/// clear line, the right status and nothing half-written.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "child_process.hpp"
+#include "known_answers.hpp"
+#include "resume_helpers.hpp"
+
+namespace numfactors {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory of this test's own, removed at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = "/tmp/numfactors_hardening_XXXXXX";
+    path_ = mkdtemp(pattern.data());
+  }
+  ~ScratchDir() { fs::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// numfactors ARGS with the shell redirections `redirect` (">/dev/full", ">&-").
+test::Finished shell(const std::string& args, const std::string& redirect) {
+  return test::run_program("/bin/sh", {"-c", "exec " + std::string(NUMFACTORS_BINARY) + " " +
+                                                 args + " " + redirect});
+}
+
+void expect_one_error_line(const test::Finished& f, int status, const std::string& part) {
+  EXPECT_EQ(f.status, status) << f.err;
+  EXPECT_EQ(f.out, "");
+  EXPECT_TRUE(f.err.starts_with("numfactors: error: ")) << f.err;
+  EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
+  EXPECT_NE(f.err.find(part), std::string::npos) << f.err;
+}
+
+TEST(Hardening, ASecondRunOnTheSameCheckpointIsRefusedNamingTheFirst) {
+  ScratchDir dir;
+  const std::string journal = dir / "run.ckpt";
+  const std::vector<std::string> args = {"--max", "2e10", "--method", "sieve", "--workers", "1",
+                                         "--chunk", "1e8", "--checkpoint", journal};
+  test::ChildProcess first(NUMFACTORS_BINARY, args);
+  ASSERT_TRUE(test::wait_until([&] { return test::journal_records(journal) >= 1; }, 60));
+  const std::string before = test::read_file(journal);
+  for (int i = 0; i < 2; ++i) {
+    const test::Finished second = test::run_program(NUMFACTORS_BINARY, args);
+    expect_one_error_line(second, 2,
+                          "is in use by another run (pid " + std::to_string(first.pid()) +
+                              ", numfactors)");
+  }
+  kill(first.pid(), SIGTERM);
+  EXPECT_EQ(first.wait(60).status, 143);
+  // The refused runs wrote nothing: every record in the file is one the first run made.
+  const std::string after = test::read_file(journal);
+  EXPECT_TRUE(after.starts_with(before));
+  const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, args);
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+}
+
+TEST(Hardening, FilesThatAreNotRegularFilesAreRefusedBeforeAnyWork) {
+  ScratchDir dir;
+  const std::string fifo = dir / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_directory(dir / "a_dir");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--checkpoint", fifo}, "--checkpoint '" + fifo + "' is not a regular file"},
+      {{"--checkpoint", "/dev/zero"}, "--checkpoint '/dev/zero' is not a regular file"},
+      {{"--timeline", fifo}, "--timeline '" + fifo + "' is not a regular file"},
+      {{"--timeline", "/dev/null"}, "--timeline '/dev/null' is not a regular file"},
+      {{"--timeline", dir / "a_dir"}, "is not a regular file"},
+      {{"--checkpoint", dir / "same", "--timeline", dir / "./same"},
+       "--checkpoint and --timeline name the same file"},
+  };
+  for (const auto& [args, message] : cases) {
+    const test::Finished f = test::run_program(NUMFACTORS_BINARY, args, 20);
+    expect_one_error_line(f, 2, message);
+  }
+  EXPECT_FALSE(fs::exists(dir / "same"));
+}
+
+TEST(Hardening, AResultThatCannotBeWrittenIsAFailure) {
+  const test::Finished full = shell("--max 1e6", ">/dev/full");
+  EXPECT_EQ(full.status, 1);
+  EXPECT_EQ(full.err,
+            "numfactors: error: cannot write the result to standard output: No space left on "
+            "device\n");
+  const test::Finished help = shell("--help", ">/dev/full");
+  EXPECT_EQ(help.status, 1);
+  const test::Finished closed = shell("--max 1e6", ">&-");
+  EXPECT_EQ(closed.status, 1);
+  EXPECT_EQ(closed.err,
+            "numfactors: error: cannot write the result to standard output: Bad file "
+            "descriptor\n");
+}
+
+TEST(Hardening, WithStdoutClosedTheJournalAndTimelineGetOnlyTheirOwnLines) {
+  ScratchDir dir;
+  const std::string journal = dir / "j.ckpt", timeline = dir / "t.csv";
+  const test::Finished f = shell("--max 1e6 --method sieve --checkpoint " + journal +
+                                     " --timeline " + timeline,
+                                 ">&-");
+  EXPECT_EQ(f.status, 1);
+  std::istringstream lines(test::read_file(journal));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_TRUE(line.starts_with("numfactors-checkpoint 1 ")) << line;
+  while (std::getline(lines, line)) EXPECT_TRUE(line.starts_with("chunk ")) << line;
+  EXPECT_TRUE(test::read_file(timeline).starts_with("worker,start,end,lo,hi\n"));
+  EXPECT_EQ(test::read_file(timeline).find('{'), std::string::npos);
+}
+
+TEST(Hardening, TheTimelineIsWholeOrTheOldOne) {
+  ScratchDir dir;
+  const std::string timeline = dir / "t.csv";
+  std::ofstream(timeline) << "an earlier timeline\n";
+  // A run stopped by a signal, and a run refused, leave the earlier file as it was.
+  test::ChildProcess stopped(NUMFACTORS_BINARY,
+                             {"--max", "3e10", "--method", "sieve", "--timeline", timeline});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(stopped.pid(), SIGINT); }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(stopped.pid(), SIGINT);
+  EXPECT_EQ(stopped.wait(60).status, 130);
+  EXPECT_EQ(test::read_file(timeline), "an earlier timeline\n");
+  EXPECT_EQ(test::run_program(NUMFACTORS_BINARY, {"--max", "0", "--timeline", timeline}).status, 2);
+  EXPECT_EQ(test::read_file(timeline), "an earlier timeline\n");
+  // No temporary file is left beside it.
+  EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(timeline).parent_path()),
+                          fs::directory_iterator()),
+            1);
+
+  // A timeline that cannot be put in place (a directory took its name during the run): the
+  // histogram is still printed, and the status says the run failed.
+  test::ChildProcess blocked(NUMFACTORS_BINARY, {"--max", "1e6", "--kernel", "trial", "--workers",
+                                                 "1", "--timeline", timeline});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(blocked.pid(), SIGINT); }, 30));
+  fs::remove(timeline);
+  fs::create_directories(timeline + "/in_the_way");
+  const test::Finished f = blocked.wait(120);
+  EXPECT_EQ(f.status, 1);
+  EXPECT_EQ(f.out, test::known_dict_line(2, 1'000'000));
+  EXPECT_NE(f.err.find("numfactors: error: cannot write --timeline file '" + timeline + "'"),
+            std::string::npos)
+      << f.err;
+}
+
+}  // namespace
+}  // namespace numfactors
