@@ -49,7 +49,7 @@ TEST(CheckpointOptions, ParseAndDefaults) {
   EXPECT_EQ(o.checkpoint, "run.ckpt");
   EXPECT_EQ(o.progress, std::optional<bool>(true));
   EXPECT_EQ(parse_options({"--no-progress"}).progress, std::optional<bool>(false));
-  EXPECT_EQ(parse_options({"--progress", "--no-progress"}).progress, std::optional<bool>(false));
+  EXPECT_THROW(parse_options({"--progress", "--no-progress"}), UsageError);
   EXPECT_EQ(parse_options({}).progress, std::nullopt);
   EXPECT_EQ(parse_options({}).checkpoint, "");
 }
@@ -252,6 +252,33 @@ TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
     EXPECT_LT(seconds, 3.0) << args[0] << " " << args.back();
     EXPECT_EQ(f.out, "");
   }
+}
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+/// SIGHUP (the terminal closing) stops a run as SIGTERM does: journal synced, status 129, a
+/// resume from it exact.
+TEST(SignalsEndToEnd, SighupIsAnInterruptLikeSigterm) {
+  const std::string path = "/tmp/numfactors_sighup_" + std::to_string(getpid());
+  std::remove(path.c_str());
+  // About half a second of trial division in 100 chunks.
+  const std::vector<std::string> args = {"--max",   "1e6", "--kernel", "trial",      "--chunk",
+                                         "1e4",     "--workers", "1", "--checkpoint", path};
+  test::ChildProcess child(NUMFACTORS_BINARY, args);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::catches(child.pid(), SIGHUP) && test::journal_records(path) >= 2; }, 30));
+  kill(child.pid(), SIGHUP);
+  const test::Finished f = child.wait(30);
+  EXPECT_EQ(f.status, 129) << f.err;
+  EXPECT_NE(f.err.find("numfactors: interrupted by SIGHUP; "), std::string::npos) << f.err;
+  const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, args);
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, test::known_dict_line(2, 1'000'000));
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -162,3 +162,40 @@ TEST(ParseNumber, RandomSumsAndDifferences) {
 
 }  // namespace
 }  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+std::string message_of(std::string_view text) {
+  try {
+    parse_number(text);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(ParseNumber, FractionsZeroesAndUndefinedPowersAreNamed) {
+  // A negative exponent is a fraction, not a negative number.
+  EXPECT_EQ(message_of("1e-5"), "'1e-5' is not an integer: the exponent is negative");
+  EXPECT_EQ(message_of("10^-3"), "'10^-3' is not an integer: the exponent is negative");
+  EXPECT_EQ(parse_number("1e+3"), 1000u);
+  // 0 times any power is 0 (the caller then says a bound must be at least 1), never too large.
+  EXPECT_EQ(parse_number("0e99"), 0u);
+  EXPECT_EQ(parse_number("0e18446744073709551615"), 0u);
+  EXPECT_EQ(parse_number("0^5"), 0u);
+  EXPECT_EQ(message_of("0^0"), "'0^0' is undefined: 0^0");
+  EXPECT_EQ(parse_number("7^0"), 1u);
+}
+
+TEST(ParseNumber, LongArgumentsAreEchoedShort) {
+  const std::string digits(100'000, '9');
+  const std::string m = message_of(digits);
+  EXPECT_LT(m.size(), 200u) << m.size();
+  EXPECT_NE(m.find("(100000 characters)"), std::string::npos) << m;
+  EXPECT_NE(m.find("beyond 2^64-1"), std::string::npos) << m;
+  EXPECT_EQ(quoted("12,000"), "'12,000'");
+}
+
+}  // namespace
+}  // namespace numfactors

@@ -155,6 +155,14 @@ TEST(ParseOptions, MinAndMaxAsPositionals) {
   expect_usage_error({"100", "10"}, {"100", "10", "greater than"});
 }
 
+TEST(ParseOptions, AnOptionGivenTwiceIsAnError) {
+  expect_usage_error({"--max", "5", "--max", "7"}, {"'--max'", "twice"});
+  expect_usage_error({"--workers=2", "--workers", "2"}, {"'--workers'", "twice"});
+  expect_usage_error({"--progress", "--no-progress"}, {"'--no-progress'", "twice", "--progress"});
+  expect_usage_error({"-h", "--help"}, {"'--help'", "twice"});
+  expect_usage_error({"--format", "csv", "--format", "json"}, {"'--format'", "twice"});
+}
+
 TEST(ParseOptions, UnknownChoices) {
   expect_usage_error({"--mode", "fast"}, {"unknown mode", "'fast'", "serial"});
   expect_usage_error({"--kernel", "bucket"}, {"unknown kernel", "'bucket'", "sieve", "trial", "wheel"});

@@ -63,16 +63,18 @@ class KernelRangeError : public InvalidRequest {
   Range range;
 };
 
-/// The analytic method's prime count table for [1, n] would need `bytes` against a limit of
-/// `limit` bytes (a process holds a whole table). `limit` is the smallest of the library's
-/// budget and the memory the process may use (RLIMIT_AS, its cgroup) where known.
+/// The analytic method's prime count table for [1, n] would need `bytes` (with what a process
+/// needs beside it) against a limit of `limit` bytes (a process holds a whole table): the
+/// library's budget for tables, or the memory the process may use (RLIMIT_AS, its cgroup),
+/// which `limited_by` names.
 class TableTooLarge : public InvalidRequest {
  public:
-  TableTooLarge(const std::string& message, u64 n, u64 bytes, u64 limit)
-      : InvalidRequest(message), n(n), bytes(bytes), limit(limit) {}
+  TableTooLarge(const std::string& message, u64 n, u64 bytes, u64 limit, std::string limited_by)
+      : InvalidRequest(message), n(n), bytes(bytes), limit(limit), limited_by(std::move(limited_by)) {}
   u64 n;
   u64 bytes;
   u64 limit;
+  std::string limited_by;  // "the table budget", "ulimit -v (RLIMIT_AS)", "its cgroup"
 };
 
 /// A checkpoint file that belongs to another run, is corrupt beyond a torn last record, or holds

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "numfactors/choices.hpp"
@@ -43,12 +44,16 @@ struct Environment {
   unsigned slurm_cpus_per_task = 0;  // SLURM_CPUS_PER_TASK; 0 outside Slurm
   unsigned ranks = 1;              // MPI ranks of the job (MPI mode)
   std::optional<CheckpointFacts> checkpoint;  // the header of an existing checkpoint file
+  /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
+  u64 memory_limit = 0;
+  std::string memory_limit_by;     // what sets it: "ulimit -v (RLIMIT_AS)", "its cgroup"
 };
 
 /// Decisions of the planner that a front end may want to tell its user about.
 enum class PlanNote {
   checkpoint_runs_dynamic,  // MPI: a checkpoint needs the dynamic schedule, static was asked for
-  threads_exceed_cores,     // MPI: more threads per rank than this rank's cores
+  threads_exceed_cores,     // MPI: more threads per rank asked for than this rank's cores
+  slurm_cpus_capped,        // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
 };
 
 /// A request with every choice settled: what run() executes.

@@ -46,22 +46,48 @@ void check_conflicts(const Request& q) {
                         ConflictError::Kind::schedule_outside_mpi, to_string(q.mode));
 }
 
+/// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
+/// threads: the table, an eighth more for the walk and the allocator, 16 MiB for the program and
+/// 8 MiB of stack a thread (measured under ulimit -v: [2, 10^14] on 2 threads runs in 75 MB,
+/// [2, 10^15] in 230 MB; this says 100 and 269).
+u64 analytic_footprint(u64 hi, unsigned threads) {
+  const u64 table = PrimeCountTable::memory_bytes(hi);
+  return table + table / 8 + (u64{16} << 20) + u64{threads} * (u64{8} << 20);
+}
+
+/// Throws TableTooLarge when the analytic method's table for r does not fit the library's budget
+/// or the memory this process may use.
+void check_analytic_fits(const Range& r, unsigned threads, const Environment& env) {
+  const u64 table = PrimeCountTable::memory_bytes(r.hi);
+  const std::string of = " for the prime count table of " + std::to_string(r.hi);
+  if (table > PrimeCountTable::kDefaultMaxBytes)
+    throw TableTooLarge("the analytic method would need about " + std::to_string(table >> 20) +
+                            " MiB a process" + of + " (at most " +
+                            std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) + " MiB)",
+                        r.hi, table, PrimeCountTable::kDefaultMaxBytes, "the table budget");
+  const u64 need = analytic_footprint(r.hi, threads);
+  if (env.memory_limit != 0 && need > env.memory_limit)
+    throw TableTooLarge("the analytic method would need about " + std::to_string(need >> 20) +
+                            " MiB a process" + of + ", and " + env.memory_limit_by +
+                            " allows " + std::to_string(env.memory_limit >> 20) + " MiB",
+                        r.hi, need, env.memory_limit, env.memory_limit_by);
+}
+
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is
-/// made; else the checkpoint's (a resumed run goes on as it started); else the cheaper.
-Method method_for(const Request& q, const Environment& env) {
-  if (q.method == Method::analytic) {
-    const u64 bytes = PrimeCountTable::memory_bytes(q.range.hi);
-    if (bytes > PrimeCountTable::kDefaultMaxBytes)
-      throw TableTooLarge("the analytic method would need about " + std::to_string(bytes >> 20) +
-                              " MiB a process for the prime count table of " +
-                              std::to_string(q.range.hi) + " (at most " +
-                              std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) + " MiB)",
-                          q.range.hi, bytes, PrimeCountTable::kDefaultMaxBytes);
-  }
+/// made; else the checkpoint's (a resumed run goes on as it started); else the cheaper, when its
+/// table fits the memory this process may use.
+Method method_for(const Request& q, const Environment& env, unsigned threads) {
+  if (q.method == Method::analytic) check_analytic_fits(q.range, threads, env);
   if (q.method != Method::automatic) return q.method;
   if (q.kernel || q.chunk != 0) return Method::sieve;
   if (env.checkpoint) return env.checkpoint->method;
-  return analytic_is_cheaper(q.range) ? Method::analytic : Method::sieve;
+  if (!analytic_is_cheaper(q.range)) return Method::sieve;
+  try {
+    check_analytic_fits(q.range, threads, env);
+  } catch (const TableTooLarge&) {
+    return Method::sieve;
+  }
+  return Method::analytic;
 }
 
 /// The kernel: the one asked for; else the checkpoint's when the range can run it (the wheel
@@ -88,14 +114,24 @@ Job plan_job(const Request& q, const Environment& env) {
   job.range = q.range;
   job.count = q.count;
   job.mode = q.mode;
-  job.method = method_for(q, env);
+  // The threads of one process, for its memory: the workers asked for, or every core.
+  const unsigned threads = q.mode == Mode::serial      ? 1
+                           : q.mode == Mode::mpi       ? std::max(q.threads_per_rank, 1u)
+                           : q.workers != 0            ? q.workers
+                                                       : cores;
+  job.method = method_for(q, env, threads);
   job.kernel = job.method == Method::sieve ? kernel_for(q, env) : KernelKind::sieve;
 
   if (q.mode == Mode::mpi) {
     job.ranks = std::max(env.ranks, 1u);
-    job.threads_per_rank = q.threads_per_rank != 0       ? q.threads_per_rank
-                           : env.slurm_cpus_per_task != 0 ? env.slurm_cpus_per_task
-                                                          : 1;
+    // Slurm's CPUs per task, but no more than the cores this rank may run on: a
+    // SLURM_CPUS_PER_TASK the allocation does not back would only crowd the cores it has.
+    job.threads_per_rank = q.threads_per_rank != 0 ? q.threads_per_rank
+                           : env.slurm_cpus_per_task != 0
+                               ? std::min(env.slurm_cpus_per_task, cores)
+                               : 1;
+    if (q.threads_per_rank == 0 && env.slurm_cpus_per_task > cores)
+      job.notes.push_back(PlanNote::slurm_cpus_capped);
     job.workers = job.ranks * job.threads_per_rank;
     // Rank 0 journals each task as its histogram arrives, which the dynamic schedule's messages
     // give it; the static one sends nothing until the end.

@@ -45,6 +45,10 @@ void tell_notes(const Job& job, std::ostream& err) {
   for (const PlanNote note : job.notes) {
     if (note == PlanNote::checkpoint_runs_dynamic)
       err << "numfactors: note: --checkpoint runs the dynamic schedule\n";
+    if (note == PlanNote::slurm_cpus_capped)
+      err << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
+          << " core(s) this process may run on: " << job.threads_per_rank
+          << " threads a rank (--threads sets more)\n";
     if (note == PlanNote::threads_exceed_cores)
       err << "numfactors: note: --threads " << job.threads_per_rank << " but this rank may run on "
           << available_cores() << " core(s) (its CPU affinity); with mpiexec add --bind-to none "
@@ -76,7 +80,7 @@ class Session {
     hooks.warn = [this](const std::string& message) {
       err_ << "numfactors: warning: " << message << "\n" << std::flush;
     };
-    const InterruptFlag interrupt;  // SIGINT/SIGTERM cancel the run only while it runs
+    const InterruptFlag interrupt;  // SIGINT/SIGTERM/SIGHUP cancel the run only while it runs
     hooks.cancel = &interrupt.token();
     RunResult result = run(job_, hooks);
     if (progress_) progress_->finish();
@@ -104,7 +108,10 @@ class Session {
 
   int stopped(const RunResult& result) {
     const int signal = result.interrupted;
-    const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
+    const char* name = signal == SIGINT    ? "SIGINT"
+                       : signal == SIGTERM ? "SIGTERM"
+                       : signal == SIGHUP  ? "SIGHUP"
+                                           : "a signal";
     err_ << "numfactors: interrupted by " << name << "; ";
     if (options_.checkpoint.empty())
       err_ << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";

@@ -36,10 +36,13 @@ std::pair<std::string, int> words() {
   try {
     throw;
   } catch (const TableTooLarge& e) {
+    const std::string limit = e.limited_by == "the table budget"
+                                  ? " (at most " + std::to_string(e.limit >> 20) + " MiB)"
+                                  : ", and " + e.limited_by + " allows " +
+                                        std::to_string(e.limit >> 20) + " MiB";
     return {"--method analytic would need about " + std::to_string(e.bytes >> 20) +
-                " MiB a process for the prime count table of " + std::to_string(e.n) +
-                " (at most " + std::to_string(e.limit >> 20) +
-                " MiB); use --method sieve, which needs little memory, or a smaller --max",
+                " MiB a process for the prime count table of " + std::to_string(e.n) + limit +
+                "; use --method sieve, which needs little memory, or a smaller --max",
             kExitUsage};
   } catch (const KernelRangeError& e) {
     if (e.kernel == KernelKind::wheel && e.range.hi > (u64{1} << 62) - 1)

@@ -76,12 +76,14 @@ Examples:
   numfactors --max 1e11 --method sieve --checkpoint run.ckpt   (again: resumes)
   numfactors --max 1e14 --method analytic --progress
 
-SIGINT (Ctrl-C) or SIGTERM (scancel, a Slurm time limit) stops handing out chunks;
-the running ones finish and are journaled, stderr says how to resume, nothing goes
-to stdout, and the exit status is 130 or 143. A second Ctrl-C ends it at once.
+SIGINT (Ctrl-C), SIGTERM (scancel, a Slurm time limit) or SIGHUP (a closed
+terminal) stops the run within a second: finished chunks are journaled (and an
+analytic run's table so far is saved beside the journal), chunks still running
+are given up and run again on resume, stderr says how to resume, nothing goes to
+stdout, and the exit status is 130, 143 or 129. A second Ctrl-C ends it at once.
 
-Exit status: 0 success, 1 runtime failure, 2 bad usage or input, 130/143 stopped
-by SIGINT/SIGTERM.
+Exit status: 0 success, 1 runtime failure (also a result that cannot be written),
+2 bad usage or input, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 )";
 }
 

@@ -2,6 +2,7 @@
 #include "cli/interrupt.hpp"
 
 #include <csignal>
+#include <iterator>
 #include <stdexcept>
 
 namespace numfactors {
@@ -10,7 +11,9 @@ namespace {
 // CancelToken::cancel is a lock-free atomic store, the one kind of thing a handler may do.
 CancelToken g_token;
 
-struct sigaction g_previous_int, g_previous_term;
+// SIGHUP too: a closed terminal is the most common interrupt of all.
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[std::size(kStopSignals)];
 bool g_installed = false;
 
 extern "C" void on_stop_signal(int signal) { g_token.cancel(signal); }
@@ -26,14 +29,14 @@ InterruptFlag::InterruptFlag() {
   // SA_RESTART: reads, writes and waits elsewhere need not expect EINTR (poll() still returns it,
   // and the pool's loop takes it as a cue to look at the flag).
   action.sa_flags = SA_RESTART | SA_RESETHAND;
-  sigaction(SIGINT, &action, &g_previous_int);
-  sigaction(SIGTERM, &action, &g_previous_term);
+  for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
+    sigaction(kStopSignals[i], &action, &g_previous[i]);
   g_installed = true;
 }
 
 InterruptFlag::~InterruptFlag() {
-  sigaction(SIGINT, &g_previous_int, nullptr);
-  sigaction(SIGTERM, &g_previous_term, nullptr);
+  for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
+    sigaction(kStopSignals[i], &g_previous[i], nullptr);
   g_installed = false;
 }
 

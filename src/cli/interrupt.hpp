@@ -1,12 +1,12 @@
 /// @file interrupt.hpp
-/// @brief SIGINT and SIGTERM turned into a cancelled run, for as long as a run lasts.
+/// @brief SIGINT, SIGTERM and SIGHUP turned into a cancelled run, for as long as a run lasts.
 #pragma once
 
 #include "numfactors/run.hpp"
 
 namespace numfactors {
 
-/// While one exists, SIGINT and SIGTERM cancel token() with the signal's number instead of
+/// While one exists, SIGINT, SIGTERM and SIGHUP cancel token() with the signal's number instead of
 /// killing the process, so the run stops handing out tasks, journals what finished and the
 /// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
 /// once, which loses nothing a checkpoint holds. The previous handlers come back when it is

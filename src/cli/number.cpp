@@ -19,7 +19,7 @@ struct Parser {
   std::size_t pos = 0;
 
   [[noreturn]] void fail(const std::string& why) const {
-    throw UsageError("'" + std::string(text) + "' " + why);
+    throw UsageError(quoted(text) + " " + why);
   }
   bool at(char c) const { return pos < text.size() && text[pos] == c; }
 
@@ -53,15 +53,25 @@ struct Parser {
     return exponent == 0 ? 1 : v;
   }
 
+  /// The exponent after '^' or 'e': digits, never a sign (10^-3 and 1e-5 are fractions).
+  u128 exponent() {
+    if (at('-')) fail("is not an integer: the exponent is negative");
+    if (at('+')) ++pos;
+    return digits();
+  }
+
   u128 term() {
     const u128 base = digits();
     if (at('^')) {
       ++pos;
-      return power(base, digits());
+      const u128 e = exponent();
+      if (base == 0 && e == 0) fail("is undefined: 0^0");
+      return power(base, e);
     }
     if (at('e') || at('E')) {
       ++pos;
-      return times(base, power(10, digits()));
+      const u128 e = exponent();
+      return base == 0 ? 0 : times(base, power(10, e));  // 0e99 is 0, not an overflow
     }
     return base;
   }
@@ -90,5 +100,17 @@ struct Parser {
 }  // namespace
 
 u64 parse_number(std::string_view text) { return Parser{text}.expression(); }
+
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kHead = 24, kTail = 8;
+  // Appended piece by piece: GCC 12 warns wrongly (-Wrestrict) about "'" + std::string(...).
+  std::string out = "'";
+  if (text.size() <= kHead + kTail + 16) {
+    out.append(text);
+    return out.append("'");
+  }
+  out.append(text.substr(0, kHead)).append("...").append(text.substr(text.size() - kTail));
+  return out.append("' (").append(std::to_string(text.size())).append(" characters)");
+}
 
 }  // namespace numfactors

@@ -2,6 +2,7 @@
 /// @brief Exact parsing of range bounds: 1000000, 1e6, 10^6, 2^64-1, 10^12+39.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "cli/usage_error.hpp"
@@ -13,5 +14,9 @@ namespace numfactors {
 /// All arithmetic is exact in 128 bits; a result or intermediate beyond 2^64-1, a negative
 /// value, a fraction or a separator is a UsageError that names the problem.
 u64 parse_number(std::string_view text);
+
+/// `text` in quotes as a message echoes an argument: whole when short, else its two ends and its
+/// length (a 100,000-digit argument must not become a 100,000-byte error line).
+std::string quoted(std::string_view text);
 
 }  // namespace numfactors

@@ -5,6 +5,7 @@
 /// of the parallel modes: tests/cli_parallel_test.cpp).
 #include "cli/options.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -45,7 +46,7 @@ E choose(const std::string& what, const std::string& value) {
   if (const std::optional<E> e = parse_choice<E>(value)) return *e;
   std::vector<std::string> names;
   for (const Choice<E>& c : choices<E>()) names.emplace_back(c.name);
-  throw UsageError("unknown " + what + " '" + value + "'" + did_you_mean(value, names) +
+  throw UsageError("unknown " + what + " " + quoted(value) + did_you_mean(value, names) +
                    "; choose one of " + choice_list<E>());
 }
 
@@ -117,7 +118,7 @@ u64 number_for(const std::string& option, const std::string& value) {
 
 u64 positive_for(const std::string& option, const std::string& value) {
   const u64 v = number_for(option, value);
-  if (v == 0) throw UsageError(option + " must be at least 1 (got " + value + ")");
+  if (v == 0) throw UsageError(option + " must be at least 1 (got " + quoted(value) + ")");
   return v;
 }
 
@@ -125,7 +126,7 @@ unsigned count_for(const std::string& option, const std::string& value) {
   const u64 n = positive_for(option, value);
   if (n > kMaxWorkers)
     throw UsageError(option + " must be at most " + std::to_string(kMaxWorkers) + " (got " +
-                     value + ")");
+                     quoted(value) + ")");
   return static_cast<unsigned>(n);
 }
 
@@ -190,12 +191,12 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
     std::vector<std::string> all;
     for (const auto& [letter, mode] : kModeLetters) all.push_back(letter);
     for (const Choice<Mode>& c : choices<Mode>()) all.emplace_back(c.name);
-    throw UsageError("unknown mode '" + arg + "'" + did_you_mean(arg, all) +
+    throw UsageError("unknown mode " + quoted(arg) + did_you_mean(arg, all) +
                      "; use s (serial), t (threads), m (pool) or i (mpi), or --mode NAME");
   }
   if (p.numbers.size() == 2)
-    throw UsageError("unexpected argument '" + arg +
-                     "'; usage: numfactors [s|t|m|i] [[MIN] MAX] [options]");
+    throw UsageError("unexpected argument " + quoted(arg) +
+                     "; usage: numfactors [s|t|m|i] [[MIN] MAX] [options]");
   p.numbers.push_back(positive_for(p.numbers.empty() ? "MAX" : "MIN MAX", arg));
 }
 
@@ -204,17 +205,27 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
 Options parse_options(const std::vector<std::string>& args) {
   Parsed p;
   std::size_t positional_index = 0;
+  std::vector<std::string> seen;  // options given, each at most once
   for (const Token& t : scan(args)) {
     if (!t.option) {
       positional(p, t.text, positional_index++);
       continue;
     }
     if (t.spec == nullptr)
-      throw UsageError("unknown option '" + t.text + "'" + did_you_mean(t.text, option_names()) +
+      throw UsageError("unknown option " + quoted(t.text) + did_you_mean(t.text, option_names()) +
                        "; see numfactors --help");
     if (t.missing_value) throw UsageError("missing value for option '" + t.text + "'");
     if (!t.spec->takes_value && t.inline_value)
       throw UsageError("option '" + t.text + "' takes no value");
+    // An option given twice is a mistake to point at, as MAX with --max is, not the last one
+    // silently taken. The pairs that set the same thing count as one.
+    const std::string key = t.text == "-h"              ? "--help"
+                            : t.text == "--no-progress" ? "--progress"
+                                                        : t.text;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      throw UsageError("option '" + t.text + "' is given twice" +
+                       (key == t.text ? "" : " (with " + key + ")") + "; give it once");
+    seen.push_back(key);
     apply(p, t.text, t.value);
   }
 

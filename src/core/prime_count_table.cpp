@@ -90,7 +90,7 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) 
   if (bytes > max_bytes)
     throw TableTooLarge("the analytic method needs " + mib(bytes) + " of tables for hi = " +
                             std::to_string(n) + ", above the limit of " + mib(max_bytes),
-                        n, bytes, max_bytes);
+                        n, bytes, max_bytes, "the table budget");
   // The primes up to root_ and the next one must fit 32 bits: n < 4294967291^2 (the largest
   // 32-bit prime), which only the top 2^-30 of the 64-bit range misses, far beyond any memory
   // limit.

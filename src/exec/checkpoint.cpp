@@ -180,11 +180,6 @@ JournalFormat JournalFormat::of(const Job& job) {
 Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double sync_seconds)
     : path_(std::move(path)), sync_seconds_(sync_seconds) {
   state_.sums.resize(format.parts);
-  const auto impossible_record = [this](u64 index) {
-    return CheckpointError("checkpoint '" + path_ + "' has an impossible record for chunk " +
-                               std::to_string(index) + ": use another file or delete it",
-                           path_);
-  };
   // O_NONBLOCK: a FIFO would block in open(); it is refused below, as is any file that is not
   // a regular one (/dev/zero would be read forever).
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
@@ -211,7 +206,22 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
                               "): wait for it to end, or use another file",
                           path_);
   }
+  // Whatever the file holds, a refused journal must not keep the lock (and the fd).
+  try {
+    read_journal(format);
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
+}
 
+void Checkpoint::read_journal(const JournalFormat& format) {
+  const auto impossible_record = [this](u64 index) {
+    return CheckpointError("checkpoint '" + path_ + "' has an impossible record for chunk " +
+                               std::to_string(index) + ": use another file or delete it",
+                           path_);
+  };
   std::string text;
   char buf[1 << 16];
   for (ssize_t got; (got = ::read(fd_, buf, sizeof buf)) != 0;) {

@@ -102,6 +102,9 @@ class Checkpoint {
   const std::string& path() const { return path_; }
 
  private:
+  /// Reads what the file holds into state_, repairs a torn last record or writes the header.
+  void read_journal(const JournalFormat& format);
+
   std::string path_;
   int fd_ = -1;
   CheckpointState state_;

@@ -1,11 +1,61 @@
 /// @file environment.cpp
 /// @brief current_environment: the facts of this process that the planner reads.
+#include <sys/resource.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "exec/executor.hpp"
 #include "numfactors/job.hpp"
 
 namespace numfactors {
+namespace {
+
+/// A cgroup file's limit: "max" or a number; limits of 2^60 and more mean none (v1 writes its
+/// "unlimited" as a page-rounded 2^63).
+u64 read_limit(const std::string& file) {
+  std::ifstream in(file);
+  std::string value;
+  if (!(in >> value) || value == "max") return 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+  return end != value.c_str() && *end == '\0' && v < (u64{1} << 60) ? v : 0;
+}
+
+u64 smaller_limit(u64 a, u64 b) { return a == 0 ? b : b == 0 ? a : std::min(a, b); }
+
+/// The memory limit of this process's cgroup and its ancestors (v2: memory.max; v1:
+/// memory.limit_in_bytes), 0 when none is set or none can be read.
+u64 cgroup_memory_limit() {
+  std::ifstream cgroups("/proc/self/cgroup");
+  u64 limit = 0;
+  for (std::string line; std::getline(cgroups, line);) {
+    // "id:controllers:path"
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::string path = line.substr(second + 1);
+    const bool v2 = line.compare(0, first, "0") == 0 && controllers.empty();
+    std::istringstream names(controllers);
+    bool memory = false;
+    for (std::string c; std::getline(names, c, ',');) memory = memory || c == "memory";
+    if (!v2 && !memory) continue;
+    const std::string root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+    const std::string file = v2 ? "/memory.max" : "/memory.limit_in_bytes";
+    // The cgroup and every ancestor up to the root (in a cgroup namespace the path is "/").
+    for (std::size_t end = path.size();;) {
+      limit = smaller_limit(limit, read_limit(root + path.substr(0, end) + file));
+      if (end == 0) break;
+      end = path.rfind('/', end - 1);
+      if (end == std::string::npos) break;
+    }
+  }
+  return limit;
+}
+
+}  // namespace
 
 Environment current_environment() {
   Environment env;
@@ -15,6 +65,16 @@ Environment current_environment() {
     const unsigned long n = std::strtoul(v, &end, 10);
     if (end != v && *end == '\0' && n >= 1 && n <= (1u << 20))
       env.slurm_cpus_per_task = static_cast<unsigned>(n);
+  }
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    env.memory_limit = as.rlim_cur;
+    env.memory_limit_by = "ulimit -v (RLIMIT_AS)";
+  }
+  const u64 cgroup = cgroup_memory_limit();
+  if (cgroup != 0 && (env.memory_limit == 0 || cgroup < env.memory_limit)) {
+    env.memory_limit = cgroup;
+    env.memory_limit_by = "its cgroup's memory limit";
   }
   return env;
 }

@@ -80,8 +80,11 @@ RunResult run_here(Tasks& tasks, const RunOptions& options) {
   CounterSource all(0, tasks.count());
   ResumeSource source(all, options.skip, options.stop);
   const bool serial = options.mode == Mode::serial;
-  run_workers(tasks, serial ? 1 : std::max(options.workers, 1u), source, options,
-              serial ? "serial " : "thread ", t0, result);
+  // A worker a task at most: more would only be started to find nothing to do.
+  const unsigned threads =
+      static_cast<unsigned>(std::min<u64>(std::max(options.workers, 1u), tasks.count()));
+  run_workers(tasks, serial ? 1 : threads, source, options, serial ? "serial " : "thread ", t0,
+              result);
   result.seconds = seconds_since(t0);
   if (result.interrupted == 0) result.interrupted = source.cut_by();
   return result;

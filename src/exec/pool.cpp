@@ -76,6 +76,7 @@ std::string describe_task(const Tasks& tasks, u64 task) {
   // chunk rather than dying with it. The parent's own death still ends it (SIGKILL above).
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   // This process's copy of the tasks (fork) makes its one kernel.
   const std::unique_ptr<TaskKernel> kernel = std::move(tasks.kernels(1).front());
   Task task{};
