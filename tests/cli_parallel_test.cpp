@@ -16,6 +16,7 @@
 
 #include "numfactors/errors.hpp"
 #include "cli/app.hpp"
+#include "cli/launch.hpp"
 #include "cli/options.hpp"
 #include "exec/mpi.hpp"
 #include "child_process.hpp"
@@ -58,8 +59,8 @@ TEST(ParallelOptions, OptionsOutsideTheirModeAreErrors) {
   EXPECT_EQ(usage_error({"i", "--workers", "2"}),
             "--workers does not apply to MPI mode: mpiexec -n N sets the ranks and --threads T "
             "the threads of each rank");
-  EXPECT_EQ(usage_error({"i", "--threads", "0"}), "--threads must be at least 1 (got 0)");
-  EXPECT_EQ(usage_error({"i", "--threads", "5000"}), "--threads must be at most 4096 (got 5000)");
+  EXPECT_EQ(usage_error({"i", "--threads", "0"}), "--threads must be at least 1 (got '0')");
+  EXPECT_EQ(usage_error({"i", "--threads", "5000"}), "--threads must be at most 4096 (got '5000')");
   EXPECT_EQ(usage_error({"i", "--schedule", "dynamik"}),
             "unknown schedule 'dynamik' (did you mean 'dynamic'?); choose one of static, dynamic");
   EXPECT_EQ(usage_error({"--timeline"}), "missing value for option '--timeline'");
@@ -142,6 +143,48 @@ TEST(ParallelOptions, MpiByItselfOnlyUnderALauncherWithMoreThanOneRank) {
   {
     const ScopedEnvironment env({{"SLURM_STEP_NUM_TASKS", "2"}});  // srun without PMIx: no MPI
     EXPECT_EQ(launcher_world_size(), 0u);
+  }
+}
+
+TEST(ParallelOptions, LaunchesThatWouldRunTheJobSeveralTimesAreRefused) {
+  const ScopedEnvironment plain({{"OMPI_COMM_WORLD_SIZE", std::nullopt},
+                                 {"OMPI_COMM_WORLD_RANK", std::nullopt},
+                                 {"PMI_SIZE", std::nullopt},
+                                 {"PMI_RANK", std::nullopt},
+                                 {"PMIX_RANK", std::nullopt},
+                                 {"SLURM_PROCID", std::nullopt},
+                                 {"SLURM_STEP_NUM_TASKS", std::nullopt}});
+  EXPECT_EQ(launch_problem(current_launch(), std::nullopt), std::nullopt);
+  EXPECT_EQ(launch_problem(current_launch(), Mode::threads), std::nullopt);
+  {
+    // srun -n 2 without --mpi=pmix: two tasks MPI cannot join.
+    const ScopedEnvironment srun({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", "1"}});
+    const Launch l = current_launch();
+    EXPECT_EQ(l.tasks, 2u);
+    EXPECT_EQ(l.index, 1u);
+    EXPECT_FALSE(l.mpi_wired);
+    for (const auto mode : {std::optional<Mode>{}, std::optional<Mode>{Mode::mpi}})
+      EXPECT_NE(launch_problem(l, mode).value_or("").find("srun --mpi=pmix"), std::string::npos);
+  }
+  {
+    // mpiexec -n 3 with a mode that is not MPI: the job three times.
+    const ScopedEnvironment mpiexec({{"OMPI_COMM_WORLD_SIZE", "3"}, {"OMPI_COMM_WORLD_RANK", "0"}});
+    EXPECT_EQ(launch_problem(current_launch(), std::nullopt), std::nullopt);
+    EXPECT_EQ(launch_problem(current_launch(), Mode::mpi), std::nullopt);
+    EXPECT_EQ(launch_problem(current_launch(), Mode::pool).value_or(""),
+              "--mode pool under a launcher of 3 ranks would run the whole range 3 times: give "
+              "no mode (MPI is then the default) or one rank");
+  }
+  // The binary: one line from task 0, nothing from the others, status 2 from each.
+  for (const std::string task : {"0", "1"}) {
+    const ScopedEnvironment srun({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", task}});
+    const test::Finished f = test::run_program(NUMFACTORS_BINARY, {"--max", "1000"});
+    EXPECT_EQ(f.status, 2);
+    EXPECT_EQ(f.out, "");
+    if (task == "0")
+      EXPECT_TRUE(f.err.starts_with("numfactors: error: srun started 2 tasks")) << f.err;
+    else
+      EXPECT_EQ(f.err, "");
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "cli/help.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/launch.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "numfactors/version.hpp"

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/app.hpp"
+#include "cli/launch.hpp"
 #include "cli/mpi_program.hpp"
 #include "cli/output_file.hpp"
 
@@ -50,6 +51,13 @@ int deliver(const std::string& text, int status) {
 int main(int argc, char** argv) {
   keep_standard_descriptors_open();
   const std::vector<std::string> args(argv + 1, argv + argc);
+  // Before MPI could start (and print pages about a launch it cannot join): one line, from one
+  // task, and status 2 from every task.
+  const numfactors::Launch launch = numfactors::current_launch();
+  if (const auto problem = numfactors::launch_problem(launch, numfactors::requested_mode(args))) {
+    if (launch.index == 0) std::cerr << "numfactors: error: " << *problem << "\n";
+    return numfactors::kExitUsage;
+  }
   std::ostringstream out;
 #if defined(NUMFACTORS_MPI_SIBLING)
   if (numfactors::mpi_wanted(args))

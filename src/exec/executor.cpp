@@ -102,19 +102,6 @@ RunResult run_tasks(Tasks& tasks, const RunOptions& options) {
   throw std::logic_error("unknown mode");
 }
 
-unsigned launcher_world_size() {
-  const auto read = [](const char* name) -> unsigned {
-    const char* v = std::getenv(name);
-    if (v == nullptr) return 0;
-    char* end = nullptr;
-    const unsigned long n = std::strtoul(v, &end, 10);
-    return end != v && *end == '\0' && n <= 1u << 24 ? static_cast<unsigned>(n) : 0;
-  };
-  if (const unsigned n = read("OMPI_COMM_WORLD_SIZE")) return n;
-  if (const unsigned n = read("PMI_SIZE")) return n;
-  if (std::getenv("PMIX_RANK") != nullptr) return read("SLURM_STEP_NUM_TASKS");
-  return 0;
-}
 
 
 }  // namespace numfactors

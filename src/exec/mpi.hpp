@@ -68,10 +68,5 @@ TableBuilt build_table_on_ranks(PrimeCountTable& table, const ParallelFor& paral
                                 const PrimeCountTable::Progress& progress,
                                 const TableStart& start = {}, int max_group = 0);
 
-/// The number of ranks the MPI launcher started, read from its environment before MPI is
-/// initialised: OMPI_COMM_WORLD_SIZE (Open MPI's mpiexec), PMI_SIZE (MPICH, srun --mpi=pmi2),
-/// or, when PMIX_RANK says PMIx started us (srun --mpi=pmix), SLURM_STEP_NUM_TASKS. 0 when none is
-/// set, so a plain run never initialises MPI.
-unsigned launcher_world_size();
 
 }  // namespace numfactors

@@ -1,0 +1,167 @@
+/// @file planner_test.cpp
+/// @brief plan_job: every decision from a request and an environment set by hand, so each rule
+/// is checked without the machine it runs on.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "child_process.hpp"
+#include "numfactors/errors.hpp"
+#include "numfactors/job.hpp"
+
+namespace numfactors {
+namespace {
+
+Environment machine(unsigned cores) {
+  Environment env;
+  env.cores = cores;
+  return env;
+}
+
+Request request(u64 lo, u64 hi) {
+  Request q;
+  q.range = {lo, hi};
+  return q;
+}
+
+bool has(const Job& job, PlanNote note) {
+  return std::find(job.notes.begin(), job.notes.end(), note) != job.notes.end();
+}
+
+TEST(Planner, TheMethodFollowsTheCostModel) {
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), machine(2)).method, Method::analytic);
+  const Job window = plan_job(request(1'000'000'000'000, 1'000'001'000'000), machine(2));
+  EXPECT_EQ(window.method, Method::sieve);
+  EXPECT_EQ(window.kernel, KernelKind::sieve);
+  EXPECT_GT(window.chunk_size, 0u);
+  Request trial = request(2, 1'000'000);
+  trial.kernel = KernelKind::trial;
+  EXPECT_EQ(plan_job(trial, machine(2)).method, Method::sieve);
+}
+
+TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
+  Environment small = machine(2);
+  small.memory_limit = u64{200} << 20;
+  small.memory_limit_by = "ulimit -v (RLIMIT_AS)";
+  // [2, 10^15] needs about 245 MiB a process: auto takes the sieve...
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000'000), machine(2)).method, Method::analytic);
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000'000), small).method, Method::sieve);
+  // ...and an explicit request says how much it needs and what limits it.
+  Request analytic = request(2, 1'000'000'000'000'000);
+  analytic.method = Method::analytic;
+  try {
+    plan_job(analytic, small);
+    ADD_FAILURE() << "planned past the memory limit";
+  } catch (const TableTooLarge& e) {
+    EXPECT_EQ(e.limit, u64{200} << 20);
+    EXPECT_GT(e.bytes, e.limit);
+    EXPECT_EQ(e.limited_by, "ulimit -v (RLIMIT_AS)");
+  }
+  // A table that fits is planned as before.
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), small).method, Method::analytic);
+}
+
+TEST(Planner, WorkersAndThreads) {
+  EXPECT_EQ(plan_job(request(2, 10), machine(8)).workers, 1u);  // under 5 ms: one worker
+  EXPECT_EQ(plan_job(request(1'000'000'000'000, 1'000'010'000'000), machine(8)).workers, 8u);
+  Request serial = request(1'000'000'000'000, 1'000'010'000'000);
+  serial.mode = Mode::serial;
+  EXPECT_EQ(plan_job(serial, machine(8)).workers, 1u);
+  Request trial = request(2, 100);
+  trial.kernel = KernelKind::trial;
+  EXPECT_EQ(plan_job(trial, machine(4)).workers, 4u);  // trial division always gets every core
+  Request asked = request(2, 100);
+  asked.workers = 64;
+  EXPECT_EQ(plan_job(asked, machine(2)).workers, 64u);  // asked for, so obeyed
+}
+
+TEST(Planner, SlurmCpusPerTaskIsCappedAtTheCores) {
+  Request mpi = request(2, 1'000'000);
+  mpi.mode = Mode::mpi;
+  Environment env = machine(2);
+  env.ranks = 3;
+  env.slurm_cpus_per_task = 4096;
+  const Job capped = plan_job(mpi, env);
+  EXPECT_EQ(capped.threads_per_rank, 2u);
+  EXPECT_EQ(capped.workers, 6u);
+  EXPECT_TRUE(has(capped, PlanNote::slurm_cpus_capped));
+  env.slurm_cpus_per_task = 2;
+  EXPECT_EQ(plan_job(mpi, env).threads_per_rank, 2u);
+  EXPECT_TRUE(plan_job(mpi, env).notes.empty());
+  mpi.threads_per_rank = 8;  // asked for: obeyed, with a note
+  const Job asked = plan_job(mpi, env);
+  EXPECT_EQ(asked.threads_per_rank, 8u);
+  EXPECT_TRUE(has(asked, PlanNote::threads_exceed_cores));
+}
+
+TEST(Planner, ACheckpointInMpiModeTakesTheDynamicSchedule) {
+  Request q = request(2, 1'000'000);
+  q.mode = Mode::mpi;
+  q.checkpoint = true;
+  EXPECT_EQ(plan_job(q, machine(2)).schedule, Schedule::dynamic);
+  EXPECT_TRUE(plan_job(q, machine(2)).notes.empty());
+  q.schedule = Schedule::static_cyclic;
+  EXPECT_EQ(plan_job(q, machine(2)).schedule, Schedule::dynamic);
+  EXPECT_TRUE(has(plan_job(q, machine(2)), PlanNote::checkpoint_runs_dynamic));
+}
+
+TEST(Planner, ACheckpointsHeaderKeepsItsMethodKernelAndChunks) {
+  Environment env = machine(2);
+  env.checkpoint = CheckpointFacts{Method::sieve, KernelKind::sieve, 12345};
+  const Job job = plan_job(request(2, 1'000'000'000'000), env);
+  EXPECT_EQ(job.method, Method::sieve);
+  EXPECT_EQ(job.kernel, KernelKind::sieve);
+  EXPECT_EQ(job.chunk_size, 12345u);
+  // A wheel journal does not make a window far from 1 take the wheel.
+  env.checkpoint = CheckpointFacts{Method::sieve, KernelKind::wheel, 12345};
+  EXPECT_EQ(plan_job(request(1'000'000'000'000, 1'000'001'000'000), env).kernel,
+            KernelKind::sieve);
+}
+
+TEST(Planner, ChoicesThatCannotGoTogether) {
+  const auto kind_of = [](const Request& q) {
+    try {
+      plan_job(q, machine(2));
+    } catch (const ConflictError& e) {
+      return e.kind;
+    }
+    ADD_FAILURE() << "no conflict";
+    return ConflictError::Kind::kernel_with_analytic;
+  };
+  Request q = request(2, 1000);
+  q.method = Method::analytic;
+  q.kernel = KernelKind::trial;
+  EXPECT_EQ(kind_of(q), ConflictError::Kind::kernel_with_analytic);
+  q.kernel.reset();
+  q.chunk = 10;
+  EXPECT_EQ(kind_of(q), ConflictError::Kind::chunk_with_analytic);
+  Request t = request(2, 1000);
+  t.threads_per_rank = 2;
+  EXPECT_EQ(kind_of(t), ConflictError::Kind::threads_outside_mpi);
+  t.threads_per_rank = 0;
+  t.schedule = Schedule::dynamic;
+  EXPECT_EQ(kind_of(t), ConflictError::Kind::schedule_outside_mpi);
+  Request m = request(2, 1000);
+  m.mode = Mode::mpi;
+  m.workers = 2;
+  EXPECT_EQ(kind_of(m), ConflictError::Kind::workers_in_mpi);
+  EXPECT_THROW(plan_job(request(10, 5), machine(2)), RangeError);
+  Request wheel = request(1'000'000'000'000, 1'000'001'000'000);
+  wheel.kernel = KernelKind::wheel;
+  EXPECT_THROW(plan_job(wheel, machine(2)), KernelRangeError);
+}
+
+TEST(PlannerEndToEnd, AnAddressSpaceLimitRefusesTheAnalyticMethodAtOnce) {
+  const test::Finished f = test::run_program(
+      "/bin/sh", {"-c", "ulimit -v 200000; exec " + std::string(NUMFACTORS_BINARY) +
+                            " --max 1e15 --method analytic"},
+      30);
+  EXPECT_EQ(f.status, 2);
+  EXPECT_LT(f.seconds, 5.0);
+  EXPECT_NE(f.err.find("--method analytic would need about"), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 195 MiB"), std::string::npos) << f.err;
+  EXPECT_EQ(f.out, "");
+}
+
+}  // namespace
+}  // namespace numfactors
