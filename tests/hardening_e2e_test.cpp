@@ -57,7 +57,7 @@ void expect_one_error_line(const test::Finished& f, int status, const std::strin
 TEST(Hardening, ASecondRunOnTheSameCheckpointIsRefusedNamingTheFirst) {
   ScratchDir dir;
   const std::string journal = dir / "run.ckpt";
-  const std::vector<std::string> args = {"--max", "2e10", "--method", "sieve", "--workers", "1",
+  const std::vector<std::string> args = {"--max", "5e9", "--method", "sieve", "--workers", "1",
                                          "--chunk", "1e8", "--checkpoint", journal};
   test::ChildProcess first(NUMFACTORS_BINARY, args);
   ASSERT_TRUE(test::wait_until([&] { return test::journal_records(journal) >= 1; }, 60));
@@ -127,6 +127,21 @@ TEST(Hardening, WithStdoutClosedTheJournalAndTimelineGetOnlyTheirOwnLines) {
   while (std::getline(lines, line)) EXPECT_TRUE(line.starts_with("chunk ")) << line;
   EXPECT_TRUE(test::read_file(timeline).starts_with("worker,start,end,lo,hi\n"));
   EXPECT_EQ(test::read_file(timeline).find('{'), std::string::npos);
+}
+
+TEST(Hardening, TooFewFileDescriptorsFailBeforeAnyFileIsMade) {
+  ScratchDir dir;
+  const std::string journal = dir / "j.ckpt", timeline = dir / "t.csv";
+  const test::Finished f = test::run_program(
+      "/bin/sh", {"-c", "ulimit -n 5; exec " + std::string(NUMFACTORS_BINARY) +
+                            " m --workers 2 --max 1e7 --method sieve --checkpoint " + journal +
+                            " --timeline " + timeline});
+  expect_one_error_line(f, 1, "ulimit -n allows 5");
+  EXPECT_FALSE(fs::exists(journal));
+  EXPECT_FALSE(fs::exists(timeline));
+  EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(journal).parent_path()),
+                          fs::directory_iterator()),
+            0);
 }
 
 TEST(Hardening, TheTimelineIsWholeOrTheOldOne) {

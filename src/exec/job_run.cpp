@@ -15,6 +15,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 #include "exec/mpi.hpp"
+#include "exec/pool.hpp"
 #include "exec/table_state.hpp"
 #include "exec/thread_team.hpp"
 #include "numfactors/errors.hpp"
@@ -124,6 +125,8 @@ RunResult run(const Job& job, const Hooks& hooks) {
 
   if (mpi != nullptr && job.schedule == Schedule::static_cyclic && !hooks.checkpoint.empty())
     throw InvalidRequest("a checkpoint in MPI mode needs the dynamic schedule");
+  // What could fail for want of resources fails before any file is made.
+  if (job.mode == Mode::pool) reserve_pool_descriptors(job.workers);
   const JournalFormat format = JournalFormat::of(job);
   std::optional<Checkpoint> journal;
   std::string refused;  // a checkpoint of another run: every rank fails alike

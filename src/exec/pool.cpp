@@ -10,7 +10,9 @@
 /// copying it costs nothing beside the chunk's work, and a killed worker loses at most its chunk.
 #include "exec/pool.hpp"
 
+#include <dirent.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -339,6 +341,26 @@ class PoolRun {
 };
 
 }  // namespace
+
+void reserve_pool_descriptors(unsigned workers) {
+  unsigned open_now = 0;
+  if (DIR* fds = opendir("/proc/self/fd")) {
+    while (readdir(fds) != nullptr) ++open_now;  // "." and "..", and this DIR's own: a margin
+    closedir(fds);
+  }
+  // Two a worker while it starts, the journal, a table state and a temporary file besides.
+  const rlim_t need = open_now + 2 * rlim_t{workers} + 4;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= need) return;
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= need) {
+    limit.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0) return;
+  }
+  throw std::runtime_error("pool mode needs " + std::to_string(need) + " open files for " +
+                           std::to_string(workers) + " worker process(es), and ulimit -n allows " +
+                           std::to_string(limit.rlim_cur) +
+                           ": raise it, or use fewer workers or threads mode");
+}
 
 RunResult run_pool(Tasks& tasks, const RunOptions& options) { return PoolRun(tasks, options).run(); }
 

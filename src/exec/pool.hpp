@@ -14,6 +14,11 @@ constexpr unsigned kMaxLossesPerChunk = 3;
 /// keep coming from everywhere mean the machine, not one chunk, is the problem.
 constexpr unsigned max_lost_workers(unsigned processes) { return 2 * processes + 2; }
 
+/// Makes sure this process may open the descriptors a pool of `workers` needs (a socket pair a
+/// worker while it starts, one after), raising its soft limit (ulimit -n) up to the hard one if
+/// need be; throws std::runtime_error, before anything is made, when it cannot.
+void reserve_pool_descriptors(unsigned workers);
+
 /// options.workers processes (at most one a task) made with fork(); each runs one task at a time
 /// as the parent hands them out, with the kernel its copy of `tasks` makes. A worker that dies
 /// (SIGKILL, out of memory) is reported through options.warn, its task is run again by a new
