@@ -6,6 +6,12 @@
 /// journal of walk items resumes as exactly.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
 #include <algorithm>
 #include <csignal>
 #include <random>
@@ -138,6 +144,41 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
       test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_EQ(resumed.out, expected);
+  std::remove(path.c_str());
+}
+
+TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
+  // [2, 3*10^13]: two ranks of one machine build one table, a second or two; the signal lands in
+  // it. Both ranks stop at the round rank 0 chose, the table so far is saved beside the journal,
+  // and the job run again goes on from it to the histogram of one uninterrupted run.
+  const std::vector<std::string> range = {"--max", "3e13", "--method", "analytic", "--format", "json"};
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, range);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string path = fresh_path("table");
+  std::vector<std::string> args = {"i"};
+  args.insert(args.end(), range.begin(), range.end());
+  args.insert(args.end(), {"--checkpoint", path});
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(args));
+  const std::vector<pid_t> ranks = ranks_of(child);
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto sent = std::chrono::steady_clock::now();
+  for (pid_t r : ranks) kill(r, SIGTERM);
+  const test::Finished f = child.wait(60);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_EQ(f.status, 143) << f.err;
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;
+  const std::string state = path + ".table-30000000000000";
+  EXPECT_TRUE(std::filesystem::exists(state));
+  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(args));
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(resumed.out).at("histogram"),
+            nlohmann::json::parse(whole.out).at("histogram"));
+  EXPECT_FALSE(std::filesystem::exists(state));
   std::remove(path.c_str());
 }
 
