@@ -24,6 +24,7 @@ RunResult result_of(const std::map<unsigned, u64>& bins) {
   RunResult r;
   for (const auto& [k, n] : bins) r.histogram.add(k, n);
   r.seconds = 0.25;
+  r.cpu_seconds = 0.375;
   r.workers = {{"thread 0", 3, 5, 0.125}, {"thread 1", 2, 4, 0.0625}};
   return r;
 }
@@ -75,7 +76,7 @@ TEST(Report, JsonHasExactlyItsFields) {
   std::set<std::string> keys;
   for (const auto& [key, value] : j.items()) keys.insert(key);
   EXPECT_EQ(keys, (std::set<std::string>{"min", "max", "count", "method", "kernel", "mode", "workers",
-                                         "seconds", "histogram", "worker_stats"}));
+                                         "seconds", "cpu_seconds", "histogram", "worker_stats"}));
   EXPECT_EQ(j["method"], "sieve");
   EXPECT_EQ(j["min"], 2);
   EXPECT_EQ(j["max"], 10);
@@ -84,6 +85,7 @@ TEST(Report, JsonHasExactlyItsFields) {
   EXPECT_EQ(j["mode"], "serial");
   EXPECT_EQ(j["workers"], 1);
   EXPECT_DOUBLE_EQ(j["seconds"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["cpu_seconds"].get<double>(), 0.375);
   EXPECT_EQ(j["histogram"], nlohmann::json::parse(R"({"1": 7, "2": 2})"));
   ASSERT_TRUE(j["worker_stats"].is_array());
   ASSERT_EQ(j["worker_stats"].size(), 2u);

@@ -35,6 +35,10 @@ struct RunResult {
   std::vector<WorkerStats> workers;
   std::vector<ChunkEvent> timeline;  // filled when asked for (Hooks::timeline)
   double seconds = 0;                // wall time of the run
+  /// Processor time (user + system) of the run in all its processes: its threads, pool workers,
+  /// and on rank 0 every MPI rank's. Far below workers x seconds when more workers than cores
+  /// shared them (oversubscription), close to it when each had a core.
+  double cpu_seconds = 0;
   /// Non-zero when the run was cancelled (CancelToken) with tasks left undone: the reason given
   /// (the command line gives the signal's number). The histogram is then partial.
   int interrupted = 0;

@@ -43,6 +43,16 @@ struct Progress {
   double skipped = 0;  // work a checkpoint held, not done by this run
 };
 
+/// What a run found already done in its checkpoint, for one stage: the sieve's one (its chunks),
+/// or one of the analytic method's prefixes [1, n] (its table's rounds, its walk items).
+struct Resumed {
+  u64 prefix = 0;           // the analytic method's n; 0 for the sieve
+  u64 tasks_done = 0;       // chunks or walk items the journal holds
+  u64 tasks = 0;            // of the stage's
+  std::size_t rounds_done = 0;  // the analytic table's rounds read from its saved state
+  std::size_t rounds = 0;       // of the table's
+};
+
 /// What a caller hears from a run, and how it steers it. All optional.
 struct Hooks {
   /// Called as work finishes (after each task and every percent of a table build), by one
@@ -54,6 +64,8 @@ struct Hooks {
   /// dynamic schedule (the planner sees to it when Request::checkpoint is set).
   std::string checkpoint;
   bool timeline = false;  // record a ChunkEvent per task
+  /// Called (by the calling thread, MPI: rank 0) for each stage that goes on from a checkpoint.
+  std::function<void(const Resumed&)> resumed;
   /// A diagnostic that is no error (a pool worker lost and replaced); default: none.
   std::function<void(const std::string& message)> warn;
 };

@@ -23,10 +23,14 @@ std::string format_json(const Job& job, const RunResult& result) {
   j["count"] = to_string(job.count);
   j["method"] = to_string(job.method);
   // The analytic method has no kernel: its worker_stats count items in "chunks", "numbers" 0.
-  j["kernel"] = job.method == Method::analytic ? std::string("none") : to_string(job.kernel);
+  if (job.method == Method::analytic)
+    j["kernel"] = nullptr;
+  else
+    j["kernel"] = to_string(job.kernel);
   j["mode"] = to_string(job.mode);
   j["workers"] = job.workers;
   j["seconds"] = result.seconds;
+  j["cpu_seconds"] = result.cpu_seconds;
   j["histogram"] = nlohmann::ordered_json::object();
   for_each_bin(result.histogram, [&](unsigned k, u64 n) { j["histogram"][std::to_string(k)] = n; });
   j["worker_stats"] = nlohmann::ordered_json::array();

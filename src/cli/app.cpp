@@ -5,17 +5,21 @@
 
 #include <unistd.h>
 
+#include <primesieve.hpp>
+
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
 
+#include "cli/build_facts.hpp"
 #include "cli/help.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/launch.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "numfactors/version.hpp"
+#include "core/cell_histogram.hpp"
 #include "exec/mpi.hpp"
 #include "exec/table_state.hpp"
 #include "cli/output_file.hpp"
@@ -35,10 +39,16 @@ int guarded(std::ostream& err, Body&& body) {
   }
 }
 
-/// --help and --version: written to `out`, true when one was asked for.
+/// --help and --version: written to `out`, true when one was asked for. --version says what
+/// the build has: MPI mode, the vectorized path this CPU runs, the primesieve it links.
 bool answered_info(const Options& o, std::ostream& out) {
   if (o.help) out << help_text() << std::flush;
-  if (o.version && !o.help) out << "numfactors " << NUMFACTORS_VERSION << "\n" << std::flush;
+  if (o.version && !o.help)
+    out << "numfactors " << NUMFACTORS_VERSION << "\n"
+        << "MPI mode: " << NUMFACTORS_MPI_BUILD << "\n"
+        << "sieve: " << sieve::simd_path() << "\n"
+        << "primesieve " << primesieve::primesieve_version() << "\n"
+        << std::flush;
   return o.help || o.version;
 }
 
@@ -67,6 +77,7 @@ class Session {
     if (!root) return;
     tell_notes(job, err);
     if (!o.timeline.empty()) timeline_.emplace(o.timeline, "--timeline");
+    if (!o.output.empty()) output_.emplace(o.output, "--output");
     const bool terminal = isatty(STDERR_FILENO) == 1;
     if (o.progress.value_or(terminal))
       progress_ = std::make_unique<ProgressLine>(err, job.range.size(), terminal);
@@ -78,6 +89,7 @@ class Session {
     hooks.timeline = timeline;
     if (root_) hooks.checkpoint = options_.checkpoint;
     if (progress_) hooks.progress = [this](const Progress& p) { progress_->update(p); };
+    if (root_) hooks.resumed = [this](const Resumed& r) { tell_resumed(r); };
     hooks.warn = [this](const std::string& message) {
       err_ << "numfactors: warning: " << message << "\n" << std::flush;
     };
@@ -93,12 +105,33 @@ class Session {
     if (result.interrupted != 0) return stopped(result);
     // The report is built whole before anything is written: an error never leaves half of it.
     // The result goes out even when the timeline cannot be written; the status then says so.
-    out << format_report(options_.format, job_, result) << std::flush;
+    const std::string report = format_report(options_.format, job_, result);
+    if (output_)
+      output_->commit(report);
+    else
+      out << report << std::flush;
     if (timeline_) timeline_->commit(format_timeline_csv(result));
     return kExitOk;
   }
 
  private:
+  /// One line on stderr: what the checkpoint already held for a stage.
+  void tell_resumed(const Resumed& r) {
+    err_ << "numfactors: resuming from " << options_.checkpoint << ": ";
+    if (r.prefix == 0) {
+      err_ << r.tasks_done << " of " << r.tasks << " chunks done\n";
+    } else {
+      err_ << "[1, " << r.prefix << "]: ";
+      if (r.rounds_done > 0)
+        err_ << (r.rounds_done == r.rounds ? std::string("the prime count table built, ")
+                                           : "the prime count table's " +
+                                                 std::to_string(r.rounds_done) + " of " +
+                                                 std::to_string(r.rounds) + " rounds, ");
+      err_ << r.tasks_done << " of " << r.tasks << " walk items done\n";
+    }
+    err_ << std::flush;
+  }
+
   /// Whether a prime count table of the job is saved beside the checkpoint (table_state.hpp).
   bool table_saved() const {
     for (const u64 n : {job_.range.hi, job_.range.lo - 1})
@@ -133,6 +166,7 @@ class Session {
   bool root_;
   std::ostream& err_;
   std::optional<AtomicFile> timeline_;
+  std::optional<AtomicFile> output_;
   std::unique_ptr<ProgressLine> progress_;
 };
 
@@ -141,7 +175,10 @@ class Session {
 void check_files(const Options& o) {
   if (!o.checkpoint.empty()) check_regular_file(o.checkpoint, "--checkpoint");
   if (!o.timeline.empty()) check_regular_file(o.timeline, "--timeline");
+  if (!o.output.empty()) check_regular_file(o.output, "--output");
   check_distinct_files(o.checkpoint, "--checkpoint", o.timeline, "--timeline");
+  check_distinct_files(o.checkpoint, "--checkpoint", o.output, "--output");
+  check_distinct_files(o.timeline, "--timeline", o.output, "--output");
 }
 
 Job plan_for(const Options& o, unsigned ranks) {

@@ -29,6 +29,8 @@ Options:
   --threads T        MPI mode: threads in each rank (default 1, or SLURM_CPUS_PER_TASK)
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
+  --output FILE      write the result to FILE (whole, or not at all: a temporary
+                     file renamed into place) instead of stdout
   --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi
   --checkpoint FILE  journal each finished chunk to FILE (synced to disk) and skip
                      the chunks FILE already holds: a killed or interrupted run,

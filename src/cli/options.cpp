@@ -24,7 +24,8 @@ const std::vector<OptionSpec> kOptions = {
     {"--min", true},     {"--max", true},      {"--mode", true},       {"--workers", true},
     {"--chunk", true},   {"--kernel", true},   {"--count", true},      {"--format", true},
     {"--threads", true}, {"--schedule", true}, {"--timeline", true},   {"--checkpoint", true},
-    {"--method", true},  {"--progress", false}, {"--no-progress", false}, {"--help", false},
+    {"--method", true},  {"--output", true},    {"--progress", false},  {"--no-progress", false},
+    {"--help", false},
     {"-h", false},       {"--version", false},
 };
 
@@ -165,6 +166,8 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
     q.threads_per_rank = count_for(name, value);
   } else if (name == "--schedule") {
     q.schedule = choose<Schedule>("schedule", value);
+  } else if (name == "--output") {
+    o.output = value;
   } else if (name == "--timeline") {
     o.timeline = value;
   } else if (name == "--checkpoint") {

@@ -21,6 +21,7 @@ struct Options {
   Request request;
   bool mode_given = false;
   Format format = Format::dict;
+  std::string output;      // --output FILE: the result there instead of stdout; empty: stdout
   std::string timeline;    // --timeline FILE; empty: none
   std::string checkpoint;  // --checkpoint FILE; empty: none
   std::optional<bool> progress;  // --progress / --no-progress; nothing: on when stderr is a terminal

@@ -54,4 +54,21 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
   }
 }
 
+const char* simd_path() {
+#if defined(__x86_64__)
+  // The choice target_clones makes, asked feature by feature (clang knows no ISA levels here).
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512cd"))
+    return "AVX-512 (x86-64-v4)";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
+      __builtin_cpu_supports("fma"))
+    return "AVX2 (x86-64-v3)";
+  return "baseline x86-64";
+#else
+  return "portable C++";
+#endif
+}
+
 }  // namespace numfactors::sieve

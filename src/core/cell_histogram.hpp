@@ -18,4 +18,8 @@ using Bins = std::array<u64, 64>;
 /// Vectorized (keys computed 16..64 at a time, counted by comparison) for the running CPU.
 void add_cell_keys(const Cell* cells, std::size_t len, int threshold, Bins& bins);
 
+/// The build of the vectorized passes this CPU runs (picked at load time): "AVX-512
+/// (x86-64-v4)", "AVX2 (x86-64-v3)" or "baseline x86-64".
+const char* simd_path();
+
 }  // namespace numfactors::sieve

@@ -49,6 +49,7 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
     : walked_(std::make_shared<Walked>(n, max_bytes)), count_(count), walk_work_(walk_work) {
   PrimeCountTable& table = walked_->table;
   const std::size_t from = rounds_to_resume(journal.path, table, on_ranks);
+  rounds_resumed_ = from;
   TableBuilt built;
   if (on_ranks) {
     TableStart start;

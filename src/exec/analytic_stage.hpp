@@ -47,6 +47,10 @@ class ItemTasks final : public Tasks {
   double total_work() const override { return walk_work_; }
   std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override;
 
+  /// The table's rounds, and how many were read from a saved state.
+  std::size_t rounds() const { return walked_->table.rounds(); }
+  std::size_t rounds_resumed() const { return rounds_resumed_; }
+
   /// Saves the finished table to `path` when this process holds all of it (MPI: rank 0 of one
   /// machine's ranks), so that a run that goes on later does not build it again.
   void save_table(const std::string& path) const;
@@ -64,6 +68,7 @@ class ItemTasks final : public Tasks {
   Count count_;
   double walk_work_;
   double work_a_cost_;
+  std::size_t rounds_resumed_ = 0;
 };
 
 }  // namespace numfactors

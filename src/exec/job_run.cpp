@@ -4,6 +4,8 @@
 /// [1, lo - 1] when lo > 1), each run by the executor of the job's mode; around them, once for
 /// both methods: the checkpoint journal (what it holds is skipped and added back), progress by
 /// estimated work, the timeline, and cancellation.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -109,11 +111,24 @@ void merge_workers(const RunResult& part, RunResult& into) {
   }
 }
 
+/// User and system seconds of this process and its reaped children (pool workers) so far.
+double cpu_now() {
+  double seconds = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage u{};
+    if (getrusage(who, &u) != 0) continue;
+    for (const timeval& t : {u.ru_utime, u.ru_stime})
+      seconds += static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  }
+  return seconds;
+}
+
 }  // namespace
 
 RunResult run(const Job& job, const Hooks& hooks) {
   check_range(job.range);
   const auto t0 = Clock::now();
+  const double cpu0 = cpu_now();
   MpiBackend* const mpi = job.mode == Mode::mpi ? mpi_backend() : nullptr;
   if (job.mode == Mode::mpi && mpi == nullptr)
     throw Unavailable("MPI mode needs MPI started first (start_mpi(), from numfactors::mpi)");
@@ -171,6 +186,17 @@ RunResult run(const Job& job, const Hooks& hooks) {
       double skipped = 0;
       for (const u64 task : done) skipped += tasks->work(task);
       meter.skip(skipped);
+      Resumed resumed;
+      resumed.tasks_done = done.size();
+      resumed.tasks = tasks->count();
+      if (analytic) {
+        const auto& items = static_cast<const ItemTasks&>(*tasks);
+        resumed.prefix = prefixes_of(job)[part];
+        resumed.rounds_done = items.rounds_resumed();
+        resumed.rounds = items.rounds();
+      }
+      if (hooks.resumed && (resumed.tasks_done > 0 || resumed.rounds_done > 0))
+        hooks.resumed(resumed);
     }
     RunOptions options;
     options.mode = job.mode;
@@ -215,6 +241,8 @@ RunResult run(const Job& job, const Hooks& hooks) {
         if (!table_path(part).empty()) std::remove(table_path(part).c_str());
   }
   result.seconds = seconds_since(t0);
+  result.cpu_seconds = cpu_now() - cpu0;
+  if (mpi != nullptr) result.cpu_seconds = mpi->sum_over_ranks(result.cpu_seconds);
   return result;
 }
 

@@ -54,6 +54,8 @@ class MpiBackend : public MpiSession {
   /// Collective: every rank returns rank 0's `text` (an error only rank 0 can see, so that all
   /// ranks fail alike).
   virtual std::string share_text(const std::string& text) = 0;
+  /// Collective: the sum of every rank's `value` (on every rank).
+  virtual double sum_over_ranks(double value) = 0;
 };
 
 /// The live session, or null. A session registers itself while it lives.

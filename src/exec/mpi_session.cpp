@@ -1,6 +1,7 @@
 /// @file mpi_session.cpp
 /// @brief MPI_Init and MPI_Finalize through boost::mpi::environment, rank 0's job for all, and
 /// the session as the library's MPI backend while it lives.
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -50,6 +51,10 @@ class BoostMpiSession final : public MpiBackend {
                          const PrimeCountTable::Progress& progress, const TableStart& start,
                          int max_group) override {
     return mpi_detail::build_table_shared(table, parallel_for, progress, start, max_group);
+  }
+
+  double sum_over_ranks(double value) override {
+    return boost::mpi::all_reduce(world_, value, std::plus<double>());
   }
 
   std::string share_text(const std::string& text) override {
