@@ -112,9 +112,21 @@ class PlotTest(unittest.TestCase):
         self.write("workers-2.json", result_json(1.0, 2, histogram={"1": 4, "2": 4}))
         self.assertUsageError("scaling", self.dir)
 
+    def test_scaling_refuses_and_warns_about_runs_too_short_to_time(self):
+        # A study of runs of milliseconds is refused...
+        proc = run(SCALING, "--mode", "threads", "--workers", "1,2", "--max", "1e6",
+                   "--repeat", "1", "--out", self.path("short"), check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("too short to time", proc.stderr)
+        # ...and results of such runs are plotted with a warning.
+        for p in (1, 2):
+            self.write(f"workers-{p}.json", result_json(0.01 / p, p))
+        proc = run(PLOT, "scaling", self.dir)
+        self.assertIn("plot: warning: the fastest run took 0.0050 s, too short to time", proc.stderr)
+
     def test_scaling_runs_the_study_locally(self):
         out = self.path("study")
-        proc = run(SCALING, "--mode", "threads", "--workers", "1,2", "--max", "1e6",
+        proc = run(SCALING, "--mode", "threads", "--workers", "1,2", "--max", "4e9",
                    "--repeat", "1", "--out", out)
         self.assertEqual(sorted(os.listdir(out)),
                          ["scaling.png", "workers-1-r0.json", "workers-2-r0.json"])
