@@ -28,6 +28,11 @@ class CounterSource final : public ChunkSource {
     if (i >= end_) return std::nullopt;
     return i;
   }
+  /// Chunks not handed out yet.
+  u64 left() const {
+    const u64 next = next_.load(std::memory_order_relaxed);
+    return next < end_ ? end_ - next : 0;
+  }
 
  private:
   std::atomic<u64> next_;

@@ -88,8 +88,16 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
         local.on_task(note[kNoteChunk], h);
       }
       if (note[kNoteFlags] & kNoteWantsChunk) {
-        const auto chunk = shared.next();
-        comm.send(request->source(), kTagChunk, chunk ? *chunk : kNoMoreChunks);
+        // A share of what is left: half of it spread over every thread of every rank.
+        const u64 share = all.left() / (2 * u64(comm.size()) * std::max(local.threads, 1u));
+        const u64 wanted = std::clamp<u64>(share, 1, kMaxBatch);
+        Batch batch{};
+        while (batch[0] < wanted) {
+          const auto chunk = shared.next();
+          if (!chunk) break;
+          batch[++batch[0]] = *chunk;
+        }
+        comm.send(request->source(), kTagChunk, batch.data(), static_cast<int>(batch.size()));
       }
       if (note[kNoteFlags] & kNoteLast) ++finished;
       served = true;
@@ -104,11 +112,11 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
   return part;
 }
 
-/// A rank other than 0 in the dynamic schedule: keeps up to `threads` chunks queued (one request
-/// in flight at a time) so its threads rarely wait for a reply, and sends rank 0 each finished
-/// chunk's histogram. All its notes share one tag, so they arrive in the order sent: the last
-/// note comes after every chunk's. A stop signal here only ends its requests: the chunks it was
-/// given still run, so rank 0's count of what was handed out stays true.
+/// A rank other than 0 in the dynamic schedule: asks for a batch of chunks whenever fewer than
+/// `threads` are queued (one request in flight at a time) so its threads rarely wait for a reply,
+/// and sends rank 0 each finished chunk's histogram. All its notes share one tag, so they arrive
+/// in the order sent: the last note comes after every chunk's. A stop signal ends its requests
+/// and its threads take no more from the queue: what is left there is undone, as in any mode.
 RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
                       const RunOptions& options, Clock::time_point t0) {
   QueueSource queue;
@@ -120,7 +128,8 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
     outbox.emplace_back(chunk, h);
   };
   RunResult part;
-  BackgroundWorkers compute(tasks, local.threads, queue, local, thread_prefix(comm.rank()), t0,
+  ResumeSource taken(queue, nullptr, options.stop);  // refuses the queued chunks after a stop
+  BackgroundWorkers compute(tasks, local.threads, taken, local, thread_prefix(comm.rank()), t0,
                             part);
   auto send_note = [&](u64 chunk, const Histogram* h, u64 flags) {
     Note note{};
@@ -139,7 +148,7 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
     return !ready.empty();
   };
   const auto stopping = [&] { return options.stop != nullptr && options.stop->load() != 0; };
-  u64 reply = 0;
+  Batch reply{};
   std::optional<boost::mpi::request> pending;
   bool no_more = false;
   Backoff backoff;
@@ -153,16 +162,16 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
     }
     if (!no_more && !pending && queue.size() < local.threads) {
       send_note(kNoMoreChunks, nullptr, kNoteWantsChunk);
-      pending = comm.irecv(0, kTagChunk, reply);
+      pending = comm.irecv(0, kTagChunk, reply.data(), static_cast<int>(reply.size()));
       busy = true;
     }
     if (pending && pending->test()) {
       pending.reset();
-      if (reply == kNoMoreChunks) {
+      if (reply[0] == 0) {
         no_more = true;
         queue.close();
       } else {
-        queue.push(reply);
+        for (u64 k = 1; k <= reply[0]; ++k) queue.push(reply[k]);
       }
       busy = true;
     }
@@ -174,6 +183,7 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
   compute.join();
   send_finished();  // the threads have stopped: nothing more comes into the outbox
   send_note(kNoMoreChunks, nullptr, kNoteLast);
+  if (part.interrupted == 0) part.interrupted = taken.cut_by();
   return part;
 }
 

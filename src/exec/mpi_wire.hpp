@@ -34,9 +34,15 @@ using Note = std::array<u64, kNoteSize>;
 constexpr u64 kNoteWantsChunk = 1;  // answer with a chunk index (tag kTagChunk)
 constexpr u64 kNoteLast = 2;        // this rank sends nothing more
 
-/// Sent instead of a chunk index when no chunk is left. Chunk indices are < chunk_count() <=
-/// 2^64-1, so this one is never a real chunk.
+/// Marks a note that carries no finished chunk. Chunk indices are < chunk_count() <= 2^64-1, so
+/// this one is never a real chunk.
 constexpr u64 kNoMoreChunks = ~u64{0};
+
+/// Rank 0's answer to a request (tag kTagChunk): [0] how many chunks follow (0: none is left),
+/// then their indices. Guided self-scheduling: a batch is a share of what is left, so a rank
+/// makes few round trips while much is left and the last chunks still spread out one by one.
+constexpr std::size_t kMaxBatch = 64;
+using Batch = std::array<u64, kMaxBatch + 1>;
 
 }  // namespace numfactors
 

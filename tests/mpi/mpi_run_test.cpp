@@ -5,6 +5,8 @@
 /// and timeline; the static schedule runs the chunks its Deal names, and the Deal is balanced.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -185,6 +187,27 @@ TEST(MpiRun, RankZeroComputesInTheDynamicSchedule) {
   if (rank() == 0) {
     EXPECT_GT(r.workers.at(0).chunks, 0u);
   }
+}
+
+TEST(MpiRun, TheDynamicScheduleHandsOutBatchesThatShrink) {
+  // 4000 chunks: a rank other than 0 gets them in batches (a share of what is left), so most of
+  // its chunks come with the next index in the same batch, where one chunk a request would make
+  // that rare; and the batches shrink to single chunks at the end, so each rank runs some of
+  // the last hundred.
+  const Plan plan = make_plan({1, 4'000'000}, Count::distinct, KernelKind::sieve, 1000, 1);
+  const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
+  const RunResult r = run_layout(plan, {Schedule::dynamic, 1, "dynamic"}, *kernel);
+  if (rank() != 0 || ranks() < 2) return;
+  std::vector<int> owner(plan.chunk_count(), -1);
+  for (const ChunkEvent& e : r.timeline) owner[e.chunk] = static_cast<int>(e.worker);
+  std::size_t mine = 0, followed = 0;
+  for (u64 i = 0; i + 1 < owner.size(); ++i) {
+    if (owner[i] != 1) continue;
+    ++mine;
+    followed += owner[i + 1] == 1;
+  }
+  ASSERT_GE(mine, 20u);
+  EXPECT_GT(2 * followed, mine) << followed << " of rank 1's " << mine << " chunks";
 }
 
 TEST(MpiDeal, EveryChunkOnceAndBalancedForCostGrowingWithN) {
