@@ -14,6 +14,7 @@
 #include <string>
 
 #include "exec/executor.hpp"
+#include "numfactors/run.hpp"
 #include "run_checks.hpp"
 #include "oracle.hpp"
 #include "seed.hpp"
@@ -239,6 +240,42 @@ TEST(Executors, WorkerExceptionPropagates) {
   EXPECT_EQ(result.histogram[1], 1000u);
 }
 
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+TEST(Progress, FollowsTheWorkNotTheNumbers) {
+  // The wheel near 1: its first chunks of m stand for most of the numbers (each m is counted
+  // for every 2^a 3^b m in range) but cost what later ones do. Progress is reported by work: the
+  // run reaches half of it at about half of its time, where counting numbers said 90% early on.
+  Request q;
+  q.range = {2, 3'000'000'000};
+  q.method = Method::sieve;
+  q.mode = Mode::serial;
+  q.chunk = 50'000'000;
+  Environment env;
+  env.cores = 1;
+  const Job job = plan_job(q, env);
+  ASSERT_EQ(job.kernel, KernelKind::wheel);
+  const auto start = std::chrono::steady_clock::now();
+  double at_half = -1, last = 0;
+  Hooks hooks;
+  hooks.progress = [&](const Progress& p) {
+    EXPECT_GE(p.done, last);
+    last = p.done;
+    if (at_half < 0 && p.done >= 0.5 * p.total)
+      at_half = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const RunResult r = run(job, hooks);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_GT(at_half, 0);
+  EXPECT_GT(at_half, 0.25 * seconds) << at_half << " s of " << seconds;
+  EXPECT_LT(at_half, 0.75 * seconds) << at_half << " s of " << seconds;
+  EXPECT_EQ(r.histogram.total(), q.range.size());
+}
 
 }  // namespace
 }  // namespace numfactors
