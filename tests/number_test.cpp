@@ -194,7 +194,7 @@ TEST(ParseNumber, LongArgumentsAreEchoedShort) {
   EXPECT_LT(m.size(), 200u) << m.size();
   EXPECT_NE(m.find("(100000 characters)"), std::string::npos) << m;
   EXPECT_NE(m.find("beyond 2^64-1"), std::string::npos) << m;
-  EXPECT_EQ(quoted("12,000"), "'12,000'");
+  EXPECT_EQ(quote_arg("12,000"), "'12,000'");
 }
 
 }  // namespace

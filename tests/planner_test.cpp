@@ -3,7 +3,10 @@
 /// is checked without the machine it runs on.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "child_process.hpp"
 #include "numfactors/errors.hpp"
@@ -161,6 +164,83 @@ TEST(PlannerEndToEnd, AnAddressSpaceLimitRefusesTheAnalyticMethodAtOnce) {
   EXPECT_NE(f.err.find("--method analytic would need about"), std::string::npos) << f.err;
   EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 195 MiB"), std::string::npos) << f.err;
   EXPECT_EQ(f.out, "");
+}
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+TEST(SplitByCost, AdjacentPartsOfEqualEstimatedCost) {
+  for (const Range r : {Range{1'000'000'000'000, 1'000'100'000'000},
+                        Range{~u64{0} - 10'000'000, ~u64{0}}, Range{2, 1'000'000'000},
+                        Range{5, 5}, Range{2, 4}}) {
+    for (const unsigned parts : {1u, 2u, 3u, 7u}) {
+      const std::vector<Range> split = split_by_cost(r, parts);
+      ASSERT_FALSE(split.empty());
+      EXPECT_EQ(split.size(), std::min<u64>(parts, r.size()));
+      EXPECT_EQ(split.front().lo, r.lo);
+      EXPECT_EQ(split.back().hi, r.hi);
+      for (std::size_t i = 0; i + 1 < split.size(); ++i) {
+        EXPECT_LE(split[i].lo, split[i].hi);
+        EXPECT_EQ(split[i + 1].lo, split[i].hi + 1);
+      }
+      // Far from 1 the cost of a number barely changes across a window: near-equal widths.
+      if (r.lo > 1'000'000 && r.size() > 1000) {
+        u64 widest = 0, narrowest = ~u64{0};
+        for (const Range& p : split) {
+          widest = std::max(widest, p.size());
+          narrowest = std::min(narrowest, p.size());
+        }
+        EXPECT_LE(widest, narrowest + narrowest / 10) << r.lo << " in " << parts;
+      }
+    }
+  }
+}
+
+TEST(SplitByCost, APartIsPlannedAsItsOwnRange) {
+  Request q = request(1'000'000'000'000, 1'000'100'000'000);
+  q.part = {2, 3};
+  const Job job = plan_job(q, machine(2));
+  EXPECT_EQ(job.range, split_by_cost(q.range, 3)[1]);
+  q.part = {4, 3};
+  EXPECT_THROW(plan_job(q, machine(2)), InvalidRequest);
+  Request tiny = request(2, 3);
+  tiny.part = {3, 3};
+  EXPECT_THROW(plan_job(tiny, machine(2)), InvalidRequest);
+}
+
+TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
+  const std::string dir = "/tmp/numfactors_merge_" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const auto run = [](const std::string& args) {
+    return test::run_program("/bin/sh", {"-c", std::string(NUMFACTORS_BINARY) + " " + args});
+  };
+  for (const std::string count : {"distinct", "total"})
+    for (int i = 1; i <= 3; ++i)
+      ASSERT_EQ(run("--min 10^12 --max 10^12+3000000 --count " + count + " --part " +
+                    std::to_string(i) + "/3 --format json --output " + dir + "/" + count + "-" +
+                    std::to_string(i) + ".json")
+                    .status,
+                0);
+  const test::Finished whole = run("--min 10^12 --max 10^12+3000000 --count total");
+  const test::Finished merged =
+      run("merge " + dir + "/total-3.json " + dir + "/total-1.json " + dir + "/total-2.json");
+  EXPECT_EQ(merged.status, 0) << merged.err;
+  EXPECT_EQ(merged.out, whole.out);
+  const auto refused = [&](const std::string& files, const std::string& says) {
+    const test::Finished f = run("merge " + files);
+    EXPECT_EQ(f.status, 2) << files;
+    EXPECT_EQ(f.out, "");
+    EXPECT_NE(f.err.find(says), std::string::npos) << f.err;
+  };
+  refused(dir + "/total-1.json " + dir + "/total-1.json", "overlap");
+  refused(dir + "/total-1.json " + dir + "/total-3.json", "a gap between");
+  refused(dir + "/total-1.json " + dir + "/distinct-2.json", "counts distinct");
+  refused(dir + "/nothing.json", "cannot read");
+  EXPECT_EQ(run("merge --allow-gaps " + dir + "/total-1.json " + dir + "/total-3.json").status, 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -27,6 +27,12 @@ struct Request {
   std::optional<Schedule> schedule;  // MPI mode
   u64 chunk = 0;                  // the sieve method's chunk size
   bool checkpoint = false;        // the run will journal to a checkpoint file
+  /// Only part `part.index` (1-based) of `part.of` parts of equal estimated cost of the range
+  /// (split_by_cost), as a job array's task counts it; {0, 0}: the whole range.
+  struct Part {
+    unsigned index = 0;
+    unsigned of = 0;
+  } part;
 };
 
 /// What an existing checkpoint file says about the run that wrote it (its header): a resumed run
@@ -78,6 +84,12 @@ struct Job {
 /// TableTooLarge when the analytic method is asked for and its table would not fit.
 /// Cost: microseconds (the cost model is a few formulas).
 Job plan_job(const Request& request, const Environment& environment);
+
+/// The range cut into `parts` adjacent ranges of equal estimated cost (the cost model of the
+/// cheaper method for each part, as the planner would pick it), which a job array's tasks count
+/// apart: a part near 1 is wider than one far from it. Fewer parts when the range has fewer
+/// numbers. Deterministic: every task of an array computes the same parts.
+std::vector<Range> split_by_cost(const Range& range, unsigned parts);
 
 /// This process's environment: the cores of its affinity mask and SLURM_CPUS_PER_TASK. (ranks
 /// and checkpoint are left for the caller: MPI and the checkpoint file are the caller's.)

@@ -104,10 +104,95 @@ KernelKind kernel_for(const Request& q, const Environment& env) {
   return fallback;
 }
 
+/// Estimated seconds of the cheaper method on r (as the planner picks: the analytic method only
+/// where its table fits the library's budget).
+double cheapest_seconds(const Range& r) {
+  const MethodCost c = estimate_cost(r);
+  return c.analytic_bytes <= PrimeCountTable::kDefaultMaxBytes
+             ? std::min(c.sieve_seconds, c.analytic_seconds)
+             : c.sieve_seconds;
+}
+
+/// The largest b in [a, hi] with cheapest_seconds([a, b]) <= budget (costs grow with b), or a.
+u64 part_end(u64 a, u64 hi, double budget) {
+  u64 lo = a, top = hi;
+  while (lo < top) {
+    const u64 mid = lo + (top - lo + 1) / 2;  // no wrap: top - lo < 2^64
+    if (cheapest_seconds({a, mid}) <= budget)
+      lo = mid;
+    else
+      top = mid - 1;
+  }
+  return lo;
+}
+
+/// Parts from r.lo on, each as wide as `budget` allows; stops counting past `limit` parts.
+std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit) {
+  std::vector<Range> parts;
+  for (u64 a = r.lo;;) {
+    const u64 b = part_end(a, r.hi, budget);
+    parts.push_back({a, b});
+    if (b == r.hi || parts.size() > limit) break;
+    a = b + 1;
+  }
+  return parts;
+}
+
 }  // namespace
+
+std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
+  check_range(r);
+  if (parts <= 1) return {r};
+  if (r.size() <= parts) {
+    std::vector<Range> each;
+    for (u64 n = r.lo;; ++n) {
+      each.push_back({n, n});
+      if (n == r.hi) break;
+    }
+    return each;
+  }
+  // The least budget a part that cuts the range into at most `parts` parts: found by bisection
+  // between a part's share of the whole (never enough when parts cost more than their share)
+  // and the whole.
+  double low = 0, high = cheapest_seconds(r);
+  for (int i = 0; i < 60; ++i) {
+    const double mid = (low + high) / 2;
+    if (greedy_parts(r, mid, parts).size() <= parts)
+      high = mid;
+    else
+      low = mid;
+  }
+  std::vector<Range> result = greedy_parts(r, high, parts);
+  // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
+  // of the array has work.
+  while (result.size() < parts) {
+    const auto widest = std::max_element(result.begin(), result.end(), [](const Range& x, const Range& y) {
+      return x.size() < y.size();
+    });
+    if (widest->size() < 2) break;
+    const Range w = *widest;
+    const u64 middle = w.lo + (w.size() / 2 - 1);
+    *widest = {w.lo, middle};
+    result.insert(widest + 1, Range{middle + 1, w.hi});
+  }
+  return result;
+}
 
 Job plan_job(const Request& q, const Environment& env) {
   check_range(q.range);
+  if (q.part.of != 0) {
+    if (q.part.index < 1 || q.part.index > q.part.of)
+      throw InvalidRequest("part " + std::to_string(q.part.index) + " of " +
+                           std::to_string(q.part.of) + " does not exist: parts count from 1");
+    const std::vector<Range> parts = split_by_cost(q.range, q.part.of);
+    if (q.part.index > parts.size())
+      throw InvalidRequest("the range has " + std::to_string(parts.size()) + " numbers, too few "
+                           "for " + std::to_string(q.part.of) + " parts");
+    Request whole = q;
+    whole.range = parts[q.part.index - 1];
+    whole.part = {};
+    return plan_job(whole, env);
+  }
   check_conflicts(q);
   const unsigned cores = std::max(env.cores, 1u);
   Job job;

@@ -29,6 +29,9 @@ Options:
   --threads T        MPI mode: threads in each rank (default 1, or SLURM_CPUS_PER_TASK)
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
+  --part I/N         count only the I-th of N parts of [MIN, MAX] of equal
+                     estimated cost (a job array's task I of N; numfactors merge
+                     adds the parts' JSON results up)
   --output FILE      write the result to FILE (whole, or not at all: a temporary
                      file renamed into place) instead of stdout
   --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi

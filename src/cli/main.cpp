@@ -16,6 +16,7 @@
 
 #include "cli/app.hpp"
 #include "cli/launch.hpp"
+#include "cli/merge.hpp"
 #include "cli/mpi_program.hpp"
 #include "cli/output_file.hpp"
 
@@ -76,6 +77,11 @@ int main(int argc, char** argv) {
     return deliver(out.str(), status);
   }
 #endif
+  if (!args.empty() && args[0] == "merge") {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const int status = numfactors::run_merge(rest, out, std::cerr);
+    return deliver(out.str(), status);
+  }
   const int status = numfactors::run_app(args, out, std::cerr);
   return deliver(out.str(), status);
 }

@@ -19,7 +19,7 @@ struct Parser {
   std::size_t pos = 0;
 
   [[noreturn]] void fail(const std::string& why) const {
-    throw UsageError(quoted(text) + " " + why);
+    throw UsageError(quote_arg(text) + " " + why);
   }
   bool at(char c) const { return pos < text.size() && text[pos] == c; }
 
@@ -101,7 +101,7 @@ struct Parser {
 
 u64 parse_number(std::string_view text) { return Parser{text}.expression(); }
 
-std::string quoted(std::string_view text) {
+std::string quote_arg(std::string_view text) {
   constexpr std::size_t kHead = 24, kTail = 8;
   // Appended piece by piece: GCC 12 warns wrongly (-Wrestrict) about "'" + std::string(...).
   std::string out = "'";

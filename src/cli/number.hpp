@@ -17,6 +17,6 @@ u64 parse_number(std::string_view text);
 
 /// `text` in quotes as a message echoes an argument: whole when short, else its two ends and its
 /// length (a 100,000-digit argument must not become a 100,000-byte error line).
-std::string quoted(std::string_view text);
+std::string quote_arg(std::string_view text);
 
 }  // namespace numfactors

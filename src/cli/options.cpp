@@ -24,7 +24,8 @@ const std::vector<OptionSpec> kOptions = {
     {"--min", true},     {"--max", true},      {"--mode", true},       {"--workers", true},
     {"--chunk", true},   {"--kernel", true},   {"--count", true},      {"--format", true},
     {"--threads", true}, {"--schedule", true}, {"--timeline", true},   {"--checkpoint", true},
-    {"--method", true},  {"--output", true},    {"--progress", false},  {"--no-progress", false},
+    {"--method", true},  {"--output", true},    {"--part", true},       {"--progress", false},
+    {"--no-progress", false},
     {"--help", false},
     {"-h", false},       {"--version", false},
 };
@@ -47,7 +48,7 @@ E choose(const std::string& what, const std::string& value) {
   if (const std::optional<E> e = parse_choice<E>(value)) return *e;
   std::vector<std::string> names;
   for (const Choice<E>& c : choices<E>()) names.emplace_back(c.name);
-  throw UsageError("unknown " + what + " " + quoted(value) + did_you_mean(value, names) +
+  throw UsageError("unknown " + what + " " + quote_arg(value) + did_you_mean(value, names) +
                    "; choose one of " + choice_list<E>());
 }
 
@@ -119,7 +120,7 @@ u64 number_for(const std::string& option, const std::string& value) {
 
 u64 positive_for(const std::string& option, const std::string& value) {
   const u64 v = number_for(option, value);
-  if (v == 0) throw UsageError(option + " must be at least 1 (got " + quoted(value) + ")");
+  if (v == 0) throw UsageError(option + " must be at least 1 (got " + quote_arg(value) + ")");
   return v;
 }
 
@@ -127,7 +128,7 @@ unsigned count_for(const std::string& option, const std::string& value) {
   const u64 n = positive_for(option, value);
   if (n > kMaxWorkers)
     throw UsageError(option + " must be at most " + std::to_string(kMaxWorkers) + " (got " +
-                     quoted(value) + ")");
+                     quote_arg(value) + ")");
   return static_cast<unsigned>(n);
 }
 
@@ -166,6 +167,16 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
     q.threads_per_rank = count_for(name, value);
   } else if (name == "--schedule") {
     q.schedule = choose<Schedule>("schedule", value);
+  } else if (name == "--part") {
+    // I/N: the I-th of N parts of equal cost (a job array's task I of N).
+    const auto slash = value.find('/');
+    if (slash == std::string::npos)
+      throw UsageError("--part takes I/N, the I-th of N parts (got " + quote_arg(value) + ")");
+    const u64 i = positive_for("--part", value.substr(0, slash));
+    const u64 n = positive_for("--part", value.substr(slash + 1));
+    if (n > 1'000'000 || i > n)
+      throw UsageError("--part " + quote_arg(value) + ": I must be in 1..N, N at most 1000000");
+    q.part = {static_cast<unsigned>(i), static_cast<unsigned>(n)};
   } else if (name == "--output") {
     o.output = value;
   } else if (name == "--timeline") {
@@ -194,11 +205,11 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
     std::vector<std::string> all;
     for (const auto& [letter, mode] : kModeLetters) all.push_back(letter);
     for (const Choice<Mode>& c : choices<Mode>()) all.emplace_back(c.name);
-    throw UsageError("unknown mode " + quoted(arg) + did_you_mean(arg, all) +
+    throw UsageError("unknown mode " + quote_arg(arg) + did_you_mean(arg, all) +
                      "; use s (serial), t (threads), m (pool) or i (mpi), or --mode NAME");
   }
   if (p.numbers.size() == 2)
-    throw UsageError("unexpected argument " + quoted(arg) +
+    throw UsageError("unexpected argument " + quote_arg(arg) +
                      "; usage: numfactors [s|t|m|i] [[MIN] MAX] [options]");
   p.numbers.push_back(positive_for(p.numbers.empty() ? "MAX" : "MIN MAX", arg));
 }
@@ -215,7 +226,7 @@ Options parse_options(const std::vector<std::string>& args) {
       continue;
     }
     if (t.spec == nullptr)
-      throw UsageError("unknown option " + quoted(t.text) + did_you_mean(t.text, option_names()) +
+      throw UsageError("unknown option " + quote_arg(t.text) + did_you_mean(t.text, option_names()) +
                        "; see numfactors --help");
     if (t.missing_value) throw UsageError("missing value for option '" + t.text + "'");
     if (!t.spec->takes_value && t.inline_value)

@@ -245,8 +245,10 @@ class NumfactorsJob(ClusterTest):
                                   env={"NUMFACTORS_MIN": lo, "NUMFACTORS_MAX": hi})
         self.cluster.wait(job)
         self.assertCompleted(job)
-        results = json_results(self.cluster.output(f"numfactors-{job}.out"))
-        self.assertEqual(len(results), 1, "one result from the whole job, not one per rank")
+        # The result in a file of its own, which json.load reads as it is; the log apart.
+        with open(os.path.join(self.cluster.work, f"numfactors-{job}.json")) as f:
+            results = [json.load(f)]
+        self.assertEqual(json_results(self.cluster.output(f"numfactors-{job}.out")), [])
         self.assertEqual(results[0]["histogram"], serial_histogram(lo, hi))
         self.assertEqual(results[0]["histogram"], published_histogram(2, 10**7))
         names = [w["name"] for w in results[0]["worker_stats"]]
@@ -263,12 +265,10 @@ class NumfactorsJob(ClusterTest):
         self.cluster.wait(top, defaults)
         self.assertCompleted(top)
         self.assertCompleted(defaults)
-        results = json_results(self.cluster.output(f"numfactors-{top}.out"))
-        self.assertEqual(len(results), 1)
-        self.assertEqual(results[0]["histogram"], serial_histogram(lo, hi, "total"))
+        with open(os.path.join(self.cluster.work, f"numfactors-{top}.json")) as f:
+            self.assertEqual(json.load(f)["histogram"], serial_histogram(lo, hi, "total"))
         # The header's defaults: the seed's range [2, 500000] in the seed's dict format.
-        lines = [l for l in self.cluster.output(f"numfactors-{defaults}.out").splitlines()
-                 if l.startswith("{")]
+        lines = self.cluster.output(f"numfactors-{defaults}.txt").splitlines()
         self.assertEqual(len(lines), 1, lines)
         self.assertEqual(parse_dict(lines[0]), published_histogram(2, 500000))
 
@@ -299,6 +299,36 @@ class ScalingArray(ClusterTest):
         self.assertIn("serial fraction", fit.stdout)
         with open(png, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+class SplitArray(ClusterTest):
+    """jobs/split.sbatch: a 3-task array counts 3 parts of equal cost, a dependent job merges."""
+
+    def test_parts_merged_after_the_array(self):
+        lo, hi = "1000000000000", "1000030000000"
+        results = os.path.join(self.cluster.work, "split")
+        array = self.cluster.sbatch("split.sbatch", ["--array=1-3"], ["--count", "total"],
+                                    env={"NUMFACTORS_MIN": lo, "NUMFACTORS_MAX": hi,
+                                         "NUMFACTORS_MODE": "threads",
+                                         "NUMFACTORS_RESULTS": results})
+        self.cluster.wait(array)
+        self.assertCompleted(array)
+        self.cluster.wait_queue_empty(["-n", "nf-merge"])  # the merge job the first task queued
+        parts = []
+        for i in (1, 2, 3):
+            with open(os.path.join(results, f"part-{i}.json")) as f:
+                parts.append(json.load(f))
+        # Adjacent parts that cover the range exactly, of about equal width this far from 1.
+        self.assertEqual(parts[0]["min"], int(lo))
+        self.assertEqual(parts[2]["max"], int(hi))
+        for a, b in zip(parts, parts[1:]):
+            self.assertEqual(b["min"], a["max"] + 1)
+        widths = [p["max"] - p["min"] + 1 for p in parts]
+        self.assertLess(max(widths), 1.1 * min(widths), widths)
+        with open(os.path.join(results, "result.json")) as f:
+            merged = json.load(f)
+        self.assertEqual((merged["min"], merged["max"], merged["parts"]), (int(lo), int(hi), 3))
+        self.assertEqual(merged["histogram"], serial_histogram(lo, hi, "total"))
 
 
 class ResumableChain(ClusterTest):
@@ -403,7 +433,7 @@ class TwoNodes(ClusterTest):
             # The job script's own line: the allocation, and srun starting the MPI ranks.
             self.assertRegex(text, rf"numfactors\.sbatch: job {job} on nf\[1-2\]: "
                                    r"srun --mpi=pmix --ntasks=2 \S+ \S+ --mode mpi ")
-            results = json_results(text)
+            results = json_results(self.cluster.output(f"numfactors-{job}.json"))
             self.assertEqual(len(results), 1, text)
             self.assertEqual(results[0]["mode"], "mpi")
             self.assertEqual(results[0]["method"], method)

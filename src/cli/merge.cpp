@@ -1,0 +1,174 @@
+/// @file merge.cpp
+#include "cli/merge.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/error_words.hpp"
+#include "cli/number.hpp"
+#include "cli/output_file.hpp"
+#include "cli/usage_error.hpp"
+#include "numfactors/format.hpp"
+
+namespace numfactors {
+namespace {
+
+struct PartResult {
+  std::string file;
+  Range range;
+  Count count = Count::distinct;
+  Histogram histogram;
+  double seconds = 0, cpu_seconds = 0;
+  u64 workers = 0;
+};
+
+/// One part from a JSON report; UsageError naming the file for anything else.
+PartResult read_part(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError("merge: cannot read " + quote_arg(file));
+  PartResult p;
+  p.file = file;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    p.range = {j.at("min").get<u64>(), j.at("max").get<u64>()};
+    const auto count = parse_choice<Count>(j.at("count").get<std::string>());
+    if (!count) throw UsageError("");
+    p.count = *count;
+    for (const auto& [k, n] : j.at("histogram").items()) {
+      const unsigned long key = std::stoul(k);
+      if (key > Histogram::kMaxKey) throw UsageError("");
+      p.histogram.add(static_cast<unsigned>(key), n.get<u64>());
+    }
+    p.seconds = j.value("seconds", 0.0);
+    p.cpu_seconds = j.value("cpu_seconds", 0.0);
+    p.workers = j.value("workers", u64{0});
+  } catch (const std::exception&) {
+    throw UsageError("merge: " + quote_arg(file) + " is not a numfactors JSON result (--format json)");
+  }
+  if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != p.range.size())
+    throw UsageError("merge: " + quote_arg(file) + " does not count every number of its range");
+  return p;
+}
+
+std::string describe(const PartResult& p) {
+  return p.file + " [" + std::to_string(p.range.lo) + ", " + std::to_string(p.range.hi) + "]";
+}
+
+}  // namespace
+
+std::string merge_help_text() {
+  return R"(Usage: numfactors merge FILE... [--allow-gaps] [--format NAME] [--output FILE]
+
+Adds up the JSON results (numfactors --format json) of adjacent parts of a range,
+such as the tasks of a job array that each counted --part I/N, into the histogram
+of the whole range. Refused with status 2: parts that overlap, a gap between two
+parts (unless --allow-gaps: then the result counts the parts only), parts of
+different counts (distinct and total), a file that is no such result.
+
+  --allow-gaps     merge parts with gaps between them
+  --format NAME    dict (default), json, table or csv
+  --output FILE    write the result to FILE instead of stdout
+)";
+}
+
+int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    std::vector<std::string> files;
+    bool allow_gaps = false, help = false;
+    std::optional<Format> format;
+    std::optional<std::string> output;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      const auto value = [&](const std::string& name) {
+        if (i + 1 >= args.size()) throw UsageError("missing value for option '" + name + "'");
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        help = true;
+      } else if (a == "--allow-gaps") {
+        allow_gaps = true;
+      } else if (a == "--format") {
+        if (format) throw UsageError("option '--format' is given twice; give it once");
+        const std::string name = value(a);
+        format = parse_choice<Format>(name);
+        if (!format)
+          throw UsageError("unknown format " + quote_arg(name) + "; choose one of " +
+                           choice_list<Format>());
+      } else if (a == "--output") {
+        if (output) throw UsageError("option '--output' is given twice; give it once");
+        output = value(a);
+      } else if (a.starts_with("-")) {
+        throw UsageError("merge: unknown option " + quote_arg(a) + "; see numfactors merge --help");
+      } else {
+        files.push_back(a);
+      }
+    }
+    if (help) {
+      out << merge_help_text() << std::flush;
+      return kExitOk;
+    }
+    if (files.empty()) throw UsageError("merge: no files; see numfactors merge --help");
+    std::vector<PartResult> parts;
+    for (const std::string& f : files) parts.push_back(read_part(f));
+    std::sort(parts.begin(), parts.end(),
+              [](const PartResult& a, const PartResult& b) { return a.range.lo < b.range.lo; });
+    const Count count = parts.front().count;
+    Histogram histogram;
+    double seconds = 0, cpu_seconds = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const PartResult& p = parts[i];
+      if (p.count != count)
+        throw UsageError("merge: " + describe(p) + " counts " + to_string(p.count) + ", " +
+                         describe(parts.front()) + " " + to_string(count));
+      if (i > 0) {
+        const PartResult& prev = parts[i - 1];
+        if (p.range.lo <= prev.range.hi)
+          throw UsageError("merge: " + describe(prev) + " and " + describe(p) + " overlap");
+        if (p.range.lo - 1 != prev.range.hi && !allow_gaps)
+          throw UsageError("merge: a gap between " + describe(prev) + " and " + describe(p) +
+                           " (--allow-gaps merges them anyway)");
+      }
+      histogram += p.histogram;
+      seconds = std::max(seconds, p.seconds);  // the parts ran side by side
+      cpu_seconds += p.cpu_seconds;
+    }
+    std::string report;
+    if (format == Format::json) {
+      nlohmann::ordered_json j;
+      j["min"] = parts.front().range.lo;
+      j["max"] = parts.back().range.hi;
+      j["count"] = to_string(count);
+      j["parts"] = parts.size();
+      j["numbers"] = histogram.total();  // less than max - min + 1 with --allow-gaps
+      j["seconds"] = seconds;
+      j["cpu_seconds"] = cpu_seconds;
+      j["histogram"] = nlohmann::ordered_json::object();
+      for (unsigned k = 0; k <= Histogram::kMaxKey; ++k)
+        if (histogram[k] != 0) j["histogram"][std::to_string(k)] = histogram[k];
+      report = j.dump() + "\n";
+    } else {
+      Job job;  // only its range and count show in these formats
+      job.range = {parts.front().range.lo, parts.back().range.hi};
+      job.count = count;
+      RunResult merged;
+      merged.histogram = histogram;
+      report = format_report(format.value_or(Format::dict), job, merged);
+    }
+    if (output) {
+      check_regular_file(*output, "--output");
+      AtomicFile(*output, "--output").commit(report);
+    } else {
+      out << report << std::flush;
+    }
+    return kExitOk;
+  } catch (...) {
+    return report_current_exception(err);
+  }
+}
+
+}  // namespace numfactors
