@@ -33,6 +33,32 @@ elif [ -f "$work/prefix/lib/cmake/numfactors/numfactorsMpiTargets.cmake" ]; then
   exit 1
 fi
 
+# At home on a cluster: `module load numfactors` puts the programs, the scripts and the man page
+# within reach, and says where the batch scripts are.
+if [ -f /usr/share/modules/init/bash ]; then
+  got=$(bash -c ". /usr/share/modules/init/bash && module use '$work/prefix/share/modulefiles' &&
+        module load numfactors && command -v numfactors && numfactors s 10 &&
+        echo \"\$NUMFACTORS_JOBS\" && man -w numfactors && numfactors-scaling --help >/dev/null &&
+        numfactors-plot --help >/dev/null && echo scripts-ok")
+  expected_module="$work/prefix/bin/numfactors
+{1: 7, 2: 2}
+$work/prefix/share/numfactors/jobs
+$work/prefix/share/man/man1/numfactors.1
+scripts-ok"
+  [ "$got" = "$expected_module" ] || { echo "module load numfactors gave: $got"; exit 1; }
+  for script in numfactors.sbatch scaling.sbatch resumable.sbatch split.sbatch; do
+    test -f "$work/prefix/share/numfactors/jobs/$script" || { echo "not installed: $script"; exit 1; }
+  done
+  # The man page is --help's text: every option is in it.
+  for option in --min --max --mode --workers --threads --checkpoint --timeline --output --part; do
+    MANWIDTH=200 man -l "$work/prefix/share/man/man1/numfactors.1" 2>/dev/null | grep -q -- "$option" ||
+      { echo "the man page lacks $option"; exit 1; }
+  done
+else
+  echo "package: environment-modules is not installed; scripts/setup installs it" >&2
+  exit 1
+fi
+
 pc_dir=$(dirname "$(find "$work/prefix" -name numfactors.pc)")
 flags=$(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs --static numfactors)
 # shellcheck disable=SC2086
