@@ -157,6 +157,11 @@ TEST(CheckpointEndToEnd, SigintAndSigtermStopWithStatusAndResumeHint) {
     const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, job({"t"}, path));
     EXPECT_EQ(resumed.status, 0) << resumed.err;
     EXPECT_EQ(resumed.out, expected);
+    // It says, first, what the checkpoint held.
+    EXPECT_TRUE(resumed.err.starts_with("numfactors: resuming from " + path + ": " +
+                                        std::to_string(saved) + " of " +
+                                        std::to_string(kChunks) + " chunks done\n"))
+        << resumed.err;
     std::remove(path.c_str());
   }
 }
