@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import numfactors
@@ -78,7 +79,6 @@ def test_hi_may_be_2_to_the_64_minus_1():
 
 
 def test_numpy_integers_are_accepted():
-    np = pytest.importorskip("numpy")
     assert numfactors.histogram(np.uint64(2), np.int32(10)) == {1: 7, 2: 2}
 
 
@@ -217,7 +217,6 @@ def test_an_exception_of_the_progress_callable_stops_the_run():
 
 
 def test_progress_true_draws_a_tqdm_bar(capsys):
-    pytest.importorskip("tqdm")
     numfactors.histogram(10**12, 10**12 + 10**8, method="sieve", progress=True)
     err = capsys.readouterr().err
     assert "numfactors [1000000000000, 1000100000000]" in err and "100%" in err
