@@ -4,6 +4,7 @@
        type stub.
 """
 import ast
+import doctest
 import inspect
 import os
 import random
@@ -254,3 +255,8 @@ def test_stub_names_what_the_compiled_module_has():
             doc = getattr(_numfactors, node.name).__doc__
             assert doc.startswith(f"{node.name}(" + ": ".join(names[:1]))
             assert all(f"{n}:" in doc.splitlines()[0] for n in names)
+
+
+def test_docstring_examples():
+    failures, tried = doctest.testmod(numfactors, extraglobs={"numfactors": numfactors})
+    assert tried >= 5 and failures == 0
