@@ -51,5 +51,6 @@ def test_python_runs_beside_a_call():
         done.set()
         ticker.join()
     during = [t for t in ticks if r.started < t < r.finished]
-    # A tick every 5 ms while the call counted: the thread was never shut out for long.
-    assert len(during) >= 0.25 * (r.finished - r.started) / 0.005, (len(during), r.seconds)
+    # Ticks every 5 ms or so while the call counted (a tenth of them leaves room for a busy
+    # machine); holding the GIL, the call would have let none through.
+    assert len(during) >= 0.1 * (r.finished - r.started) / 0.005, (len(during), r.seconds)
