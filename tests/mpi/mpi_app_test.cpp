@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "cli/app.hpp"
@@ -139,6 +140,44 @@ TEST(MpiApp, RankZeroWritesTheTimeline) {
     next = hi + 1;
   }
   EXPECT_EQ(next, 1000001u);
+}
+
+TEST(MpiApp, AnAnalyticTimelineShowsWhatEachItemCovers) {
+  // A walk item's row: the smallest and largest m = q1 q of its block of primes q, within
+  // [1, MAX]; the item of 1, the primes and their powers is [1, 1]; every rank has rows.
+  const boost::mpi::communicator world;
+  int pid = static_cast<int>(getpid());
+  boost::mpi::broadcast(world, pid, 0);
+  const std::string path =
+      testing::TempDir() + "numfactors_mpi_analytic_timeline_" + std::to_string(pid);
+  const Outcome o = run_everywhere({"i", "--min", "1", "--max", "10^10", "--method", "analytic", "--schedule",
+                                    "dynamic", "--timeline", path});
+  EXPECT_EQ(o.status, 0) << o.err;
+  if (rank() != 0) return;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::set<std::string> workers;
+  int rows = 0, roots = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string worker, start, end, lo, hi;
+    std::getline(row, worker, ',');
+    std::getline(row, start, ',');
+    std::getline(row, end, ',');
+    std::getline(row, lo, ',');
+    std::getline(row, hi, ',');
+    workers.insert(worker);
+    ++rows;
+    const u64 a = std::stoull(lo), b = std::stoull(hi);
+    roots += a == 1 && b == 1;
+    EXPECT_LE(a, b) << line;
+    EXPECT_LE(b, 10'000'000'000u) << line;
+  }
+  std::remove(path.c_str());
+  EXPECT_EQ(roots, 1);  // one item holds 1, the primes and their powers
+  EXPECT_GT(rows, 100);
+  EXPECT_EQ(workers.size(), static_cast<std::size_t>(test::test_session().size()));
 }
 
 }  // namespace

@@ -130,6 +130,13 @@ class PlotTest(unittest.TestCase):
                    "--repeat", "1", "--out", out)
         self.assertEqual(sorted(os.listdir(out)),
                          ["scaling.png", "workers-1-r0.json", "workers-2-r0.json"])
+        # The sieve, whose runs are long enough to share out (auto would count this range in
+        # milliseconds with the analytic method).
+        for name in ("workers-1-r0.json", "workers-2-r0.json"):
+            with open(os.path.join(out, name)) as f:
+                result = json.load(f)
+            self.assertEqual(result["method"], "sieve")
+            self.assertGreaterEqual(result["seconds"], 0.2)
         self.assertIn("serial fraction", proc.stdout)
         self.assertTrue(is_png(os.path.join(out, "scaling.png")))
 
