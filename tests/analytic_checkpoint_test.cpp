@@ -321,11 +321,7 @@ TEST(AnalyticCheckpointEndToEnd, ASignalInTheTableBuildIsAnsweredAtOnceAndTheBui
   test::ChildProcess child(NUMFACTORS_BINARY, journaled_args);
   ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto sent = std::chrono::steady_clock::now();
-  kill(child.pid(), SIGTERM);
-  const test::Finished f = child.wait(60);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
   ASSERT_EQ(f.status, 143) << f.err;
   // Between rounds, and the state written: well within Slurm's 30 s before SIGKILL.
   EXPECT_LT(seconds, 3.0);

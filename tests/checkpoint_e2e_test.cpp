@@ -248,11 +248,7 @@ TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
     test::ChildProcess child(NUMFACTORS_BINARY, args);
     ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGINT); }, 30));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const auto sent = std::chrono::steady_clock::now();
-    kill(child.pid(), SIGINT);
-    const test::Finished f = child.wait(60);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGINT);
     EXPECT_EQ(f.status, 130) << args[0] << " " << args.back() << ": " << f.err;
     EXPECT_LT(seconds, 3.0) << args[0] << " " << args.back();
     EXPECT_EQ(f.out, "");

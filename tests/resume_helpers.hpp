@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "child_process.hpp"
 
@@ -45,6 +46,24 @@ bool wait_until(Predicate predicate, double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return predicate();
+}
+
+/// How a process stopped by a signal ended, and how long after the signal.
+struct Stopped {
+  Finished finished;
+  double seconds = 0;  // from the signal to the end
+};
+
+/// Sends `signal` to each of `pids` (ranks of a job; the process itself when one), then waits
+/// for `child` to end (up to `deadline` seconds).
+inline Stopped stop_and_time(ChildProcess& child, const std::vector<pid_t>& pids, int signal,
+                             double deadline = 60) {
+  const auto sent = std::chrono::steady_clock::now();
+  for (const pid_t pid : pids) kill(pid, signal);
+  Stopped s;
+  s.finished = child.wait(deadline);
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  return s;
 }
 
 /// True when no process `pid` exists any more (not even a zombie).

@@ -164,11 +164,7 @@ TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
   ASSERT_TRUE(test::wait_until(
       [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto sent = std::chrono::steady_clock::now();
-  for (pid_t r : ranks) kill(r, SIGTERM);
-  const test::Finished f = child.wait(60);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  const auto [f, seconds] = test::stop_and_time(child, ranks, SIGTERM);
   EXPECT_EQ(f.status, 143) << f.err;
   EXPECT_LT(seconds, 5.0);
   EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;

@@ -104,6 +104,32 @@ TEST(MpiApp, SlurmCpusPerTaskIsTheDefaultThreadsPerRank) {
   EXPECT_EQ(nlohmann::json::parse(given.out).at("worker_stats").size(), 3 * size);
 }
 
+/// The rows of a timeline CSV after its header: worker, start, end, lo, hi.
+struct TimelineRow {
+  std::string worker;
+  double start = 0, end = 0;
+  u64 lo = 0, hi = 0;
+};
+
+std::vector<TimelineRow> timeline_rows(const std::string& path, std::string* header = nullptr) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  if (header != nullptr) *header = line;
+  std::vector<TimelineRow> rows;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string worker, start, end, lo, hi;
+    std::getline(row, worker, ',');
+    std::getline(row, start, ',');
+    std::getline(row, end, ',');
+    std::getline(row, lo, ',');
+    std::getline(row, hi, ',');
+    rows.push_back({worker, std::stod(start), std::stod(end), std::stoull(lo), std::stoull(hi)});
+  }
+  return rows;
+}
+
 TEST(MpiApp, RankZeroWritesTheTimeline) {
   // Only rank 0 reads the arguments; the path is its own.
   const boost::mpi::communicator world;
@@ -114,23 +140,14 @@ TEST(MpiApp, RankZeroWritesTheTimeline) {
       {"i", "--max", "10^6", "--chunk", "50000", "--kernel", "sieve", "--timeline", path});
   EXPECT_EQ(o.status, 0);
   if (rank() != 0) return;
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "worker,start,end,lo,hi");
+  std::string header;
   std::vector<std::pair<u64, u64>> ranges;
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string worker, start, end, lo, hi;
-    std::getline(row, worker, ',');
-    std::getline(row, start, ',');
-    std::getline(row, end, ',');
-    std::getline(row, lo, ',');
-    std::getline(row, hi, ',');
-    EXPECT_TRUE(worker.starts_with("rank ") && worker.ends_with(" thread 0")) << worker;
-    EXPECT_LE(std::stod(start), std::stod(end));
-    ranges.emplace_back(std::stoull(lo), std::stoull(hi));
+  for (const TimelineRow& row : timeline_rows(path, &header)) {
+    EXPECT_TRUE(row.worker.starts_with("rank ") && row.worker.ends_with(" thread 0")) << row.worker;
+    EXPECT_LE(row.start, row.end);
+    ranges.emplace_back(row.lo, row.hi);
   }
+  EXPECT_EQ(header, "worker,start,end,lo,hi");
   std::remove(path.c_str());
   std::sort(ranges.begin(), ranges.end());
   ASSERT_EQ(ranges.size(), 20u);  // [2, 10^6] in chunks of 50000
@@ -154,25 +171,14 @@ TEST(MpiApp, AnAnalyticTimelineShowsWhatEachItemCovers) {
                                     "dynamic", "--timeline", path});
   EXPECT_EQ(o.status, 0) << o.err;
   if (rank() != 0) return;
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
   std::set<std::string> workers;
   int rows = 0, roots = 0;
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string worker, start, end, lo, hi;
-    std::getline(row, worker, ',');
-    std::getline(row, start, ',');
-    std::getline(row, end, ',');
-    std::getline(row, lo, ',');
-    std::getline(row, hi, ',');
-    workers.insert(worker);
+  for (const TimelineRow& row : timeline_rows(path)) {
+    workers.insert(row.worker);
     ++rows;
-    const u64 a = std::stoull(lo), b = std::stoull(hi);
-    roots += a == 1 && b == 1;
-    EXPECT_LE(a, b) << line;
-    EXPECT_LE(b, 10'000'000'000u) << line;
+    roots += row.lo == 1 && row.hi == 1;
+    EXPECT_LE(row.lo, row.hi) << row.worker;
+    EXPECT_LE(row.hi, 10'000'000'000u) << row.worker;
   }
   std::remove(path.c_str());
   EXPECT_EQ(roots, 1);  // one item holds 1, the primes and their powers

@@ -338,26 +338,7 @@ class ResumableChain(ClusterTest):
         lo, hi, chunk = "2", "2000000000", "2000000"
         checkpoint = os.path.join(self.cluster.work, "run.ckpt")
         result = os.path.join(self.cluster.work, "run.result")
-        first = self.cluster.sbatch(
-            "resumable.sbatch", ["--ntasks=2", "--time=5"], ["--chunk", chunk, "--format", "json"],
-            env={"NUMFACTORS_MIN": lo, "NUMFACTORS_MAX": hi, "NUMFACTORS_CHECKPOINT": checkpoint,
-                 "NUMFACTORS_RESULT": result, "NUMFACTORS_RESUBMITS": "3"})
-        deadline = time.monotonic() + JOB_TIMEOUT
-        while not chunk_records(checkpoint):  # cancel it once some work is durably recorded
-            self.assertLess(time.monotonic(), deadline, self.cluster.diagnostics())
-            time.sleep(POLL_SECONDS)
-        self.cluster.client("scancel", first)
-        self.cluster.wait(first)
-        self.assertEqual(self.cluster.states(first), ["CANCELLED"], self.cluster.diagnostics())
-        # The successor, and the one it queues in turn and cancels when the range is done.
-        self.cluster.wait_queue_empty(["-n", "nf-resumable"])
-        self.assertTrue(os.path.exists(result), self.cluster.diagnostics())
-        with open(result) as f:
-            final = json.load(f)
-        self.assertEqual(final["histogram"], serial_histogram(lo, hi))
-        # The successor skipped what the first job had recorded instead of doing it again.
-        records = chunk_records(checkpoint)
-        self.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+        cancelled_chain_result(self, ["--ntasks=2"], lo, hi, chunk, checkpoint, result)
 
 
 SHARED_NODES = os.environ.get("NUMFACTORS_SHARED_NODES", "")
@@ -448,20 +429,8 @@ class TwoNodes(ClusterTest):
         lo, hi, chunk = "2", "30000000000", "300000000"
         checkpoint = os.path.join(self.cluster.work, "chain.ckpt")
         result = os.path.join(self.cluster.work, "chain.result")
-        first = self.cluster.sbatch(
-            "resumable.sbatch", [*TWO_NODES, "--time=5"], ["--chunk", chunk, "--format", "json"],
-            env=resumable_env(lo, hi, checkpoint, result, resubmits=3))
-        wait_for_records(self, checkpoint, self.cluster)
-        self.cluster.client("scancel", first)
-        self.cluster.wait(first)
-        self.assertEqual(self.cluster.states(first), ["CANCELLED"], self.cluster.diagnostics())
-        self.cluster.wait_queue_empty(["-n", "nf-resumable"])
-        self.assertTrue(os.path.exists(result), self.cluster.diagnostics())
-        with open(result) as f:
-            final = json.load(f)
-        self.assertEqual(final["histogram"], serial_histogram(lo, hi))
-        records = chunk_records(checkpoint)
-        self.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+        first, final, records = cancelled_chain_result(self, TWO_NODES, lo, hi, chunk, checkpoint,
+                                                       result)
         # The last job did only what the first one had left (its stats count its own chunks).
         self.assertLess(sum(w["chunks"] for w in final["worker_stats"]), len(records))
         # Every job of the chain that ran, ran on both nodes; the last successor was cancelled
@@ -542,6 +511,30 @@ class TwoNodesNodeFailure(ClusterTest):
         self.assertEqual(self.cluster.jobs("nf-resumable")[again], ("COMPLETED", "nf1"))
 
         self.assertEqual(self.cluster.down(), [], "slurm-local down left processes running")
+
+
+def cancelled_chain_result(test, sbatch_args, lo, hi, chunk, checkpoint, result):
+    """jobs/resumable.sbatch on [lo, hi]: its first job cancelled once a chunk is recorded, the
+    chain left to finish. Checks the result against a serial run and that no chunk was recorded
+    twice; returns the first job's id, the result and the chunk records."""
+    cluster = test.cluster
+    first = cluster.sbatch("resumable.sbatch", [*sbatch_args, "--time=5"],
+                           ["--chunk", chunk, "--format", "json"],
+                           env=resumable_env(lo, hi, checkpoint, result, resubmits=3))
+    wait_for_records(test, checkpoint, cluster)  # cancel it once some work is durably recorded
+    cluster.client("scancel", first)
+    cluster.wait(first)
+    test.assertEqual(cluster.states(first), ["CANCELLED"], cluster.diagnostics())
+    # The successor, and the one it queues in turn and cancels when the range is done.
+    cluster.wait_queue_empty(["-n", "nf-resumable"])
+    test.assertTrue(os.path.exists(result), cluster.diagnostics())
+    with open(result) as f:
+        final = json.load(f)
+    test.assertEqual(final["histogram"], serial_histogram(lo, hi))
+    # The successor skipped what the first job had recorded instead of doing it again.
+    records = chunk_records(checkpoint)
+    test.assertEqual(len(records), len(set(records)), "a chunk was recorded twice")
+    return first, final, records
 
 
 def wait_for_records(test, checkpoint, cluster, timeout=JOB_TIMEOUT):
