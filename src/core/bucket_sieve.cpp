@@ -3,7 +3,6 @@
 
 #include <sys/mman.h>
 
-#include <bit>
 #include <cstdlib>
 #include <new>
 
@@ -20,56 +19,6 @@ void* Slabs::add() {
   (void)madvise(slab, kSlabBytes, MADV_HUGEPAGE);
   slabs_.push_back(slab);
   return slab;
-}
-
-void Buckets::reset(u64 max_stride) {
-  for (Bucket& b : ring_) {
-    for (Block* block = b.head; block != nullptr;) {
-      Block* const next = block->next;
-      release(block);
-      block = next;
-    }
-  }
-  ring_.assign(std::bit_ceil(max_stride + 1), Bucket{});
-  mask_ = ring_.size() - 1;
-}
-
-Buckets::Block* Buckets::append_block(Bucket& b) {
-  if (free_ == nullptr) {
-    Block* const slab = static_cast<Block*>(slabs_.add());
-    for (std::size_t i = 0; i < Slabs::kSlabBytes / sizeof(Block); ++i) release(slab + i);
-  }
-  Block* const block = free_;
-  free_ = block->next;
-  block->next = nullptr;
-  block->size = 0;
-  if (b.tail == nullptr)
-    b.head = block;
-  else
-    b.tail->next = block;
-  b.tail = block;
-  return block;
-}
-
-void HitLists::reset(std::size_t lists) {
-  for (std::size_t i = 0; i < head_.size(); ++i) drain(i, [](std::uint16_t) {});
-  cursor_.assign(lists, 0);
-  head_.assign(lists, nullptr);
-}
-
-void HitLists::append_block(std::size_t list) {
-  if (free_ == nullptr) {
-    Block* const slab = static_cast<Block*>(slabs_.add());
-    for (std::size_t i = 0; i < Slabs::kSlabBytes / sizeof(Block); ++i) release(slab + i);
-  }
-  Block* const block = free_;
-  free_ = block->next;
-  block->next = nullptr;
-  if (cursor_[list] == 0)
-    head_[list] = block;
-  else  // the cursor is at the end of the list's last block
-    reinterpret_cast<Block*>(cursor_[list] - kBlockBytes)->next = block;
-  cursor_[list] = reinterpret_cast<std::uintptr_t>(block->entries);
 }
 
 /// Why the double quotient is within one of floor(a / p), for 2^22 <= p < 2^32 and a < 2^64:
