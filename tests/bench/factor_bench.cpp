@@ -14,8 +14,9 @@
 ///                                              prime, and ns a number by bound and height
 ///
 /// Built by tests/bench/factor_bench.cmake, or by hand (FLINT optional):
-///   g++ -std=c++20 -O3 -DNDEBUG -Isrc -DNUMFACTORS_BENCH_FLINT tests/bench/factor_bench.cpp
-///       build/libnumfactors_core.a -lprimesieve -lflint -lgmp -o factor_bench
+///   g++ -std=c++20 -O3 -DNDEBUG -Isrc -Iinclude -Ibuild/generated/include
+///       -DNUMFACTORS_BENCH_FLINT tests/bench/factor_bench.cpp build/libnumfactors.a -lprimesieve
+///       -lflint -lgmp -o factor_bench
 #include <time.h>
 
 #include <algorithm>
