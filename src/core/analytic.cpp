@@ -2,8 +2,11 @@
 #include "core/analytic.hpp"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "core/kernel_cost.hpp"
+#include "core/plan.hpp"
 #include "core/wheel.hpp"
 
 namespace numfactors {
@@ -62,13 +65,17 @@ double analytic_prefix_seconds(u64 n) {
   return n == 0 ? 0.0 : kAnalyticNs * 1e-9 * analytic_units(n) + kAnalyticSetup;
 }
 
+double sieve_method_seconds(const Range& r, KernelKind kernel) {
+  // The wheel visits the hi / 3 cells of [1, hi], at about the direct sieve's cost a cell.
+  if (kernel == KernelKind::wheel)
+    return kSieveSetup + sieve_seconds_a_cell(r) * static_cast<double>(r.hi) / 3;
+  if (kernel == KernelKind::trial) return std::numeric_limits<double>::infinity();
+  return cost::best_run_seconds(kernel, r);
+}
+
 MethodCost estimate_cost(const Range& r) {
   MethodCost cost;
-  // The wheel (when it pays) visits the hi / 3 cells of [1, hi] instead, at about the same cost
-  // a cell (0.7 ns near 10^9).
-  const double visited =
-      wheel::pays_for(r) ? static_cast<double>(r.hi) / 3 : static_cast<double>(r.size());
-  cost.sieve_seconds = kSieveSetup + sieve_seconds_a_cell(r) * visited;
+  cost.sieve_seconds = sieve_method_seconds(r, default_kernel(r));
   cost.analytic_seconds = analytic_prefix_seconds(r.hi) + analytic_prefix_seconds(r.lo - 1);
   cost.analytic_bytes = PrimeCountTable::memory_bytes(r.hi);
   return cost;

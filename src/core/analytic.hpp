@@ -43,11 +43,11 @@ struct MethodCost {
 };
 
 /// The cost model (constants measured on the development machine, one core, in analytic.cpp):
-///   sieve:    t = 1 ms + (0.7 + 0.24 * max(0, log10(hi) - 9)) ns * (hi - lo + 1): every number
-///             is visited (hi / 3 cells instead where the wheel pays, wheel.hpp); the cost a
-///             number grows slowly with hi (more sieving primes, measured 0.69 ns at 10^9, 1.30
-///             at 10^12, 1.88 at 10^14); the set-up (pre-sieve patterns, a segment buffer) is
-///             most of a small run;
+///   sieve:    where the wheel pays (wheel.hpp), t = 1 ms + (0.7 + 0.24 * max(0, log10(hi) - 9))
+///             ns * hi / 3: its cells are the m coprime to 6 of [1, hi]; the cost a cell grows
+///             slowly with hi (more sieving primes); the set-up (pre-sieve patterns, a segment
+///             buffer) is most of a small run. Elsewhere the automatic kernel's estimate
+///             (kernel_cost.hpp: factor, hybrid or sieve chunk by chunk);
 ///   analytic: t = 15 ns * (A(hi) + A(lo - 1)) + 0.05 ms a prefix, A(N) = N^(3/4) / ln N: the
 ///             table update is sum over p <= sqrt N of min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps
 ///             and the walk's leaf lookups grow alike (measured 14 to 16 ns a unit over
@@ -60,6 +60,10 @@ MethodCost estimate_cost(const Range& r);
 /// The sieve's part of the model: estimated seconds a cell (a number; a value of m for the
 /// wheel) for a range ending at r.hi, on one core.
 double sieve_seconds_a_cell(const Range& r);
+
+/// Estimated seconds on one core of the sieve method with `kernel` on r (the wheel's formula
+/// above, or the cost model of kernel_cost.hpp; the trial kernel is not modeled: infinity).
+double sieve_method_seconds(const Range& r, KernelKind kernel);
 
 /// The analytic method's part: estimated seconds on one core for the prefix [1, n] (0 for n = 0).
 double analytic_prefix_seconds(u64 n);

@@ -83,27 +83,34 @@ double approx_prime_count(u64 b) {
   return b < 100 ? x / 3 : x / (std::log(x) - 1.1);
 }
 
-}  // namespace
-
-u64 HybridKernel::choose_bound(const Range& r) {
+/// The bound with the least modeled cost for r, and that cost in ns a number.
+std::pair<u64, double> best_bound(const Range& r) {
   const double width = static_cast<double>(r.hi - r.lo) + 1;
   // Position between the measured heights, by log2(hi), held within [2^32, 2^64].
   const double bits = std::clamp(std::log2(static_cast<double>(r.hi)), 32.0, 64.0);
   const int col = std::min(static_cast<int>((bits - 32) / 8), kHeights - 2);
   const double frac = (bits - 32) / 8 - col;
   // Primes above sqrt(hi) gain nothing.
-  const u64 most = std::clamp(isqrt(r.hi) + 1, kMinBound, kMaxBound);
-  u64 best_bound = kMinBound;
+  const u64 most = std::clamp(isqrt(r.hi) + 1, HybridKernel::kMinBound, HybridKernel::kMaxBound);
+  u64 best_bound = HybridKernel::kMinBound;
   double best = 1e300;
   for (int row = 0; row < kBoundRows; ++row) {
     u64 b = row < 8 ? u64{1} << (8 + 2 * row) : row == 8 ? cube_root_above(r.hi) : most;
-    b = std::clamp(b, kMinBound, most);
+    b = std::clamp(b, HybridKernel::kMinBound, most);
     const double primes = approx_prime_count(b);
     const double g = kG[row][col] + frac * (kG[row][col + 1] - kG[row][col]);
     const double cost = kNsPerPrime * primes / width + g;
     if (cost < best) best = cost, best_bound = b;
   }
-  return best_bound;
+  return {best_bound, best};
+}
+
+}  // namespace
+
+u64 HybridKernel::choose_bound(const Range& r) { return best_bound(r).first; }
+
+double HybridKernel::model_seconds(const Range& r) {
+  return best_bound(r).second * 1e-9 * static_cast<double>(r.size());
 }
 
 void HybridKernel::count(const Range& r, Histogram& out) {

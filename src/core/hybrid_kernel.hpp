@@ -42,6 +42,8 @@ class HybridKernel final : public Kernel {
   /// The sieving bound for a chunk, from a cost model (hybrid_kernel.cpp): primes per chunk
   /// against the per-number work they save, as measured at several heights.
   static u64 choose_bound(const Range& r);
+  /// The model's seconds (one core) for a chunk r at its bound, set-up of the shared table aside.
+  static double model_seconds(const Range& r);
 
   void count(const Range& r, Histogram& out) override;
   std::unique_ptr<Kernel> clone() const override;

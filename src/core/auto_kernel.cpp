@@ -1,0 +1,50 @@
+/// @file auto_kernel.cpp
+#include "core/auto_kernel.hpp"
+
+#include "core/factor_kernel.hpp"
+#include "core/hybrid_kernel.hpp"
+#include "core/kernel_cost.hpp"
+#include "core/sieve_kernel.hpp"
+
+namespace numfactors {
+
+AutoKernel::AutoKernel(Count count, const Range& range, u64 chunks)
+    : shared_(std::make_shared<Shared>()) {
+  shared_->count = count;
+  shared_->range = range;
+  shared_->chunks = chunks;
+}
+
+std::unique_ptr<Kernel> AutoKernel::clone() const {
+  return std::unique_ptr<Kernel>(new AutoKernel(shared_));
+}
+
+KernelKind AutoKernel::choice(const Range& r) const {
+  return cost::cheapest_direct(r, shared_->range.hi, shared_->chunks);
+}
+
+Kernel& AutoKernel::kernel(KernelKind kind) {
+  if (kind == KernelKind::factor) {
+    if (!factor_) factor_ = std::make_unique<FactorKernel>(shared_->count);
+    return *factor_;
+  }
+  std::unique_ptr<Kernel>& mine = kind == KernelKind::hybrid ? hybrid_ : sieve_;
+  if (!mine) {
+    // Prototypes are made under the lock, once; clones only read what counting never changes.
+    const std::lock_guard lock(shared_->mutex);
+    std::unique_ptr<Kernel>& prototype =
+        kind == KernelKind::hybrid ? shared_->hybrid : shared_->sieve;
+    if (!prototype) {
+      if (kind == KernelKind::hybrid)
+        prototype = std::make_unique<HybridKernel>(shared_->count, shared_->range.hi);
+      else
+        prototype = std::make_unique<SieveKernel>(shared_->count, shared_->range.hi);
+    }
+    mine = prototype->clone();
+  }
+  return *mine;
+}
+
+void AutoKernel::count(const Range& r, Histogram& out) { kernel(choice(r)).count(r, out); }
+
+}  // namespace numfactors
