@@ -48,13 +48,14 @@ struct MethodCost {
 ///             slowly with hi (more sieving primes); the set-up (pre-sieve patterns, a segment
 ///             buffer) is most of a small run. Elsewhere the automatic kernel's estimate
 ///             (kernel_cost.hpp: factor, hybrid or sieve chunk by chunk);
-///   analytic: t = 15 ns * (A(hi) + A(lo - 1)) + 0.05 ms a prefix, A(N) = N^(3/4) / ln N: the
-///             table update is sum over p <= sqrt N of min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps
-///             and the walk's leaf lookups grow alike (measured 14 to 16 ns a unit over
-///             10^11..10^14 with AVX2, the walk a little over half).
-/// So the sieve wins for windows narrower than about 2 A(hi) * 15 ns / (ns a number): 8e8
-/// numbers at hi = 10^12, 1.6e10 at 10^14; the analytic method wins for anything wider, and by
-/// far for prefixes ([1, 10^12]: 0.5 s against 20 minutes).
+///   analytic: t = P(hi) + P(lo - 1), a prefix P(N) = 19 ns * A(N) + 70 ns * sqrt(N) + 0.05 ms,
+///             A(N) = N^(3/4) / ln N: the table update is sum over p <= sqrt N of
+///             min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps and the walk's leaf lookups grow alike
+///             (the walk a little over half); the sqrt(N) term (the table's entries, the primes up
+///             to sqrt N) is most of a prefix below 10^10.
+/// So the sieve wins for windows narrower than about 2 P(hi) / (ns a number): ~10^9 numbers at
+/// hi = 10^12, 2e10 at 10^14; the analytic method wins for anything wider, and by far for
+/// prefixes ([1, 10^12]: under a second against 20 minutes).
 MethodCost estimate_cost(const Range& r);
 
 /// The sieve's part of the model: estimated seconds a cell (a number; a value of m for the

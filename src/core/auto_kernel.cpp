@@ -8,11 +8,12 @@
 
 namespace numfactors {
 
-AutoKernel::AutoKernel(Count count, const Range& range, u64 chunks)
+AutoKernel::AutoKernel(Count count, const Range& range, u64 chunk_size)
     : shared_(std::make_shared<Shared>()) {
   shared_->count = count;
   shared_->range = range;
-  shared_->chunks = chunks;
+  shared_->chunk_size = std::min(std::max<u64>(chunk_size, 1), range.size());
+  shared_->chunks = (range.size() - 1) / shared_->chunk_size + 1;
 }
 
 std::unique_ptr<Kernel> AutoKernel::clone() const {
@@ -20,7 +21,9 @@ std::unique_ptr<Kernel> AutoKernel::clone() const {
 }
 
 KernelKind AutoKernel::choice(const Range& r) const {
-  return cost::cheapest_direct(r, shared_->range.hi, shared_->chunks);
+  const Range& range = shared_->range;
+  return cost::cheapest_direct(r, {range.hi - (shared_->chunk_size - 1), range.hi},
+                               shared_->chunks);
 }
 
 Kernel& AutoKernel::kernel(KernelKind kind) {
@@ -35,10 +38,14 @@ Kernel& AutoKernel::kernel(KernelKind kind) {
     std::unique_ptr<Kernel>& prototype =
         kind == KernelKind::hybrid ? shared_->hybrid : shared_->sieve;
     if (!prototype) {
-      if (kind == KernelKind::hybrid)
-        prototype = std::make_unique<HybridKernel>(shared_->count, shared_->range.hi);
-      else
+      if (kind == KernelKind::hybrid) {
+        // A chunk's bound grows with its width and height: the widest at the top asks the most.
+        const Range& r = shared_->range;
+        const u64 largest = HybridKernel::choose_bound({r.hi - (shared_->chunk_size - 1), r.hi});
+        prototype = std::make_unique<HybridKernel>(shared_->count, r.hi, 0, largest);
+      } else {
         prototype = std::make_unique<SieveKernel>(shared_->count, shared_->range.hi);
+      }
     }
     mine = prototype->clone();
   }

@@ -19,9 +19,10 @@ namespace numfactors {
 
 class AutoKernel final : public Kernel {
  public:
-  /// For chunks within `range` (whose hi bounds every chunk's), `chunks` of them: the one-time
-  /// set-up of a kernel is weighed as shared by them all.
-  AutoKernel(Count count, const Range& range, u64 chunks);
+  /// For the chunks of `range` cut every `chunk_size` numbers: the one-time set-up of a kernel
+  /// is weighed as shared by all of them, and the hybrid's table goes up to the largest bound
+  /// its chunks can ask for (that of the widest chunk at the top of the range).
+  AutoKernel(Count count, const Range& range, u64 chunk_size);
 
   void count(const Range& r, Histogram& out) override;
   std::unique_ptr<Kernel> clone() const override;
@@ -35,6 +36,7 @@ class AutoKernel final : public Kernel {
   struct Shared {
     Count count;
     Range range;
+    u64 chunk_size;
     u64 chunks;
     std::mutex mutex;
     std::unique_ptr<Kernel> hybrid, sieve;  // made on first need, then only cloned

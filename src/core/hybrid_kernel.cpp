@@ -18,19 +18,17 @@
 
 namespace numfactors {
 
-HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound)
+HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound, u64 largest_bound)
     : HybridKernel(count, bound == 0 ? 0 : std::clamp(bound, kMinBound, kMaxBound), nullptr) {
-  const u64 limit = std::clamp(isqrt(max_hi) + 1, kMinBound, kMaxBound);
-  std::vector<std::uint32_t> p;
+  const u64 limit = std::clamp(std::min(isqrt(max_hi) + 1, largest_bound), kMinBound, kMaxBound);
+  auto primes = std::make_shared<Primes>();
+  std::vector<std::uint32_t>& p = primes->p;
   // The odd primes <= limit and one more: the smallest prime a cofactor can hold. Every gap
   // between primes below 2^23 is under 200.
   primesieve::generate_primes(3, limit + 200, &p);
-  auto primes = std::make_shared<Primes>();
-  for (const std::uint32_t q : p) {
-    primes->p.push_back(q);
-    primes->inverse.push_back(OddDivisor::of(q).inverse);
-    if (q > limit) break;
-  }
+  p.resize(static_cast<std::size_t>(std::upper_bound(p.begin(), p.end(), limit) - p.begin()) + 1);
+  primes->inverse.resize(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) primes->inverse[i] = OddDivisor::inverse_of(p[i]);
   primes_ = std::move(primes);
 }
 

@@ -20,7 +20,7 @@ std::unique_ptr<Kernel> make_kernel(KernelKind kind, Count count, u64 max_hi) {
     case KernelKind::hybrid:
       return std::make_unique<HybridKernel>(count, max_hi);
     case KernelKind::automatic:
-      return std::make_unique<AutoKernel>(count, Range{1, max_hi}, 1);
+      return std::make_unique<AutoKernel>(count, Range{1, max_hi}, max_hi);
     case KernelKind::wheel:
       throw std::logic_error("the wheel kernel is made for a target range: make_kernel(plan)");
     case KernelKind::sieve:

@@ -13,37 +13,43 @@
 namespace numfactors::cost {
 namespace {
 
-/// Measured constants (thread CPU time, one core of the development machine, Release build;
-/// numfactors_factor_bench costs). Tables are by log2(hi) at 0, 8, 16, ..., 64, read with
-/// linear interpolation.
-using ByBits = std::array<double, 9>;
+/// Measured constants: thread CPU time, one core of the development machine (Intel Xeon, 2
+/// vCPUs, AVX-512, shared with other work), Release build, numfactors_factor_bench costs. The
+/// tables are by log2(hi) at 0, 4, 8, ..., 64, read with linear interpolation.
+using ByBits = std::array<double, 17>;
 
-/// factor64, ns a number (the mean over windows of consecutive numbers at that height).
-constexpr ByBits kFactorNs = {40, 40, 60, 150, 500, 1300, 2600, 4600, 7600};
-/// The sieve's work a number beyond its prime visits: hits, pattern fill, counting (ns).
-constexpr ByBits kSieveNs = {1.0, 1.0, 1.0, 0.9, 1.2, 1.6, 2.2, 3.0, 4.2};
+/// factor64, ns a number (the mean over windows of consecutive numbers below that height).
+constexpr ByBits kFactorNs = {10,  10,   10,   11,   28,   48,   146,  222, 400,
+                              700, 1250, 1800, 2600, 3400, 4350, 5650, 7400};
+/// The sieve's work a number beyond its prime visits: hits, pattern fill, counting, and near the
+/// top the large primes' hit lists (ns).
+constexpr ByBits kSieveNs = {0.35, 0.35, 0.35, 0.35, 0.39, 0.49, 0.65, 0.83, 0.98,
+                             1.13, 1.45, 1.65, 1.75, 3.0,  4.6,  4.6,  4.5};
 /// The sieve's visit of one prime a pass: a carried one (a division, a bucket entry, its powers),
-/// a large one (a double division, its hits listed), and primesieve's generation of one above
+/// a large one (a double division, its hits gathered), and primesieve's generation of one above
 /// the stored limit (ns).
 constexpr double kCarriedPrimeNs = 6.0;
-constexpr double kLargePrimeNs = 1.5;
+constexpr double kLargePrimeNs = 0.9;
 constexpr double kGeneratedPrimeNs = 2.6;
 /// A sieve chunk's fixed cost (buffers, patterns of its first segment), seconds.
 constexpr double kSieveChunkSeconds = 20e-6;
 /// The sieve's shared table: primesieve's generation, ns a stored prime, plus a kernel's
-/// patterns and buffers (seconds).
-constexpr double kStoredPrimeNs = 2.5;
-constexpr double kSieveSetupSeconds = 0.4e-3;
+/// patterns and buffers (seconds), and the first slab of bucket blocks when primes pass a
+/// segment (2 MiB, faulted in once a process). Measured cold, in fresh processes: 0.9 ms in all
+/// below 2^32, 2.0 ms at 2^40, 8.1 ms at 2^48, 15 ms at 2^50.
+constexpr double kStoredPrimeNs = 2.0;
+constexpr double kSieveSetupSeconds = 0.85e-3;
+constexpr double kBucketSlabSeconds = 0.4e-3;
 /// The hybrid's shared table: ns a prime (generation and inverse), plus its buffers (seconds).
-constexpr double kHybridTablePrimeNs = 8.0;
-constexpr double kHybridSetupSeconds = 0.1e-3;
+constexpr double kHybridTablePrimeNs = 12.0;
+constexpr double kHybridSetupSeconds = 0.05e-3;
 /// A hybrid chunk's fixed cost beyond its model (window buffers), seconds.
 constexpr double kHybridChunkSeconds = 5e-6;
 
 double by_bits(const ByBits& t, u64 hi) {
   const double bits = std::clamp(std::log2(static_cast<double>(hi)), 0.0, 64.0);
-  const auto i = std::min<std::size_t>(static_cast<std::size_t>(bits / 8), t.size() - 2);
-  const double frac = bits / 8 - static_cast<double>(i);
+  const auto i = std::min<std::size_t>(static_cast<std::size_t>(bits / 4), t.size() - 2);
+  const double frac = bits / 4 - static_cast<double>(i);
   return t[i] + frac * (t[i + 1] - t[i]);
 }
 
@@ -81,38 +87,42 @@ double chunk_seconds(KernelKind kind, const Range& r) {
   }
 }
 
-double setup_seconds(KernelKind kind, u64 max_hi) {
-  const u64 root = isqrt(max_hi);
+double setup_seconds(KernelKind kind, const Range& top) {
+  const u64 root = isqrt(top.hi);
   switch (kind) {
     case KernelKind::factor:
       return 0;
-    case KernelKind::hybrid:
-      return kHybridSetupSeconds +
-             prime_count(std::min(root + 1, HybridKernel::kMaxBound)) * kHybridTablePrimeNs * 1e-9;
+    case KernelKind::hybrid: {
+      const u64 limit =
+          std::min({root + 1, HybridKernel::kMaxBound, HybridKernel::choose_bound(top)});
+      return kHybridSetupSeconds + prime_count(limit) * kHybridTablePrimeNs * 1e-9;
+    }
     default:
-      return kSieveSetupSeconds +
+      return kSieveSetupSeconds + (root > SieveKernel::kSegmentCells ? kBucketSlabSeconds : 0) +
              prime_count(std::min(root, SieveKernel::kStoredPrimeLimit)) * kStoredPrimeNs * 1e-9;
   }
 }
 
-KernelKind cheapest_direct(const Range& r, u64 max_hi, u64 chunks) {
+KernelKind cheapest_direct(const Range& r, const Range& top, u64 chunks) {
   const double share = 1.0 / static_cast<double>(std::max<u64>(chunks, 1));
   KernelKind best = KernelKind::factor;
   double best_seconds = chunk_seconds(KernelKind::factor, r);
   for (const KernelKind kind : {KernelKind::hybrid, KernelKind::sieve}) {
-    const double s = chunk_seconds(kind, r) + setup_seconds(kind, max_hi) * share;
+    const double s = chunk_seconds(kind, r) + setup_seconds(kind, top) * share;
     if (s < best_seconds) best = kind, best_seconds = s;
   }
   return best;
 }
 
 double run_seconds(KernelKind kind, const Range& range, u64 chunk_size) {
+  chunk_size = std::min(chunk_size, range.size());
   const u64 chunks = (range.size() - 1) / chunk_size + 1;
+  const Range top{range.hi - (chunk_size - 1), range.hi};  // the widest chunk, highest
   bool hybrid = kind == KernelKind::hybrid, sieve = kind == KernelKind::sieve;  // set-ups to pay
   const auto seconds = [&](const Range& c) {
     KernelKind k = kind;
     if (kind == KernelKind::automatic) {
-      k = cheapest_direct(c, range.hi, chunks);
+      k = cheapest_direct(c, top, chunks);
       hybrid = hybrid || k == KernelKind::hybrid;
       sieve = sieve || k == KernelKind::sieve;
     }
@@ -129,8 +139,8 @@ double run_seconds(KernelKind kind, const Range& range, u64 chunk_size) {
     total += static_cast<double>(full) * (first + last) / 2;
   }
   if (full * chunk_size < range.size()) total += seconds({range.lo + full * chunk_size, range.hi});
-  if (hybrid) total += setup_seconds(KernelKind::hybrid, range.hi);
-  if (sieve) total += setup_seconds(KernelKind::sieve, range.hi);
+  if (hybrid) total += setup_seconds(KernelKind::hybrid, top);
+  if (sieve) total += setup_seconds(KernelKind::sieve, top);
   return total;
 }
 

@@ -26,12 +26,14 @@ namespace numfactors::cost {
 /// process's shared tables already made.
 double chunk_seconds(KernelKind kind, const Range& r);
 
-/// Seconds to make the shared tables of kernel `kind` for chunks up to max_hi, once a process.
-double setup_seconds(KernelKind kind, u64 max_hi);
+/// Seconds to make the shared tables of kernel `kind` once a process, for chunks no wider and
+/// no higher than `top` (a run's widest chunk at its top: the sieve's table is of the primes up
+/// to sqrt(top.hi), the hybrid's up to the bound such a chunk takes).
+double setup_seconds(KernelKind kind, const Range& top);
 
 /// The direct kernel (factor, hybrid or sieve) with the least chunk_seconds for r, each set-up
-/// counted as shared by `chunks` chunks.
-KernelKind cheapest_direct(const Range& r, u64 max_hi, u64 chunks);
+/// (for chunks up to `top`) counted as shared by `chunks` chunks.
+KernelKind cheapest_direct(const Range& r, const Range& top, u64 chunks);
 
 /// Estimated seconds on one core of kernel `kind` (factor, hybrid, sieve, or automatic: each
 /// chunk at its cheapest) over the chunks of `range` cut every `chunk_size` numbers, set-ups

@@ -54,13 +54,13 @@ u64 Plan::numbers_in_chunk(u64 i) const {
 std::unique_ptr<Kernel> make_kernel(const Plan& plan) {
   if (plan.kernel == KernelKind::wheel) return std::make_unique<SieveKernel>(plan.count, plan.range);
   if (plan.kernel == KernelKind::automatic)
-    return std::make_unique<AutoKernel>(plan.count, plan.range, plan.chunk_count());
+    return std::make_unique<AutoKernel>(plan.count, plan.range, plan.chunk_size);
   return make_kernel(plan.kernel, plan.count, plan.range.hi);
 }
 
 std::vector<KernelKind> chunk_kernels(const Plan& plan) {
   if (plan.kernel != KernelKind::automatic) return {plan.kernel};
-  const AutoKernel automatic(plan.count, plan.range, plan.chunk_count());
+  const AutoKernel automatic(plan.count, plan.range, plan.chunk_size);
   const u64 n = plan.chunk_count();
   std::vector<KernelKind> kinds;
   for (const u64 i : {u64{0}, n > 1 ? n - 2 : 0, n - 1}) {
