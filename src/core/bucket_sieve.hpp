@@ -20,10 +20,11 @@
 namespace numfactors::sieve {
 
 /// One prime waiting for its next multiple: the prime, and its offset in the target segment (low
-/// kOffsetBits) with the prime's log weight above it.
+/// kOffsetBits) with the word its hit adds to a cell above it (a count and the prime's log
+/// weight: at most 2^10 + 15 * 32 < 2^12).
 struct BucketEntry {
   std::uint32_t prime;
-  std::uint32_t offset_weight;
+  std::uint32_t offset_word;
 };
 
 constexpr unsigned kOffsetBits = 20;  // segments are at most 2^20 cells
@@ -147,6 +148,8 @@ class Buckets {
   }
 
   void push(u64 segment, BucketEntry e) { lists_.push(segment & mask_, e); }
+  /// The ring's size - 1: push(s) goes to bucket s & mask().
+  std::uint32_t mask() const { return mask_; }
 
   /// Calls f(entry) for every entry of `segment`'s bucket, then empties it. f may push entries to
   /// other segments (never to this one: strides are at least one segment and shorter than the
@@ -163,7 +166,9 @@ class Buckets {
 
  private:
   BlockLists<BucketEntry, 8192> lists_;
-  u64 mask_ = 0;
+  // Not a u64: a push stores a cursor (a uintptr_t, the same type as u64), which could alias a
+  // u64 mask and make every push read it again.
+  std::uint32_t mask_ = 0;
 };
 
 /// The hits of one pass by the primes too large to carry from segment to segment (each hits a

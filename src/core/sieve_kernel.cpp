@@ -86,10 +86,10 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
   }
   if (o >= chunk_cells) return false;
   // stride < 2^32 (a prime <= 2^32 - 1, or twice one below 2^31), so is o.
-  buckets_.push(o >> kLog2SegmentCells,
-                {static_cast<std::uint32_t>(stride),
-                 static_cast<std::uint32_t>(o & (kSegmentCells - 1)) |
-                     (weight << sieve::kOffsetBits)});
+  buckets_.push(o >> kLog2SegmentCells, {static_cast<std::uint32_t>(stride),
+                                         static_cast<std::uint32_t>(o & (kSegmentCells - 1)) |
+                                             (static_cast<std::uint32_t>(prime_word_base_ + weight)
+                                              << sieve::kOffsetBits)});
   return true;
 }
 
@@ -298,22 +298,23 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
     d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus, d.word));
   const u64 segments = segments_in_chunk_;  // a local: pushes cannot alias it
   // Each entry's cell is a random one of the segment (in L2): it is prefetched a few entries
-  // ahead, so that the misses overlap instead of stalling one after another.
+  // ahead, so that the misses overlap instead of stalling one after another. Only a chunk's last,
+  // shorter segment can hold entries past its end.
   constexpr std::ptrdiff_t kAhead = 16;
-  buckets_.drain_runs(segment, [&, segments](const sieve::BucketEntry* e,
-                                             const sieve::BucketEntry* end) {
+  const bool full = len == kSegmentCells;
+  buckets_.drain_runs(segment, [&, segments, full](const sieve::BucketEntry* e,
+                                                   const sieve::BucketEntry* end) {
     for (; e < end; ++e) {
       if (end - e > kAhead)
-        __builtin_prefetch(cells + (e[kAhead].offset_weight & sieve::kOffsetMask), 1);
-      const std::uint32_t offset = e->offset_weight & sieve::kOffsetMask;
-      if (offset >= len) continue;  // past the end of the chunk's last, shorter segment
-      const std::uint32_t weight = e->offset_weight >> sieve::kOffsetBits;
-      cells[offset] = static_cast<Cell>(cells[offset] + sieve::kCountUnit + weight);
+        __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
+      const std::uint32_t offset = e->offset_word & sieve::kOffsetMask;
+      if (!full && offset >= len) continue;
+      cells[offset] = static_cast<Cell>(cells[offset] + (e->offset_word >> sieve::kOffsetBits));
       const u64 next = u64{offset} + e->prime;
       const u64 target = segment + (next >> kLog2SegmentCells);
       if (target < segments)
         buckets_.push(target, {e->prime, static_cast<std::uint32_t>(next & (kSegmentCells - 1)) |
-                                             (e->offset_weight & ~sieve::kOffsetMask)});
+                                             (e->offset_word & ~sieve::kOffsetMask)});
     }
   });
   if (large_) {
