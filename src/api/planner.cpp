@@ -64,14 +64,18 @@ Method method_for(const Request& q, const Environment& env) {
 }
 
 /// The kernel: the one asked for; else one for the checkpoint's chunks (the wheel for the
-/// wheel's, the automatic kernel for chunks of numbers, which any direct kernel counts alike:
-/// a file written before the wheel existed goes on in numbers); else the default for the range.
+/// wheel's where the range can take it, else the automatic kernel, which any chunks of numbers
+/// suit: a file written before the wheel existed goes on in numbers, and a wheel file for a
+/// window far from 1 is refused when opened, not by the planner); else the default for the range.
 /// The choice depends on the range alone, so the same command resumes the same checkpoint.
 KernelKind kernel_for(const Request& q, const Environment& env) {
   if (q.kernel) return *q.kernel;
+  const KernelKind fallback = default_kernel(q.range);
   if (env.checkpoint && env.checkpoint->kernel)
-    return *env.checkpoint->kernel == KernelKind::wheel ? KernelKind::wheel : KernelKind::automatic;
-  return default_kernel(q.range);
+    return *env.checkpoint->kernel == KernelKind::wheel && fallback == KernelKind::wheel
+               ? KernelKind::wheel
+               : KernelKind::automatic;
+  return fallback;
 }
 
 }  // namespace
