@@ -188,7 +188,7 @@ TEST(SieveFirstMultiples, OffsetsEqualTheDivisionsAnywhereBelow2To64) {
   std::mt19937_64 rng(test::test_seed(506));
   std::vector<std::uint32_t> primes;
   for (const u64 start : {u64{1} << 22, (u64{1} << 31) - 1000, (u64{1} << 32) - 3000})
-    for (u64 p = start, want = primes.size() + 100; primes.size() < want && p < (u64{1} << 32);
+    for (u64 p = start, want = primes.size() + 101; primes.size() < want && p < (u64{1} << 32);
          ++p) {
       bool prime = p % 2 == 1;
       for (u64 d = 3; prime && d * d <= p; d += 2) prime = p % d != 0;
@@ -203,10 +203,20 @@ TEST(SieveFirstMultiples, OffsetsEqualTheDivisionsAnywhereBelow2To64) {
   }
   for (const u64 a : starts) {
     first_multiple_offsets(a, primes.data(), primes.size(), offsets.data());
+    std::vector<std::uint32_t> expected;  // the offsets below `cells`, for single_hits
+    const u64 cells = u64{1} << 22;       // every prime here is at least that: one hit at most
     for (std::size_t i = 0; i < primes.size(); ++i) {
       const u64 r = a % primes[i];
       ASSERT_EQ(offsets[i], r == 0 ? 0 : primes[i] - r) << a << " mod " << primes[i];
+      if (offsets[i] < cells) expected.push_back(offsets[i]);
     }
+    // single_hits gathers the same hits (8 primes at a time where the CPU can; the count is no
+    // multiple of 8, so the rest goes the portable way).
+    std::vector<std::uint32_t> hits(primes.size());
+    hits.resize(single_hits(a, primes.data(), primes.size(), cells, hits.data()));
+    std::sort(hits.begin(), hits.end());
+    std::sort(expected.begin(), expected.end());
+    ASSERT_EQ(hits, expected) << a;
   }
 }
 

@@ -193,6 +193,11 @@ class HitLists {
   void drain(std::size_t list, F&& f) {
     lists_.drain(list, f);
   }
+  /// The same a run of consecutive entries at a time (BlockLists::drain_runs).
+  template <class G>
+  void drain_runs(std::size_t list, G&& g) {
+    lists_.drain_runs(list, g);
+  }
 
  private:
   BlockLists<std::uint16_t, 4096> lists_;
@@ -203,5 +208,12 @@ class HitLists {
 /// price every large prime pays per pass), vectorized for the running CPU where it can be.
 void first_multiple_offsets(u64 a, const std::uint32_t* primes, std::size_t n,
                             std::uint32_t* offsets);
+
+/// For primes >= cells (each hits [a, a + cells) once at most; 2^22 <= primes[i] < 2^32): writes
+/// the offsets of those that hit to hits[0..k) in no particular order and returns k. With
+/// AVX-512 the offsets are found and gathered 8 primes at a time without a branch (a prime near
+/// 2^32 hits a pass of 2^27 cells one time in 32: no predictor learns which).
+std::size_t single_hits(u64 a, const std::uint32_t* primes, std::size_t n, u64 cells,
+                        std::uint32_t* hits);
 
 }  // namespace numfactors::sieve

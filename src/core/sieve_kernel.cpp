@@ -191,22 +191,17 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
 void SieveKernel::add_large_batch(const Range& r, const std::uint32_t* primes, std::size_t n) {
   offsets_.resize(n);
   std::uint32_t* const offsets = offsets_.data();
-  sieve::first_multiple_offsets(r.lo, primes, n, offsets);
   const u64 cells = r.size();
   // Primes up to the pass length may hit it several times; the longer ones (most of them) at
-  // most once, pushed without a branch on whether they do. Primes ascend.
+  // most once: single_hits gathers those hits without a branch on whether they hit. Primes
+  // ascend.
   const std::size_t many = static_cast<std::size_t>(
       std::upper_bound(primes, primes + n, cells, [](u64 c, std::uint32_t p) { return c < p; }) -
       primes);
+  sieve::first_multiple_offsets(r.lo, primes, many, offsets);
   for (std::size_t i = 0; i < many; ++i)
     for (u64 o = offsets[i]; o < cells; o += primes[i]) hits_.push(o);  // o < 2^40: no wrap
-  // Whether one of those hits is a coin flip no branch predictor learns: the hits are first
-  // gathered without a branch (each offset written, the index advanced on a hit), then pushed.
-  std::size_t k = 0;
-  for (std::size_t i = many; i < n; ++i) {
-    offsets[k] = offsets[i];  // k <= i
-    k += offsets[i] < cells;
-  }
+  const std::size_t k = sieve::single_hits(r.lo, primes + many, n - many, cells, offsets);
   for (std::size_t i = 0; i < k; ++i) hits_.push(offsets[i]);
 }
 
@@ -326,8 +321,13 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
     const std::size_t end = std::min(hits_.size(), first + (kSegmentCells >> kShift));
     for (std::size_t list = first; list < end; ++list) {
       Cell* const run = cells + ((list - first) << kShift);
-      hits_.drain(list,
-                  [run, word](std::uint16_t o) { run[o] = static_cast<Cell>(run[o] + word); });
+      // As the buckets' drain: the cells of the hits 16 ahead are prefetched.
+      hits_.drain_runs(list, [run, word](const std::uint16_t* e, const std::uint16_t* end) {
+        for (; e < end; ++e) {
+          if (end - e > kAhead) __builtin_prefetch(run + e[kAhead], 1);
+          run[*e] = static_cast<Cell>(run[*e] + word);
+        }
+      });
     }
   }
   const u64 base = segment << kLog2SegmentCells;
