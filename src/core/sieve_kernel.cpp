@@ -139,19 +139,24 @@ SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
     if (carried > c) entries += c * std::log(std::log(carried) / std::log(c));
     return entries * entry * (wheel ? 2 : 1);
   };
-  for (unsigned k = 40; k > kLog2SegmentCells + 4; --k) {
-    const double c = std::ldexp(1.0, static_cast<int>(k));
-    const u64 large_from = std::clamp(u64{1} << (k - 2), kMinLargeFrom, kStoredPrimeLimit);
-    if (wheel || root <= large_from) {
-      if (carried_bytes(c, r) * 1.1 <= kPassBudgetBytes) return {u64{1} << k, root};
-      continue;
+  // Pass lengths 2^k, 1.25 2^k, 1.5 2^k and 1.75 2^k, longest first: near 2^64 the memory bound
+  // falls between powers of two, and every pass saved is a visit of 203M primes.
+  for (unsigned k = 40; k > kLog2SegmentCells + 4; --k)
+    for (const u64 quarters : {7, 6, 5, 4}) {
+      const u64 cells = quarters << (k - 2);
+      const double c = static_cast<double>(cells);
+      const u64 large_from = std::clamp(cells / 4, kMinLargeFrom, kStoredPrimeLimit);
+      if (wheel || root <= large_from) {
+        if (carried_bytes(c, r) * 1.1 <= kPassBudgetBytes) return {cells, root};
+        continue;
+      }
+      // Large primes: 2 bytes a hit, and up to half a 4 KB block a list left unused.
+      const double lists = c / (u64{1} << sieve::HitLists::kLog2ListCells);
+      const double large =
+          2 * c * std::log(std::log(r) / std::log(static_cast<double>(large_from)));
+      const double bytes = carried_bytes(c, static_cast<double>(large_from)) + large + 2048 * lists;
+      if (bytes * 1.1 <= kPassBudgetBytes) return {cells, large_from};
     }
-    // Large primes: 2 bytes a hit, and up to half a 4 KB block a list left unused.
-    const double lists = c / (u64{1} << sieve::HitLists::kLog2ListCells);
-    const double large = 2 * c * std::log(std::log(r) / std::log(static_cast<double>(large_from)));
-    const double bytes = carried_bytes(c, static_cast<double>(large_from)) + large + 2048 * lists;
-    if (bytes * 1.1 <= kPassBudgetBytes) return {u64{1} << k, large_from};
-  }
   const u64 c = u64{1} << (kLog2SegmentCells + 4);
   return {c, wheel ? root : std::max(root, kMinLargeFrom)};
 }
