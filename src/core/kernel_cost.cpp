@@ -151,6 +151,8 @@ u64 chunk_size_for(KernelKind kind, const Range& range, unsigned workers) {
   std::vector<u64> candidates;
   for (unsigned k = 0; k <= 40; k += 2) candidates.push_back(std::min(u64{1} << k, size));
   for (u64 j = 1; j <= 64; j *= 2) candidates.push_back((size - 1) / std::min(w * j, size) + 1);
+  std::sort(candidates.begin(), candidates.end());  // a small range repeats sizes: each once
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   struct Option {
     u64 chunk;
     u64 chunks;
