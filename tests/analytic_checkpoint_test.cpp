@@ -228,8 +228,9 @@ TEST(AnalyticCheckpoint, AutoResumesWithTheMethodAndKernelThatWroteTheFile) {
   EXPECT_EQ(planned({"--max", "1e12", "--method", "sieve"}).kernel, KernelKind::wheel);
   { Checkpoint sieve(path, make_plan({2, 1'000'000'000'000}, Count::distinct, KernelKind::sieve, 0, 2)); }
   EXPECT_EQ(method_for("2", "1e12"), Method::sieve);
-  // ...and the kernel that wrote it, though the wheel is the default for this range now.
-  EXPECT_EQ(planned({"--max", "1e12"}).kernel, KernelKind::sieve);
+  // ...and chunks of numbers, as it wrote them, though the wheel is the default for this range
+  // now: the automatic kernel, which counts any chunk of numbers as the sieve did.
+  EXPECT_EQ(planned({"--max", "1e12"}).kernel, KernelKind::automatic);
   EXPECT_EQ(planned({"--max", "1e12"}).chunk_size,
             make_plan({2, 1'000'000'000'000}, Count::distinct, KernelKind::sieve, 0, 2).chunk_size);
   std::remove(path.c_str());
@@ -237,7 +238,7 @@ TEST(AnalyticCheckpoint, AutoResumesWithTheMethodAndKernelThatWroteTheFile) {
     // A wheel journal cannot make a window far from 1 take the wheel (the file is refused later).
     Checkpoint wheel(path, make_plan({2, 1'000'000}, Count::distinct, KernelKind::wheel, 0, 2));
   }
-  EXPECT_EQ(planned({"--min", "1e12", "--max", "1e12+1e6"}).kernel, KernelKind::sieve);
+  EXPECT_EQ(planned({"--min", "1e12", "--max", "1e12+1e6"}).kernel, KernelKind::automatic);
   std::remove(path.c_str());
   {
     Checkpoint analytic(path, JournalFormat::of(job_for({1'000'000'000'000, 1'000'001'000'000},

@@ -120,10 +120,11 @@ TEST_F(CheckpointTest, DamageBeforeTheLastRecordIsRefused) {
 
 TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
   { Checkpoint c(path_, plan_); }
+  // The wheel's chunks of the same size are ranges of m, not of numbers: another run.
   for (const Plan& other :
        {make_plan({2, 100'001}, Count::distinct, KernelKind::sieve, 7'000, 1),
         make_plan({2, 100'000}, Count::total, KernelKind::sieve, 7'000, 1),
-        make_plan({2, 100'000}, Count::distinct, KernelKind::trial, 7'000, 1),
+        make_plan({2, 100'000}, Count::distinct, KernelKind::wheel, 7'000, 1),
         make_plan({2, 100'000}, Count::distinct, KernelKind::sieve, 7'001, 1)}) {
     try {
       Checkpoint c(path_, other);
@@ -132,6 +133,41 @@ TEST_F(CheckpointTest, AnotherRunsFileIsRefused) {
       EXPECT_NE(std::string(e.what()).find("belongs to another run"), std::string::npos);
     }
   }
+}
+
+TEST_F(CheckpointTest, AnyDirectKernelResumesAnothersFile) {
+  // A chunk of numbers has one histogram whichever kernel counts it: the file of a sieve run is
+  // the file of the same chunks under trial, factor, hybrid or auto, and gives back its chunks.
+  Histogram saved;
+  {
+    Checkpoint c(path_, plan_);
+    for (u64 i : {1, 4}) {
+      c.record(i, chunk_histogram(i));
+      saved += chunk_histogram(i);
+    }
+  }
+  for (const KernelKind kernel : {KernelKind::trial, KernelKind::factor, KernelKind::hybrid,
+                                  KernelKind::automatic, KernelKind::sieve}) {
+    const Plan other = make_plan(plan_.range, plan_.count, kernel, plan_.chunk_size, 1);
+    Checkpoint c(path_, other);
+    EXPECT_EQ(c.state().done, (std::vector<u64>{1, 4})) << to_string(kernel);
+    EXPECT_EQ(c.state().sums[0], saved) << to_string(kernel);
+  }
+}
+
+TEST_F(CheckpointTest, AFileWrittenBeforeSpacesWereRecordedIsResumed) {
+  {
+    Checkpoint c(path_, plan_);
+    c.record(2, chunk_histogram(2));
+  }
+  // An earlier version wrote kernel=trial where this one writes space=numbers.
+  std::string text = contents();
+  const std::string space = "space=numbers";
+  text.replace(text.find(space), space.size(), "kernel=trial");
+  write(text);
+  Checkpoint again(path_, plan_);
+  EXPECT_EQ(again.state().done, (std::vector<u64>{2}));
+  EXPECT_EQ(again.state().sums[0], chunk_histogram(2));
 }
 
 TEST_F(CheckpointTest, ARecordThatCannotBelongToThePlanIsRefused) {
@@ -232,12 +268,31 @@ TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
 }
 
 TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
-  const CheckpointHeader sieve{{2, 100'000}, Count::total, Method::sieve, KernelKind::wheel, 7'000};
+  using Space = CheckpointHeader::Space;
+  const CheckpointHeader sieve{{2, 100'000}, Count::total, Method::sieve, Space::wheel, 7'000};
   EXPECT_EQ(sieve.text(),
-            "numfactors-checkpoint 1 min=2 max=100000 count=total kernel=wheel chunk=7000");
+            "numfactors-checkpoint 1 min=2 max=100000 count=total space=wheel chunk=7000");
   EXPECT_EQ(CheckpointHeader::parse(sieve.text()), sieve);
-  const CheckpointHeader analytic{{5, ~u64{0}}, Count::distinct, Method::analytic,
-                                  KernelKind::sieve, 0};
+  const CheckpointHeader numbers{{2, 100'000}, Count::total, Method::sieve, Space::numbers, 7'000};
+  EXPECT_EQ(numbers.text(),
+            "numfactors-checkpoint 1 min=2 max=100000 count=total space=numbers chunk=7000");
+  EXPECT_EQ(CheckpointHeader::parse(numbers.text()), numbers);
+  // Headers written before spaces were recorded name the kernel: its chunks' space.
+  for (const char* kernel : {"sieve", "trial"})
+    EXPECT_EQ(CheckpointHeader::parse(std::string("numfactors-checkpoint 1 min=2 max=100000 "
+                                                  "count=total kernel=") +
+                                      kernel + " chunk=7000"),
+              numbers);
+  EXPECT_EQ(CheckpointHeader::parse(
+                "numfactors-checkpoint 1 min=2 max=100000 count=total kernel=wheel chunk=7000"),
+            sieve);
+  // Every kernel but the wheel cuts the numbers themselves.
+  for (const auto& [kernel, name] : choices<KernelKind>())
+    EXPECT_EQ(CheckpointHeader::space_of(kernel),
+              kernel == KernelKind::wheel ? Space::wheel : Space::numbers)
+        << name;
+  const CheckpointHeader analytic{
+      {5, ~u64{0}}, Count::distinct, Method::analytic, Space::numbers, 0};
   EXPECT_EQ(analytic.text(),
             "numfactors-checkpoint 1 min=5 max=18446744073709551615 count=distinct "
             "method=analytic");
@@ -250,7 +305,10 @@ TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
         "numfactors-checkpoint 1 min=2 max=3 min=2 count=total kernel=sieve chunk=1",
         "numfactors-checkpoint 1 min=2 max=3 count=total method=analytic chunk=1",
         "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve chunk=1 ",
-        "numfactors-checkpoint 1 min=x max=3 count=total kernel=sieve chunk=1"})
+        "numfactors-checkpoint 1 min=x max=3 count=total kernel=sieve chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total kernel=hybrid chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total space=sieve chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total space=numbers kernel=sieve chunk=1"})
     EXPECT_EQ(CheckpointHeader::parse(bad), std::nullopt) << bad;
 }
 

@@ -179,7 +179,10 @@ TEST(Plan, MakePlanFillsAndValidates) {
   EXPECT_EQ(given.kernel, KernelKind::trial);
   EXPECT_EQ(given.chunk_size, 7u);
   const Range r{2, 1000000000};
-  EXPECT_EQ(make_plan(r, Count::distinct, KernelKind::sieve, 0, 4).chunk_size, default_chunk_size(r, 4));
+  EXPECT_EQ(make_plan(r, Count::distinct, KernelKind::sieve, 0, 4).chunk_size,
+            default_chunk_size(r, KernelKind::sieve, 4));
+  EXPECT_EQ(make_plan(r, Count::distinct, KernelKind::trial, 0, 4).chunk_size,
+            default_chunk_size(r, 4));
   EXPECT_THROW(make_plan({0, 10}, Count::distinct, KernelKind::sieve, 1, 1), RangeError);
   EXPECT_THROW(make_plan({11, 10}, Count::distinct, KernelKind::sieve, 1, 1), RangeError);
 }

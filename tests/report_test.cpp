@@ -75,13 +75,15 @@ TEST(Report, JsonHasExactlyItsFields) {
   ASSERT_TRUE(j.is_object());
   std::set<std::string> keys;
   for (const auto& [key, value] : j.items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{"min", "max", "count", "method", "kernel", "mode", "workers",
-                                         "seconds", "cpu_seconds", "histogram", "worker_stats"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"min", "max", "count", "method", "kernel", "chunk_kernels",
+                                         "mode", "workers", "seconds", "cpu_seconds", "histogram",
+                                         "worker_stats"}));
   EXPECT_EQ(j["method"], "sieve");
   EXPECT_EQ(j["min"], 2);
   EXPECT_EQ(j["max"], 10);
   EXPECT_EQ(j["count"], "distinct");
   EXPECT_EQ(j["kernel"], "sieve");
+  EXPECT_EQ(j["chunk_kernels"], nlohmann::json::parse(R"(["sieve"])"));
   EXPECT_EQ(j["mode"], "serial");
   EXPECT_EQ(j["workers"], 1);
   EXPECT_DOUBLE_EQ(j["seconds"].get<double>(), 0.25);

@@ -98,6 +98,35 @@ TEST(SieveKernelEdges, SquaresOfPrimesNextToTheRoot) {
   }
 }
 
+TEST(SieveKernelEdges, LargePrimesTheirSquaresAndProductsOfTwo) {
+  // Above a pass's carried primes, the large ones are found anew each pass and listed with a
+  // common lower-bound weight, and their squares p^2 j by their cofactor j: windows holding the
+  // smallest large prime's square times a large j, a product of two large primes, and the square
+  // of the largest prime below the root, at three heights.
+  for (const u64 hi : {(u64{1} << 54) + 12345, (u64{1} << 60) + 999, kTop}) {
+    const u64 root = isqrt(hi);
+    const u64 large_from = SieveKernel::pass_plan(root, false).large_from;
+    ASSERT_LT(large_from, root) << hi;
+    primesieve::iterator it(large_from + 1);
+    const u64 p = it.next_prime(), q = it.next_prime();  // the smallest large primes
+    std::vector<u64> centers = {hi / (p * p) * (p * p), hi / (p * q) * (p * q)};
+    primesieve::iterator down(root + 1);
+    const u64 r = down.prev_prime();  // r^2 <= hi
+    centers.push_back(r * r);
+    primesieve::iterator big(hi / p / 2);  // p times a large prime near hi / 2
+    centers.push_back(p * big.next_prime());
+    // Up here a window is a pass over all 203M primes below 2^32: one count only.
+    const Count count = hi == kTop ? Count::distinct : Count::total;
+    auto kernel = make_kernel(KernelKind::sieve, count, hi);
+    for (const u64 c : centers) {
+      const Range w{c - 150, std::min(hi, c + 150)};
+      Histogram h;
+      kernel->count(w, h);
+      EXPECT_EQ(h, oracle_histogram(w, count)) << describe(w, count);
+    }
+  }
+}
+
 TEST(SieveKernelEdges, SplitsDoNotChangeTheHistogramNear2To60AndAtTheTop) {
   // One call spanning segments and passes (2^24 cells per pass this high) against uneven pieces;
   // the pieces themselves are checked against the oracle by kernel_test.cpp.

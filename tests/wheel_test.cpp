@@ -226,13 +226,13 @@ TEST(Wheel, RefusesWhatItCannotCount) {
 
 TEST(Wheel, PaysNearOneOnly) {
   EXPECT_EQ(default_kernel({2, 500000}), KernelKind::wheel);
-  EXPECT_EQ(default_kernel({1, 1}), KernelKind::sieve);  // 0 < 0 is false: one number, direct
+  EXPECT_EQ(default_kernel({1, 1}), KernelKind::automatic);  // 0 < 0 is false: one number, direct
   EXPECT_EQ(default_kernel({2, 10'000'000'000}), KernelKind::wheel);
   EXPECT_EQ(default_kernel({6'000'000'000, 10'000'000'000}), KernelKind::wheel);
-  EXPECT_EQ(default_kernel({7'000'000'000, 10'000'000'000}), KernelKind::sieve);
-  EXPECT_EQ(default_kernel({1'000'000'000'000'000, 1'000'001'000'000'000}), KernelKind::sieve);
+  EXPECT_EQ(default_kernel({7'000'000'000, 10'000'000'000}), KernelKind::automatic);
+  EXPECT_EQ(default_kernel({1'000'000'000'000'000, 1'000'001'000'000'000}), KernelKind::automatic);
   EXPECT_EQ(default_kernel({2, wheel::kMaxHi}), KernelKind::wheel);
-  EXPECT_EQ(default_kernel({2, wheel::kMaxHi + 1}), KernelKind::sieve);
+  EXPECT_EQ(default_kernel({2, wheel::kMaxHi + 1}), KernelKind::automatic);
 }
 
 }  // namespace

@@ -21,8 +21,11 @@ enum class Count { distinct, total };
 enum class Method { sieve, analytic, automatic };
 
 /// The sieve method's kernels. sieve: a segmented sieve over every number; wheel: the same over
-/// the numbers coprime to 6, for ranges near 1; trial: trial division, the reference.
-enum class KernelKind { sieve, trial, wheel };
+/// the numbers coprime to 6, for ranges near 1; trial: trial division, the reference; factor:
+/// each number factored on its own (BPSW, rho, ECM), for a few numbers far from 1; hybrid: the
+/// primes up to a bound sieved out, the cofactors factored, for middle widths far from 1;
+/// automatic: for each chunk the cheapest of factor, hybrid and sieve by the cost model.
+enum class KernelKind { sieve, trial, wheel, factor, hybrid, automatic };
 
 /// Where the work runs: the calling thread, threads, forked worker processes, or MPI ranks.
 enum class Mode { serial, threads, pool, mpi };

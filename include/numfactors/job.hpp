@@ -20,7 +20,7 @@ struct Request {
   Range range{2, 500000};  // the seed assignment's job
   Count count = Count::distinct;
   Method method = Method::automatic;
-  std::optional<KernelKind> kernel;  // the sieve method's kernel
+  std::optional<KernelKind> kernel;  // the sieve method's kernel (automatic: chosen per chunk)
   Mode mode = Mode::threads;
   unsigned workers = 0;           // threads or processes (serial, threads, pool)
   unsigned threads_per_rank = 0;  // MPI mode
@@ -36,9 +36,11 @@ struct Request {
 };
 
 /// What an existing checkpoint file says about the run that wrote it (its header): a resumed run
-/// goes on with the same method, kernel and chunks unless the request says otherwise.
+/// goes on with the same method and chunks unless the request says otherwise.
 struct CheckpointFacts {
   Method method = Method::sieve;
+  /// The sieve's chunks: wheel for the wheel's (values of m), automatic for chunks of numbers,
+  /// which every other kernel counts alike (the file does not say which one wrote them).
   std::optional<KernelKind> kernel;
   u64 chunk_size = 0;
 };
@@ -67,7 +69,9 @@ struct Job {
   Range range{2, 500000};
   Count count = Count::distinct;
   Method method = Method::sieve;  // sieve or analytic, never automatic
-  KernelKind kernel = KernelKind::sieve;  // the sieve method's; unused by the analytic method
+  /// The sieve method's (automatic: factor, hybrid or sieve chosen per chunk by the cost model);
+  /// unused by the analytic method.
+  KernelKind kernel = KernelKind::sieve;
   u64 chunk_size = 0;  // the sieve method's: numbers a chunk (the wheel: values of m)
   Mode mode = Mode::threads;
   unsigned workers = 1;           // threads or processes; MPI: ranks x threads_per_rank

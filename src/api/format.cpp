@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/plan.hpp"
+
 namespace numfactors {
 namespace {
 
@@ -27,6 +29,12 @@ std::string format_json(const Job& job, const RunResult& result) {
     j["kernel"] = nullptr;
   else
     j["kernel"] = to_string(job.kernel);
+  // The kernels that counted the chunks: the kernel itself, or the automatic kernel's choices.
+  j["chunk_kernels"] = nlohmann::ordered_json::array();
+  if (job.method == Method::sieve)
+    for (const KernelKind k :
+         chunk_kernels(Plan{job.range, job.count, job.kernel, std::max<u64>(job.chunk_size, 1)}))
+      j["chunk_kernels"].push_back(to_string(k));
   j["mode"] = to_string(job.mode);
   j["workers"] = job.workers;
   j["seconds"] = result.seconds;

@@ -13,13 +13,12 @@ namespace {
 /// Workers without a request: one per core, but one alone for a run estimated under 5 ms on one
 /// core, where starting the other threads (or processes) and their kernels costs more than they
 /// save (the default job: 0.14 ms of counting on one core, a second thread adds 0.2 ms). The
-/// estimates are the sieve's and the analytic method's: the trial kernel, thousands of times
-/// slower, always gets every core.
+/// estimates are the cost model's for the method and kernel: the trial kernel, not modeled and
+/// thousands of times slower than the others, always gets every core.
 unsigned default_workers(const Range& r, Method method, KernelKind kernel, unsigned cores) {
   constexpr double kOneWorkerSeconds = 5e-3;
-  if (method == Method::sieve && kernel == KernelKind::trial) return cores;
-  const MethodCost cost = estimate_cost(r);
-  const double seconds = method == Method::analytic ? cost.analytic_seconds : cost.sieve_seconds;
+  const double seconds = method == Method::analytic ? estimate_cost(r).analytic_seconds
+                                                    : sieve_method_seconds(r, kernel);
   return seconds < kOneWorkerSeconds ? 1 : cores;
 }
 
@@ -90,17 +89,18 @@ Method method_for(const Request& q, const Environment& env, unsigned threads) {
   return Method::analytic;
 }
 
-/// The kernel: the one asked for; else the checkpoint's when the range can run it (the wheel
-/// only where it is the default: a file written before the wheel existed goes on with the
-/// sieve); else the default for the range. The choice depends on the range alone, so the same
-/// command resumes the same checkpoint.
+/// The kernel: the one asked for; else one for the checkpoint's chunks (the wheel for the
+/// wheel's where the range can take it, else the automatic kernel, which any chunks of numbers
+/// suit: a file written before the wheel existed goes on in numbers, and a wheel file for a
+/// window far from 1 is refused when opened, not by the planner); else the default for the range.
+/// The choice depends on the range alone, so the same command resumes the same checkpoint.
 KernelKind kernel_for(const Request& q, const Environment& env) {
   if (q.kernel) return *q.kernel;
   const KernelKind fallback = default_kernel(q.range);
-  if (env.checkpoint && env.checkpoint->kernel) {
-    const KernelKind named = *env.checkpoint->kernel;
-    return named != KernelKind::wheel || fallback == KernelKind::wheel ? named : fallback;
-  }
+  if (env.checkpoint && env.checkpoint->kernel)
+    return *env.checkpoint->kernel == KernelKind::wheel && fallback == KernelKind::wheel
+               ? KernelKind::wheel
+               : KernelKind::automatic;
   return fallback;
 }
 

@@ -39,8 +39,10 @@ Options:
                      the chunks FILE already holds: a killed or interrupted run,
                      run again with the same command, goes on where it stopped and
                      prints the histogram of the whole range. A FILE of another
-                     range, count, kernel or chunk size is refused (exit 2). Without
-                     --chunk the chunk size comes from FILE. MPI mode: rank 0 writes
+                     range, count or chunk size is refused (exit 2), and so is the
+                     wheel's FILE for another kernel and the other way round; any
+                     other kernel resumes a FILE exactly. Without --chunk the
+                     chunk size comes from FILE. MPI mode: rank 0 writes
                      FILE, and the dynamic schedule is used. json's seconds and
                      worker_stats describe this run's chunks only
   --progress         percent done, rate, elapsed time and ETA on stderr (redrawn
@@ -58,11 +60,17 @@ Options:
                      errors with it; json's worker_stats then count items
                      in "chunks" ("numbers" is 0)
   --chunk N          sieve: numbers per chunk, for the wheel values of m in
-                     n = 2^a 3^b m (default: many a worker)
-  --kernel NAME      sieve: segmented sieve, wheel (the same over the numbers
-                     coprime to 6, for ranges near 1: MAX up to 2^62-1) or
-                     trial (trial division); default: wheel when
-                     MIN-1 < 2 MAX/3, else sieve
+                     n = 2^a 3^b m (default: about 32 a worker, fewer where
+                     the cost model says a chunk costs much: a few numbers far
+                     from 1 are one chunk, a window near 2^64 whole passes)
+  --kernel NAME      sieve method: auto (for each chunk the cheapest of factor,
+                     hybrid and sieve by the cost model), sieve (segmented
+                     sieve), wheel (the same over the numbers coprime to 6, for
+                     ranges near 1: MAX up to 2^62-1), hybrid (the primes up
+                     to a bound sieved out, the cofactors factored: windows of
+                     10^3..10^6 far from 1), factor (each number factored on
+                     its own: BPSW, rho, ECM) or trial (trial division);
+                     default: wheel when MIN-1 < 2 MAX/3, else auto
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv
   -h, --help         this text

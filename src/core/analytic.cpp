@@ -2,8 +2,11 @@
 #include "core/analytic.hpp"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "core/kernel_cost.hpp"
+#include "core/plan.hpp"
 #include "core/wheel.hpp"
 
 namespace numfactors {
@@ -17,10 +20,16 @@ namespace {
 ///   segment buffer); the analytic method, in process, count_prefix(500000) takes 0.083 ms where
 ///   the N^(3/4) term says 0.022 ms: 0.05 ms a prefix is the rest (the primes <= sqrt N, the
 ///   allocation, cutting the items); count_prefix(1000) takes 0.004 ms
+/// Measured again on the machine the direct kernels' model was fitted on (Intel Xeon, 2 vCPUs,
+/// shared; numfactors --method analytic --workers 1, the report's seconds): 0.2 ms at 10^6,
+/// 3.3 ms at 10^8, 7.6 ms at 10^9, 46 ms at 10^10, 184 ms at 10^11, 0.75 s at 10^12, 3.6 s at
+/// 10^13: about 19 ns a unit, plus a term in sqrt(N) (the table's 2 sqrt(N) entries, the primes
+/// <= sqrt(N)) that is most of the time below 10^10: 70 ns * sqrt(N) fits it.
 constexpr double kSieveNsAt1e9 = 0.7;
 constexpr double kSieveNsPerDecade = 0.24;
 constexpr double kSieveSetup = 1e-3;  // seconds a run
-constexpr double kAnalyticNs = 15.0;
+constexpr double kAnalyticNs = 19.0;
+constexpr double kAnalyticRootNs = 70.0;    // a unit of sqrt(N)
 constexpr double kAnalyticSetup = 0.05e-3;  // seconds a prefix: primes, allocation, items
 
 double analytic_units(u64 n) {
@@ -59,16 +68,22 @@ double sieve_seconds_a_cell(const Range& r) {
 }
 
 double analytic_prefix_seconds(u64 n) {
-  return n == 0 ? 0.0 : kAnalyticNs * 1e-9 * analytic_units(n) + kAnalyticSetup;
+  if (n == 0) return 0.0;
+  return kAnalyticNs * 1e-9 * analytic_units(n) +
+         kAnalyticRootNs * 1e-9 * std::sqrt(static_cast<double>(n)) + kAnalyticSetup;
+}
+
+double sieve_method_seconds(const Range& r, KernelKind kernel) {
+  // The wheel visits the hi / 3 cells of [1, hi], at about the direct sieve's cost a cell.
+  if (kernel == KernelKind::wheel)
+    return kSieveSetup + sieve_seconds_a_cell(r) * static_cast<double>(r.hi) / 3;
+  if (kernel == KernelKind::trial) return std::numeric_limits<double>::infinity();
+  return cost::best_run_seconds(kernel, r);
 }
 
 MethodCost estimate_cost(const Range& r) {
   MethodCost cost;
-  // The wheel (when it pays) visits the hi / 3 cells of [1, hi] instead, at about the same cost
-  // a cell (0.7 ns near 10^9).
-  const double visited =
-      wheel::pays_for(r) ? static_cast<double>(r.hi) / 3 : static_cast<double>(r.size());
-  cost.sieve_seconds = kSieveSetup + sieve_seconds_a_cell(r) * visited;
+  cost.sieve_seconds = sieve_method_seconds(r, default_kernel(r));
   cost.analytic_seconds = analytic_prefix_seconds(r.hi) + analytic_prefix_seconds(r.lo - 1);
   cost.analytic_bytes = PrimeCountTable::memory_bytes(r.hi);
   return cost;

@@ -43,23 +43,28 @@ struct MethodCost {
 };
 
 /// The cost model (constants measured on the development machine, one core, in analytic.cpp):
-///   sieve:    t = 1 ms + (0.7 + 0.24 * max(0, log10(hi) - 9)) ns * (hi - lo + 1): every number
-///             is visited (hi / 3 cells instead where the wheel pays, wheel.hpp); the cost a
-///             number grows slowly with hi (more sieving primes, measured 0.69 ns at 10^9, 1.30
-///             at 10^12, 1.88 at 10^14); the set-up (pre-sieve patterns, a segment buffer) is
-///             most of a small run;
-///   analytic: t = 15 ns * (A(hi) + A(lo - 1)) + 0.05 ms a prefix, A(N) = N^(3/4) / ln N: the
-///             table update is sum over p <= sqrt N of min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps
-///             and the walk's leaf lookups grow alike (measured 14 to 16 ns a unit over
-///             10^11..10^14 with AVX2, the walk a little over half).
-/// So the sieve wins for windows narrower than about 2 A(hi) * 15 ns / (ns a number): 8e8
-/// numbers at hi = 10^12, 1.6e10 at 10^14; the analytic method wins for anything wider, and by
-/// far for prefixes ([1, 10^12]: 0.5 s against 20 minutes).
+///   sieve:    where the wheel pays (wheel.hpp), t = 1 ms + (0.7 + 0.24 * max(0, log10(hi) - 9))
+///             ns * hi / 3: its cells are the m coprime to 6 of [1, hi]; the cost a cell grows
+///             slowly with hi (more sieving primes); the set-up (pre-sieve patterns, a segment
+///             buffer) is most of a small run. Elsewhere the automatic kernel's estimate
+///             (kernel_cost.hpp: factor, hybrid or sieve chunk by chunk);
+///   analytic: t = P(hi) + P(lo - 1), a prefix P(N) = 19 ns * A(N) + 70 ns * sqrt(N) + 0.05 ms,
+///             A(N) = N^(3/4) / ln N: the table update is sum over p <= sqrt N of
+///             min(sqrt N, N/p^2) ~ 8 N^(3/4) / ln N steps and the walk's leaf lookups grow alike
+///             (the walk a little over half); the sqrt(N) term (the table's entries, the primes up
+///             to sqrt N) is most of a prefix below 10^10.
+/// So the sieve wins for windows narrower than about 2 P(hi) / (ns a number): ~10^9 numbers at
+/// hi = 10^12, 2e10 at 10^14; the analytic method wins for anything wider, and by far for
+/// prefixes ([1, 10^12]: under a second against 20 minutes).
 MethodCost estimate_cost(const Range& r);
 
 /// The sieve's part of the model: estimated seconds a cell (a number; a value of m for the
 /// wheel) for a range ending at r.hi, on one core.
 double sieve_seconds_a_cell(const Range& r);
+
+/// Estimated seconds on one core of the sieve method with `kernel` on r (the wheel's formula
+/// above, or the cost model of kernel_cost.hpp; the trial kernel is not modeled: infinity).
+double sieve_method_seconds(const Range& r, KernelKind kernel);
 
 /// The analytic method's part: estimated seconds on one core for the prefix [1, n] (0 for n = 0).
 double analytic_prefix_seconds(u64 n);

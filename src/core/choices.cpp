@@ -11,8 +11,12 @@ namespace {
 constexpr std::array<Choice<Count>, 2> kCounts{{{Count::distinct, "distinct"}, {Count::total, "total"}}};
 constexpr std::array<Choice<Method>, 3> kMethods{
     {{Method::sieve, "sieve"}, {Method::analytic, "analytic"}, {Method::automatic, "auto"}}};
-constexpr std::array<Choice<KernelKind>, 3> kKernels{
-    {{KernelKind::sieve, "sieve"}, {KernelKind::trial, "trial"}, {KernelKind::wheel, "wheel"}}};
+constexpr std::array<Choice<KernelKind>, 6> kKernels{{{KernelKind::automatic, "auto"},
+                                                      {KernelKind::sieve, "sieve"},
+                                                      {KernelKind::wheel, "wheel"},
+                                                      {KernelKind::hybrid, "hybrid"},
+                                                      {KernelKind::factor, "factor"},
+                                                      {KernelKind::trial, "trial"}}};
 constexpr std::array<Choice<Mode>, 4> kModes{{{Mode::serial, "serial"},
                                               {Mode::threads, "threads"},
                                               {Mode::pool, "pool"},

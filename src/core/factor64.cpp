@@ -85,7 +85,7 @@ constexpr u64 kTrialRough = kTrialLimit + 1;
 // ---------------------------------------------------------------------------------------------
 // Montgomery arithmetic
 
-constexpr u64 inverse_mod_2_64(u64 n) { return OddDivisor::of(n).inverse; }
+constexpr u64 inverse_mod_2_64(u64 n) { return OddDivisor::inverse_of(n); }
 
 /// Residues mod an odd n > 1 in Montgomery form: x is held as x * 2^64 mod n, always in [0, n).
 class Montgomery {

@@ -18,19 +18,17 @@
 
 namespace numfactors {
 
-HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound)
+HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound, u64 largest_bound)
     : HybridKernel(count, bound == 0 ? 0 : std::clamp(bound, kMinBound, kMaxBound), nullptr) {
-  const u64 limit = std::clamp(isqrt(max_hi) + 1, kMinBound, kMaxBound);
-  std::vector<std::uint32_t> p;
+  const u64 limit = std::clamp(std::min(isqrt(max_hi) + 1, largest_bound), kMinBound, kMaxBound);
+  auto primes = std::make_shared<Primes>();
+  std::vector<std::uint32_t>& p = primes->p;
   // The odd primes <= limit and one more: the smallest prime a cofactor can hold. Every gap
   // between primes below 2^23 is under 200.
   primesieve::generate_primes(3, limit + 200, &p);
-  auto primes = std::make_shared<Primes>();
-  for (const std::uint32_t q : p) {
-    primes->p.push_back(q);
-    primes->inverse.push_back(OddDivisor::of(q).inverse);
-    if (q > limit) break;
-  }
+  p.resize(static_cast<std::size_t>(std::upper_bound(p.begin(), p.end(), limit) - p.begin()) + 1);
+  primes->inverse.resize(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) primes->inverse[i] = OddDivisor::inverse_of(p[i]);
   primes_ = std::move(primes);
 }
 
@@ -83,27 +81,34 @@ double approx_prime_count(u64 b) {
   return b < 100 ? x / 3 : x / (std::log(x) - 1.1);
 }
 
-}  // namespace
-
-u64 HybridKernel::choose_bound(const Range& r) {
+/// The bound with the least modeled cost for r, and that cost in ns a number.
+std::pair<u64, double> best_bound(const Range& r) {
   const double width = static_cast<double>(r.hi - r.lo) + 1;
   // Position between the measured heights, by log2(hi), held within [2^32, 2^64].
   const double bits = std::clamp(std::log2(static_cast<double>(r.hi)), 32.0, 64.0);
   const int col = std::min(static_cast<int>((bits - 32) / 8), kHeights - 2);
   const double frac = (bits - 32) / 8 - col;
   // Primes above sqrt(hi) gain nothing.
-  const u64 most = std::clamp(isqrt(r.hi) + 1, kMinBound, kMaxBound);
-  u64 best_bound = kMinBound;
+  const u64 most = std::clamp(isqrt(r.hi) + 1, HybridKernel::kMinBound, HybridKernel::kMaxBound);
+  u64 best_bound = HybridKernel::kMinBound;
   double best = 1e300;
   for (int row = 0; row < kBoundRows; ++row) {
     u64 b = row < 8 ? u64{1} << (8 + 2 * row) : row == 8 ? cube_root_above(r.hi) : most;
-    b = std::clamp(b, kMinBound, most);
+    b = std::clamp(b, HybridKernel::kMinBound, most);
     const double primes = approx_prime_count(b);
     const double g = kG[row][col] + frac * (kG[row][col + 1] - kG[row][col]);
     const double cost = kNsPerPrime * primes / width + g;
     if (cost < best) best = cost, best_bound = b;
   }
-  return best_bound;
+  return {best_bound, best};
+}
+
+}  // namespace
+
+u64 HybridKernel::choose_bound(const Range& r) { return best_bound(r).first; }
+
+double HybridKernel::model_seconds(const Range& r) {
+  return best_bound(r).second * 1e-9 * static_cast<double>(r.size());
 }
 
 void HybridKernel::count(const Range& r, Histogram& out) {

@@ -35,13 +35,16 @@ class HybridKernel final : public Kernel {
 
   /// For chunks whose numbers are all <= max_hi (up to 2^64-1). `bound` = 0: each chunk's bound
   /// is choose_bound(chunk); otherwise every chunk sieves the primes <= bound. Either way the
-  /// bound is kept within [kMinBound, kMaxBound] and below sqrt(max_hi) + 1 (no number <= max_hi
-  /// gains from primes above that).
-  explicit HybridKernel(Count count, u64 max_hi, u64 bound = 0);
+  /// bound is kept within [kMinBound, kMaxBound], below sqrt(max_hi) + 1 (no number <= max_hi
+  /// gains from primes above that) and at most largest_bound: the shared table (its making is
+  /// most of a short run's time) holds the primes up to there only.
+  explicit HybridKernel(Count count, u64 max_hi, u64 bound = 0, u64 largest_bound = kMaxBound);
 
   /// The sieving bound for a chunk, from a cost model (hybrid_kernel.cpp): primes per chunk
   /// against the per-number work they save, as measured at several heights.
   static u64 choose_bound(const Range& r);
+  /// The model's seconds (one core) for a chunk r at its bound, set-up of the shared table aside.
+  static double model_seconds(const Range& r);
 
   void count(const Range& r, Histogram& out) override;
   std::unique_ptr<Kernel> clone() const override;

@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "core/arith.hpp"
+#include "core/auto_kernel.hpp"
+#include "core/kernel_cost.hpp"
 #include "core/sieve_kernel.hpp"
 #include "core/wheel.hpp"
 #include "numfactors/errors.hpp"
@@ -22,6 +24,12 @@ u64 default_chunk_size(const Range& r, unsigned workers) {
   return std::max(std::min(target, kMax), floor);
 }
 
+u64 default_chunk_size(const Range& r, KernelKind kernel, unsigned workers) {
+  if (kernel == KernelKind::wheel || kernel == KernelKind::trial)
+    return default_chunk_size(r, workers);
+  return cost::chunk_size_for(kernel, r, workers);
+}
+
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers) {
   check_range(r);
   if (kernel == KernelKind::wheel && r.hi > wheel::kMaxHi)
@@ -33,7 +41,7 @@ Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, u
                            "2 hi/3)",
                            kernel, r);
   Plan plan{r, count, kernel, chunk_size};
-  if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), workers);
+  if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), kernel, workers);
   return plan;
 }
 
@@ -45,11 +53,25 @@ u64 Plan::numbers_in_chunk(u64 i) const {
 
 std::unique_ptr<Kernel> make_kernel(const Plan& plan) {
   if (plan.kernel == KernelKind::wheel) return std::make_unique<SieveKernel>(plan.count, plan.range);
+  if (plan.kernel == KernelKind::automatic)
+    return std::make_unique<AutoKernel>(plan.count, plan.range, plan.chunk_size);
   return make_kernel(plan.kernel, plan.count, plan.range.hi);
 }
 
+std::vector<KernelKind> chunk_kernels(const Plan& plan) {
+  if (plan.kernel != KernelKind::automatic) return {plan.kernel};
+  const AutoKernel automatic(plan.count, plan.range, plan.chunk_size);
+  const u64 n = plan.chunk_count();
+  std::vector<KernelKind> kinds;
+  for (const u64 i : {u64{0}, n > 1 ? n - 2 : 0, n - 1}) {
+    const KernelKind k = automatic.choice(plan.chunk(i));
+    if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
+  }
+  return kinds;
+}
+
 KernelKind default_kernel(const Range& r) {
-  return wheel::pays_for(r) ? KernelKind::wheel : KernelKind::sieve;
+  return wheel::pays_for(r) ? KernelKind::wheel : KernelKind::automatic;
 }
 
 }  // namespace numfactors

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "core/kernel.hpp"
 #include "numfactors/histogram.hpp"
@@ -36,13 +37,23 @@ struct Plan {
 /// The kernel that counts this plan's chunks (the wheel's depends on the whole range).
 std::unique_ptr<Kernel> make_kernel(const Plan& plan);
 
+/// The kernels that count the plan's chunks, each once, as make_kernel(plan) picks them: the
+/// plan's own, or for the automatic kernel its choices for the first, the last full and the last
+/// chunk (the others lie between and change with their position slowly, if at all).
+std::vector<KernelKind> chunk_kernels(const Plan& plan);
+
 /// The sieve method's kernel when none is asked for: the wheel where it pays (wheel.hpp), else
-/// the sieve.
+/// automatic (per chunk the cheapest of factor, hybrid and sieve: auto_kernel.hpp).
 KernelKind default_kernel(const Range& r);
 
 /// A chunk size that gives each of `workers` many chunks (so dynamic scheduling can balance and a
-/// lost chunk is cheap) but not so small that per-chunk overhead shows.
+/// lost chunk is cheap) but not so small that per-chunk overhead shows: the rule of the wheel and
+/// the trial kernel, whose cost a chunk is one pass over the sieving primes or nothing.
 u64 default_chunk_size(const Range& r, unsigned workers);
+
+/// The default chunk size of `kernel` over its space r: the rule above for the wheel and the
+/// trial kernel, the cost model's choice for the others (cost::chunk_size_for).
+u64 default_chunk_size(const Range& r, KernelKind kernel, unsigned workers);
 
 /// Validates and fills a plan; chunk_size 0 means the default for `workers`.
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers);

@@ -25,14 +25,15 @@ std::array<std::uint16_t, 256> make_weight_table() {
 
 const std::array<std::uint16_t, 256> kWeightTable = make_weight_table();
 
-int segment_threshold(u64 a, u64 b, u64 R) {
+int segment_threshold(u64 a, u64 b, u64 R, double extra_error) {
   const long double c = kLogScale;
   const long double log_a = std::log2(static_cast<long double>(a));
   const long double log_b = std::log2(static_cast<long double>(b));
   const long double log_r = std::log2(static_cast<long double>(R) + 1.0L);
-  if (c * log_r - c * (log_b - log_a) < kExactMargin) return -1;
+  if (c * log_r - c * (log_b - log_a) < kExactMargin + extra_error) return -1;
   // floor(x + 0.5) + 1 > x + 0.5: a cell whose sum S <= x (q present) has S < t even if x was
-  // rounded by up to 0.5; and t <= x + 1.5 <= c*log2(a) - 63*kWeightError by the margin check.
+  // rounded by up to 0.5; and t <= x + 1.5 <= c*log2(a) - 63*kWeightError - extra_error by the
+  // margin check.
   // When b <= R no n can hold a prime above R; x < 0 then and t <= 1, which the margin keeps
   // below every cell's sum like any other threshold.
   const long double x = c * log_b - c * log_r;

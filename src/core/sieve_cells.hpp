@@ -20,6 +20,13 @@
 /// room for rounding of the long double logs); segments that fail it (only those with a tiny
 /// start, a < ~2^11 sqrt-wise) take the exact product path instead. The sum never carries into
 /// the count bits: S <= c*log2(n) < 15*64 = 960 < 1024.
+///
+/// Coarser weights. A pass may add one word for all its large primes p > P (bucket_sieve.hpp,
+/// HitLists): the count and w(P+1), a lower bound of each one's c*log2(p), at most
+/// e = c*log2(R+1) - w(P+1) below it. With P >= 2^22 > 2^(64/3) a number below 2^64 has at most
+/// two such primes, so E grows by at most 2e: "q absent" gives S > c*log2(a) - 63*kWeightError
+/// - 2e, and the margin needed grows by 2e (extra_error below). "q present" is unchanged: the
+/// words stay lower bounds.
 #pragma once
 
 #include <array>
@@ -64,6 +71,8 @@ inline std::uint16_t weight_of(u64 p) {
 
 /// The threshold t for segment [a, b] with all primes <= R sieved (b < (R+1)^2), or -1 when the
 /// margin of the proof above is not met and the segment must be counted exactly another way.
-int segment_threshold(u64 a, u64 b, u64 R);
+/// extra_error: how much more than 63*kWeightError the log sums may fall short (the coarse
+/// weights above: 2e).
+int segment_threshold(u64 a, u64 b, u64 R, double extra_error = 0);
 
 }  // namespace numfactors::sieve

@@ -12,13 +12,14 @@
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 #include <cmath>
 #include <primesieve.hpp>
+#include <stdexcept>
 
 #include "core/arith.hpp"
 #include "core/cell_histogram.hpp"
 #include "core/exact_segment.hpp"
+#include "core/factor64.hpp"
 
 namespace numfactors {
 namespace {
@@ -85,10 +86,10 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
   }
   if (o >= chunk_cells) return false;
   // stride < 2^32 (a prime <= 2^32 - 1, or twice one below 2^31), so is o.
-  buckets_.push(o >> kLog2SegmentCells,
-                {static_cast<std::uint32_t>(stride),
-                 static_cast<std::uint32_t>(o & (kSegmentCells - 1)) |
-                     (weight << sieve::kOffsetBits)});
+  buckets_.push(o >> kLog2SegmentCells, {static_cast<std::uint32_t>(stride),
+                                         static_cast<std::uint32_t>(o & (kSegmentCells - 1)) |
+                                             (static_cast<std::uint32_t>(prime_word_base_ + weight)
+                                              << sieve::kOffsetBits)});
   return true;
 }
 
@@ -123,57 +124,149 @@ void SieveKernel::add_prime(u64 p, const Range& r) {
   if (hits) add_powers(p, p * p, r);  // p <= isqrt(hi) < 2^32: p * p <= hi, no wrap
 }
 
-u64 SieveKernel::max_pass_cells(u64 root, unsigned entries_per_prime) {
-  // Bucket entries in flight during a pass of C cells: every prime in (L, min(C, R)] has one, and
-  // a prime in (C, R] has one per hit, C * sum 1/p = C * ln(ln R / ln C) in all (Mertens). The
-  // prime count is over-estimated by x / (ln x - 1.1), and blocks add up to ~10%. In the wheel a
-  // prime has two progressions, and a cell stands for 3 numbers: counting 2 entries a prime over
-  // the same C over-estimates it.
+SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
+  // Bucket entries in flight during a pass of C cells: every carried prime in (L, min(C, R)] has
+  // one, and a carried prime in (C, R] has one per hit, C * sum 1/p = C * ln(ln R / ln C) in all
+  // (Mertens). The prime count is over-estimated by x / (ln x - 1.1), and blocks add up to ~10%.
+  // In the wheel a prime has two progressions, and a cell stands for 3 numbers: counting 2
+  // entries a prime over the same C over-estimates it.
   const auto pi = [](double x) { return x / (std::log(x) - 1.1); };
   const double r = static_cast<double>(root);
-  const double budget = root > kTopRoot ? kTopBucketBudgetBytes : kBucketBudgetBytes;
-  for (unsigned k = 40; k > kLog2SegmentCells + 4; --k) {
-    const double c = std::ldexp(1.0, static_cast<int>(k));
+  const double entry = sizeof(sieve::BucketEntry);
+  const auto carried_bytes = [&](double c, double carried) {
     double entries = 0;
-    if (r > kSegmentCells) entries += pi(std::min(c, r));
-    if (r > c) entries += c * std::log(std::log(r) / std::log(c));
-    if (entries * entries_per_prime * sizeof(sieve::BucketEntry) * 1.1 <= budget)
-      return u64{1} << k;
-  }
-  return u64{1} << (kLog2SegmentCells + 4);
+    if (carried > kSegmentCells) entries += pi(std::min(c, carried));
+    if (carried > c) entries += c * std::log(std::log(carried) / std::log(c));
+    return entries * entry * (wheel ? 2 : 1);
+  };
+  // Pass lengths 2^k, 1.25 2^k, 1.5 2^k and 1.75 2^k, longest first: near 2^64 the memory bound
+  // falls between powers of two, and every pass saved is a visit of 203M primes.
+  for (unsigned k = 40; k > kLog2SegmentCells + 4; --k)
+    for (const u64 quarters : {7, 6, 5, 4}) {
+      const u64 cells = quarters << (k - 2);
+      const double c = static_cast<double>(cells);
+      const u64 large_from = std::clamp(cells / 4, kMinLargeFrom, kStoredPrimeLimit);
+      if (wheel || root <= large_from) {
+        if (carried_bytes(c, r) * 1.1 <= kPassBudgetBytes) return {cells, root};
+        continue;
+      }
+      // Large primes: 2 bytes a hit, and up to half a 4 KB block a list left unused.
+      const double lists = c / (u64{1} << sieve::HitLists::kLog2ListCells);
+      const double large =
+          2 * c * std::log(std::log(r) / std::log(static_cast<double>(large_from)));
+      const double bytes = carried_bytes(c, static_cast<double>(large_from)) + large + 2048 * lists;
+      if (bytes * 1.1 <= kPassBudgetBytes) return {cells, large_from};
+    }
+  const u64 c = u64{1} << (kLog2SegmentCells + 4);
+  return {c, wheel ? root : std::max(root, kMinLargeFrom)};
 }
 
-void SieveKernel::prepare_chunk(const Range& r) {
+void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   const u64 root = isqrt(number_of(r.hi));
+  // Primes up to `carried` are sieved directly or carried in buckets; those above are large.
+  const u64 carried = std::min(root, large_from);
   direct_small_.clear();
   direct_.clear();
   rare_.clear();
   rare_next_ = 0;
   segments_in_chunk_ = ((r.size() - 1) >> kLog2SegmentCells) + 1;
-  // A bucket stride s (p <= root, or 2p in the wheel) moves at most (L - 1 + s) / L segments ahead.
-  const u64 max_stride = wheel_ ? 2 * root : root;
+  // A bucket stride s (p <= carried, or 2p in the wheel) moves at most (L - 1 + s) / L segments
+  // ahead.
+  const u64 max_stride = wheel_ ? 2 * carried : carried;
   buckets_.reset(((max_stride + kSegmentCells) >> kLog2SegmentCells) + 1);
 
   // The patterns sieve 2..47 whatever R is, so all their powers <= hi must follow.
   for (const auto& [p, first] : presieve_.uncovered_powers()) add_powers(p, first, r);
   for (const std::uint32_t p : *primes_) {
     if (p <= presieve_.largest_prime()) continue;
-    if (p > root) break;
+    if (p > carried) break;
     add_prime(p, r);
   }
-  if (root > stored_limit_) {
-    // The rest is generated in pieces: never more than primesieve's buffer is held at once.
-    primesieve::iterator it(stored_limit_ + 1, root);
+  if (carried > stored_limit_) {
+    // The rest is generated in pieces: never more than primesieve's buffer is held at once. (The
+    // direct layout's large primes start at or below stored_limit_ whenever root passes it.)
+    primesieve::iterator it(stored_limit_ + 1, carried);
     u64 since_check = 0;
-    for (u64 p = it.next_prime(); p <= root; p = it.next_prime()) {
+    for (u64 p = it.next_prime(); p <= carried; p = it.next_prime()) {
       add_prime(p, r);
-      if (++since_check == u64{1} << 20) {  // 203M primes near 2^64: about a second
+      if (++since_check == u64{1} << 20) {  // millions of primes near 2^64: look at the flag
         check_stop();
         since_check = 0;
       }
     }
   }
+  large_ = carried < root;
+  if (large_) add_large_primes(r, carried, root);
   std::sort(rare_.begin(), rare_.end());
+}
+
+void SieveKernel::add_large_batch(const Range& r, const std::uint32_t* primes, std::size_t n) {
+  offsets_.resize(n);
+  std::uint32_t* const offsets = offsets_.data();
+  const u64 cells = r.size();
+  // Primes up to the pass length may hit it several times; the longer ones (most of them) at
+  // most once: single_hits gathers those hits without a branch on whether they hit. Primes
+  // ascend.
+  const std::size_t many = static_cast<std::size_t>(
+      std::upper_bound(primes, primes + n, cells, [](u64 c, std::uint32_t p) { return c < p; }) -
+      primes);
+  sieve::first_multiple_offsets(r.lo, primes, many, offsets);
+  for (std::size_t i = 0; i < many; ++i)
+    for (u64 o = offsets[i]; o < cells; o += primes[i]) hits_.push(o);  // o < 2^40: no wrap
+  const std::size_t k = sieve::single_hits(r.lo, primes + many, n - many, cells, offsets);
+  for (std::size_t i = 0; i < k; ++i) hits_.push(offsets[i]);
+}
+
+void SieveKernel::add_large_primes(const Range& r, u64 large_from, u64 root) {
+  hits_.reset(((r.size() - 1) >> sieve::HitLists::kLog2ListCells) + 1);
+  // Every large prime is >= large_from + 1, so its weight is at least this one (weight_of does
+  // not decrease) and at most c*log2(root) - this one + kWeightError below c*log2(p).
+  const std::uint16_t least = sieve::weight_of(large_from + 1);
+  large_word_ = static_cast<Cell>(sieve::kCountUnit + least);
+  large_error_ = sieve::kLogScale * std::log2(static_cast<double>(root) + 1) - least;
+  // The stored large primes, then the generated ones, in batches (the offsets are vectorized).
+  constexpr std::size_t kBatch = 1024;
+  const Primes& stored = *primes_;
+  const auto first = std::upper_bound(stored.begin(), stored.end(), large_from);
+  const auto last = std::upper_bound(first, stored.end(), root);
+  for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(kBatch, last - it))
+    add_large_batch(r, &*it, static_cast<std::size_t>(std::min<std::ptrdiff_t>(kBatch, last - it)));
+  if (root > stored_limit_) {
+    // primesieve hands out ~1000 primes at a time; they are gathered into long batches, so that
+    // its sieve and ours take turns with the caches rarely.
+    constexpr std::size_t kGathered = std::size_t{1} << 15;
+    primesieve::iterator it(std::max(stored_limit_, large_from) + 1, root);
+    batch_.clear();
+    for (bool done = false; !done;) {
+      it.generate_next_primes();
+      const u64* const begin = it.primes_ + it.i_;
+      const u64* const end = it.primes_ + it.size_;
+      const u64* const stop = end[-1] <= root ? end : std::upper_bound(begin, end, root);
+      batch_.insert(batch_.end(), begin, stop);  // primes <= root < 2^32
+      done = stop != end;
+      if (batch_.size() >= kGathered || done) {
+        check_stop();  // tens of millions of primes near 2^64: look at the flag between batches
+        add_large_batch(r, batch_.data(), batch_.size());
+        batch_.clear();
+      }
+    }
+  }
+  // Squares: a large p has p^3 > 2^72, so p^2 is its only power that can divide n <= hi. Its
+  // multiples n = p^2 j in the pass are found by j <= hi / (large_from + 1)^2 (at most 2^16):
+  // for each j the p with p^2 j in [lo, hi] form a short interval (hi - lo over 2 sqrt(lo j)).
+  const u64 lo = r.lo, hi = r.hi, least_p = large_from + 1;  // least_p^2 < 2^53
+  const auto ceil_sqrt = [](u64 x) {
+    const u64 s = isqrt(x);
+    return s * s == x ? s : s + 1;
+  };
+  for (u64 j = 1; j <= hi / least_p / least_p; ++j) {
+    const u64 p_min = std::max(least_p, ceil_sqrt((lo - 1) / j + 1));
+    const u64 p_max = std::min(root, isqrt(hi / j));
+    for (u64 p = p_min; p <= p_max; ++p)
+      if (is_prime_u64(p))  // p^2 j <= hi: no wrap
+        rare_.push_back(
+            {p * p * j - lo, static_cast<Cell>(power_word_base_ + sieve::weight_of(p))});
+  }
 }
 
 namespace {
@@ -212,17 +305,44 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   for (DirectEntry& d : direct_)
     d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus, d.word));
   const u64 segments = segments_in_chunk_;  // a local: pushes cannot alias it
-  buckets_.drain(segment, [&, segments](sieve::BucketEntry e) {
-    const std::uint32_t offset = e.offset_weight & sieve::kOffsetMask;
-    if (offset >= len) return;  // past the end of the chunk's last, shorter segment
-    const std::uint32_t weight = e.offset_weight >> sieve::kOffsetBits;
-    cells[offset] = static_cast<Cell>(cells[offset] + sieve::kCountUnit + weight);
-    const u64 next = u64{offset} + e.prime;
-    const u64 target = segment + (next >> kLog2SegmentCells);
-    if (target < segments)
-      buckets_.push(target, {e.prime, static_cast<std::uint32_t>(next & (kSegmentCells - 1)) |
-                                          (e.offset_weight & ~sieve::kOffsetMask)});
+  // Each entry's cell is a random one of the segment (in L2): it is prefetched a few entries
+  // ahead, so that the misses overlap instead of stalling one after another. Only a chunk's last,
+  // shorter segment can hold entries past its end.
+  constexpr std::ptrdiff_t kAhead = 16;
+  const bool full = len == kSegmentCells;
+  buckets_.drain_runs(segment, [&, segments, full](const sieve::BucketEntry* e,
+                                                   const sieve::BucketEntry* end) {
+    for (; e < end; ++e) {
+      if (end - e > kAhead)
+        __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
+      const std::uint32_t offset = e->offset_word & sieve::kOffsetMask;
+      if (!full && offset >= len) continue;
+      cells[offset] = static_cast<Cell>(cells[offset] + (e->offset_word >> sieve::kOffsetBits));
+      const u64 next = u64{offset} + e->prime;
+      const u64 target = segment + (next >> kLog2SegmentCells);
+      if (target < segments)
+        buckets_.push(target, {e->prime, static_cast<std::uint32_t>(next & (kSegmentCells - 1)) |
+                                             (e->offset_word & ~sieve::kOffsetMask)});
+    }
   });
+  if (large_) {
+    // The segment's lists: its cells in runs of 2^16; a hit's offset is inside the pass, so the
+    // last, shorter segment gets only hits within its length.
+    constexpr unsigned kShift = sieve::HitLists::kLog2ListCells;
+    const Cell word = large_word_;
+    const std::size_t first = static_cast<std::size_t>(segment) << (kLog2SegmentCells - kShift);
+    const std::size_t end = std::min(hits_.size(), first + (kSegmentCells >> kShift));
+    for (std::size_t list = first; list < end; ++list) {
+      Cell* const run = cells + ((list - first) << kShift);
+      // As the buckets' drain: the cells of the hits 16 ahead are prefetched.
+      hits_.drain_runs(list, [run, word](const std::uint16_t* e, const std::uint16_t* end) {
+        for (; e < end; ++e) {
+          if (end - e > kAhead) __builtin_prefetch(run + e[kAhead], 1);
+          run[*e] = static_cast<Cell>(run[*e] + word);
+        }
+      });
+    }
+  }
   const u64 base = segment << kLog2SegmentCells;
   for (; rare_next_ < rare_.size() && rare_[rare_next_].offset - base < len; ++rare_next_) {
     Cell& c = cells[rare_[rare_next_].offset - base];
@@ -246,11 +366,11 @@ void SieveKernel::count(const Range& r, Histogram& out) {
     if (cells.lo == cells.hi) return;
     --cells.hi;
   }
-  const u64 pass = max_pass_cells(root, wheel_ ? 2 : 1);
+  const PassPlan plan = pass_plan(root, wheel_ != nullptr);
   for (u64 lo = cells.lo;;) {
-    const bool last = cells.hi - lo < pass;
-    const u64 hi = last ? cells.hi : lo + (pass - 1);
-    count_pass({lo, hi}, out);
+    const bool last = cells.hi - lo < plan.cells;
+    const u64 hi = last ? cells.hi : lo + (plan.cells - 1);
+    count_pass({lo, hi}, plan.large_from, out);
     if (last) break;
     lo = hi + 1;
   }
@@ -281,8 +401,8 @@ void SieveKernel::add_wheel_segment(u64 a, std::size_t len, int threshold, sieve
   }
 }
 
-void SieveKernel::count_pass(const Range& r, Histogram& out) {
-  prepare_chunk(r);
+void SieveKernel::count_pass(const Range& r, u64 large_from, Histogram& out) {
+  prepare_chunk(r, large_from);
   cells_.resize(kSegmentCells);
   const u64 root = isqrt(number_of(r.hi));
   sieve::Bins bins{};
@@ -294,8 +414,8 @@ void SieveKernel::count_pass(const Range& r, Histogram& out) {
     sieve_segment(segment, a, len);
     // The wheel's cells are some of the numbers in [m_of(a), m_of(last)], all <= m_of(r.hi) <
     // (root + 1)^2, with every prime <= root sieved: the proof holds for each of them.
-    const int threshold =
-        sieve::segment_threshold(number_of(a), number_of(a + (len - 1)), root);
+    const int threshold = sieve::segment_threshold(number_of(a), number_of(a + (len - 1)), root,
+                                                   large_ ? 2 * large_error_ : 0.0);
     if (wheel_) {
       if (threshold < 0) {
         keys_.resize(kSegmentCells);
@@ -306,7 +426,10 @@ void SieveKernel::count_pass(const Range& r, Histogram& out) {
       sieve::add_cell_keys(cells_.data(), len, threshold, bins);
     } else {
       // No margin for the log test (a is tiny beside sqrt(b)): such segments hold small numbers
-      // only, whose primes <= sqrt(b) the stored table always has.
+      // only, whose primes <= sqrt(b) the stored table always has. (With large primes, a >= 2^48
+      // leaves a margin of c*log2(R) >= 360 units, more than the 313 the proof then needs.)
+      if (large_)
+        throw std::logic_error("sieve kernel: no threshold for a segment with large primes");
       sieve::count_segment_exactly(a, len, *primes_, count_, out);
     }
     if (left < kSegmentCells) break;

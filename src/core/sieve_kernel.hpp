@@ -13,15 +13,16 @@
 /// modulus q >= 5 hits two progressions of stride 2q there, and each segment's key histogram is
 /// added with the target range's weights, shifted by the factors of 2 and 3 (~3x fewer cells).
 ///
-/// Costs (2 cores here, one worker): ~0.7 ns a number near 10^10, where ~1 hit a number from the
-/// primes 53..sqrt(hi) dominates; ~1.9 ns near 10^15 (buckets); near 2^64 each pass of 2^24
-/// numbers also visits all 203M primes <= 2^32 (~1 s: primesieve plus a division each).
+/// Costs (one worker): ~0.7 ns a number near 10^10, where ~1 hit a number from the primes
+/// 53..sqrt(hi) dominates; ~2 ns near 10^15 (buckets); near 2^64 each pass also visits every
+/// prime up to 2^32 (203M: primesieve generates them, a double division each finds the first
+/// multiple), which is why passes there are as long as the memory bound allows.
 ///
 /// Memory per worker: one segment (1 MiB), the carried offsets of primes below a segment, bucket
-/// entries (8 bytes per prime in flight, kept under a budget by the pass length), the
-/// rare power hits of a pass, and the shared table of primes up to min(sqrt(max_hi),
-/// kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above that limit are
-/// generated in pieces per pass and never stored together.
+/// entries (8 bytes per carried prime), the large primes' hits of a pass (2 bytes each, see
+/// pass_plan), the rare power hits of a pass, and the shared table of primes up to
+/// min(sqrt(max_hi), kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above
+/// that limit are generated in pieces per pass and never stored together.
 #pragma once
 
 #include <cstdint>
@@ -48,13 +49,29 @@ class SieveKernel final : public Kernel {
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
-  /// Bucket memory per worker, which sets the pass length: every pass visits every prime
-  /// <= sqrt(hi), ~1 s near 2^64 (203M primes: primesieve plus a division each). Up to hi = 10^18
-  /// the budget keeps a worker under 64 MiB (passes of 2^24 cells at 10^18; below ~2^48 a pass is
-  /// a whole chunk); above, 2 workers stay under 256 MiB with passes of 2^25 cells.
-  static constexpr double kBucketBudgetBytes = 56.0 * (1 << 20);
-  static constexpr double kTopBucketBudgetBytes = 100.0 * (1 << 20);
-  static constexpr u64 kTopRoot = 1'000'000'000;  // isqrt(10^18)
+  /// Bucket and hit-list memory per worker as pass_plan estimates it, which sets the pass length:
+  /// every pass visits every prime <= sqrt(hi), 203M near 2^64. The estimate runs about 10% above
+  /// what a worker holds (measured: 2 workers on [2^64-10^9, 2^64-1] peak at 229 MiB with the
+  /// shared primes); the budget keeps 2 workers under 256 MiB at any height. Below ~2^50 a pass
+  /// is a whole chunk.
+  static constexpr double kPassBudgetBytes = 112.0 * (1 << 20);
+  /// The smallest large prime (pass_plan): above 2^(64/3), so that a number has at most two
+  /// prime factors there, and p^2 is the only power of such a prime below 2^64.
+  static constexpr u64 kMinLargeFrom = u64{1} << 24;
+
+  /// How a chunk is cut into passes: `cells` a pass, and the primes above `large_from` (when
+  /// below sqrt(hi)) are large: each pass finds their first multiples anew and lists their hits
+  /// in 2 bytes each (sieve::HitLists), instead of carrying them in 8-byte bucket entries. A pass
+  /// of C cells then holds 8 pi(large_from) + 2 C ln(ln R / ln large_from) bytes (Mertens), least
+  /// for large_from = C / 4; the largest C (a power of two times 1, 1.25, 1.5 or 1.75) within
+  /// kPassBudgetBytes is taken. The wheel has no
+  /// large primes (its R stays small in practice): its passes keep every bucket entry under the
+  /// budget.
+  struct PassPlan {
+    u64 cells;
+    u64 large_from;
+  };
+  static PassPlan pass_plan(u64 root, bool wheel);
 
   /// Generates (with primesieve) the primes <= min(floor(sqrt(max_hi)), kStoredPrimeLimit).
   SieveKernel(Count count, u64 max_hi);
@@ -84,16 +101,17 @@ class SieveKernel final : public Kernel {
     bool operator<(const RareHit& o) const { return offset < o.offset; }
   };
 
-  /// Cells per pass over the sieving primes, so that the bucket entries of a pass stay within
-  /// the budget; a chunk longer than that is counted in several passes.
-  static u64 max_pass_cells(u64 root, unsigned entries_per_prime);
   /// The number held by cell c: c itself, or in the wheel layout the m of cell c.
   u64 number_of(u64 c) const { return wheel_ ? wheel::m_of(c) : c; }
   /// Counts the cells [r.lo, r.hi] (numbers, or wheel cells) in one pass.
-  void count_pass(const Range& r, Histogram& out);
+  void count_pass(const Range& r, u64 large_from, Histogram& out);
   /// Adds a wheel segment's keys, piece by piece of constant weights, into bins.
   void add_wheel_segment(u64 a, std::size_t len, int threshold, sieve::Bins& bins);
-  void prepare_chunk(const Range& r);
+  void prepare_chunk(const Range& r, u64 large_from);
+  /// Lists the hits in r of the primes in (large_from, root] and of their squares.
+  void add_large_primes(const Range& r, u64 large_from, u64 root);
+  /// Lists the hits in r of the n ascending primes (all large).
+  void add_large_batch(const Range& r, const std::uint32_t* primes, std::size_t n);
   void add_prime(u64 p, const Range& r);
   void add_powers(u64 p, u64 first_power, const Range& r);
   void add_power_progression(u64 stride, u64 first, sieve::Cell word, u64 chunk_cells);
@@ -112,6 +130,12 @@ class SieveKernel final : public Kernel {
   std::vector<RareHit> rare_;
   std::size_t rare_next_ = 0;
   sieve::Buckets buckets_;
+  sieve::HitLists hits_;                // the large primes' hits of the pass
+  sieve::Cell large_word_ = 0;          // what such a hit adds: a count and the least large weight
+  double large_error_ = 0;              // the most that weight is below c*log2(p) of a large p
+  bool large_ = false;                  // the pass has large primes
+  std::vector<std::uint32_t> offsets_;  // first multiples of a batch of large primes
+  std::vector<std::uint32_t> batch_;    // generated large primes, gathered
   u64 segments_in_chunk_ = 0;
   std::vector<sieve::Cell> cells_;
   std::vector<std::uint8_t> keys_;  // a wheel segment's exact keys, near 1

@@ -96,14 +96,15 @@ std::string CheckpointHeader::text() const {
   std::string t = "numfactors-checkpoint 1 min=" + std::to_string(range.lo) +
                   " max=" + std::to_string(range.hi) + " count=" + to_string(count);
   if (method == Method::analytic) return t + " method=analytic";
-  return t + " kernel=" + to_string(kernel) + " chunk=" + std::to_string(chunk_size);
+  return t + (space == Space::wheel ? " space=wheel" : " space=numbers") +
+         " chunk=" + std::to_string(chunk_size);
 }
 
 std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
   constexpr std::string_view kMagic = "numfactors-checkpoint 1";
   if (!line.starts_with(kMagic)) return std::nullopt;
   CheckpointHeader h;
-  bool min = false, max = false, count = false, kernel = false, chunk = false;
+  bool min = false, max = false, count = false, space = false, chunk = false;
   for (std::string_view rest = line.substr(kMagic.size()); !rest.empty();) {
     if (rest[0] != ' ') return std::nullopt;
     rest.remove_prefix(1);
@@ -127,19 +128,22 @@ std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
     } else if (key == "method") {
       ok = value == "analytic" && h.method != Method::analytic;
       h.method = Method::analytic;
-    } else if (key == "kernel") {
-      const auto k = parse_choice<KernelKind>(value);
-      ok = !kernel && k.has_value();
-      if (k) h.kernel = *k;
-      kernel = true;
+    } else if (key == "space") {
+      ok = !space && (value == "numbers" || value == "wheel");
+      h.space = value == "wheel" ? Space::wheel : Space::numbers;
+      space = true;
+    } else if (key == "kernel") {  // before spaces were recorded: sieve, trial or wheel
+      ok = !space && (value == "sieve" || value == "trial" || value == "wheel");
+      h.space = value == "wheel" ? Space::wheel : Space::numbers;
+      space = true;
     } else if (key == "chunk") {
       ok = !chunk && parse_u64(value, h.chunk_size) && h.chunk_size > 0;
       chunk = true;
     }
     if (!ok) return std::nullopt;
   }
-  const bool sieve_fields = kernel && chunk;
-  if (!min || !max || !count || (h.method == Method::analytic ? kernel || chunk : !sieve_fields))
+  const bool sieve_fields = space && chunk;
+  if (!min || !max || !count || (h.method == Method::analytic ? space || chunk : !sieve_fields))
     return std::nullopt;
   return h;
 }
@@ -158,12 +162,12 @@ std::optional<CheckpointHeader> CheckpointHeader::read(const std::string& path) 
 }
 
 CheckpointHeader CheckpointHeader::of(const Job& job) {
-  return {job.range, job.count, job.method, job.kernel, job.chunk_size};
+  return {job.range, job.count, job.method, space_of(job.kernel), job.chunk_size};
 }
 
 JournalFormat JournalFormat::of(const Plan& plan) {
-  const CheckpointHeader header{plan.range, plan.count, Method::sieve, plan.kernel,
-                                plan.chunk_size};
+  const CheckpointHeader header{plan.range, plan.count, Method::sieve,
+                                CheckpointHeader::space_of(plan.kernel), plan.chunk_size};
   return {header.text(), 1, [plan](u64 index, const Histogram& h) {
             return index < plan.chunk_count() && h.total() == plan.numbers_in_chunk(index);
           }};
@@ -244,7 +248,14 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     return;
   }
   const auto first_newline = text.find('\n');
-  if (first_newline == std::string::npos || text.compare(0, first_newline, head) != 0) {
+  // The same run: the same header, or one an earlier version wrote for it (kernel=sieve where
+  // this one says space=numbers).
+  const auto same_run = [&] {
+    if (text.compare(0, first_newline, head) == 0) return true;
+    const auto found = CheckpointHeader::parse(std::string_view(text).substr(0, first_newline));
+    return found.has_value() && found == CheckpointHeader::parse(head);
+  };
+  if (first_newline == std::string::npos || !same_run()) {
     const std::string found = text.substr(0, std::min(text.find('\n'), std::size_t{200}));
     throw CheckpointError("checkpoint '" + path_ + "' belongs to another run (" + found +
                               "; this run is " + head + "): use another file or delete it",

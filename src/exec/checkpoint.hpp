@@ -2,7 +2,7 @@
 /// @brief A durable journal of finished chunks, so that a killed or preempted run loses nothing.
 ///
 /// The file is text: a header line that identifies the run, then one line per finished chunk,
-///   numfactors-checkpoint 1 min=2 max=500000 count=distinct kernel=sieve chunk=65536
+///   numfactors-checkpoint 1 min=2 max=500000 count=distinct space=numbers chunk=65536
 ///   chunk 3 1:812,2:3101,3:2390 9f3a5c0e12ab77d1
 /// each record ending in an FNV-1a checksum of the text before it. The analytic method journals
 /// its walk's items the same way under its own header (analytic_run.hpp says how it numbers them).
@@ -40,14 +40,25 @@ struct CheckpointState {
 };
 
 /// The first line of a checkpoint file: which run wrote it. One type writes and reads it.
-///   numfactors-checkpoint 1 min=2 max=500000 count=distinct kernel=sieve chunk=65536
+///   numfactors-checkpoint 1 min=2 max=500000 count=distinct space=numbers chunk=65536
 ///   numfactors-checkpoint 1 min=2 max=1000000000000 count=distinct method=analytic
+/// A sieve run records the space its chunks cut, not its kernel: a chunk of numbers has the same
+/// histogram whichever direct kernel (sieve, hybrid, factor, trial, or auto's choice) counts it,
+/// so any of them resumes any other's file exactly; the wheel's chunks are ranges of m instead
+/// (wheel.hpp), and a file of one space is refused by a run of the other. Files written before
+/// spaces were recorded say kernel=sieve|trial (numbers) or kernel=wheel, and are read so.
 struct CheckpointHeader {
+  enum class Space { numbers, wheel };
   Range range;
   Count count = Count::distinct;
   Method method = Method::sieve;
-  KernelKind kernel = KernelKind::sieve;  // the sieve's
-  u64 chunk_size = 0;                     // the sieve's
+  Space space = Space::numbers;  // the sieve's
+  u64 chunk_size = 0;            // the sieve's
+
+  /// The space of a kernel's chunks.
+  static Space space_of(KernelKind kernel) {
+    return kernel == KernelKind::wheel ? Space::wheel : Space::numbers;
+  }
 
   /// The header of a job's journal.
   static CheckpointHeader of(const Job& job);

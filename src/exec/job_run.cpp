@@ -252,7 +252,9 @@ std::optional<CheckpointFacts> checkpoint_facts(const std::string& path) {
   CheckpointFacts facts;
   facts.method = header->method;
   if (header->method != Method::analytic) {
-    facts.kernel = header->kernel;
+    // The space, as a kernel: the wheel, or auto for any direct kernel's chunks.
+    facts.kernel =
+        header->space == CheckpointHeader::Space::wheel ? KernelKind::wheel : KernelKind::automatic;
     facts.chunk_size = header->chunk_size;
   }
   return facts;

@@ -1,10 +1,9 @@
 # numfactors_factor_bench (tests/bench/factor_bench.cpp): factor64 against FLINT's n_factor, and
-# the factor, hybrid and sieve kernels by position and width. Not run by ctest. Include it from
-# tests/bench/CMakeLists.txt, after its NUMFACTORS_BENCH check:
-#   include(${CMAKE_CURRENT_SOURCE_DIR}/factor_bench.cmake)
+# the factor, hybrid and sieve kernels by position and width. Not run by ctest; included by
+# tests/bench/CMakeLists.txt.
 # FLINT is optional (Debian: libflint-dev); without it only factor64 is timed.
 add_executable(numfactors_factor_bench ${CMAKE_CURRENT_LIST_DIR}/factor_bench.cpp)
-target_link_libraries(numfactors_factor_bench PRIVATE numfactors_core)
+target_link_libraries(numfactors_factor_bench PRIVATE numfactors_internal)
 target_compile_features(numfactors_factor_bench PRIVATE cxx_std_20)
 find_path(NUMFACTORS_FLINT_INCLUDE_DIR flint/ulong_extras.h)
 find_library(NUMFACTORS_FLINT_LIBRARY flint)

@@ -12,10 +12,15 @@
 ///   numfactors_factor_bench bounds             the hybrid kernel's ns a number by sieving bound
 ///   numfactors_factor_bench model              the hybrid kernel's cost model: ns per sieving
 ///                                              prime, and ns a number by bound and height
+///   numfactors_factor_bench costs              the constants of the direct kernels' cost model
+///                                              (kernel_cost.cpp): factor64 ns a number, the
+///                                              sieve's ns a number and seconds a chunk, and the
+///                                              set-ups, by height; each beside the model's value
 ///
 /// Built by tests/bench/factor_bench.cmake, or by hand (FLINT optional):
-///   g++ -std=c++20 -O3 -DNDEBUG -Isrc -DNUMFACTORS_BENCH_FLINT tests/bench/factor_bench.cpp
-///       build/libnumfactors_core.a -lprimesieve -lflint -lgmp -o factor_bench
+///   g++ -std=c++20 -O3 -DNDEBUG -Isrc -Iinclude -Ibuild/generated/include
+///       -DNUMFACTORS_BENCH_FLINT tests/bench/factor_bench.cpp build/libnumfactors.a -lprimesieve
+///       -lflint -lgmp -o factor_bench
 #include <time.h>
 
 #include <algorithm>
@@ -35,6 +40,8 @@
 #include "core/factor_kernel.hpp"
 #include "core/hybrid_kernel.hpp"
 #include "core/kernel.hpp"
+#include "core/kernel_cost.hpp"
+#include "core/sieve_kernel.hpp"
 
 #ifdef NUMFACTORS_BENCH_FLINT
 #include <flint/ulong_extras.h>
@@ -288,6 +295,80 @@ void bench_model() {
   }
 }
 
+/// Measures what kernel_cost.cpp models, beside the model's own estimate, so its constants can be
+/// fitted: by height hi = 2^b - 1 (the top for b = 64),
+///   factor: ns a number over 3 windows of 2000 numbers below hi;
+///   sieve:  one chunk of w1 and one of w2 numbers below hi, both within one pass: the slope is
+///           the ns a number, the intercept the seconds a chunk (its prime visits);
+///   set-up: making a SieveKernel and a HybridKernel for max_hi = hi (its tables);
+///   hybrid: chunks of 1 and of 10^4 numbers against HybridKernel::model_seconds.
+void bench_costs() {
+  using numfactors::KernelKind;
+  namespace cost = numfactors::cost;
+  std::printf("%-5s %10s %10s | %10s %10s %12s %12s | %10s %10s | %10s %10s | %9s %9s %9s\n",
+              "bits", "factor ns", "model", "sieve ns", "model", "chunk s", "model", "sv set s",
+              "model", "hy set s", "model", "hy w=1 us", "hy 1e4 ms", "model ms");
+  for (const unsigned b : {12u, 16u, 20u, 24u, 28u, 32u, 36u, 40u, 44u, 48u, 52u, 56u, 60u, 64u}) {
+    const u64 hi = b == 64 ? kTop : (u64{1} << b) - 1;
+    // factor64
+    numfactors::FactorKernel factor(Count::distinct);
+    double factor_s = 0;
+    const u64 n = std::min<u64>(2000, hi / 4);
+    for (const u64 back : {u64{0}, hi / 7, hi / 3}) {
+      const Range r{hi - back - (n - 1), hi - back};
+      factor_s += best_of(3, [&] {
+        Histogram h;
+        factor.count(r, h);
+      });
+    }
+    const double factor_ns = 1e9 * factor_s / static_cast<double>(3 * n);
+    const double factor_model =
+        1e9 * cost::chunk_seconds(KernelKind::factor, {hi - (n - 1), hi}) / static_cast<double>(n);
+    // sieve set-up and chunks
+    const double t0 = cpu_seconds();
+    numfactors::SieveKernel sieve(Count::distinct, hi);
+    const double sieve_setup = cpu_seconds() - t0;
+    const u64 pass = numfactors::SieveKernel::pass_plan(numfactors::isqrt(hi), false).cells;
+    const u64 w2 = std::min({pass, hi / 2, u64{1} << 24});
+    const u64 w1 = w2 / 4;
+    const auto chunk_time = [&](u64 w) {
+      return best_of(b >= 56 ? 1 : 3, [&] {
+        Histogram h;
+        sieve.count({hi - (w - 1), hi}, h);
+      });
+    };
+    const double s1 = chunk_time(w1), s2 = chunk_time(w2);
+    const double per_number = (s2 - s1) / static_cast<double>(w2 - w1);
+    const double per_chunk = s1 - per_number * static_cast<double>(w1);
+    const Range c1{hi - (w1 - 1), hi}, c2{hi - (w2 - 1), hi};
+    const double m1 = cost::chunk_seconds(KernelKind::sieve, c1);
+    const double m2 = cost::chunk_seconds(KernelKind::sieve, c2);
+    const double model_number = (m2 - m1) / static_cast<double>(w2 - w1);
+    const double model_chunk = m1 - model_number * static_cast<double>(w1);
+    // hybrid
+    const double t1 = cpu_seconds();
+    numfactors::HybridKernel hybrid(Count::distinct, hi);
+    const double hybrid_setup = cpu_seconds() - t1;
+    const double hy1 = best_of(5, [&] {
+      Histogram h;
+      hybrid.count({hi, hi}, h);
+    });
+    const Range r4{hi - std::min<u64>(hi - 1, 9999), hi};
+    const double hy4 = best_of(3, [&] {
+      Histogram h;
+      hybrid.count(r4, h);
+    });
+    std::printf(
+        "%-5u %10.1f %10.1f | %10.2f %10.2f %12.6f %12.6f | %10.6f %10.6f | %10.6f %10.6f | %9.1f "
+        "%9.3f %9.3f\n",
+        b, factor_ns, factor_model, 1e9 * per_number, 1e9 * model_number, per_chunk, model_chunk,
+        sieve_setup, cost::setup_seconds(KernelKind::sieve, {hi, hi}), hybrid_setup,
+        cost::setup_seconds(KernelKind::hybrid, {1, hi}), 1e6 * hy1, 1e3 * hy4,
+        1e3 * cost::chunk_seconds(KernelKind::hybrid, r4));
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -300,8 +381,10 @@ int main(int argc, char** argv) {
     bench_bounds();
   } else if (mode == "model") {
     bench_model();
+  } else if (mode == "costs") {
+    bench_costs();
   } else {
-    std::fprintf(stderr, "usage: %s numbers | kernels [MAX_S] | bounds | model\n", argv[0]);
+    std::fprintf(stderr, "usage: %s numbers | kernels [MAX_S] | bounds | model | costs\n", argv[0]);
     return 2;
   }
   return 0;

@@ -180,6 +180,38 @@ TEST(MpiRun, AWindowEndingAt2To64Minus1) {
   }
 }
 
+TEST(MpiRun, TheAutomaticKernelChoosesPerChunk) {
+  // Chunks of thousands of numbers at 10^12 (hybrid or sieve) and a last chunk of a few
+  // (factor): each rank's clones make only the kernels their chunks need. Also the factor and
+  // hybrid kernels by name, in chunks of uneven size.
+  for (const u64 chunk : {u64{20'000}, u64{50'000}, u64{200'000}}) {
+    const Range range{1'000'000'000'000, 1'000'000'000'000 + 3 * chunk + 4};
+    const Plan plan = make_plan(range, Count::total, KernelKind::automatic, chunk, 1);
+    if (chunk_kernels(plan).size() < 2) continue;
+    Histogram direct;
+    if (rank() == 0) make_kernel(KernelKind::sieve, Count::total, range.hi)->count(range, direct);
+    const auto kernel = make_kernel(plan);
+    for (const Layout& layout : {kLayouts[0], kLayouts[3]}) {
+      const RunResult r = run_layout(plan, layout, *kernel);
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, direct) << layout.name;
+      }
+      expect_parts(plan, layout, r);
+    }
+    for (const KernelKind kind : {KernelKind::factor, KernelKind::hybrid}) {
+      const Plan named = make_plan({range.lo, range.lo + 3000}, Count::distinct, kind, 777, 1);
+      const Histogram want =
+          rank() == 0 ? oracle_histogram(named.range, Count::distinct) : Histogram{};
+      const RunResult r = run_layout(named, kLayouts[1], *make_kernel(named));
+      if (rank() == 0) {
+        EXPECT_EQ(r.histogram, want) << to_string(kind);
+      }
+    }
+    return;
+  }
+  ADD_FAILURE() << "no chunk size at 10^12 gives chunks of different kernels";
+}
+
 TEST(MpiRun, RankZeroComputesInTheDynamicSchedule) {
   const Plan plan = make_plan({2, 2000000}, Count::distinct, KernelKind::sieve, 20000, 1);
   const auto kernel = make_kernel(plan.kernel, plan.count, plan.range.hi);
