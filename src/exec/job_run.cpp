@@ -35,6 +35,13 @@ class ProgressMeter {
   }
   void add(double work) { tell(work, 0); }
   void skip(double work) { tell(work, work); }
+  /// All of it done: the sum of the tasks' shares may fall short of the total by rounding.
+  void finish() {
+    if (!callback_) return;
+    std::lock_guard lock(mutex_);
+    now_.done = now_.total;
+    callback_(now_);
+  }
 
  private:
   void tell(double work, double skipped) {
@@ -233,6 +240,7 @@ RunResult run(const Job& job, const Hooks& hooks) {
     // here alike and none waits in a stage the others skip.
     if (result.interrupted != 0) break;
   }
+  if (result.interrupted == 0) meter.finish();
   if (journal) {
     journal->flush();
     result.saved_tasks = journal->saved();

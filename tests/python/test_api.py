@@ -90,7 +90,7 @@ def test_run_result():
     after = time.monotonic()
     assert r.histogram == numfactors.histogram(lo, hi)
     assert (r.lo, r.hi, r.count, r.method, r.kernel, r.mode) == (
-        lo, hi, "distinct", "sieve", "sieve", "threads")
+        lo, hi, "distinct", "sieve", "auto", "threads")
     assert r.chunk_size == 10**5 and r.tasks == 41
     assert [w.name for w in r.workers] == ["thread 0", "thread 1"]
     assert sum(w.chunks for w in r.workers) == r.tasks
@@ -117,7 +117,7 @@ def test_pool_mode_reports_processes():
 def test_choices_come_from_the_library():
     assert numfactors.COUNTS == ("distinct", "total")
     assert set(numfactors.METHODS) == {"sieve", "analytic", "auto"}
-    assert set(numfactors.KERNELS) == {"sieve", "wheel", "trial"}
+    assert set(numfactors.KERNELS) == {"sieve", "wheel", "trial", "factor", "hybrid", "auto"}
     assert numfactors.MODES == ("serial", "threads", "pool")
 
 

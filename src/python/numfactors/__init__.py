@@ -182,9 +182,9 @@ def run(lo: int, hi: int, *, count: str = "distinct", method: str = "auto",
 
     >>> r = numfactors.run(10**12, 10**12 + 10**7, method="sieve", workers=2)
     >>> r.method, r.kernel, r.chunk_size, r.tasks
-    ('sieve', 'sieve', 2500001, 4)
+    ('sieve', 'auto', 5000001, 2)
     >>> [(w.name, w.chunks, w.numbers) for w in r.workers]  # how chunks fall varies  # doctest: +SKIP
-    [('thread 0', 1, 2500001), ('thread 1', 3, 7500000)]
+    [('thread 0', 1, 5000001), ('thread 1', 1, 5000000)]
     """
     callback, close = _progress_hooks(progress, lo, hi)
     try:
