@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (numfactors::quoted(text).size() > 100) std::abort();  // echoes stay short
+  if (numfactors::quote_arg(text).size() > 100) std::abort();  // echoes stay short
   try {
     const numfactors::u64 v = numfactors::parse_number(text);
     const bool digits = !text.empty() && text.size() <= 20 &&
