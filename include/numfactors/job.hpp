@@ -95,8 +95,9 @@ Job plan_job(const Request& request, const Environment& environment);
 /// numbers. Deterministic: every task of an array computes the same parts.
 std::vector<Range> split_by_cost(const Range& range, unsigned parts);
 
-/// This process's environment: the cores of its affinity mask and SLURM_CPUS_PER_TASK. (ranks
-/// and checkpoint are left for the caller: MPI and the checkpoint file are the caller's.)
+/// This process's environment: the cores of its affinity mask, SLURM_CPUS_PER_TASK and the
+/// memory limit (RLIMIT_AS, and its cgroup's, read once a process). Ranks and checkpoint are
+/// left for the caller: MPI and the checkpoint file are the caller's.
 Environment current_environment();
 
 }  // namespace numfactors

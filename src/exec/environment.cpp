@@ -71,7 +71,9 @@ Environment current_environment() {
     env.memory_limit = as.rlim_cur;
     env.memory_limit_by = "ulimit -v (RLIMIT_AS)";
   }
-  const u64 cgroup = cgroup_memory_limit();
+  // Read once a process: a process stays in its cgroup (a Slurm step's is set before it
+  // starts), and the files cost more than a small count (a library call of microseconds).
+  static const u64 cgroup = cgroup_memory_limit();
   if (cgroup != 0 && (env.memory_limit == 0 || cgroup < env.memory_limit)) {
     env.memory_limit = cgroup;
     env.memory_limit_by = "its cgroup's memory limit";
