@@ -310,6 +310,34 @@ TEST(Analytic, DoubleQuotientsAreExactInTheirRanges) {
   EXPECT_EQ(quotient_method(u64{1} << 62), QuotientMethod::integer);
 }
 
+TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
+  // Tables from 2^52 on divide with corrected_double (or integer) by default, yet take the
+  // vectorized plain-double loops wherever a dividend is below 2^52: a round's floor(n / p), a
+  // node's x = n / m. Forcing those methods on small tables runs exactly that mix (every
+  // dividend is below 2^52), against the plain table; one n has 64-bit large keys.
+  for (const u64 n : {u64{10'000'000'019}, (u64{1} << 35) + 777}) {
+    PrimeCountTable plain(n);
+    plain.build();
+    const AnalyticWalk plain_walk(plain, 512);
+    FactorHistograms expected;
+    for (std::size_t k = 0; k < plain_walk.item_count(); ++k) expected += plain_walk.run_item(k);
+    for (const QuotientMethod method :
+         {QuotientMethod::corrected_double, QuotientMethod::integer}) {
+      PrimeCountTable table(n);
+      table.set_quotient_method(method);
+      table.build(thread_for(2));
+      for (u64 d = 1; d <= plain.root(); ++d)
+        ASSERT_EQ(table.odd_pi_large(d), plain.odd_pi_large(d)) << "n " << n << " d " << d;
+      const AnalyticWalk walk(table, 512);
+      FactorHistograms sum;
+      for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k);
+      EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method);
+    }
+  }
+  PrimeCountTable big(u64{1} << 52, PrimeCountTable::kDefaultMaxBytes);
+  EXPECT_THROW(big.set_quotient_method(QuotientMethod::plain_double), std::invalid_argument);
+}
+
 TEST(Analytic, BuildReportsProgressUpToOne) {
   PrimeCountTable table(123'456'789'012ull);
   std::vector<double> seen;

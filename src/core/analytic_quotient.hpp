@@ -21,8 +21,11 @@ namespace numfactors {
 
 enum class QuotientMethod { plain_double, corrected_double, integer };
 
+/// Dividends below this divide exactly as plain doubles.
+inline constexpr u64 kPlainDoubleLimit = u64{1} << 52;
+
 inline QuotientMethod quotient_method(u64 n) {
-  if (n < (u64{1} << 52)) return QuotientMethod::plain_double;
+  if (n < kPlainDoubleLimit) return QuotientMethod::plain_double;
   if (n < (u64{1} << 62)) return QuotientMethod::corrected_double;
   return QuotientMethod::integer;
 }

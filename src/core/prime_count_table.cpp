@@ -84,7 +84,8 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
   return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * primes;
 }
 
-PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes) : n_(n), root_(isqrt(n)) {
+PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
+    : n_(n), root_(isqrt(n)), quotient_method_(numfactors::quotient_method(n)) {
   if (n == 0) throw RangeError("the prime count table needs n >= 1", Range{1, 0});
   const u64 bytes = memory_bytes(n);
   if (bytes > max_bytes)
@@ -140,6 +141,12 @@ void PrimeCountTable::import_large(Share share, const std::vector<std::uint64_t>
     else
       large32_[d - split_ - 1] = static_cast<std::uint32_t>(values[k]);
   }
+}
+
+void PrimeCountTable::set_quotient_method(QuotientMethod method) {
+  if (static_cast<int>(method) < static_cast<int>(numfactors::quotient_method(n_)))
+    throw std::invalid_argument("set_quotient_method: not exact for this n");
+  quotient_method_ = method;
 }
 
 std::size_t PrimeCountTable::key_bytes() const { return numfactors::key_bytes(root_, split_); }
@@ -209,7 +216,7 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
     run_step(parallel_for, first, end,
              [&](u64 a, u64 b) { large_from_small<decltype(method)::value>(p, c, a, b); });
   };
-  switch (quotient_method(n_)) {
+  switch (quotient_method_) {
     case QuotientMethod::plain_double:
       step(QuotientTag<QuotientMethod::plain_double>{});
       break;
@@ -251,6 +258,16 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
       subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, p,
                             static_cast<std::uint32_t>(c), nd);
   } else {
+    // floor(n / (d p)) = floor(floor(n / p) / d), and floor(n / p) < 2^52 for every round but
+    // the first few above 2^52 (p > n / 2^52: every round at n = 10^16, all but 7 at 10^17):
+    // those rounds take the vectorized loop too, with floor(n / p) for n and 1 for p.
+    const u64 np = n_ / p;
+    if (np < kPlainDoubleLimit) {
+      if (mid < hi)
+        subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, 1,
+                              static_cast<std::uint32_t>(c), static_cast<double>(np));
+      return;
+    }
     for (u64 d = mid; d < hi; d += stride_)
       large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
   }

@@ -110,6 +110,11 @@ class PrimeCountTable {
   void import_large(Share share, const std::vector<std::uint64_t>& values);
 
   u64 n() const { return n_; }
+  /// How the build and the walk divide: quotient_method(n) unless set before build() to a
+  /// method exact for larger n (corrected_double, integer: exact for every n this table takes),
+  /// which is how the tests run a small table through the paths of tables above 2^52.
+  QuotientMethod quotient_method() const { return quotient_method_; }
+  void set_quotient_method(QuotientMethod method);
   /// floor(sqrt(n)).
   u64 root() const { return root_; }
 
@@ -140,6 +145,7 @@ class PrimeCountTable {
 
   u64 n_;
   u64 root_;
+  QuotientMethod quotient_method_;
   /// Large keys d <= split_ can exceed 2^32 odd numbers: 64-bit entries. Above it, floor(n/d)
   /// < 2^33, so at most 2^32 - 1 odd numbers in [3, floor(n/d)]: 32-bit entries.
   u64 split_;
