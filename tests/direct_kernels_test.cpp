@@ -39,11 +39,7 @@ namespace {
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 constexpr Count kCounts[] = {Count::distinct, Count::total};
 
-std::string describe(const Range& r, Count count) {
-  std::ostringstream s;
-  s << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
-  return s.str();
-}
+using test::describe;
 
 Histogram count_with(Kernel& kernel, const Range& r) {
   Histogram h;

@@ -29,11 +29,7 @@ __extension__ typedef unsigned __int128 u128;
 constexpr u64 kTop = std::numeric_limits<u64>::max();
 constexpr Count kCounts[] = {Count::distinct, Count::total};
 
-std::string describe(const Range& r, Count count) {
-  std::ostringstream s;
-  s << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
-  return s.str();
-}
+using test::describe;
 
 /// The largest prime <= n (n >= 2), found with the oracle's primality test.
 u64 prime_at_or_below(u64 n) {

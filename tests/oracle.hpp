@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <map>
 #include <numeric>
+#include <sstream>
+#include <string>
 
-#include "numfactors/histogram.hpp"
+#include "numfactors/choices.hpp"
 #include "numfactors/histogram.hpp"
 
 namespace numfactors::test {
@@ -94,6 +96,13 @@ inline Histogram oracle_histogram(const Range& r, Count count) {
     if (n == r.hi) break;
   }
   return h;
+}
+
+/// "[lo, hi] count", for failure messages.
+inline std::string describe(const Range& r, Count count) {
+  std::ostringstream s;
+  s << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
+  return s.str();
 }
 
 }  // namespace numfactors::test
