@@ -21,8 +21,10 @@
 namespace numfactors {
 namespace {
 
-u64 fnv1a(std::string_view s) {
-  u64 h = 1469598103934665603ull;
+constexpr u64 kFnvBasis = 1469598103934665603ull;
+
+/// FNV-1a of `s`, continued from `h`.
+u64 fnv1a(std::string_view s, u64 h = kFnvBasis) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
   return h;
 }
@@ -43,13 +45,18 @@ bool parse_u64(std::string_view s, u64& v) {
 }
 
 /// "chunk I k:n,k:n CHECKSUM" -> index and histogram; false if malformed or the checksum fails.
-bool parse_record(std::string_view line, u64& index, Histogram& h) {
+/// The checksum is FNV-1a of the body continued from `key` (the hash of the journal's header
+/// line): a record copied from the journal of another run (another count, say) fails it.
+/// Records of journals written before the key was added carry the body's own hash.
+bool parse_record(std::string_view line, u64 key, u64& index, Histogram& h) {
   const auto last_space = line.rfind(' ');
   if (last_space == std::string_view::npos) return false;
   const std::string_view body = line.substr(0, last_space);
   u64 sum = 0;
   auto [end, ec] = std::from_chars(line.data() + last_space + 1, line.data() + line.size(), sum, 16);
-  if (ec != std::errc() || end != line.data() + line.size() || sum != fnv1a(body)) return false;
+  if (ec != std::errc() || end != line.data() + line.size() ||
+      (sum != fnv1a(body, key) && sum != fnv1a(body)))
+    return false;
   if (!body.starts_with("chunk ")) return false;
   const std::string_view rest = body.substr(6);
   const auto space = rest.find(' ');
@@ -241,6 +248,7 @@ void Checkpoint::read_journal(const JournalFormat& format) {
   // Empty, or a header torn while the file was being created: (re)write the header.
   if (text.size() <= head.size() && (head + "\n").starts_with(text)) {
     const std::string line = head + "\n";
+    key_ = fnv1a(line);
     if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) system_error("cannot reset", path_);
     if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
         ::fsync(fd_) != 0)
@@ -262,12 +270,14 @@ void Checkpoint::read_journal(const JournalFormat& format) {
                           path_);
   }
   good_end = first_newline + 1;
+  key_ = fnv1a(std::string_view(text).substr(0, good_end));
   while (good_end < text.size()) {
     const auto nl = text.find('\n', good_end);
     u64 index = 0;
     Histogram h;
     const bool ok = nl != std::string::npos &&
-                    parse_record(std::string_view(text).substr(good_end, nl - good_end), index, h);
+                    parse_record(std::string_view(text).substr(good_end, nl - good_end), key_,
+                                 index, h);
     if (!ok) {
       // Only the last line can be torn by a crash; damage before it is not ours to guess about.
       if (nl != std::string::npos && nl + 1 < text.size())
@@ -313,7 +323,7 @@ void Checkpoint::record(u64 index, const Histogram& h) {
     first = false;
     body += std::to_string(k) + ":" + std::to_string(h[k]);
   }
-  pending_ += body + " " + hex(fnv1a(body)) + "\n";
+  pending_ += body + " " + hex(fnv1a(body, key_)) + "\n";
   ++pending_count_;
   const std::chrono::duration<double> since = std::chrono::steady_clock::now() - last_sync_;
   if (since.count() >= sync_seconds_) flush();

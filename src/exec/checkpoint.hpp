@@ -122,6 +122,7 @@ class Checkpoint {
   double sync_seconds_;
   u64 appended_ = 0;           // records written and synced by this run
   std::string pending_;        // records not written yet
+  u64 key_ = 0;                // FNV-1a of the header line: where each record's checksum starts
   u64 pending_count_ = 0;
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
 };
