@@ -243,6 +243,8 @@ TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
       {"t", "--workers", "2", "--min", "2^64-100", "--max", "2^64-1", "--kernel", "trial"},
       {"m", "--workers", "2", "--min", "2^64-100", "--max", "2^64-1", "--kernel", "trial"},
       {"s", "--min", "1e18", "--max", "1e18+4e9", "--method", "sieve", "--chunk", "4e9"},
+      // Trial division below 2^42, one chunk of seconds: checked between numbers.
+      {"s", "--max", "3e7", "--method", "sieve", "--kernel", "trial", "--chunk", "3e7"},
   };
   for (const auto& args : runs) {
     test::ChildProcess child(NUMFACTORS_BINARY, args);

@@ -188,6 +188,7 @@ TEST(EndToEnd, EveryBadInputExitsWithStatus2AndOneLine) {
       {{"--max", "12,000"}, "separator"},
       {{"--max", ""}, "missing value"},
       {{"--mode", "fast"}, "unknown mode"},
+      {{"s", "--workers", "2"}, "--workers 2 with serial mode, which runs one worker"},
       {{"--mode", "thread"}, "did you mean 'threads'?"},
       {{"x"}, "unknown mode"},
       {{"--kernel", "bucket"}, "unknown kernel"},

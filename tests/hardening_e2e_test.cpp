@@ -113,6 +113,33 @@ TEST(Hardening, AResultThatCannotBeWrittenIsAFailure) {
             "descriptor\n");
 }
 
+TEST(Hardening, OutputFollowsLinksKeepsModesAndKnowsStdout) {
+  ScratchDir dir;
+  // A link is written through, never replaced (/dev/stdout is such a link).
+  fs::create_symlink("target.txt", dir / "link");
+  EXPECT_EQ(shell("s 10 --output " + dir / "link", "").status, 0);
+  EXPECT_TRUE(fs::is_symlink(dir / "link"));
+  EXPECT_EQ(test::read_file(dir / "target.txt"), "{1: 7, 2: 2}\n");
+  // A link to this process's stdout (as /dev/stdout is) and `-` mean stdout.
+  fs::create_symlink("/proc/self/fd/1", dir / "stdout");
+  for (const std::string& output : {dir / "stdout", std::string("-")}) {
+    const test::Finished f = shell("s 10 --output " + output, "");
+    EXPECT_EQ(f.status, 0) << f.err;
+    EXPECT_EQ(f.out, "{1: 7, 2: 2}\n") << output;
+  }
+  EXPECT_EQ(shell("s 10 --output " + dir / "stdout", ">" + dir / "captured").status, 0);
+  EXPECT_EQ(test::read_file(dir / "captured"), "{1: 7, 2: 2}\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "stdout"));
+  expect_one_error_line(shell("s 10 --output /proc/self/fd/2", ""), 2, "is this process's stderr");
+  // An existing file keeps its mode.
+  std::ofstream(dir / "private.txt") << "old\n";
+  fs::permissions(dir / "private.txt", fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(shell("s 10 --output " + dir / "private.txt", "").status, 0);
+  EXPECT_EQ(fs::status(dir / "private.txt").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(test::read_file(dir / "private.txt"), "{1: 7, 2: 2}\n");
+}
+
 TEST(Hardening, WithStdoutClosedTheJournalAndTimelineGetOnlyTheirOwnLines) {
   ScratchDir dir;
   const std::string journal = dir / "j.ckpt", timeline = dir / "t.csv";

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "child_process.hpp"
 #include "core/analytic.hpp"
@@ -151,6 +152,12 @@ TEST(Planner, ChoicesThatCannotGoTogether) {
   m.mode = Mode::mpi;
   m.workers = 2;
   EXPECT_EQ(kind_of(m), ConflictError::Kind::workers_in_mpi);
+  Request s = request(2, 1000);
+  s.mode = Mode::serial;
+  s.workers = 1;
+  EXPECT_NO_THROW(plan_job(s, machine(2)));
+  s.workers = 2;
+  EXPECT_EQ(kind_of(s), ConflictError::Kind::workers_in_serial);
   EXPECT_THROW(plan_job(request(10, 5), machine(2)), RangeError);
   Request wheel = request(1'000'000'000'000, 1'000'001'000'000);
   wheel.kernel = KernelKind::wheel;
@@ -223,9 +230,14 @@ TEST(SplitByCost, APartIsPlannedAsItsOwnRange) {
   EXPECT_EQ(job.range, split_by_cost(q.range, 3)[1]);
   q.part = {4, 3};
   EXPECT_THROW(plan_job(q, machine(2)), InvalidRequest);
-  Request tiny = request(2, 3);
-  tiny.part = {3, 3};
-  EXPECT_THROW(plan_job(tiny, machine(2)), InvalidRequest);
+  // More parts than numbers: every task refused alike, not only those past the last number.
+  Request tiny = request(2, 10);
+  for (unsigned i = 1; i <= 12; ++i) {
+    tiny.part = {i, 12};
+    EXPECT_THROW(plan_job(tiny, machine(2)), InvalidRequest) << i;
+  }
+  tiny.part = {9, 9};
+  EXPECT_EQ(plan_job(tiny, machine(2)).range, (Range{10, 10}));
 }
 
 TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
@@ -257,6 +269,18 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   refused(dir + "/total-1.json " + dir + "/distinct-2.json", "counts distinct");
   refused(dir + "/nothing.json", "cannot read");
   EXPECT_EQ(run("merge --allow-gaps " + dir + "/total-1.json " + dir + "/total-3.json").status, 0);
+  refused("--allow-gaps --allow-gaps " + dir + "/total-1.json", "given twice");
+  // Counts that only add up modulo 2^64, or are not counts at all.
+  const std::string head = R"({"min":2,"max":10,"count":"distinct","histogram":)";
+  for (const std::string& histogram :
+       {std::string(R"({"1":-7,"2":16})"), std::string(R"({"1":18446744073709551615,"2":10})"),
+        std::string(R"({"1":7.0,"2":2})"), std::string(R"({"1x":7,"2":2})"),
+        std::string(R"({"01":7,"2":2})")}) {
+    std::ofstream(dir + "/bad.json") << head << histogram << "}\n";
+    refused(dir + "/bad.json", "is not a numfactors JSON result");
+  }
+  std::ofstream(dir + "/good.json") << head << R"({"1":7,"2":2})" << "}\n";
+  EXPECT_EQ(run("merge " + dir + "/good.json").out, "{1: 7, 2: 2}\n");
   std::filesystem::remove_all(dir);
 }
 

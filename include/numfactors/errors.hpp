@@ -46,6 +46,7 @@ class ConflictError : public InvalidRequest {
     threads_outside_mpi,    // threads per rank, in a mode other than MPI
     schedule_outside_mpi,   // a schedule, in a mode other than MPI
     workers_in_mpi,         // a worker count, in MPI mode (ranks x threads per rank)
+    workers_in_serial,      // more than one worker, in serial mode (which runs one)
   };
   ConflictError(const std::string& message, Kind kind, const std::string& value)
       : InvalidRequest(message), kind(kind), value(value) {}

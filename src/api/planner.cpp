@@ -37,6 +37,9 @@ void check_conflicts(const Request& q) {
                           ConflictError::Kind::workers_in_mpi, "mpi");
     return;
   }
+  if (q.mode == Mode::serial && q.workers > 1)
+    throw ConflictError("serial mode runs one worker, not " + std::to_string(q.workers),
+                        ConflictError::Kind::workers_in_serial, std::to_string(q.workers));
   if (q.threads_per_rank != 0)
     throw ConflictError("threads per rank apply to MPI mode only",
                         ConflictError::Kind::threads_outside_mpi, to_string(q.mode));
@@ -185,7 +188,9 @@ Job plan_job(const Request& q, const Environment& env) {
       throw InvalidRequest("part " + std::to_string(q.part.index) + " of " +
                            std::to_string(q.part.of) + " does not exist: parts count from 1");
     const std::vector<Range> parts = split_by_cost(q.range, q.part.of);
-    if (q.part.index > parts.size())
+    // Every task of an array alike: all refused, not the last few only (whose failure would
+    // leave the others' merge waiting on an afterok that never comes).
+    if (parts.size() < q.part.of)
       throw InvalidRequest("the range has " + std::to_string(parts.size()) + " numbers, too few "
                            "for " + std::to_string(q.part.of) + " parts");
     Request whole = q;

@@ -172,7 +172,11 @@ class Session {
 
 }  // namespace
 
-void check_files(const Options& o) {
+void check_files(Options& o) {
+  if (o.output == "-" || (!o.output.empty() && names_descriptor(o.output, STDOUT_FILENO)))
+    o.output.clear();
+  if (!o.output.empty() && names_descriptor(o.output, STDERR_FILENO))
+    throw UsageError("--output '" + o.output + "' is this process's stderr");
   if (!o.checkpoint.empty()) check_regular_file(o.checkpoint, "--checkpoint");
   if (!o.timeline.empty()) check_regular_file(o.timeline, "--timeline");
   if (!o.output.empty()) check_regular_file(o.output, "--output");
@@ -192,7 +196,7 @@ Job plan_for(const Options& o, unsigned ranks) {
 
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   return guarded(err, [&]() -> int {
-    const Options o = parse_options(args);
+    Options o = parse_options(args);
     if (answered_info(o, out)) return kExitOk;
     check_files(o);
     const Job job = plan_for(o, 1);

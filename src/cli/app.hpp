@@ -12,9 +12,10 @@
 
 namespace numfactors {
 
-/// Refuses (UsageError) --checkpoint and --timeline files that are not regular files, or the same
-/// file: before any work, so nothing is half-written.
-void check_files(const Options& o);
+/// Refuses (UsageError) --checkpoint, --timeline and --output files that are not regular files,
+/// or the same file: before any work, so nothing is half-written. An --output of `-` or of the
+/// file that is stdout (/dev/stdout) becomes stdout; one that is stderr is refused.
+void check_files(Options& o);
 
 /// The planner's job for a command line, in this process's environment and with the facts of an
 /// existing --checkpoint file; `ranks` MPI ranks in MPI mode.

@@ -24,6 +24,9 @@ std::string conflict_words(const ConflictError& e) {
     case ConflictError::Kind::schedule_outside_mpi:
       return "--schedule applies to MPI mode; " + e.value +
              " mode always hands out chunks on request";
+    case ConflictError::Kind::workers_in_serial:
+      return "--workers " + e.value + " with serial mode, which runs one worker (use threads "
+             "or pool mode)";
     case ConflictError::Kind::workers_in_mpi:
       return "--workers does not apply to MPI mode: mpiexec -n N sets the ranks and --threads T "
              "the threads of each rank";

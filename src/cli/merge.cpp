@@ -7,6 +7,8 @@
 #include <ostream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/error_words.hpp"
@@ -39,9 +41,16 @@ PartResult read_part(const std::string& file) {
     const auto count = parse_choice<Count>(j.at("count").get<std::string>());
     if (!count) throw UsageError("");
     p.count = *count;
+    // Keys are plain decimals, counts non-negative integers whose sum does not wrap: a part
+    // must count every number of its range exactly once (checked below).
+    u64 sum = 0;
     for (const auto& [k, n] : j.at("histogram").items()) {
+      if (k.empty() || k.size() > 2 || k.find_first_not_of("0123456789") != std::string::npos ||
+          (k.size() > 1 && k[0] == '0') || !n.is_number_unsigned())
+        throw UsageError("");
       const unsigned long key = std::stoul(k);
-      if (key > Histogram::kMaxKey) throw UsageError("");
+      if (key > Histogram::kMaxKey || __builtin_add_overflow(sum, n.get<u64>(), &sum))
+        throw UsageError("");
       p.histogram.add(static_cast<unsigned>(key), n.get<u64>());
     }
     p.seconds = j.value("seconds", 0.0);
@@ -91,6 +100,7 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       if (a == "--help" || a == "-h") {
         help = true;
       } else if (a == "--allow-gaps") {
+        if (allow_gaps) throw UsageError("option '--allow-gaps' is given twice; give it once");
         allow_gaps = true;
       } else if (a == "--format") {
         if (format) throw UsageError("option '--format' is given twice; give it once");
@@ -159,6 +169,7 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       merged.histogram = histogram;
       report = format_report(format.value_or(Format::dict), job, merged);
     }
+    if (output && (*output == "-" || names_descriptor(*output, STDOUT_FILENO))) output.reset();
     if (output) {
       check_regular_file(*output, "--output");
       AtomicFile(*output, "--output").commit(report);

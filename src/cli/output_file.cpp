@@ -33,13 +33,49 @@ int write_all(int fd, const std::string& text) {
   return 0;
 }
 
+std::string link_target(const std::string& path) {
+  std::string p = path;
+  for (int hops = 0; hops < 40; ++hops) {  // Linux's own limit on a path's symbolic links
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+    const ssize_t got = ::readlink(p.c_str(), target.data(), target.size());
+    if (got < 0 || static_cast<std::size_t>(got) >= target.size()) return p;
+    target.resize(static_cast<std::size_t>(got));
+    if (target.front() != '/') {
+      const auto slash = p.rfind('/');
+      if (slash != std::string::npos) target = p.substr(0, slash + 1) + target;
+    }
+    p = target;
+  }
+  return p;
+}
+
+bool names_descriptor(const std::string& path, int fd) {
+  struct stat a {}, b {};
+  return ::stat(path.c_str(), &a) == 0 && ::fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
 AtomicFile::AtomicFile(std::string path, std::string option)
-    : path_(std::move(path)), option_(std::move(option)) {
+    : path_(link_target(path)), option_(std::move(option)) {
   check_regular_file(path_, option_);
+  // The file keeps its mode, and a file this user may not write is refused as `>` would; a new
+  // file gets the mode `>` would give it (mkstemp's 0600 would make it private).
+  struct stat st {};
+  mode_t mode = 0;
+  if (::stat(path_.c_str(), &st) == 0) {
+    if (::access(path_.c_str(), W_OK) != 0) failed(option_, path_, errno);
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
   std::string name = path_ + ".XXXXXX";
   fd_ = ::mkstemp(name.data());
   if (fd_ < 0) failed(option_, path_, errno);
-  ::fchmod(fd_, 0644);  // mkstemp's 0600 would make the file private
+  ::fchmod(fd_, mode);
   temporary_ = name;
 }
 

@@ -8,7 +8,9 @@ namespace numfactors {
 
 /// A file written in one piece: a temporary file beside it, made at once (so that a place that
 /// cannot be written fails before the run), renamed over the path once written and synced. A run
-/// that fails or is stopped leaves an earlier file of that name as it was.
+/// that fails or is stopped leaves an earlier file of that name as it was. A symbolic link is
+/// followed: the file it points to is replaced, never the link; an existing file keeps its mode,
+/// and one this user may not write is refused.
 class AtomicFile {
  public:
   /// `option` names the file in messages ("--timeline").
@@ -25,6 +27,12 @@ class AtomicFile {
   std::string path_, option_, temporary_;
   int fd_ = -1;
 };
+
+/// The file a path ends at after its symbolic links (the path itself when it is none).
+std::string link_target(const std::string& path);
+
+/// True when `path` names the file open as descriptor `fd` (as /dev/stdout names fd 1).
+bool names_descriptor(const std::string& path, int fd);
 
 /// Throws UsageError when `path` exists and is not a regular file (a FIFO, a device, a
 /// directory): what `option` writes must not block, read forever, or replace a device.

@@ -337,6 +337,9 @@ void translate(std::exception_ptr error) {
              "' is a kernel of the sieve method; method='analytic' visits "
              "no numbers (use method='sieve', kernel='" +
              e.value + "')";
+    else if (e.kind == ConflictError::Kind::workers_in_serial)
+      text = "workers=" + e.value + " with mode='serial', which runs one worker (use "
+             "mode='threads' or 'pool')";
     else if (e.kind == ConflictError::Kind::chunk_with_analytic)
       text =
           "chunk cuts the range for the sieve method; method='analytic' cuts its own work "

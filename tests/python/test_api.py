@@ -147,6 +147,8 @@ def test_version_is_the_programs():
     ((2, 10), {"workers": 5000}, ValueError, "workers must be at most 4096 (got 5000)"),
     ((2, 10), {"workers": 1.5}, TypeError, "workers must be an int, not float"),
     ((2, 10), {"chunk": 0}, ValueError, "chunk must be at least 1 (got 0)"),
+    ((2, 10), {"mode": "serial", "workers": 2}, ValueError,
+     "workers=2 with mode='serial', which runs one worker (use mode='threads' or 'pool')"),
     ((2, 10), {"method": "analytic", "kernel": "wheel"}, ValueError,
      "kernel='wheel' is a kernel of the sieve method; method='analytic' visits no numbers "
      "(use method='sieve', kernel='wheel')"),
