@@ -147,16 +147,18 @@ class Session {
                        : signal == SIGHUP  ? "SIGHUP"
                                            : "a signal";
     err_ << "numfactors: interrupted by " << name << "; ";
-    if (options_.checkpoint.empty())
+    if (options_.checkpoint.empty()) {
       err_ << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
-    else if (job_.method == Method::analytic)
+    } else if (job_.method == Method::analytic) {
+      const bool table = table_saved();
       err_ << result.saved_tasks << " items of the analytic walk"
-           << (table_saved() ? " and the prime count table built so far" : "")
-           << " are saved in " << options_.checkpoint
-           << (table_saved() ? "*" : "") << ": run the same command again to resume\n";
-    else
+           << (table ? " and the prime count table built so far" : "") << " are saved in "
+           << options_.checkpoint << (table ? "*" : "")
+           << ": run the same command again to resume\n";
+    } else {
       err_ << result.saved_tasks << " of " << result.tasks << " chunks are saved in "
            << options_.checkpoint << ": run the same command again to resume\n";
+    }
     err_ << std::flush;
     return 128 + signal;
   }
@@ -173,10 +175,7 @@ class Session {
 }  // namespace
 
 void check_files(Options& o) {
-  if (o.output == "-" || (!o.output.empty() && names_descriptor(o.output, STDOUT_FILENO)))
-    o.output.clear();
-  if (!o.output.empty() && names_descriptor(o.output, STDERR_FILENO))
-    throw UsageError("--output '" + o.output + "' is this process's stderr");
+  o.output = output_path(o.output);
   if (!o.checkpoint.empty()) check_regular_file(o.checkpoint, "--checkpoint");
   if (!o.timeline.empty()) check_regular_file(o.timeline, "--timeline");
   if (!o.output.empty()) check_regular_file(o.output, "--output");

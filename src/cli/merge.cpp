@@ -7,8 +7,6 @@
 #include <ostream>
 #include <sstream>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/error_words.hpp"
@@ -169,10 +167,10 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       merged.histogram = histogram;
       report = format_report(format.value_or(Format::dict), job, merged);
     }
-    if (output && (*output == "-" || names_descriptor(*output, STDOUT_FILENO))) output.reset();
-    if (output) {
-      check_regular_file(*output, "--output");
-      AtomicFile(*output, "--output").commit(report);
+    // AtomicFile refuses a file that is not a regular one, as the main command does.
+    const std::string path = output ? output_path(*output) : "";
+    if (!path.empty()) {
+      AtomicFile(path, "--output").commit(report);
     } else {
       out << report << std::flush;
     }

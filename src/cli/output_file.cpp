@@ -34,27 +34,29 @@ int write_all(int fd, const std::string& text) {
 }
 
 std::string link_target(const std::string& path) {
-  std::string p = path;
-  for (int hops = 0; hops < 40; ++hops) {  // Linux's own limit on a path's symbolic links
-    struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
-    std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
-    const ssize_t got = ::readlink(p.c_str(), target.data(), target.size());
-    if (got < 0 || static_cast<std::size_t>(got) >= target.size()) return p;
-    target.resize(static_cast<std::size_t>(got));
-    if (target.front() != '/') {
-      const auto slash = p.rfind('/');
-      if (slash != std::string::npos) target = p.substr(0, slash + 1) + target;
-    }
-    p = target;
+  namespace fs = std::filesystem;
+  fs::path p = path;
+  std::error_code ec;
+  // At most 40 links, Linux's own limit on a path's symbolic links.
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(p, ec)); ++hops) {
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
   }
-  return p;
+  return p.string();
 }
 
 bool names_descriptor(const std::string& path, int fd) {
   struct stat a {}, b {};
   return ::stat(path.c_str(), &a) == 0 && ::fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
          a.st_ino == b.st_ino;
+}
+
+std::string output_path(const std::string& path) {
+  if (path.empty() || path == "-" || names_descriptor(path, STDOUT_FILENO)) return "";
+  if (names_descriptor(path, STDERR_FILENO))
+    throw UsageError("--output '" + path + "' is this process's stderr");
+  return path;
 }
 
 AtomicFile::AtomicFile(std::string path, std::string option)

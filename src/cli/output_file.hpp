@@ -34,6 +34,10 @@ std::string link_target(const std::string& path);
 /// True when `path` names the file open as descriptor `fd` (as /dev/stdout names fd 1).
 bool names_descriptor(const std::string& path, int fd);
 
+/// The file an --output FILE writes, or "" for stdout: `-` and a path to this process's stdout
+/// (/dev/stdout) are stdout; a path to its stderr is refused (UsageError).
+std::string output_path(const std::string& path);
+
 /// Throws UsageError when `path` exists and is not a regular file (a FIFO, a device, a
 /// directory): what `option` writes must not block, read forever, or replace a device.
 void check_regular_file(const std::string& path, const std::string& option);
