@@ -19,34 +19,34 @@ namespace {
   return sum;
 }
 
-// d p < n / p < 2^52 is exact as a product of doubles, and so is the quotient (plain_double).
+// x < 2^52 and d are exact as doubles, and so is the quotient (plain_double).
 // `large` and `small` are different tables: __restrict lets the gathers run ahead of the stores.
 template <int kStride>
 [[gnu::always_inline]] inline void subtract_strided(std::uint32_t* __restrict large,
                                                     const std::uint32_t* __restrict small,
-                                                    u64 begin, u64 end, u64 p, std::uint32_t c,
-                                                    double nd) {
-  // d = begin + k with k < 2^31 (d <= sqrt(n) < 2^26), so k converts as int32, which AVX2 can.
-  const double pd = static_cast<double>(p), first = static_cast<double>(begin);
+                                                    u64 begin, u64 end, std::uint32_t c,
+                                                    double xd) {
+  // d = begin + k with k < 2^31 (d <= sqrt(n) < 2^31), so k converts as int32, which AVX2 can.
+  const double first = static_cast<double>(begin);
   const auto count = static_cast<std::int32_t>(end - begin);
   for (std::int32_t k = 0; k < count; k += kStride) {
-    const auto q = static_cast<std::int32_t>(nd / ((first + k) * pd));
+    const auto q = static_cast<std::int32_t>(xd / (first + k));
     large[k] -= small[static_cast<std::uint32_t>(q - 1) >> 1] - c;
   }
 }
 
 [[gnu::always_inline]] inline void subtract(std::uint32_t* large, const std::uint32_t* small,
-                                            u64 begin, u64 end, u64 stride, u64 p, std::uint32_t c,
-                                            double nd) {
+                                            u64 begin, u64 end, u64 stride, std::uint32_t c,
+                                            double xd) {
   if (stride == 1)
-    subtract_strided<1>(large, small, begin, end, p, c, nd);
+    subtract_strided<1>(large, small, begin, end, c, xd);
   else
-    subtract_strided<2>(large, small, begin, end, p, c, nd);
+    subtract_strided<2>(large, small, begin, end, c, xd);
 }
 
 void subtract_baseline(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
-                       u64 stride, u64 p, std::uint32_t c, double nd) {
-  subtract(large, small, begin, end, stride, p, c, nd);
+                       u64 stride, std::uint32_t c, double xd) {
+  subtract(large, small, begin, end, stride, c, xd);
 }
 
 u64 leaf_sum_baseline(const std::uint32_t* small, const std::uint32_t* primes, u64 begin, u64 end,
@@ -55,7 +55,7 @@ u64 leaf_sum_baseline(const std::uint32_t* small, const std::uint32_t* primes, u
 }
 
 using LeafSum = u64 (*)(const std::uint32_t*, const std::uint32_t*, u64, u64, double);
-using Subtract = void (*)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, u64, std::uint32_t,
+using Subtract = void (*)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t,
                           double);
 
 bool has_avx2() {
@@ -74,9 +74,9 @@ bool has_avx2() {
 }
 
 [[gnu::target("avx2")]] void subtract_avx2(std::uint32_t* large, const std::uint32_t* small,
-                                           u64 begin, u64 end, u64 stride, u64 p, std::uint32_t c,
-                                           double nd) {
-  subtract(large, small, begin, end, stride, p, c, nd);
+                                           u64 begin, u64 end, u64 stride, std::uint32_t c,
+                                           double xd) {
+  subtract(large, small, begin, end, stride, c, xd);
 }
 
 LeafSum pick_leaf_sum() { return has_avx2() ? leaf_sum_avx2 : leaf_sum_baseline; }
@@ -97,8 +97,8 @@ u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 
 }
 
 void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
-                           u64 stride, u64 p, std::uint32_t c, double nd) {
-  kSubtract(large, small, begin, end, stride, p, c, nd);
+                           u64 stride, std::uint32_t c, double xd) {
+  kSubtract(large, small, begin, end, stride, c, xd);
 }
 
 }  // namespace numfactors

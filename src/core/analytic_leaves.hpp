@@ -16,11 +16,11 @@ namespace numfactors {
 u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 begin, u64 end,
                    double xd);
 
-/// For d = begin, begin + stride, ... < end: large[d - begin] -= small[(floor(n / (d p)) - 1) / 2]
-/// - c, the Lucy_Hedgehog update of 32-bit large keys from small keys. n < 2^52 given as the
-/// double nd, every quotient in [1, 2^31) (a table above 2^52 passes floor(n / p) and 1 for p).
-/// Vectorized like small_leaf_sum.
+/// For d = begin, begin + stride, ... < end: large[d - begin] -= small[(floor(x / d) - 1) / 2]
+/// - c, the Lucy_Hedgehog update of 32-bit large keys from small keys, with x = floor(n / p)
+/// (floor(x / d) = floor(n / (d p))). x < 2^52 given as the double xd, every quotient in
+/// [1, 2^31). Vectorized like small_leaf_sum.
 void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
-                           u64 stride, u64 p, std::uint32_t c, double nd);
+                           u64 stride, std::uint32_t c, double xd);
 
 }  // namespace numfactors

@@ -78,7 +78,7 @@ class Walker {
     const double xd = static_cast<double>(x);
     // Per node, not per table: above 2^52 only the nodes m < N / 2^52 miss it (m = 1 and 2 at
     // N = 10^16), so the vectorized loop serves nearly every leaf there too.
-    if (kMethod == QuotientMethod::plain_double || x < kPlainDoubleLimit) {
+    if (x < kPlainDoubleLimit) {
       // x < 2^52: floor(sqrt(x)) is exact in double (sqrt(x) is at least 1/(2k) below the next
       // integer k <= 2^26, more than half an ulp), and the leaves end at the pi(sqrt(x))-th prime.
       const auto s = static_cast<u64>(std::sqrt(xd));

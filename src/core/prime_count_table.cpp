@@ -253,24 +253,18 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
   for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
   std::uint32_t* large32 = large32_;
-  if constexpr (kMethod == QuotientMethod::plain_double) {
+  // floor(n / (d p)) = floor(floor(n / p) / d), and floor(n / p) < 2^52 in every round of a
+  // table below 2^52 and in all but the first few above (p > n / 2^52: every round at n = 10^16,
+  // all but 7 at 10^17): those take the vectorized loop.
+  const u64 np = n_ / p;
+  if (np < kPlainDoubleLimit) {
     if (mid < hi)
-      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, p,
-                            static_cast<std::uint32_t>(c), nd);
-  } else {
-    // floor(n / (d p)) = floor(floor(n / p) / d), and floor(n / p) < 2^52 for every round but
-    // the first few above 2^52 (p > n / 2^52: every round at n = 10^16, all but 7 at 10^17):
-    // those rounds take the vectorized loop too, with floor(n / p) for n and 1 for p.
-    const u64 np = n_ / p;
-    if (np < kPlainDoubleLimit) {
-      if (mid < hi)
-        subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, 1,
-                              static_cast<std::uint32_t>(c), static_cast<double>(np));
-      return;
-    }
-    for (u64 d = mid; d < hi; d += stride_)
-      large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
+      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_,
+                            static_cast<std::uint32_t>(c), static_cast<double>(np));
+    return;
   }
+  for (u64 d = mid; d < hi; d += stride_)
+    large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
 }
 
 void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
