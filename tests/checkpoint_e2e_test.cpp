@@ -228,11 +228,6 @@ TEST(CheckpointEndToEnd, ProgressGoesToStderrOnlyAndOnlyWhenAsked) {
   }
 }
 
-}  // namespace
-}  // namespace numfactors
-
-namespace numfactors {
-namespace {
 
 /// A run whose chunks each take far longer than a second (the trial kernel near 2^64: a prime
 /// there is 2^31 divisions; a sieve chunk at 10^18 on one worker), in every mode: SIGINT stops
@@ -257,11 +252,6 @@ TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
   }
 }
 
-}  // namespace
-}  // namespace numfactors
-
-namespace numfactors {
-namespace {
 
 /// SIGHUP (the terminal closing) stops a run as SIGTERM does: journal synced, status 129, a
 /// resume from it exact.

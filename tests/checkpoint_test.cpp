@@ -362,11 +362,6 @@ TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
     EXPECT_EQ(CheckpointHeader::parse(bad), std::nullopt) << bad;
 }
 
-}  // namespace
-}  // namespace numfactors
-
-namespace numfactors {
-namespace {
 
 TEST(CheckpointLock, OneJournalOneRun) {
   const std::string path = "/tmp/numfactors_lock_" + std::to_string(getpid());
