@@ -273,6 +273,52 @@ TEST(Analytic, TableBuiltByALeaderAndAHelperSharingTheKeysEqualsTheWholeBuild) {
   }
 }
 
+/// pi(floor(n/d)) for d in [1, r] and pi(v) for v in [1, r], r = isqrt(n): the textbook
+/// Lucy_Hedgehog over every integer (no odd-only counts, no runs, no pending amounts), so that it
+/// shares no shortcut with the table.
+struct PlainLucy {
+  std::vector<u64> large, small;  // large[d], small[v]
+  explicit PlainLucy(u64 n) {
+    const u64 r = isqrt(n);
+    large.assign(r + 1, 0);
+    small.assign(r + 1, 0);
+    for (u64 d = 1; d <= r; ++d) large[d] = n / d - 1;
+    for (u64 v = 1; v <= r; ++v) small[v] = v - 1;
+    for (u64 p = 2; p <= r; ++p) {
+      if (small[p] == small[p - 1]) continue;  // not prime
+      const u64 c = small[p - 1], p2 = p * p;
+      for (u64 d = 1; d <= r && n / d >= p2; ++d)
+        large[d] -= (d * p <= r ? large[d * p] : small[n / (d * p)]) - c;
+      for (u64 v = r; v >= p2; --v) small[v] -= small[v / p] - c;
+    }
+  }
+};
+
+TEST(Analytic, EveryKeyEqualsAPlainLucyHedgehog) {
+  // Runs of keys sharing one small key take their amount as one pending subtraction per block
+  // of keys: every key of the finished table must come out as the plain update gives it, with
+  // steps cut at random places (threads and short steps), in parity shares, and above 2^33
+  // where the first large keys are 64-bit.
+  std::mt19937_64 rng(analytic_seed(9));
+  std::vector<u64> sizes = {1000, 999'999, 123'456'789, (u64{1} << 33) + 77};
+  for (int i = 0; i < 3; ++i) sizes.push_back(1'000'000 + rng() % 40'000'000'000ull);
+  for (const u64 n : sizes) {
+    const PlainLucy plain(n);
+    PrimeCountTable threads(n), odd(n), even(n);
+    threads.build(thread_for(2), {}, PrimeCountTable::Share::all, PrimeCountTable::Role::leader,
+                  1 + rng() % 64);
+    odd.build(serial_for, {}, PrimeCountTable::Share::odd);
+    even.build(thread_for(2), {}, PrimeCountTable::Share::even, PrimeCountTable::Role::leader, 7);
+    odd.import_large(PrimeCountTable::Share::even, even.export_large(PrimeCountTable::Share::even));
+    for (const PrimeCountTable* t : {&threads, &odd}) {
+      for (u64 d = 1; d <= t->root(); ++d)
+        ASSERT_EQ(t->odd_pi_large(d) + 1, plain.large[d]) << "n " << n << " d " << d;
+      for (u64 v = 2; v <= t->root(); ++v)
+        ASSERT_EQ(t->odd_pi_small(v) + 1, plain.small[v]) << "n " << n << " v " << v;
+    }
+  }
+}
+
 TEST(Analytic, TableGivesPrimeCounts) {
   const u64 n = 987'654'321'012ull;
   PrimeCountTable table(n);

@@ -16,6 +16,15 @@
 /// run one after another from the smallest d up, each split freely; likewise small keys in
 /// segments from the top down. Large keys with d p > r read small keys, which change only after
 /// every large key is done.
+///
+/// Runs. Where d > sqrt(n/p), consecutive keys share floor(n/(d p)), so a round subtracts one
+/// amount from a whole run of keys: one division and one read for the run (large_runs). Whole
+/// blocks of 16 keys inside a run take the amount as one subtraction from the block's pending
+/// slot rather than 16. Subtraction commutes, so a key's value is its entry plus its slot at any
+/// time: the only reads of large keys during the build (large_from_large, at later rounds) add
+/// the slot, and the slots are folded into the keys when the build completes or stops, so that
+/// the keys alone are the table and the state saved between builds. Near n^(1/4) a round touches
+/// r keys one by one without runs, r / 16 slots with them.
 #include "core/prime_count_table.hpp"
 
 #include "numfactors/errors.hpp"
@@ -47,6 +56,9 @@ std::string mib(u64 bytes) { return std::to_string((bytes + (u64{1} << 20) - 1) 
 u64 key_bytes(u64 root, u64 split) {
   return 8 * (split + 1) + 4 * (root - split) + 4 * ((root + 1) / 2);
 }
+
+/// Slots of pending amounts after the keys: two for each block of 16 large keys.
+u64 pending_slots(u64 root) { return 2 * (root / 16 + 1); }
 
 /// Heap memory left untouched until build() writes it (no zero fill): a block that place_keys
 /// replaces costs no pages.
@@ -80,8 +92,9 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
   // pi(x) < 1.26 x / ln(x) for x > 1 (Rosser and Schoenfeld), and pi(x) <= x.
   const double ln = r > 16 ? std::log(static_cast<double>(r)) : 1.0;
   const u64 primes = std::min<u64>(r, static_cast<u64>(1.26 * static_cast<double>(r) / ln)) + 2;
-  // small keys, large keys, the primes
-  return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * primes;
+  // small keys, large keys, pending amounts, the primes
+  return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * pending_slots(r) +
+         4 * primes;
 }
 
 PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
@@ -107,10 +120,13 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
 }
 
 void PrimeCountTable::place_keys(const Storage& storage) {
-  std::shared_ptr<void> block = storage(numfactors::key_bytes(root_, split_));
+  static_assert(kRunBlock == 16);  // pending_slots
+  const u64 bytes = numfactors::key_bytes(root_, split_);
+  std::shared_ptr<void> block = storage(bytes + 4 * pending_slots(root_));
   large64_ = static_cast<std::uint64_t*>(block.get());
   large32_ = reinterpret_cast<std::uint32_t*>(large64_ + split_ + 1);
   small_ = large32_ + (root_ - split_);
+  pending_ = reinterpret_cast<std::uint32_t*>(static_cast<unsigned char*>(block.get()) + bytes);
   keys_ = std::move(block);
 }
 
@@ -158,6 +174,8 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
   parity_ = share == Share::odd ? 1 : 0;
   role_ = role;
   min_step_ = std::max<u64>(min_parallel_step, 1);
+  run_step(parallel_for, 0, pending_slots(root_),
+           [this](u64 lo, u64 hi) { std::fill(pending_ + lo, pending_ + hi, 0u); });
   if (rounds_done == 0) {
     // Starting values: (v - 1) / 2 odd numbers in [3, v].
     run_step(parallel_for, 0, (root_ + 1) / 2, [this](u64 lo, u64 hi) {
@@ -185,14 +203,30 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
     }
   // Round k is that of the k-th odd prime, primes_[k].
   for (std::size_t k = rounds_done + 1; k + 1 < primes_.size(); ++k) {
-    if (stop_here && stop_here()) return k - 1;
+    if (stop_here && stop_here()) {
+      // The state saved between builds has nothing pending. The other processes of a shared
+      // table are between steps now, so the leader folds alone.
+      if (role_ == Role::leader) fold_pending(0, pending_slots(root_) / 2);
+      return k - 1;
+    }
     round(k, parallel_for);
     if (!progress) continue;
     done += static_cast<double>(keys(primes_[k]));
     if (done - reported >= total / 100) progress((reported = done) / total);
   }
+  run_step(parallel_for, 0, pending_slots(root_) / 2,
+           [this](u64 lo, u64 hi) { fold_pending(lo, hi); });
   if (progress) progress(1.0);
   return rounds();
+}
+
+void PrimeCountTable::fold_pending(u64 lo, u64 hi) {
+  // Blocks [lo, hi): each block whole, so that no other piece reads its slots meanwhile.
+  for (u64 b = lo; b < hi; ++b) {
+    const u64 first = std::max(b * kRunBlock, split_ + 1), end = std::min((b + 1) * kRunBlock, root_ + 1);
+    for (u64 d = first; d < end; ++d) large32_[d - split_ - 1] += pending_[pending_slot(d)];
+    pending_[2 * b] = pending_[2 * b + 1] = 0;
+  }
 }
 
 void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel_for) {
@@ -210,10 +244,12 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
     const u64 lo = bounds[k] + 1, hi = std::min(bounds[k - 1], reads_large);
     run_step(parallel_for, lo, hi + 1, [&](u64 a, u64 b) { large_from_large(p, c, a, b); });
   }
-  // Large keys reading small keys (unchanged until the small step below).
+  // Large keys reading small keys (unchanged until the small step below): one at a time up to
+  // runs_from, then by runs (large_runs).
   const u64 first = reads_large + 1, end = last + 1;
+  const u64 runs_from = std::clamp(runs_start(p), first, end);
   const auto step = [&](auto method) {
-    run_step(parallel_for, first, end,
+    run_step(parallel_for, first, runs_from,
              [&](u64 a, u64 b) { large_from_small<decltype(method)::value>(p, c, a, b); });
   };
   switch (quotient_method_) {
@@ -227,6 +263,7 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
       step(QuotientTag<QuotientMethod::integer>{});
       break;
   }
+  run_step(parallel_for, runs_from, end, [&](u64 a, u64 b) { large_runs(p, c, a, b); });
   if (p * p > r) return;  // small keys < p^2 are final
 
   // Small keys v in [p^2, r] from the top down, segment (r/p^(k+1), r/p^k] before the next lower.
@@ -267,13 +304,57 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
 }
 
+u64 PrimeCountTable::runs_start(u64 p) const {
+  // Keys d share floor(n/(d p)) in runs of about d^2 p / n: from kMinRun on, a run costs less
+  // than its keys one at a time. Only 32-bit keys have pending amounts.
+  const double run_from = std::sqrt(kMinRun * static_cast<double>(n_ / p));
+  return std::max(split_ + 1, static_cast<u64>(run_from) + 1);
+}
+
+void PrimeCountTable::large_runs(u64 p, u64 c, u64 lo, u64 hi) {
+  // Every d in [lo, hi) is above r/p (d p > r, so floor(n/(d p)) is a small key), above split_
+  // and above sqrt(np): there np/d falls by less than 1 from one d to the next, so every v from
+  // floor(np/lo) down to floor(np/(hi-1)) has a run, the keys d in (np/(v+1), np/v]. Walking v
+  // down, the run ends are independent divisions and the small keys are read in order.
+  const u64 np = n_ / p;
+  const auto c32 = static_cast<std::uint32_t>(c);
+  const auto end_of = [np, npd = static_cast<double>(np)](u64 v) -> u64 {
+    // floor(np/v) + 1: exact in double below 2^52 (plain_double)
+    return (np < kPlainDoubleLimit ? static_cast<u64>(npd / static_cast<double>(v)) : np / v) + 1;
+  };
+  u64 d = lo;
+  for (u64 v = np / lo; d < hi; --v) {
+    const u64 end = std::min(hi, end_of(v));
+    subtract_run(d, end, small_[(v - 1) >> 1] - c32);
+    d = end;
+  }
+}
+
+void PrimeCountTable::subtract_run(u64 lo, u64 hi, std::uint32_t delta) {
+  // Whole blocks inside [lo, hi) take the amount as pending, the keys at either end one by one.
+  const u64 block_lo = (lo + kRunBlock - 1) / kRunBlock, block_hi = hi / kRunBlock;
+  const auto keys = [&](u64 a, u64 b) {
+    for (u64 d = first_of_share(a, stride_, parity_); d < b; d += stride_)
+      large32_[d - split_ - 1] -= delta;
+  };
+  if (block_lo >= block_hi) return keys(lo, hi);
+  keys(lo, block_lo * kRunBlock);
+  if (stride_ == 1)
+    for (u64 b = block_lo; b < block_hi; ++b) pending_[2 * b] -= delta, pending_[2 * b + 1] -= delta;
+  else
+    for (u64 b = block_lo; b < block_hi; ++b) pending_[2 * b + parity_] -= delta;
+  keys(block_hi * kRunBlock, hi);
+}
+
 void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
   lo = first_of_share(lo, stride_, parity_);
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
-  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= odd_pi_large(d * p) - c;
+  // d p may hold an amount pending from an earlier round's runs: read it with the key.
+  const auto source = [this](u64 e) -> u64 { return e <= split_ ? large64_[e] : large32_value(e); };
+  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d * p) - c;
   std::uint32_t* large32 = large32_;
   for (u64 d = mid; d < hi; d += stride_)
-    large32[d - split_ - 1] -= static_cast<std::uint32_t>(odd_pi_large(d * p) - c);
+    large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d * p) - c);
 }
 
 void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
