@@ -362,14 +362,14 @@ void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   // v >= j p. Walking i down and j down in step needs no division inside the loop.
   std::uint32_t* small = small_;
   const auto c32 = static_cast<std::uint32_t>(c);
-  u64 i = hi - 1;
-  for (u64 j = ((2 * i + 1) / p - 1) | 1;; j -= 2) {
+  // Runs of p entries (one j each) from the top down; a run's loop has no exit, so it
+  // vectorizes.
+  u64 end = hi;  // the run is [first, end)
+  for (u64 j = ((2 * (hi - 1) + 1) / p - 1) | 1; end > lo; j -= 2) {
     const std::uint32_t s = small[j >> 1] - c32;
     const u64 first = std::max((j * p) >> 1, lo);
-    for (; i >= first; --i) {
-      small[i] -= s;
-      if (i == lo) return;
-    }
+    for (u64 i = first; i < end; ++i) small[i] -= s;
+    end = first;
   }
 }
 
