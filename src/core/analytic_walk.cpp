@@ -58,9 +58,12 @@ class Walker {
 
   /// Node m (x = N/m >= primes[i0]): m q for primes q >= primes[i0], then its children.
   void node(u64 m, u64 x, u64 i0, unsigned w, unsigned W) {
+    // The count pi(x) is a read at a scattered key, most often a cache miss: it is asked for
+    // first and used last, after the children, so that the wait overlaps their work.
+    __builtin_prefetch(table_.odd_pi_quotient_address(m, x));
+    children(m, x, i0, ~u64{0}, w, W);
     // pi(x) - i0 = (odd primes <= x) + 1 - i0, >= 0 since x >= primes[i0 - 1]
     add(w + 1, W + 1, table_.odd_pi_quotient(m, x) + 1 - i0);
-    children(m, x, i0, ~u64{0}, w, W);
   }
 
   /// Children i in [begin, end) with q^3 > x (and q^2 <= x): leaves.

@@ -130,6 +130,11 @@ class PrimeCountTable {
   u64 odd_pi_large(u64 d) const { return d <= split_ ? large64_[d] : large32_[d - split_ - 1]; }
   /// Number of odd primes <= x where x = floor(n/m): no division, whichever side x is on.
   u64 odd_pi_quotient(u64 m, u64 x) const { return m <= root_ ? odd_pi_large(m) : odd_pi_small(x); }
+  /// Where odd_pi_quotient(m, x) is stored (to prefetch it).
+  const void* odd_pi_quotient_address(u64 m, u64 x) const {
+    if (m > root_) return small_ + ((x - 1) >> 1);
+    return m <= split_ ? static_cast<const void*>(large64_ + m) : large32_ + (m - split_ - 1);
+  }
 
   /// pi(v) for any key v = floor(n/d) (and any v <= root()). One division.
   u64 pi(u64 v) const;
