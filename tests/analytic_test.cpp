@@ -298,9 +298,10 @@ TEST(Analytic, EveryKeyEqualsAPlainLucyHedgehog) {
   // Runs of keys sharing one small key take their amount as one pending subtraction per block
   // of keys: every key of the finished table must come out as the plain update gives it, with
   // steps cut at random places (threads and short steps), in parity shares, and above 2^33
-  // where the first large keys are 64-bit.
+  // where the first large keys are 64-bit (at 2^37 some of those read small keys).
   std::mt19937_64 rng(analytic_seed(9));
-  std::vector<u64> sizes = {1000, 999'999, 123'456'789, (u64{1} << 33) + 77};
+  std::vector<u64> sizes = {1000, 999'999, 123'456'789, (u64{1} << 33) + 77,
+                            (u64{1} << 37) + 12345};
   for (int i = 0; i < 3; ++i) sizes.push_back(1'000'000 + rng() % 40'000'000'000ull);
   for (const u64 n : sizes) {
     const PlainLucy plain(n);

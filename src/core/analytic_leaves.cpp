@@ -25,8 +25,8 @@ namespace {
 
 // x < 2^52 and d are exact as doubles, and so is the quotient (plain_double).
 // `large` and `small` are different tables: __restrict lets the gathers run ahead of the stores.
-template <int kStride>
-[[gnu::always_inline]] inline void subtract_strided(std::uint32_t* __restrict large,
+template <int kStride, class Key>
+[[gnu::always_inline]] inline void subtract_strided(Key* __restrict large,
                                                     const std::uint32_t* __restrict small,
                                                     u64 begin, u64 end, std::uint32_t c,
                                                     double xd) {
@@ -39,16 +39,17 @@ template <int kStride>
   }
 }
 
-[[gnu::always_inline]] inline void subtract(std::uint32_t* large, const std::uint32_t* small,
-                                            u64 begin, u64 end, u64 stride, std::uint32_t c,
-                                            double xd) {
+template <class Key>
+[[gnu::always_inline]] inline void subtract(Key* large, const std::uint32_t* small, u64 begin,
+                                            u64 end, u64 stride, std::uint32_t c, double xd) {
   if (stride == 1)
     subtract_strided<1>(large, small, begin, end, c, xd);
   else
     subtract_strided<2>(large, small, begin, end, c, xd);
 }
 
-void subtract_baseline(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
+template <class Key>
+void subtract_baseline(Key* large, const std::uint32_t* small, u64 begin, u64 end,
                        u64 stride, std::uint32_t c, double xd) {
   subtract(large, small, begin, end, stride, c, xd);
 }
@@ -59,8 +60,8 @@ u64 leaf_sum_baseline(const std::uint32_t* small, const std::uint32_t* primes, u
 }
 
 using LeafSum = u64 (*)(const std::uint32_t*, const std::uint32_t*, u64, u64, double);
-using Subtract = void (*)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t,
-                          double);
+template <class Key>
+using Subtract = void (*)(Key*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
 
 bool has_avx2() {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -94,9 +95,9 @@ bool has_avx2() {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3] + leaf_sum(small, primes, i, end, xd);
 }
 
-[[gnu::target("avx2")]] void subtract_avx2(std::uint32_t* large, const std::uint32_t* small,
-                                           u64 begin, u64 end, u64 stride, std::uint32_t c,
-                                           double xd) {
+template <class Key>
+[[gnu::target("avx2")]] void subtract_avx2(Key* large, const std::uint32_t* small, u64 begin,
+                                           u64 end, u64 stride, std::uint32_t c, double xd) {
   if (stride != 1) return subtract(large, small, begin, end, stride, c, xd);
   // As leaf_sum_avx2, with d = begin + k for k < 2^31 in the lanes.
   const __m256d x = _mm256_set1_pd(xd);
@@ -110,21 +111,35 @@ bool has_avx2() {
     const __m128i y = _mm256_cvttpd_epi32(_mm256_div_pd(x, d));
     const __m128i index = _mm_srli_epi32(_mm_sub_epi32(y, one), 1);
     const __m128i counts = _mm_i32gather_epi32(reinterpret_cast<const int*>(small), index, 4);
-    auto* keys = reinterpret_cast<__m128i*>(large + k);
-    _mm_storeu_si128(keys, _mm_sub_epi32(_mm_loadu_si128(keys), _mm_sub_epi32(counts, cs)));
+    const __m128i amounts = _mm_sub_epi32(counts, cs);  // S(v) >= c: no wrap
+    if constexpr (sizeof(Key) == 4) {
+      auto* keys = reinterpret_cast<__m128i*>(large + k);
+      _mm_storeu_si128(keys, _mm_sub_epi32(_mm_loadu_si128(keys), amounts));
+    } else {
+      auto* keys = reinterpret_cast<__m256i*>(large + k);
+      _mm256_storeu_si256(keys, _mm256_sub_epi64(_mm256_loadu_si256(keys),
+                                                 _mm256_cvtepu32_epi64(amounts)));
+    }
   }
   subtract(large + k, small, begin + k, end, 1, c, xd);
 }
 
 LeafSum pick_leaf_sum() { return has_avx2() ? leaf_sum_avx2 : leaf_sum_baseline; }
-Subtract pick_subtract() { return has_avx2() ? subtract_avx2 : subtract_baseline; }
+template <class Key>
+Subtract<Key> pick_subtract() {
+  return has_avx2() ? subtract_avx2<Key> : subtract_baseline<Key>;
+}
 #else
 LeafSum pick_leaf_sum() { return leaf_sum_baseline; }
-Subtract pick_subtract() { return subtract_baseline; }
+template <class Key>
+Subtract<Key> pick_subtract() {
+  return subtract_baseline<Key>;
+}
 #endif
 
 const LeafSum kLeafSum = pick_leaf_sum();
-const Subtract kSubtract = pick_subtract();
+const Subtract<std::uint32_t> kSubtract32 = pick_subtract<std::uint32_t>();
+const Subtract<std::uint64_t> kSubtract64 = pick_subtract<std::uint64_t>();
 
 }  // namespace
 
@@ -135,7 +150,12 @@ u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 
 
 void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
                            u64 stride, std::uint32_t c, double xd) {
-  kSubtract(large, small, begin, end, stride, c, xd);
+  kSubtract32(large, small, begin, end, stride, c, xd);
+}
+
+void subtract_small_counts(std::uint64_t* large, const std::uint32_t* small, u64 begin, u64 end,
+                           u64 stride, std::uint32_t c, double xd) {
+  kSubtract64(large, small, begin, end, stride, c, xd);
 }
 
 }  // namespace numfactors

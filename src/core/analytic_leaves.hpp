@@ -22,5 +22,8 @@ u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 
 /// [1, 2^31). Vectorized like small_leaf_sum.
 void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64 begin, u64 end,
                            u64 stride, std::uint32_t c, double xd);
+/// The same for 64-bit large keys.
+void subtract_small_counts(std::uint64_t* large, const std::uint32_t* small, u64 begin, u64 end,
+                           u64 stride, std::uint32_t c, double xd);
 
 }  // namespace numfactors

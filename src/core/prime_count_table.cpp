@@ -288,18 +288,19 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
   };
   lo = first_of_share(lo, stride_, parity_);
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
-  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
   std::uint32_t* large32 = large32_;
   // floor(n / (d p)) = floor(floor(n / p) / d), and floor(n / p) < 2^52 in every round of a
   // table below 2^52 and in all but the first few above (p > n / 2^52: every round at n = 10^16,
-  // all but 7 at 10^17): those take the vectorized loop.
+  // all but 7 at 10^17): those take the vectorized loops.
   const u64 np = n_ / p;
   if (np < kPlainDoubleLimit) {
-    if (mid < hi)
-      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_,
-                            static_cast<std::uint32_t>(c), static_cast<double>(np));
+    const auto c32 = static_cast<std::uint32_t>(c);
+    const auto npd = static_cast<double>(np);
+    if (lo < mid) subtract_small_counts(large64_ + lo, small, lo, mid, stride_, c32, npd);
+    if (mid < hi) subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, c32, npd);
     return;
   }
+  for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
   for (u64 d = mid; d < hi; d += stride_)
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d));
 }
