@@ -361,7 +361,8 @@ TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
   // Tables from 2^52 on divide with corrected_double (or integer) by default, yet take the
   // vectorized plain-double loops wherever a dividend is below 2^52: a round's floor(n / p), a
   // node's x = n / m. Forcing those methods on small tables runs exactly that mix (every
-  // dividend is below 2^52), against the plain table; one n has 64-bit large keys.
+  // dividend is below 2^52), against the plain table; one n has 64-bit large keys. Forced
+  // integer division also runs the table's runs through the integer path of rounds above 2^52.
   for (const u64 n : {u64{10'000'000'019}, (u64{1} << 35) + 777}) {
     PrimeCountTable plain(n);
     plain.build();

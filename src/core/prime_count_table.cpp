@@ -330,9 +330,11 @@ void PrimeCountTable::large_runs(u64 p, u64 c, u64 lo, u64 hi) {
   // down, the run ends are independent divisions and the small keys are read in order.
   const u64 np = n_ / p;
   const auto c32 = static_cast<std::uint32_t>(c);
-  const auto end_of = [np, npd = static_cast<double>(np)](u64 v) -> u64 {
-    // floor(np/v) + 1: exact in double below 2^52 (plain_double)
-    return (np < kPlainDoubleLimit ? static_cast<u64>(npd / static_cast<double>(v)) : np / v) + 1;
+  // floor(np/v) + 1: exact in double below 2^52 (plain_double); a table set to integer
+  // division (a test) takes the integer path of the first rounds above 2^52.
+  const bool plain = np < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer;
+  const auto end_of = [np, plain, npd = static_cast<double>(np)](u64 v) -> u64 {
+    return (plain ? static_cast<u64>(npd / static_cast<double>(v)) : np / v) + 1;
   };
   u64 d = lo;
   for (u64 v = np / lo; d < hi; --v) {
