@@ -135,12 +135,6 @@ void PrimeCountTable::place_keys(const Storage& storage) {
   keys_ = std::move(block);
 }
 
-void PrimeCountTable::copy_keys_to_heap() {
-  const std::shared_ptr<void> shared = keys_;
-  place_keys(heap_storage);
-  std::memcpy(keys_.get(), shared.get(), key_bytes());
-}
-
 u64 PrimeCountTable::pi(u64 v) const {
   if (v < 2) return 0;
   if (v <= root_) return odd_pi_small(v) + 1;

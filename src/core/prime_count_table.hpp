@@ -59,10 +59,6 @@ class PrimeCountTable {
   /// heap): several processes of one machine (MPI ranks) can then build one table in memory
   /// they share, as threads do (Role). The keys are left unset, to be written by build().
   void place_keys(const Storage& storage);
-  /// After a build in memory from place_keys: copies the keys to this process's own heap (on
-  /// huge pages where granted, which shared memory is not) and lets the shared block go. The
-  /// walk reads keys all over the table, and that is faster from a private copy.
-  void copy_keys_to_heap();
 
   /// Which large keys floor(n/d) a build computes. The update of key d reads key d p, p odd, of
   /// the same parity, and small keys, which every build computes: so the odd-d and the even-d

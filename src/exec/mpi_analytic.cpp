@@ -392,11 +392,7 @@ TableBuilt build_table_shared(PrimeCountTable& table, const ParallelFor& paralle
   quiet_allreduce_max(MPI_Comm(world), state);
   const bool rank0_whole = one_group && world.rank() == 0;
   if (state[0] != 0) return {one_group ? static_cast<std::size_t>(state[1]) : 0, rank0_whole};
-  // Every rank of a group at once: the window is freed collectively.
-  if (mine == Share::all) {
-    if (group.size() > 1) table.copy_keys_to_heap();
-    return {table.rounds(), rank0_whole};
-  }
+  if (mine == Share::all) return {table.rounds(), rank0_whole};
 
   if (group.leader()) {
     const u64 odd_count = (table.root() + 1) / 2;  // d = 1, 3, ... <= root
@@ -410,10 +406,7 @@ TableBuilt build_table_shared(PrimeCountTable& table, const ParallelFor& paralle
       if (share != mine) table.import_large(share, values);
     }
   }
-  if (group.size() > 1) {
-    group.control().barrier(group.size());  // the other half imported
-    table.copy_keys_to_heap();
-  }
+  if (group.size() > 1) group.control().barrier(group.size());  // the other half imported
   return {table.rounds(), false};
 }
 
