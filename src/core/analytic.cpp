@@ -25,10 +25,13 @@ namespace {
 /// 3.3 ms at 10^8, 7.6 ms at 10^9, 46 ms at 10^10, 184 ms at 10^11, 0.75 s at 10^12, 3.6 s at
 /// 10^13: about 19 ns a unit, plus a term in sqrt(N) (the table's 2 sqrt(N) entries, the primes
 /// <= sqrt(N)) that is most of the time below 10^10: 70 ns * sqrt(N) fits it.
+/// Since the table's runs, huge pages and the hardware gather (same machine, same command):
+/// 0.09 s at 10^11, 0.38 s at 10^12, 1.80 s at 10^13, 9.48 s at 10^14: 9 ns a unit with the
+/// same sqrt(N) term.
 constexpr double kSieveNsAt1e9 = 0.7;
 constexpr double kSieveNsPerDecade = 0.24;
 constexpr double kSieveSetup = 1e-3;  // seconds a run
-constexpr double kAnalyticNs = 19.0;
+constexpr double kAnalyticNs = 9.0;
 constexpr double kAnalyticRootNs = 70.0;    // a unit of sqrt(N)
 constexpr double kAnalyticSetup = 0.05e-3;  // seconds a prefix: primes, allocation, items
 

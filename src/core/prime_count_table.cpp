@@ -58,8 +58,8 @@ u64 key_bytes(u64 root, u64 split) {
   return 8 * (split + 1) + 4 * (root - split) + 4 * ((root + 1) / 2);
 }
 
-/// Slots of pending amounts after the keys: two for each block of 16 large keys.
-u64 pending_slots(u64 root) { return 2 * (root / 16 + 1); }
+/// Slots of pending amounts after the keys: one for each block of 16 large keys.
+u64 pending_slots(u64 root) { return root / 16 + 1; }
 
 /// Heap memory left untouched until build() writes it (no zero fill): a block that place_keys
 /// replaces costs no pages. On huge pages where the kernel grants them: the build and the walk
@@ -211,7 +211,7 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
     if (stop_here && stop_here()) {
       // The state saved between builds has nothing pending. The other processes of a shared
       // table are between steps now, so the leader folds alone.
-      if (role_ == Role::leader) fold_pending(0, pending_slots(root_) / 2);
+      if (role_ == Role::leader) fold_pending(0, pending_slots(root_));
       return k - 1;
     }
     round(k, parallel_for);
@@ -219,7 +219,7 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
     done += static_cast<double>(keys(primes_[k]));
     if (done - reported >= total / 100) progress((reported = done) / total);
   }
-  run_step(parallel_for, 0, pending_slots(root_) / 2,
+  run_step(parallel_for, 0, pending_slots(root_),
            [this](u64 lo, u64 hi) { fold_pending(lo, hi); });
   if (progress) progress(1.0);
   return rounds();
@@ -229,8 +229,10 @@ void PrimeCountTable::fold_pending(u64 lo, u64 hi) {
   // Blocks [lo, hi): each block whole, so that no other piece reads its slots meanwhile.
   for (u64 b = lo; b < hi; ++b) {
     const u64 first = std::max(b * kRunBlock, split_ + 1), end = std::min((b + 1) * kRunBlock, root_ + 1);
-    for (u64 d = first; d < end; ++d) large32_[d - split_ - 1] += pending_[pending_slot(d)];
-    pending_[2 * b] = pending_[2 * b + 1] = 0;
+    // A build of one parity holds amounts for its own keys only.
+    for (u64 d = first_of_share(first, stride_, parity_); d < end; d += stride_)
+      large32_[d - split_ - 1] += pending_[b];
+    pending_[b] = 0;
   }
 }
 
@@ -347,10 +349,9 @@ void PrimeCountTable::subtract_run(u64 lo, u64 hi, std::uint32_t delta) {
   };
   if (block_lo >= block_hi) return keys(lo, hi);
   keys(lo, block_lo * kRunBlock);
-  if (stride_ == 1)
-    for (u64 b = block_lo; b < block_hi; ++b) pending_[2 * b] -= delta, pending_[2 * b + 1] -= delta;
-  else
-    for (u64 b = block_lo; b < block_hi; ++b) pending_[2 * b + parity_] -= delta;
+  // In a build of one parity the slot stands for the block's keys of that parity only: the
+  // other parity's keys are another build's (another process's memory) and never read here.
+  for (u64 b = block_lo; b < block_hi; ++b) pending_[b] -= delta;
   keys(block_hi * kRunBlock, hi);
 }
 

@@ -33,7 +33,7 @@ void serial_for(u64 begin, u64 end, const RangeBody& body);
 
 class PrimeCountTable {
  public:
-  /// Default memory budget: 2 GiB holds the table up to n of about 1.1e17, whose build and walk
+  /// Default memory budget: 2 GiB holds the table up to n of about 1.0e17, whose build and walk
   /// would take hours on a few cores anyway.
   static constexpr u64 kDefaultMaxBytes = u64{2} << 30;
 
@@ -153,7 +153,7 @@ class PrimeCountTable {
   std::uint32_t large32_value(u64 d) const {
     return large32_[d - split_ - 1] + pending_[pending_slot(d)];
   }
-  static u64 pending_slot(u64 d) { return 2 * (d / kRunBlock) + (d & 1); }
+  static u64 pending_slot(u64 d) { return d / kRunBlock; }
   /// Adds every pending amount to its keys and zeroes it.
   void fold_pending(u64 lo, u64 hi);
   void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
@@ -177,8 +177,8 @@ class PrimeCountTable {
   // The keys, in one block: large64_, large32_, small_ (in this order, for alignment), then
   // pending_, which is not part of the keys (key_bytes() ends before it; zero between builds).
   std::shared_ptr<void> keys_;
-  // Amounts still to subtract from whole blocks of 32-bit large keys: slot 2 b + t for the keys
-  // d = kRunBlock b + i of parity t (so that builds of one parity never share a slot).
+  // Amounts still to subtract from whole blocks of 32-bit large keys: slot b for the keys
+  // d = kRunBlock b + i (of the build's parity when it builds one).
   std::uint32_t* pending_ = nullptr;
   std::uint32_t* small_ = nullptr;    // index (v - 1) / 2, v in [1, root]: (root + 1) / 2 entries
   std::uint64_t* large64_ = nullptr;  // index d in [1, split]; [0] unused
