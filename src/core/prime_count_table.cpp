@@ -58,9 +58,6 @@ u64 key_bytes(u64 root, u64 split) {
   return 8 * (split + 1) + 4 * (root - split) + 4 * ((root + 1) / 2);
 }
 
-/// Slots of pending amounts after the keys: one for each block of 16 large keys.
-u64 pending_slots(u64 root) { return root / 16 + 1; }
-
 /// Heap memory left untouched until build() writes it (no zero fill): a block that place_keys
 /// replaces costs no pages. On huge pages where the kernel grants them: the build and the walk
 /// read keys all over the table, and on 4 KB pages most of those reads would also miss the TLB.
@@ -125,7 +122,6 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
 }
 
 void PrimeCountTable::place_keys(const Storage& storage) {
-  static_assert(kRunBlock == 16);  // pending_slots
   const u64 bytes = numfactors::key_bytes(root_, split_);
   std::shared_ptr<void> block = storage(bytes + 4 * pending_slots(root_));
   large64_ = static_cast<std::uint64_t*>(block.get());
@@ -228,7 +224,8 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
 void PrimeCountTable::fold_pending(u64 lo, u64 hi) {
   // Blocks [lo, hi): each block whole, so that no other piece reads its slots meanwhile.
   for (u64 b = lo; b < hi; ++b) {
-    const u64 first = std::max(b * kRunBlock, split_ + 1), end = std::min((b + 1) * kRunBlock, root_ + 1);
+    const u64 first = std::max(b * kRunBlock, split_ + 1);
+    const u64 end = std::min((b + 1) * kRunBlock, root_ + 1);
     // A build of one parity holds amounts for its own keys only.
     for (u64 d = first_of_share(first, stride_, parity_); d < end; d += stride_)
       large32_[d - split_ - 1] += pending_[b];
@@ -304,7 +301,8 @@ void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
     const auto c32 = static_cast<std::uint32_t>(c);
     const auto npd = static_cast<double>(np);
     if (lo < mid) subtract_small_counts(large64_ + lo, small, lo, mid, stride_, c32, npd);
-    if (mid < hi) subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, c32, npd);
+    if (mid < hi)
+      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, c32, npd);
     return;
   }
   for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);

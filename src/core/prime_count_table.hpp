@@ -151,9 +151,10 @@ class PrimeCountTable {
   void subtract_run(u64 lo, u64 hi, std::uint32_t delta);
   /// A 32-bit large key's value during build(): the key plus its block's pending amount.
   std::uint32_t large32_value(u64 d) const {
-    return large32_[d - split_ - 1] + pending_[pending_slot(d)];
+    return large32_[d - split_ - 1] + pending_[d / kRunBlock];
   }
-  static u64 pending_slot(u64 d) { return d / kRunBlock; }
+  /// Slots of pending amounts after the keys: one for each block of kRunBlock large keys.
+  static u64 pending_slots(u64 root) { return root / kRunBlock + 1; }
   /// Adds every pending amount to its keys and zeroes it.
   void fold_pending(u64 lo, u64 hi);
   void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
