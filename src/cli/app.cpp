@@ -11,20 +11,21 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "cli/build_facts.hpp"
 #include "cli/help.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/launch.hpp"
 #include "cli/options.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress.hpp"
-#include "numfactors/version.hpp"
 #include "core/cell_histogram.hpp"
 #include "exec/mpi.hpp"
 #include "exec/table_state.hpp"
-#include "cli/output_file.hpp"
 #include "numfactors/format.hpp"
 #include "numfactors/run.hpp"
+#include "numfactors/version.hpp"
 
 namespace numfactors {
 namespace {
@@ -53,19 +54,21 @@ bool answered_info(const Options& o, std::ostream& out) {
 }
 
 void tell_notes(const Job& job, std::ostream& err) {
+  std::ostringstream lines;
   for (const PlanNote note : job.notes) {
     if (note == PlanNote::checkpoint_runs_dynamic)
-      err << "numfactors: note: --checkpoint runs the dynamic schedule\n";
+      lines << "numfactors: note: --checkpoint runs the dynamic schedule\n";
     if (note == PlanNote::slurm_cpus_capped)
-      err << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
-          << " core(s) this process may run on: " << job.threads_per_rank
-          << " threads a rank (--threads sets more)\n";
+      lines << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
+            << " core(s) this process may run on: " << job.threads_per_rank
+            << " threads a rank (--threads sets more)\n";
     if (note == PlanNote::threads_exceed_cores)
-      err << "numfactors: note: --threads " << job.threads_per_rank << " but this rank may run on "
-          << available_cores() << " core(s) (its CPU affinity); with mpiexec add --bind-to none "
-          << "or --map-by slot:PE=" << job.threads_per_rank << "\n";
+      lines << "numfactors: note: --threads " << job.threads_per_rank
+            << " but this rank may run on " << available_cores()
+            << " core(s) (its CPU affinity); with mpiexec add --bind-to none "
+            << "or --map-by slot:PE=" << job.threads_per_rank << "\n";
   }
-  err << std::flush;
+  err << lines.str() << std::flush;  // one write: MPI forwards stderr in the pieces written
 }
 
 /// What a process does around run(): rank 0 (or the only process) shows progress, writes the
@@ -91,7 +94,7 @@ class Session {
     if (progress_) hooks.progress = [this](const Progress& p) { progress_->update(p); };
     if (root_) hooks.resumed = [this](const Resumed& r) { tell_resumed(r); };
     hooks.warn = [this](const std::string& message) {
-      err_ << "numfactors: warning: " << message << "\n" << std::flush;
+      err_ << ("numfactors: warning: " + message + "\n") << std::flush;
     };
     const InterruptFlag interrupt;  // SIGINT/SIGTERM/SIGHUP cancel the run only while it runs
     hooks.cancel = &interrupt.token();
@@ -117,19 +120,20 @@ class Session {
  private:
   /// One line on stderr: what the checkpoint already held for a stage.
   void tell_resumed(const Resumed& r) {
-    err_ << "numfactors: resuming from " << options_.checkpoint << ": ";
+    std::ostringstream line;
+    line << "numfactors: resuming from " << options_.checkpoint << ": ";
     if (r.prefix == 0) {
-      err_ << r.tasks_done << " of " << r.tasks << " chunks done\n";
+      line << r.tasks_done << " of " << r.tasks << " chunks done\n";
     } else {
-      err_ << "[1, " << r.prefix << "]: ";
+      line << "[1, " << r.prefix << "]: ";
       if (r.rounds_done > 0)
-        err_ << (r.rounds_done == r.rounds ? std::string("the prime count table built, ")
-                                           : "the prime count table's " +
-                                                 std::to_string(r.rounds_done) + " of " +
-                                                 std::to_string(r.rounds) + " rounds, ");
-      err_ << r.tasks_done << " of " << r.tasks << " walk items done\n";
+        line << (r.rounds_done == r.rounds
+                     ? std::string("the prime count table built, ")
+                     : "the prime count table's " + std::to_string(r.rounds_done) + " of " +
+                           std::to_string(r.rounds) + " rounds, ");
+      line << r.tasks_done << " of " << r.tasks << " walk items done\n";
     }
-    err_ << std::flush;
+    err_ << line.str() << std::flush;  // one write: MPI forwards stderr in the pieces written
   }
 
   /// Whether a prime count table of the job is saved beside the checkpoint (table_state.hpp).
@@ -146,20 +150,21 @@ class Session {
                        : signal == SIGTERM ? "SIGTERM"
                        : signal == SIGHUP  ? "SIGHUP"
                                            : "a signal";
-    err_ << "numfactors: interrupted by " << name << "; ";
+    std::ostringstream line;
+    line << "numfactors: interrupted by " << name << "; ";
     if (options_.checkpoint.empty()) {
-      err_ << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
+      line << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
     } else if (job_.method == Method::analytic) {
       const bool table = table_saved();
-      err_ << result.saved_tasks << " items of the analytic walk"
+      line << result.saved_tasks << " items of the analytic walk"
            << (table ? " and the prime count table built so far" : "") << " are saved in "
            << options_.checkpoint << (table ? "*" : "")
            << ": run the same command again to resume\n";
     } else {
-      err_ << result.saved_tasks << " of " << result.tasks << " chunks are saved in "
+      line << result.saved_tasks << " of " << result.tasks << " chunks are saved in "
            << options_.checkpoint << ": run the same command again to resume\n";
     }
-    err_ << std::flush;
+    err_ << line.str() << std::flush;
     return 128 + signal;
   }
 
@@ -241,9 +246,9 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   } catch (const InvalidRequest&) {
     // Thrown on every rank alike (the library agrees on it): rank 0 says it once.
     if (mpi.rank() != 0) return kExitUsage;
-    return guarded(err, [] () -> int { throw; });
+    return guarded(err, []() -> int { throw; });
   } catch (const std::exception& e) {
-    err << "numfactors: error: rank " << mpi.rank() << ": " << e.what() << "\n" << std::flush;
+    write_error_line(err, "rank " + std::to_string(mpi.rank()) + ": " + e.what());
     mpi.abort(kExitFailure);
   }
   if (mpi.rank() != 0) return result->interrupted != 0 ? 128 + result->interrupted : kExitOk;

@@ -73,9 +73,13 @@ std::pair<std::string, int> words() {
 
 }  // namespace
 
+void write_error_line(std::ostream& err, const std::string& message) {
+  err << ("numfactors: error: " + message + "\n") << std::flush;
+}
+
 int report_current_exception(std::ostream& err) {
   const auto [message, status] = words();
-  err << "numfactors: error: " << message << "\n" << std::flush;
+  write_error_line(err, message);
   return status;
 }
 

@@ -4,10 +4,15 @@
 #pragma once
 
 #include <iosfwd>
+#include <string>
 
 namespace numfactors {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
+
+/// Writes "numfactors: error: <message>" and a newline on `err` in one write and flushes: pieces
+/// written one by one can be split by other text on the same stream (an MPI job's abort banner).
+void write_error_line(std::ostream& err, const std::string& message);
 
 /// Call from a catch block: writes the exception being handled as one line
 /// "numfactors: error: ..." on `err` and returns the exit status for it (2 for an

@@ -42,8 +42,9 @@ int deliver(const std::string& text, int status) {
   if (!text.empty()) error = stdout_was_closed ? EBADF : numfactors::write_all(1, text);
   if (error == 0 && ::close(1) != 0 && !stdout_was_closed) error = errno;
   if (error == 0) return status;
-  std::cerr << "numfactors: error: cannot write the result to standard output: "
-            << std::strerror(error) << "\n";
+  numfactors::write_error_line(
+      std::cerr,
+      std::string("cannot write the result to standard output: ") + std::strerror(error));
   return status == 0 ? numfactors::kExitFailure : status;
 }
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   // task, and status 2 from every task.
   const numfactors::Launch launch = numfactors::current_launch();
   if (const auto problem = numfactors::launch_problem(launch, numfactors::requested_mode(args))) {
-    if (launch.index == 0) std::cerr << "numfactors: error: " << *problem << "\n";
+    if (launch.index == 0) numfactors::write_error_line(std::cerr, *problem);
     return numfactors::kExitUsage;
   }
   std::ostringstream out;
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     try {
       mpi = numfactors::start_mpi(argc, argv);
     } catch (const std::exception& e) {
-      std::cerr << "numfactors: error: cannot start MPI: " << e.what() << "\n";
+      numfactors::write_error_line(std::cerr, std::string("cannot start MPI: ") + e.what());
       return numfactors::kExitFailure;
     }
     const int status = numfactors::run_mpi_app(*mpi, args, out, std::cerr);

@@ -46,9 +46,9 @@ void ProgressLine::draw(bool force) {
                 100.0 * fraction, rate, duration(elapsed).c_str(),
                 rate > 0 ? duration(eta).c_str() : "?");
   if (terminal_)
-    err_ << "\r" << line << "\x1b[K" << std::flush;  // \x1b[K: erase what a longer line left
+    err_ << (std::string("\r") + line + "\x1b[K") << std::flush;  // erase a longer line's rest
   else
-    err_ << line << "\n" << std::flush;
+    err_ << (std::string(line) + "\n") << std::flush;
 }
 
 void ProgressLine::finish() {

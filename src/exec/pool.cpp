@@ -192,7 +192,7 @@ class PoolRun {
             std::min<u64>(std::max(options.workers, 1u), tasks.count()))),
         all_(0, tasks.count()), fresh_(all_, options.skip, options.stop), pool_(tasks, t0_) {
     warn_ = options.warn ? options.warn : [](const std::string& message) {
-      std::cerr << "numfactors: warning: " << message << "\n";
+      std::cerr << ("numfactors: warning: " + message + "\n");
     };
   }
 

@@ -3,11 +3,13 @@
 /// (argv[1]: static or dynamic), and the rank fails as run_mpi_app makes it fail: one error line,
 /// then MPI_Abort. The job must end with a non-zero status, never leave the other ranks waiting.
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
-#include "exec/mpi.hpp"
 #include "../run_checks.hpp"
+#include "cli/error_words.hpp"
+#include "exec/mpi.hpp"
 
 namespace {
 
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
   try {
     numfactors::test::run_plan(plan, options, *kernel);
   } catch (const std::exception& e) {
-    std::cerr << "numfactors: error: rank " << mpi->rank() << ": " << e.what() << "\n" << std::flush;
+    numfactors::write_error_line(std::cerr,
+                                 "rank " + std::to_string(mpi->rank()) + ": " + e.what());
     mpi->abort(1);
   }
   return 0;
