@@ -45,6 +45,7 @@ class ItemTasks final : public Tasks {
   u64 numbers(u64) const override { return 0; }  // the prefix's numbers, not the range's
   double work(u64 task) const override { return walked_->walk->item_cost(task) * work_a_cost_; }
   double total_work() const override { return walk_work_; }
+  bool uneven() const override { return true; }
   std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override;
 
   /// The table's rounds, and how many were read from a saved state.

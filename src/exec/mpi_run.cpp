@@ -19,8 +19,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <new>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -44,25 +48,120 @@ void quiet_barrier(const boost::mpi::communicator& comm) {
   }
 }
 
+/// The ranks of one machine (MPI_COMM_TYPE_SHARED) and a counter in memory they share, for tasks
+/// of unequal work (the analytic walk's items): its ranks take their machine's tasks from the
+/// counter, heaviest first, as threads do, so they end within one task of each other however
+/// the estimates err; machines get their tasks from rank 0, by estimated work (deal_by_work).
+class MachineCounter {
+ public:
+  /// Collective. At most `max_ranks` ranks a machine when max_ranks > 0.
+  MachineCounter(const boost::mpi::communicator& world, int max_ranks) {
+    check(MPI_Comm_split_type(MPI_Comm(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL,
+                              &machine_),
+          "MPI_Comm_split_type");
+    MPI_Comm_rank(machine_, &machine_rank_);
+    if (max_ranks > 0) {
+      MPI_Comm part;
+      check(MPI_Comm_split(machine_, machine_rank_ / max_ranks, machine_rank_, &part),
+            "MPI_Comm_split");
+      MPI_Comm_free(&machine_);
+      machine_ = part;
+      MPI_Comm_rank(machine_, &machine_rank_);
+    }
+    void* base = nullptr;
+    const MPI_Aint bytes = machine_rank_ == 0 ? sizeof(std::atomic<u64>) : 0;
+    check(MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, machine_, &base, &window_),
+          "MPI_Win_allocate_shared");
+    MPI_Aint size = 0;
+    int unit = 0;
+    check(MPI_Win_shared_query(window_, 0, &size, &unit, &base), "MPI_Win_shared_query");
+    next_ = static_cast<std::atomic<u64>*>(base);
+    if (machine_rank_ == 0) new (next_) std::atomic<u64>(0);
+    MPI_Barrier(machine_);  // set before any rank of the machine takes a task
+  }
+  ~MachineCounter() {
+    // Collective, as the run that holds it ends on every rank; a rank failing with an exception
+    // is aborted with the job, and the others would not join.
+    if (std::uncaught_exceptions() == 0) MPI_Win_free(&window_);
+    MPI_Comm_free(&machine_);
+  }
+  MachineCounter(const MachineCounter&) = delete;
+  MachineCounter& operator=(const MachineCounter&) = delete;
+
+  std::atomic<u64>& next() { return *next_; }
+
+  /// Collective: the tasks of this rank's machine, heaviest first.
+  std::vector<u64> machine_tasks(const boost::mpi::communicator& world, const Tasks& tasks) {
+    // Machines are numbered by their first rank's order; rank 0 learns every rank's machine.
+    MPI_Comm firsts;
+    check(MPI_Comm_split(MPI_Comm(world), machine_rank_ == 0 ? 0 : MPI_UNDEFINED, world.rank(),
+                         &firsts),
+          "MPI_Comm_split");
+    int machine = 0;
+    if (firsts != MPI_COMM_NULL) {
+      MPI_Comm_rank(firsts, &machine);
+      MPI_Comm_free(&firsts);
+    }
+    MPI_Bcast(&machine, 1, MPI_INT, 0, machine_);
+    std::vector<int> machine_of;
+    std::vector<std::vector<u64>> per_rank;
+    if (world.rank() == 0) {
+      boost::mpi::gather(world, machine, machine_of, 0);
+      std::vector<u64> ranks(static_cast<std::size_t>(
+          *std::max_element(machine_of.begin(), machine_of.end()) + 1));
+      for (const int m : machine_of) ++ranks[static_cast<std::size_t>(m)];
+      std::vector<double> work(tasks.count());
+      for (u64 i = 0; i < work.size(); ++i) work[i] = tasks.work(i);
+      const auto lists = deal_by_work(work, ranks);
+      for (const int m : machine_of) per_rank.push_back(lists[static_cast<std::size_t>(m)]);
+    } else {
+      boost::mpi::gather(world, machine, 0);
+    }
+    std::vector<u64> mine;
+    if (world.rank() == 0)
+      boost::mpi::scatter(world, per_rank, mine, 0);
+    else
+      boost::mpi::scatter(world, mine, 0);
+    return mine;
+  }
+
+ private:
+  static void check(int status, const char* what) {
+    if (status != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
+  }
+  MPI_Comm machine_ = MPI_COMM_NULL;
+  int machine_rank_ = 0;
+  MPI_Win window_ = MPI_WIN_NULL;
+  std::atomic<u64>* next_ = nullptr;
+};
+
 RunResult run_static(const boost::mpi::communicator& comm, Tasks& tasks,
                      const RunOptions& options, Clock::time_point t0) {
   // Only rank 0 knows a checkpoint's chunks; the dealing cannot skip them on the other ranks.
   if (options.skip != nullptr)
     throw std::logic_error("run_mpi: chunks to skip need the dynamic schedule");
-  std::vector<Deal> deals;
-  if (comm.rank() == 0)
-    for (int r = 0; r < comm.size(); ++r)
-      deals.push_back({tasks.count(), static_cast<u64>(comm.size()), static_cast<u64>(r)});
-  Deal mine;
-  if (comm.rank() == 0)
-    boost::mpi::scatter(comm, deals, mine, 0);
-  else
-    boost::mpi::scatter(comm, mine, 0);
-  DealtSource dealt(mine);
-  ResumeSource source(dealt, nullptr, options.stop);
+  std::unique_ptr<ChunkSource> dealt;
+  std::optional<MachineCounter> counter;
+  if (tasks.uneven()) {
+    counter.emplace(comm, options.machine_ranks);
+    dealt = std::make_unique<ListSource>(counter->machine_tasks(comm, tasks), &counter->next());
+  } else {
+    std::vector<Deal> deals;
+    if (comm.rank() == 0)
+      for (int r = 0; r < comm.size(); ++r)
+        deals.push_back({tasks.count(), static_cast<u64>(comm.size()), static_cast<u64>(r)});
+    Deal mine;
+    if (comm.rank() == 0)
+      boost::mpi::scatter(comm, deals, mine, 0);
+    else
+      boost::mpi::scatter(comm, mine, 0);
+    dealt = std::make_unique<DealtSource>(mine);
+  }
+  ResumeSource source(*dealt, nullptr, options.stop);
   RunResult part;
   run_workers(tasks, options.threads, source, options, thread_prefix(comm.rank()), t0, part);
   if (part.interrupted == 0) part.interrupted = source.cut_by();
+  if (counter) quiet_barrier(comm);  // freeing the counter's window would spin while others work
   return part;
 }
 

@@ -4,6 +4,7 @@
 ///
 ///   numfactors_analytic_bench N [threads]        table build, walk, total; peak memory
 ///   numfactors_analytic_bench --sieve LO HI      the sieve kernel on [LO, HI], one thread
+///   numfactors_analytic_bench --items N          each walk item's estimated cost and seconds
 ///
 /// Wall-clock and process CPU seconds go to stdout, one line a phase. On a shared machine the
 /// CPU seconds are the steadier number.
@@ -55,13 +56,32 @@ int bench_sieve(u64 lo, u64 hi) {
   return 0;
 }
 
+/// One line a walk item, one thread: its estimated cost and its time, to check the estimate
+/// that the items' cut and the MPI deal rely on.
+int bench_items(u64 n) {
+  numfactors::PrimeCountTable table(n);
+  table.build(numfactors::threads_for(1));
+  const numfactors::AnalyticWalk walk(table);
+  std::printf("item cost seconds\n");
+  for (std::size_t k = 0; k < walk.item_count(); ++k) {
+    const double w0 = wall();
+    walk.run_item(k);
+    const auto d = walk.item_debug(k);
+    const auto& P = table.primes();
+    std::printf("%zu %.6g %.6f %u %u %u %u %u %u %u\n", k, walk.item_cost(k), wall() - w0, d[0]==~0u?0:P[d[0]], d[1]==~0u?0:P[d[1]], P[d[2]], P[std::max(d[2]+1,d[3])-1], d[3]-d[2], d[0], d[1]);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "--sieve")
     return bench_sieve(std::strtoull(argv[2], nullptr, 10), std::strtoull(argv[3], nullptr, 10));
+  if (argc >= 3 && std::string(argv[1]) == "--items")
+    return bench_items(std::strtoull(argv[2], nullptr, 10));
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s N [threads] | --sieve LO HI\n", argv[0]);
+    std::fprintf(stderr, "usage: %s N [threads] | --sieve LO HI | --items N\n", argv[0]);
     return 2;
   }
   const u64 n = std::strtoull(argv[1], nullptr, 10);

@@ -12,6 +12,8 @@
 #include "exec/thread_team.hpp"
 #include "../job_helpers.hpp"
 #include "../seed.hpp"
+#include "exec/analytic_stage.hpp"
+#include "exec/executor.hpp"
 #include "exec/mpi.hpp"
 #include "../run_checks.hpp"
 #include "test_session.hpp"
@@ -81,11 +83,33 @@ TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
 }
 
 TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
-  const RunResult got = run(test::analytic_job({2, 100000000}, Count::distinct, Mode::mpi, 1));
-  if (rank() != 0) return;
-  // Dealt back and forth, each rank gets about 1/ranks of the items (hundreds of them).
-  ASSERT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()));
-  for (const WorkerStats& w : got.workers) EXPECT_GT(w.chunks, 10u) << w.name;
+  // The static schedule: the ranks of a machine take items from one counter, machines get theirs
+  // by estimated work. Acted out as one machine (0), a machine a rank (1) and, with 3 ranks,
+  // machines {0, 1} and {2} (2). Every item runs once (the histogram is exact) and, with a
+  // machine a rank, each rank runs its share of the hundreds of items.
+  const u64 n = 100000000;
+  const Histogram want = sieve_histogram({2, n}, Count::distinct);
+  for (const int machine_ranks : {0, 1, 2}) {
+    ItemTasks tasks(n, Count::distinct, true, threads_for(1), {}, 1.0);
+    RunOptions o;
+    o.mode = Mode::mpi;
+    o.machine_ranks = machine_ranks;
+    const RunResult got = run_tasks(tasks, o);
+    if (rank() != 0) continue;
+    SCOPED_TRACE("machines of " + std::to_string(machine_ranks) + " ranks, " +
+                 std::to_string(ranks()) + " ranks");
+    EXPECT_EQ(got.histogram.total(), n);  // the walk counts [1, n]: 1 itself in bin 0
+    ASSERT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()));
+    u64 items = 0;
+    for (const WorkerStats& w : got.workers) {
+      items += w.chunks;
+      if (machine_ranks == 1) {
+        EXPECT_GT(w.chunks, 10u) << w.name;
+      }
+    }
+    EXPECT_EQ(items, tasks.count());
+    for (unsigned k = 1; k <= Histogram::kMaxKey; ++k) EXPECT_EQ(got.histogram[k], want[k]) << k;
+  }
 }
 
 }  // namespace
