@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <array>
 #include <vector>
 
 #include "numfactors/choices.hpp"
@@ -41,7 +40,6 @@ class AnalyticWalk {
   /// Estimated cost of item k, relative to the others (leaf lookups): progress is reported by
   /// work, not by items.
   double item_cost(std::size_t k) const { return items_[k].cost; }
-  std::array<std::uint32_t, 4> item_debug(std::size_t k) const { const Item& i = items_[k]; return {i.q1_index, i.q2_index, i.child_begin, i.child_end}; }
   /// The smallest and largest m = q1 q (q1 q2 q one level deeper) over item k's block of primes
   /// q: the numbers it counts are these m times powers and larger primes. [1, 1] for item 0.
   Range item_span(std::size_t k) const;

@@ -62,13 +62,13 @@ int bench_items(u64 n) {
   numfactors::PrimeCountTable table(n);
   table.build(numfactors::threads_for(1));
   const numfactors::AnalyticWalk walk(table);
-  std::printf("item cost seconds\n");
+  std::printf("item cost seconds span_lo span_hi\n");
   for (std::size_t k = 0; k < walk.item_count(); ++k) {
     const double w0 = wall();
     walk.run_item(k);
-    const auto d = walk.item_debug(k);
-    const auto& P = table.primes();
-    std::printf("%zu %.6g %.6f %u %u %u %u %u %u %u\n", k, walk.item_cost(k), wall() - w0, d[0]==~0u?0:P[d[0]], d[1]==~0u?0:P[d[1]], P[d[2]], P[std::max(d[2]+1,d[3])-1], d[3]-d[2], d[0], d[1]);
+    const numfactors::Range span = walk.item_span(k);
+    std::printf("%zu %.6g %.6f %llu %llu\n", k, walk.item_cost(k), wall() - w0,
+                static_cast<unsigned long long>(span.lo), static_cast<unsigned long long>(span.hi));
   }
   return 0;
 }
