@@ -39,9 +39,7 @@
 namespace numfactors {
 namespace {
 
-void check(int status, const char* what) {
-  if (status != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
-}
+using mpi_detail::check;
 
 /// Broadcasts `values` (the same size on every rank) from `root`, sleeping between polls so that
 /// a rank waiting for the other half leaves its core to the ranks still building.

@@ -1,6 +1,6 @@
 /// @file mpi_deal.hpp
 /// @brief The static schedule's assignment: chunks dealt to ranks back and forth, like cards;
-/// tasks of unequal work (the analytic walk's items) dealt by their work.
+/// for tasks of unequal work (the analytic walk's items) the ranks of a machine pool theirs.
 ///
 /// Round k hands one chunk to every rank: chunks k*ranks ... k*ranks + ranks - 1 go to ranks
 /// 0, 1, ..., ranks-1 when k is even and ranks-1, ..., 1, 0 when k is odd. The trial kernel's cost
@@ -36,28 +36,16 @@ struct Deal {
   }
 };
 
-/// Tasks of unequal work for groups of ranks (`ranks[g]` ranks in group g): heaviest first,
-/// each to the group whose work per rank is then least (Graham's LPT rule when the groups are
-/// equal: within 4/3 of the best split, and near it when the tasks are many). Each group's list
-/// is heaviest first. Dealt back and forth by index instead, the walk's two heaviest items went
-/// to one rank.
-inline std::vector<std::vector<u64>> deal_by_work(const std::vector<double>& work,
-                                                  const std::vector<u64>& ranks) {
-  std::vector<u64> order(work.size());
-  for (u64 i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](u64 a, u64 b) { return work[a] > work[b]; });
-  std::vector<std::vector<u64>> lists(ranks.size());
-  std::vector<double> load(ranks.size(), 0.0);
-  for (const u64 task : order) {
-    std::size_t best = 0;
-    for (std::size_t g = 1; g < ranks.size(); ++g)
-      if ((load[g] + work[task]) / static_cast<double>(ranks[g]) <
-          (load[best] + work[task]) / static_cast<double>(ranks[best]))
-        best = g;
-    lists[best].push_back(task);
-    load[best] += work[task];
+/// The chunks the Deals of `ranks` name, in increasing order: what those ranks take from one
+/// counter when they share a machine.
+inline std::vector<u64> pooled_deal(u64 chunks, u64 world_size, const std::vector<u64>& ranks) {
+  std::vector<u64> pooled;
+  for (const u64 r : ranks) {
+    const Deal deal{chunks, world_size, r};
+    for (u64 round = 0; const auto c = deal.chunk(round); ++round) pooled.push_back(*c);
   }
-  return lists;
+  std::sort(pooled.begin(), pooled.end());
+  return pooled;
 }
 
 /// The tasks of one list, in its order, each taken once by whoever increments `next` (by

@@ -49,9 +49,10 @@ void quiet_barrier(const boost::mpi::communicator& comm) {
 }
 
 /// The ranks of one machine (MPI_COMM_TYPE_SHARED) and a counter in memory they share, for tasks
-/// of unequal work (the analytic walk's items): its ranks take their machine's tasks from the
-/// counter, heaviest first, as threads do, so they end within one task of each other however
-/// the estimates err; machines get their tasks from rank 0, by estimated work (deal_by_work).
+/// of unequal work (the analytic walk's items, a thousandfold apart). The ranks of a machine pool
+/// the tasks their Deals name and take them from the counter, lowest index (heaviest estimate)
+/// first, as threads do: they end within one task of each other whatever the tasks' work. Across
+/// machines the Deals stand, so every machine has its ranks' share.
 class MachineCounter {
  public:
   /// Collective. At most `max_ranks` ranks a machine when max_ranks > 0.
@@ -90,45 +91,18 @@ class MachineCounter {
 
   std::atomic<u64>& next() { return *next_; }
 
-  /// Collective: the tasks of this rank's machine, heaviest first.
+  /// Collective over the machine: the tasks of its ranks' Deals, in increasing order.
   std::vector<u64> machine_tasks(const boost::mpi::communicator& world, const Tasks& tasks) {
-    // Machines are numbered by their first rank's order; rank 0 learns every rank's machine.
-    MPI_Comm firsts;
-    check(MPI_Comm_split(MPI_Comm(world), machine_rank_ == 0 ? 0 : MPI_UNDEFINED, world.rank(),
-                         &firsts),
-          "MPI_Comm_split");
-    int machine = 0;
-    if (firsts != MPI_COMM_NULL) {
-      MPI_Comm_rank(firsts, &machine);
-      MPI_Comm_free(&firsts);
-    }
-    MPI_Bcast(&machine, 1, MPI_INT, 0, machine_);
-    std::vector<int> machine_of;
-    std::vector<std::vector<u64>> per_rank;
-    if (world.rank() == 0) {
-      boost::mpi::gather(world, machine, machine_of, 0);
-      std::vector<u64> ranks(static_cast<std::size_t>(
-          *std::max_element(machine_of.begin(), machine_of.end()) + 1));
-      for (const int m : machine_of) ++ranks[static_cast<std::size_t>(m)];
-      std::vector<double> work(tasks.count());
-      for (u64 i = 0; i < work.size(); ++i) work[i] = tasks.work(i);
-      const auto lists = deal_by_work(work, ranks);
-      for (const int m : machine_of) per_rank.push_back(lists[static_cast<std::size_t>(m)]);
-    } else {
-      boost::mpi::gather(world, machine, 0);
-    }
-    std::vector<u64> mine;
-    if (world.rank() == 0)
-      boost::mpi::scatter(world, per_rank, mine, 0);
-    else
-      boost::mpi::scatter(world, mine, 0);
-    return mine;
+    int size = 1;
+    MPI_Comm_size(machine_, &size);
+    const int me = world.rank();
+    std::vector<int> members(static_cast<std::size_t>(size));
+    check(MPI_Allgather(&me, 1, MPI_INT, members.data(), 1, MPI_INT, machine_), "MPI_Allgather");
+    return pooled_deal(tasks.count(), static_cast<u64>(world.size()),
+                       std::vector<u64>(members.begin(), members.end()));
   }
 
  private:
-  static void check(int status, const char* what) {
-    if (status != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
-  }
   MPI_Comm machine_ = MPI_COMM_NULL;
   int machine_rank_ = 0;
   MPI_Win window_ = MPI_WIN_NULL;

@@ -4,12 +4,15 @@
 /// schedule's two sides. Included by mpi*.cpp only.
 #pragma once
 
+#include <mpi.h>
+
 #include <boost/mpi/communicator.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -18,6 +21,11 @@
 #include "exec/mpi.hpp"
 
 namespace numfactors::mpi_detail {
+
+/// Throws for a failed MPI call (the C API's status; Boost.MPI throws by itself).
+inline void check(int status, const char* what) {
+  if (status != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
+}
 
 /// How long an idle main thread sleeps between polls: long enough to cost nothing (1000
 /// wake-ups a second), short beside a chunk (default chunks take tens of milliseconds or more),

@@ -38,8 +38,8 @@ class Tasks {
   virtual double work(u64 task) const = 0;
   /// The sum of work() over all tasks.
   virtual double total_work() const = 0;
-  /// Whether a few tasks hold much of the work (the analytic walk's items): the static MPI
-  /// schedule then deals them by work() rather than back and forth by index.
+  /// Whether tasks differ so much in work (the analytic walk's items) that ranks sharing a
+  /// machine should take them from one counter rather than each run its own dealt share.
   virtual bool uneven() const { return false; }
   /// Kernels for `n` workers of this process, made before any counts. The first may be the one
   /// made with the tasks themselves (a sieve kernel's set-up is much of a short run), so a

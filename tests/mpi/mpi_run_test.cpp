@@ -273,45 +273,24 @@ TEST(MpiDeal, EveryChunkOnceAndBalancedForCostGrowingWithN) {
     }
 }
 
-TEST(MpiDeal, UnevenTasksAreDealtByWorkEachOnceHeaviestFirst) {
-  std::mt19937_64 rng(seed(47));
-  for (int trial = 0; trial < 200; ++trial) {
-    const u64 n_ranks = 1 + rng() % 6;
-    const u64 tasks = rng() % 300;
-    // As the walk's items: a light item 0, then work falling steeply, with noise.
-    std::vector<double> work(tasks);
-    for (u64 i = 0; i < tasks; ++i)
-      work[i] = i == 0 ? 0.01 : 100.0 / static_cast<double>(i) * (0.5 + (rng() % 1000) / 1000.0);
-    const auto lists = deal_by_work(work, std::vector<u64>(n_ranks, 1));
-    ASSERT_EQ(lists.size(), n_ranks);
-    std::vector<int> seen(tasks, 0);
-    double most = 0, least = 1e300, heaviest = 0;
-    for (const auto& list : lists) {
-      double load = 0;
-      for (std::size_t k = 0; k < list.size(); ++k) {
-        ASSERT_LT(list[k], tasks);
-        ++seen[list[k]];
-        load += work[list[k]];
-        if (k > 0) {
-          EXPECT_GE(work[list[k - 1]], work[list[k]]);  // heaviest first
+TEST(MpiDeal, APooledDealHoldsItsRanksChunksInOrder) {
+  for (u64 n_ranks = 1; n_ranks <= 5; ++n_ranks)
+    for (u64 chunks = 1; chunks <= 40; ++chunks)
+      for (u64 first = 0; first < n_ranks; ++first) {
+        const std::set<u64> ranks{first, n_ranks - 1};  // one rank or two
+        const std::vector<u64> pool =
+            pooled_deal(chunks, n_ranks, std::vector<u64>(ranks.begin(), ranks.end()));
+        std::vector<u64> want;
+        for (const u64 r : ranks) {
+          DealtSource source(Deal{chunks, n_ranks, r});
+          while (const auto c = source.next()) want.push_back(*c);
         }
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(pool, want) << chunks << " chunks, ranks " << first << " and " << n_ranks - 1;
+        ListSource taken(pool);  // hands out the pool in its order, then nothing
+        for (const u64 c : pool) EXPECT_EQ(taken.next(), std::optional<u64>(c));
+        EXPECT_FALSE(taken.next().has_value());
       }
-      ListSource source(list);  // hands out the list in its order, then nothing
-      for (const u64 task : list) EXPECT_EQ(source.next(), std::optional<u64>(task));
-      EXPECT_FALSE(source.next().has_value());
-      most = std::max(most, load);
-      least = std::min(least, load);
-    }
-    for (const double w : work) heaviest = std::max(heaviest, w);
-    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(tasks));
-    // The most loaded rank was the least loaded before its last task: it ends at most one task
-    // above any other.
-    EXPECT_LE(most - least, heaviest);
-  }
-  // The case that dealing by index got wrong: the two heaviest items on two ranks.
-  const auto lists = deal_by_work({0.01, 0.55, 0.29, 0.16, 0.20, 0.11, 0.07, 0.09}, {1, 1});
-  EXPECT_EQ(lists[0], (std::vector<u64>{1, 5, 6, 0}));
-  EXPECT_EQ(lists[1], (std::vector<u64>{2, 4, 3, 7}));
 }
 
 TEST(MpiDeal, ChunkIndicesNearTheTopDoNotWrap) {
