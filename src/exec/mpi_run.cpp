@@ -48,77 +48,14 @@ void quiet_barrier(const boost::mpi::communicator& comm) {
   }
 }
 
-/// The ranks of one machine (MPI_COMM_TYPE_SHARED) and a counter in memory they share, for tasks
-/// of unequal work (the analytic walk's items, a thousandfold apart). The ranks of a machine pool
-/// the tasks their Deals name and take them from the counter, lowest index (heaviest estimate)
-/// first, as threads do: they end within one task of each other whatever the tasks' work. Across
-/// machines the Deals stand, so every machine has its ranks' share.
-class MachineCounter {
- public:
-  /// Collective. At most `max_ranks` ranks a machine when max_ranks > 0.
-  MachineCounter(const boost::mpi::communicator& world, int max_ranks) {
-    check(MPI_Comm_split_type(MPI_Comm(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL,
-                              &machine_),
-          "MPI_Comm_split_type");
-    MPI_Comm_rank(machine_, &machine_rank_);
-    if (max_ranks > 0) {
-      MPI_Comm part;
-      check(MPI_Comm_split(machine_, machine_rank_ / max_ranks, machine_rank_, &part),
-            "MPI_Comm_split");
-      MPI_Comm_free(&machine_);
-      machine_ = part;
-      MPI_Comm_rank(machine_, &machine_rank_);
-    }
-    void* base = nullptr;
-    const MPI_Aint bytes = machine_rank_ == 0 ? sizeof(std::atomic<u64>) : 0;
-    check(MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, machine_, &base, &window_),
-          "MPI_Win_allocate_shared");
-    MPI_Aint size = 0;
-    int unit = 0;
-    check(MPI_Win_shared_query(window_, 0, &size, &unit, &base), "MPI_Win_shared_query");
-    next_ = static_cast<std::atomic<u64>*>(base);
-    if (machine_rank_ == 0) new (next_) std::atomic<u64>(0);
-    MPI_Barrier(machine_);  // set before any rank of the machine takes a task
-  }
-  ~MachineCounter() {
-    // Collective, as the run that holds it ends on every rank; a rank failing with an exception
-    // is aborted with the job, and the others would not join.
-    if (std::uncaught_exceptions() == 0) MPI_Win_free(&window_);
-    MPI_Comm_free(&machine_);
-  }
-  MachineCounter(const MachineCounter&) = delete;
-  MachineCounter& operator=(const MachineCounter&) = delete;
-
-  std::atomic<u64>& next() { return *next_; }
-
-  /// Collective over the machine: the tasks of its ranks' Deals, in increasing order.
-  std::vector<u64> machine_tasks(const boost::mpi::communicator& world, const Tasks& tasks) {
-    int size = 1;
-    MPI_Comm_size(machine_, &size);
-    const int me = world.rank();
-    std::vector<int> members(static_cast<std::size_t>(size));
-    check(MPI_Allgather(&me, 1, MPI_INT, members.data(), 1, MPI_INT, machine_), "MPI_Allgather");
-    return pooled_deal(tasks.count(), static_cast<u64>(world.size()),
-                       std::vector<u64>(members.begin(), members.end()));
-  }
-
- private:
-  MPI_Comm machine_ = MPI_COMM_NULL;
-  int machine_rank_ = 0;
-  MPI_Win window_ = MPI_WIN_NULL;
-  std::atomic<u64>* next_ = nullptr;
-};
-
 RunResult run_static(const boost::mpi::communicator& comm, Tasks& tasks,
-                     const RunOptions& options, Clock::time_point t0) {
+                     const RunOptions& options, Clock::time_point t0, MachineCounter* machine) {
   // Only rank 0 knows a checkpoint's chunks; the dealing cannot skip them on the other ranks.
   if (options.skip != nullptr)
     throw std::logic_error("run_mpi: chunks to skip need the dynamic schedule");
   std::unique_ptr<ChunkSource> dealt;
-  std::optional<MachineCounter> counter;
-  if (tasks.uneven()) {
-    counter.emplace(comm, options.machine_ranks);
-    dealt = std::make_unique<ListSource>(counter->machine_tasks(comm, tasks), &counter->next());
+  if (machine != nullptr) {
+    dealt = std::make_unique<ListSource>(machine->machine_tasks(comm, tasks), &machine->next());
   } else {
     std::vector<Deal> deals;
     if (comm.rank() == 0)
@@ -135,7 +72,6 @@ RunResult run_static(const boost::mpi::communicator& comm, Tasks& tasks,
   RunResult part;
   run_workers(tasks, options.threads, source, options, thread_prefix(comm.rank()), t0, part);
   if (part.interrupted == 0) part.interrupted = source.cut_by();
-  if (counter) quiet_barrier(comm);  // freeing the counter's window would spin while others work
   return part;
 }
 
@@ -173,13 +109,18 @@ RunResult run_on_ranks(Tasks& tasks, const RunOptions& options) {
   // Timeline times count from this barrier on every rank: within a node they share one clock.
   quiet_barrier(comm);
   const auto t0 = Clock::now();
+  // Freed (collectively) at the end, after the barrier of merge_at_root: a rank that finished
+  // first would spin in MPI_Win_free while the others still compute.
+  std::optional<MachineCounter> machine;
+  if (tasks.uneven()) machine.emplace(comm, options.machine_ranks);
+  MachineCounter* const pool = machine ? &*machine : nullptr;
   RunResult part;
   if (options.schedule == Schedule::static_cyclic)
-    part = run_static(comm, tasks, local, t0);
+    part = run_static(comm, tasks, local, t0, pool);
   else if (comm.rank() == 0)
-    part = serve_dynamic(comm, tasks, local, t0);
+    part = serve_dynamic(comm, tasks, local, t0, pool);
   else
-    part = ask_dynamic(comm, tasks, local, t0);
+    part = ask_dynamic(comm, tasks, local, t0, pool);
   RunResult result = merge_at_root(comm, part);
   // Every rank exits alike: interrupted when any rank left tasks undone.
   result.interrupted = boost::mpi::all_reduce(comm, part.interrupted, boost::mpi::maximum<int>());

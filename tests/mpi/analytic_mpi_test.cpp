@@ -84,36 +84,46 @@ TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
 }
 
 TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
-  // The static schedule: the ranks of a machine pool the items their Deals name and take them
-  // from one counter. Acted out as one machine (0), a machine a rank (1) and, with 3 ranks,
-  // machines {0, 1} and {2} (2). Every item runs once (the histogram is exact), and each machine
-  // runs exactly its ranks' Deals.
+  // The ranks of a machine take walk items from one pool: in the static schedule the items
+  // their Deals name, in the dynamic one (rank 0's machine) the items rank 0 hands out to the
+  // other machines too. Acted out as one machine (0), a machine a rank (1) and, with 3 ranks,
+  // machines {0, 1} and {2} (2). Every item runs once (the histogram is exact, and the ranks
+  // ran as many items as there are), and in the static schedule each machine runs exactly its
+  // ranks' Deals.
   const u64 n = 100000000;
   const Histogram want = sieve_histogram({2, n}, Count::distinct);
-  for (const int machine_ranks : {0, 1, 2}) {
-    ItemTasks tasks(n, Count::distinct, true, threads_for(1), {}, 1.0);
-    RunOptions o;
-    o.mode = Mode::mpi;
-    o.machine_ranks = machine_ranks;
-    const RunResult got = run_tasks(tasks, o);
-    if (rank() != 0) continue;
-    SCOPED_TRACE("machines of " + std::to_string(machine_ranks) + " ranks, " +
-                 std::to_string(ranks()) + " ranks");
-    EXPECT_EQ(got.histogram.total(), n);  // the walk counts [1, n]: 1 itself in bin 0
-    for (unsigned k = 1; k <= Histogram::kMaxKey; ++k) EXPECT_EQ(got.histogram[k], want[k]) << k;
-    ASSERT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()));
-    const int per_machine = machine_ranks == 0 ? ranks() : machine_ranks;
-    for (int first = 0; first < ranks(); first += per_machine) {
-      std::vector<u64> members;
+  for (const Schedule schedule : {Schedule::static_cyclic, Schedule::dynamic})
+    for (const int machine_ranks : {0, 1, 2}) {
+      ItemTasks tasks(n, Count::distinct, true, threads_for(1), {}, 1.0);
+      RunOptions o;
+      o.mode = Mode::mpi;
+      o.schedule = schedule;
+      o.machine_ranks = machine_ranks;
+      const RunResult got = run_tasks(tasks, o);
+      if (rank() != 0) continue;
+      SCOPED_TRACE(to_string(schedule) + ", machines of " + std::to_string(machine_ranks) +
+                   " ranks, " + std::to_string(ranks()) + " ranks");
+      EXPECT_EQ(got.histogram.total(), n);  // the walk counts [1, n]: 1 itself in bin 0
+      for (unsigned k = 1; k <= Histogram::kMaxKey; ++k)
+        EXPECT_EQ(got.histogram[k], want[k]) << k;
+      ASSERT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()));
       u64 ran = 0;
-      for (int r = first; r < std::min(ranks(), first + per_machine); ++r) {
-        members.push_back(static_cast<u64>(r));
-        ran += got.workers[static_cast<std::size_t>(r)].chunks;
+      for (const WorkerStats& w : got.workers) ran += w.chunks;
+      EXPECT_EQ(ran, tasks.count());
+      if (schedule == Schedule::dynamic) continue;
+      const int per_machine = machine_ranks == 0 ? ranks() : machine_ranks;
+      for (int first = 0; first < ranks(); first += per_machine) {
+        std::vector<u64> members;
+        u64 machine_ran = 0;
+        for (int r = first; r < std::min(ranks(), first + per_machine); ++r) {
+          members.push_back(static_cast<u64>(r));
+          machine_ran += got.workers[static_cast<std::size_t>(r)].chunks;
+        }
+        EXPECT_EQ(machine_ran,
+                  pooled_deal(tasks.count(), static_cast<u64>(ranks()), members).size())
+            << "the machine of rank " << first;
       }
-      EXPECT_EQ(ran, pooled_deal(tasks.count(), static_cast<u64>(ranks()), members).size())
-          << "the machine of rank " << first;
     }
-  }
 }
 
 }  // namespace
