@@ -140,7 +140,8 @@ RunResult run(const Job& job, const Hooks& hooks) {
   if (job.mode == Mode::mpi && mpi == nullptr)
     throw Unavailable("MPI mode needs MPI started first (start_mpi(), from numfactors::mpi)");
   // MPI: rank 0 journals and reports progress; it hears of every task under the dynamic
-  // schedule, and of its own share, about 1 / ranks of them, under the static one.
+  // schedule, and of its own share, about 1 / ranks of them, under the static one (walk items
+  // pooled on a machine: whatever rank 0 took, so progress is an estimate there).
   const bool root = mpi == nullptr || mpi->rank() == 0;
   const double task_scale =
       mpi != nullptr && job.schedule == Schedule::static_cyclic ? mpi->size() : 1.0;

@@ -87,6 +87,9 @@ inline std::string thread_prefix(int rank) { return "rank " + std::to_string(ran
 /// the tasks their Deals name (across machines the Deals stand); in the dynamic one the ranks of
 /// rank 0's machine take the tasks rank 0 hands out to the other machines from the same pool.
 class MachineCounter {
+  static_assert(std::atomic<u64>::is_always_lock_free,
+                "the counter is a plain word in memory the processes share");
+
  public:
   /// Collective. At most `max_ranks` ranks a machine when max_ranks > 0 (tests act out several
   /// machines on one).
@@ -119,9 +122,10 @@ class MachineCounter {
     MPI_Barrier(machine_);  // set before any rank of the machine takes a task
   }
   ~MachineCounter() {
-    // Collective, as the run that holds it ends on every rank; a rank failing with an exception
-    // is aborted with the job, and the others would not join.
-    if (std::uncaught_exceptions() == 0) MPI_Win_free(&window_);
+    // Both collective, as the run that holds it ends on every rank; a rank failing with an
+    // exception is aborted with the job, and the others would not join.
+    if (std::uncaught_exceptions() != 0) return;
+    MPI_Win_free(&window_);
     MPI_Comm_free(&machine_);
   }
   MachineCounter(const MachineCounter&) = delete;

@@ -4,6 +4,7 @@
 /// on seeded random ranges for both counts, and every rank's items are in its statistics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -88,8 +89,8 @@ TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
   // their Deals name, in the dynamic one (rank 0's machine) the items rank 0 hands out to the
   // other machines too. Acted out as one machine (0), a machine a rank (1) and, with 3 ranks,
   // machines {0, 1} and {2} (2). Every item runs once (the histogram is exact, and the ranks
-  // ran as many items as there are), and in the static schedule each machine runs exactly its
-  // ranks' Deals.
+  // ran as many items as there are), and in the static schedule each machine runs exactly the
+  // items its ranks' Deals name (that they share them is RanksOfAMachinePoolUnevenTasks).
   const u64 n = 100000000;
   const Histogram want = sieve_histogram({2, n}, Count::distinct);
   for (const Schedule schedule : {Schedule::static_cyclic, Schedule::dynamic})
@@ -99,6 +100,7 @@ TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
       o.mode = Mode::mpi;
       o.schedule = schedule;
       o.machine_ranks = machine_ranks;
+      o.timeline = true;
       const RunResult got = run_tasks(tasks, o);
       if (rank() != 0) continue;
       SCOPED_TRACE(to_string(schedule) + ", machines of " + std::to_string(machine_ranks) +
@@ -113,14 +115,14 @@ TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
       if (schedule == Schedule::dynamic) continue;
       const int per_machine = machine_ranks == 0 ? ranks() : machine_ranks;
       for (int first = 0; first < ranks(); first += per_machine) {
-        std::vector<u64> members;
-        u64 machine_ran = 0;
-        for (int r = first; r < std::min(ranks(), first + per_machine); ++r) {
-          members.push_back(static_cast<u64>(r));
-          machine_ran += got.workers[static_cast<std::size_t>(r)].chunks;
-        }
-        EXPECT_EQ(machine_ran,
-                  pooled_deal(tasks.count(), static_cast<u64>(ranks()), members).size())
+        const int last = std::min(ranks(), first + per_machine) - 1;
+        std::vector<u64> members, items;
+        for (int r = first; r <= last; ++r) members.push_back(static_cast<u64>(r));
+        for (const ChunkEvent& e : got.timeline)  // one worker a rank
+          if (static_cast<int>(e.worker) >= first && static_cast<int>(e.worker) <= last)
+            items.push_back(e.chunk);
+        std::sort(items.begin(), items.end());
+        EXPECT_EQ(items, pooled_deal(tasks.count(), static_cast<u64>(ranks()), members))
             << "the machine of rank " << first;
       }
     }

@@ -8,12 +8,17 @@
 #include <set>
 
 #include <algorithm>
+#include <thread>
+#include <memory>
+#include <chrono>
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <random>
 #include <sstream>
 
+#include "exec/executor.hpp"
 #include "exec/mpi.hpp"
 #include "../seed.hpp"
 #include "exec/mpi_deal.hpp"
@@ -271,6 +276,104 @@ TEST(MpiDeal, EveryChunkOnceAndBalancedForCostGrowingWithN) {
       }
       EXPECT_LE(most_cost - least_cost, 2 * chunks);
     }
+}
+
+/// Tasks of very unequal work, as the analytic walk's items: task 0 sleeps 300 ms, the others
+/// 1 ms each (sleeps, so that ranks sharing cores keep their timing).
+class SleepingTasks final : public Tasks {
+ public:
+  u64 count() const override { return 120; }
+  Range span(u64 task) const override { return {task + 1, task + 1}; }
+  u64 numbers(u64) const override { return 1; }
+  double work(u64 task) const override { return task == 0 ? 0.3 : 0.001; }
+  double total_work() const override { return 0.3 + 0.001 * 119; }
+  bool uneven() const override { return true; }
+  std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override {
+    std::vector<std::unique_ptr<TaskKernel>> k;
+    for (unsigned i = 0; i < n; ++i) k.push_back(std::make_unique<Kernel>());
+    return k;
+  }
+
+ private:
+  struct Kernel final : TaskKernel {
+    Histogram run(u64 task) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(task == 0 ? 300 : 1));
+      Histogram h;
+      h.add(1);
+      return h;
+    }
+  };
+};
+
+TEST(MpiRun, RanksOfAMachinePoolUnevenTasks) {
+  // On one machine the rank that runs the long task leaves the rest to the others, in both
+  // schedules; a machine a rank runs exactly its Deal in the static schedule.
+  for (const Schedule schedule : {Schedule::static_cyclic, Schedule::dynamic})
+    for (const int machine_ranks : {0, 1}) {
+      SleepingTasks tasks;
+      RunOptions o;
+      o.mode = Mode::mpi;
+      o.schedule = schedule;
+      o.machine_ranks = machine_ranks;
+      o.timeline = true;
+      const RunResult got = run_tasks(tasks, o);
+      if (rank() != 0) continue;
+      SCOPED_TRACE(to_string(schedule) + ", machines of " + std::to_string(machine_ranks));
+      EXPECT_EQ(got.histogram[1], tasks.count());
+      std::vector<std::vector<u64>> ran(static_cast<std::size_t>(ranks()));
+      std::size_t long_one = 0;
+      for (const ChunkEvent& e : got.timeline) {  // one worker a rank
+        ran[e.worker].push_back(e.chunk);
+        if (e.chunk == 0) long_one = e.worker;
+      }
+      if (machine_ranks == 0 && ranks() > 1) {
+        // 300 ms asleep while the others ran about 119 / (ranks - 1) ms of tasks each.
+        EXPECT_LT(ran[long_one].size(), 10u) << "rank " << long_one;
+      } else if (schedule == Schedule::static_cyclic) {
+        for (std::size_t r = 0; r < ran.size(); ++r) {
+          std::sort(ran[r].begin(), ran[r].end());
+          EXPECT_EQ(ran[r], pooled_deal(tasks.count(), static_cast<u64>(ranks()), {r}))
+              << "rank " << r;
+        }
+      }
+    }
+}
+
+TEST(MpiDeal, TheMachinesPoolsHoldEveryChunkOnce) {
+  for (u64 n_ranks = 1; n_ranks <= 6; ++n_ranks)
+    for (u64 per_machine = 1; per_machine <= n_ranks; ++per_machine)
+      for (u64 chunks = 1; chunks <= 40; ++chunks) {
+        std::vector<int> seen(chunks, 0);
+        for (u64 first = 0; first < n_ranks; first += per_machine) {
+          std::vector<u64> members;
+          for (u64 r = first; r < std::min(n_ranks, first + per_machine); ++r)
+            members.push_back(r);
+          for (const u64 c : pooled_deal(chunks, n_ranks, members)) ++seen[c];
+        }
+        EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(chunks))
+            << chunks << " chunks, " << n_ranks << " ranks, machines of " << per_machine;
+      }
+}
+
+TEST(MpiDeal, ListSourcesSharingACounterHandOutEachTaskOnce) {
+  std::vector<u64> tasks(20000);
+  for (u64 i = 0; i < tasks.size(); ++i) tasks[i] = 3 * i + 1;
+  std::atomic<u64> counter{0};
+  ListSource a(tasks, &counter), b(tasks, &counter);  // as two ranks of a machine
+  std::vector<u64> got_a, got_b;
+  {
+    std::jthread ta([&] {
+      while (const auto t = a.next()) got_a.push_back(*t);
+    });
+    std::jthread tb([&] {
+      while (const auto t = b.next()) got_b.push_back(*t);
+    });
+  }
+  std::vector<u64> all = got_a;
+  all.insert(all.end(), got_b.begin(), got_b.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, tasks);
+  EXPECT_EQ(a.left(), 0u);
 }
 
 TEST(MpiDeal, APooledDealHoldsItsRanksChunksInOrder) {
