@@ -24,7 +24,7 @@ struct RunOptions {
   unsigned workers = 1;      // threads (serial: 1, threads mode) or processes (pool mode)
   unsigned threads = 1;      // threads per rank (MPI mode)
   Schedule schedule = Schedule::static_cyclic;  // MPI mode
-  int machine_ranks = 0;     // MPI mode, tasks of uneven work: ranks that take tasks from one
+  int machine_ranks = 0;     // MPI static schedule, uneven tasks: ranks that take tasks from one
                              // counter at most (0: all that share memory); tests set it to act
                              // out several machines on one
   bool timeline = false;     // record a ChunkEvent per task

@@ -1,11 +1,9 @@
 /// @file mpi_dynamic.cpp
 /// @brief The dynamic schedule: rank 0 hands out chunks on request and collects every finished
 /// chunk's histogram as it comes (for the checkpoint journal and progress), while its own threads
-/// compute too. Walk items (uneven tasks): the ranks of rank 0's machine take theirs from one
-/// pool in shared memory instead of asking (MachineCounter).
+/// compute too.
 #include <boost/mpi/nonblocking.hpp>
 
-#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -61,22 +59,9 @@ class QueueSource final : public ChunkSource {
 /// options.on_chunk, a request answered with the next chunk of `shared`, the same source its own
 /// threads take from), until every other rank sent its last note.
 RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
-                        const RunOptions& options, Clock::time_point t0, MachineCounter* machine) {
-  // The tasks not done yet: counted off from 0, or a list in the machine's pool.
-  CounterSource counted(0, tasks.count());
-  std::optional<ListSource> pooled;
-  if (machine != nullptr) {
-    std::vector<u64> left;
-    for (u64 t = 0; t < tasks.count(); ++t)
-      if (options.skip == nullptr || !std::binary_search(options.skip->begin(),
-                                                         options.skip->end(), t))
-        left.push_back(t);
-    machine->share(left);
-    pooled.emplace(std::move(left), &machine->next());
-  }
-  ChunkSource& all = pooled ? static_cast<ChunkSource&>(*pooled) : counted;
-  const auto left = [&] { return pooled ? pooled->left() : counted.left(); };
-  ResumeSource shared(all, pooled ? nullptr : options.skip, options.stop);
+                        const RunOptions& options, Clock::time_point t0) {
+  CounterSource all(0, tasks.count());
+  ResumeSource shared(all, options.skip, options.stop);
   // on_chunk is called here for other ranks' chunks and by this rank's threads for their own.
   std::mutex on_chunk_mutex;
   RunOptions local = options;
@@ -104,7 +89,7 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
       }
       if (note[kNoteFlags] & kNoteWantsChunk) {
         // A share of what is left: half of it spread over every thread of every rank.
-        const u64 share = left() / (2 * u64(comm.size()) * std::max(local.threads, 1u));
+        const u64 share = all.left() / (2 * u64(comm.size()) * std::max(local.threads, 1u));
         const u64 wanted = std::clamp<u64>(share, 1, kMaxBatch);
         Batch batch{};
         while (batch[0] < wanted) {
@@ -133,16 +118,8 @@ RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
 /// in the order sent: the last note comes after every chunk's. A stop signal ends its requests
 /// and its threads take no more from the queue: what is left there is undone, as in any mode.
 RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
-                      const RunOptions& options, Clock::time_point t0, MachineCounter* machine) {
+                      const RunOptions& options, Clock::time_point t0) {
   QueueSource queue;
-  // On rank 0's machine the tasks come from the pool it shares with rank 0: no requests, only
-  // the finished tasks' notes (for rank 0's journal), which need no quick polls.
-  std::optional<ListSource> pooled;
-  if (machine != nullptr && machine->with_root()) {
-    std::vector<u64> left;
-    machine->share(left);
-    pooled.emplace(std::move(left), &machine->next());
-  }
   std::mutex outbox_mutex;
   std::deque<std::pair<u64, Histogram>> outbox;  // finished, not yet sent (MPI: main thread only)
   RunOptions local = options;
@@ -151,8 +128,7 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
     outbox.emplace_back(chunk, h);
   };
   RunResult part;
-  // Refuses the queued (or pooled) chunks after a stop.
-  ResumeSource taken(pooled ? static_cast<ChunkSource&>(*pooled) : queue, nullptr, options.stop);
+  ResumeSource taken(queue, nullptr, options.stop);  // refuses the queued chunks after a stop
   BackgroundWorkers compute(tasks, local.threads, taken, local, thread_prefix(comm.rank()), t0,
                             part);
   auto send_note = [&](u64 chunk, const Histogram* h, u64 flags) {
@@ -174,12 +150,12 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
   const auto stopping = [&] { return options.stop != nullptr && options.stop->load() != 0; };
   Batch reply{};
   std::optional<boost::mpi::request> pending;
-  bool no_more = pooled.has_value();
+  bool no_more = false;
   Backoff backoff;
   for (;;) {
     compute.rethrow_if_failed();
     if (no_more && compute.done()) break;
-    bool busy = send_finished() && !pooled;
+    bool busy = send_finished();
     if (!no_more && !pending && stopping()) {
       no_more = true;
       queue.close();

@@ -112,15 +112,15 @@ RunResult run_on_ranks(Tasks& tasks, const RunOptions& options) {
   // Freed (collectively) at the end, after the barrier of merge_at_root: a rank that finished
   // first would spin in MPI_Win_free while the others still compute.
   std::optional<MachineCounter> machine;
-  if (tasks.uneven()) machine.emplace(comm, options.machine_ranks);
-  MachineCounter* const pool = machine ? &*machine : nullptr;
+  const bool static_schedule = options.schedule == Schedule::static_cyclic;
+  if (static_schedule && tasks.uneven()) machine.emplace(comm, options.machine_ranks);
   RunResult part;
-  if (options.schedule == Schedule::static_cyclic)
-    part = run_static(comm, tasks, local, t0, pool);
+  if (static_schedule)
+    part = run_static(comm, tasks, local, t0, machine ? &*machine : nullptr);
   else if (comm.rank() == 0)
-    part = serve_dynamic(comm, tasks, local, t0, pool);
+    part = serve_dynamic(comm, tasks, local, t0);
   else
-    part = ask_dynamic(comm, tasks, local, t0, pool);
+    part = ask_dynamic(comm, tasks, local, t0);
   RunResult result = merge_at_root(comm, part);
   // Every rank exits alike: interrupted when any rank left tasks undone.
   result.interrupted = boost::mpi::all_reduce(comm, part.interrupted, boost::mpi::maximum<int>());

@@ -83,9 +83,8 @@ inline std::string thread_prefix(int rank) { return "rank " + std::to_string(ran
 /// The ranks of one machine (MPI_COMM_TYPE_SHARED) and a counter in memory they share, for tasks
 /// of unequal work (the analytic walk's items, a thousandfold apart): the machine's ranks take
 /// their tasks from the counter, lowest index (heaviest estimate) first, as threads do, so they
-/// end within one task of each other whatever the tasks' work. In the static schedule they pool
-/// the tasks their Deals name (across machines the Deals stand); in the dynamic one the ranks of
-/// rank 0's machine take the tasks rank 0 hands out to the other machines from the same pool.
+/// end within one task of each other whatever the tasks' work. They pool the tasks their Deals
+/// name (the static schedule); across machines the Deals stand.
 class MachineCounter {
   static_assert(std::atomic<u64>::is_always_lock_free,
                 "the counter is a plain word in memory the processes share");
@@ -106,10 +105,6 @@ class MachineCounter {
       machine_ = part;
       MPI_Comm_rank(machine_, &machine_rank_);
     }
-    const int me = world.rank();
-    int least = me;
-    check(MPI_Allreduce(&me, &least, 1, MPI_INT, MPI_MIN, machine_), "MPI_Allreduce");
-    with_root_ = least == 0;
     void* base = nullptr;
     const MPI_Aint bytes = machine_rank_ == 0 ? sizeof(std::atomic<u64>) : 0;
     check(MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, machine_, &base, &window_),
@@ -132,9 +127,6 @@ class MachineCounter {
   MachineCounter& operator=(const MachineCounter&) = delete;
 
   std::atomic<u64>& next() { return *next_; }
-  /// Whether world rank 0 is one of this machine's ranks.
-  bool with_root() const { return with_root_; }
-
   /// Collective over the machine: the tasks of its ranks' Deals, in increasing order.
   std::vector<u64> machine_tasks(const boost::mpi::communicator& world, const Tasks& tasks) {
     int size = 1;
@@ -146,35 +138,20 @@ class MachineCounter {
                        std::vector<u64>(members.begin(), members.end()));
   }
 
-  /// Collective over a machine with_root(): world rank 0's `tasks` on every rank of it.
-  void share(std::vector<u64>& tasks) {
-    u64 count = tasks.size();
-    check(MPI_Bcast(&count, 1, MPI_UINT64_T, 0, machine_), "MPI_Bcast");
-    tasks.resize(count);
-    // Walk items and chunks of the dynamic schedule number far fewer than 2^31 a message.
-    for (u64 at = 0; at < count; at += u64{1} << 30)
-      check(MPI_Bcast(tasks.data() + at, static_cast<int>(std::min<u64>(count - at, u64{1} << 30)),
-                      MPI_UINT64_T, 0, machine_),
-            "MPI_Bcast");
-  }
-
  private:
   MPI_Comm machine_ = MPI_COMM_NULL;
   int machine_rank_ = 0;
-  bool with_root_ = false;
   MPI_Win window_ = MPI_WIN_NULL;
   std::atomic<u64>* next_ = nullptr;
 };
 
-/// Rank 0 of the dynamic schedule (mpi_dynamic.cpp). With `machine`, its tasks come from the
-/// machine's pool, which the other ranks of its machine take from too.
+/// Rank 0 of the dynamic schedule (mpi_dynamic.cpp).
 RunResult serve_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
-                        const RunOptions& options, Clock::time_point t0, MachineCounter* machine);
+                        const RunOptions& options, Clock::time_point t0);
 
-/// A rank other than 0 in the dynamic schedule (mpi_dynamic.cpp). With a `machine` that holds
-/// rank 0, it takes its tasks from the machine's pool instead of asking rank 0.
+/// A rank other than 0 in the dynamic schedule (mpi_dynamic.cpp).
 RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
-                      const RunOptions& options, Clock::time_point t0, MachineCounter* machine);
+                      const RunOptions& options, Clock::time_point t0);
 
 /// MpiBackend::run_tasks (mpi_run.cpp).
 RunResult run_on_ranks(Tasks& tasks, const RunOptions& options);
