@@ -12,6 +12,8 @@
 #include <cstring>
 #include <atomic>
 #include <barrier>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -316,6 +318,29 @@ TEST(Analytic, EveryKeyEqualsAPlainLucyHedgehog) {
         ASSERT_EQ(t->odd_pi_large(d) + 1, plain.large[d]) << "n " << n << " d " << d;
       for (u64 v = 2; v <= t->root(); ++v)
         ASSERT_EQ(t->odd_pi_small(v) + 1, plain.small[v]) << "n " << n << " v " << v;
+    }
+  }
+}
+
+TEST(Analytic, AWalkItemGivesUpOnAStopAndCountsAsBeforeWithout) {
+  const u64 n = 3'000'000'000ull;
+  PrimeCountTable table(n);
+  table.build(thread_for(2));
+  const AnalyticWalk walk(table);
+  std::atomic<int> stop{0};
+  // Item 1, the heaviest estimate, has internal nodes: set, the flag stops it at the first.
+  EXPECT_EQ(walk.run_item(1, &stop), walk.run_item(1));
+  stop = SIGTERM;
+  EXPECT_THROW(walk.run_item(1, &stop), Stopped);
+  // The flag set halfway through: the items before count as without it, every one after gives
+  // up (each looks at the flag at its first node).
+  std::atomic<int> later{0};
+  for (std::size_t k = 1; k < walk.item_count(); ++k) {
+    if (k == walk.item_count() / 2) later = SIGINT;
+    if (later != 0) {
+      EXPECT_THROW(walk.run_item(k, &later), Stopped) << "item " << k;
+    } else {
+      EXPECT_EQ(walk.run_item(k, &later), walk.run_item(k)) << "item " << k;
     }
   }
 }

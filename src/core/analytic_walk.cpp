@@ -25,6 +25,7 @@
 #include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
+#include "core/kernel.hpp"
 
 namespace numfactors {
 namespace {
@@ -32,12 +33,14 @@ namespace {
 template <QuotientMethod kMethod>
 class Walker {
  public:
-  explicit Walker(const PrimeCountTable& table)
-      : table_(table), primes_(table.primes().data()), root_(table.root()) {}
+  Walker(const PrimeCountTable& table, const std::atomic<int>* stop)
+      : table_(table), primes_(table.primes().data()), root_(table.root()), stop_(stop) {}
 
   /// The numbers m q^e k counted at node m (x = N/m, primes of m below primes[i0], omega w,
   /// Omega W) for children q = primes[i], i in [begin, end): each subtree below a child.
   void children(u64 m, u64 x, u64 begin, u64 end, unsigned w, unsigned W) {
+    // A node's leaves take microseconds at most; a whole item, seconds.
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed) != 0) throw Stopped{};
     u64 i = begin;
     for (; i < end; ++i) {  // q^3 <= x
       const u64 q = primes_[i];
@@ -123,14 +126,15 @@ class Walker {
   const PrimeCountTable& table_;
   const std::uint32_t* primes_;
   u64 root_;
+  const std::atomic<int>* stop_;
   std::array<u64, Histogram::kMaxKey + 1> distinct_{};
   std::array<u64, Histogram::kMaxKey + 1> total_{};
 };
 
 template <QuotientMethod kMethod>
 FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::uint32_t q2_index,
-                     std::uint32_t begin, std::uint32_t end) {
-  Walker<kMethod> walker(table);
+                     std::uint32_t begin, std::uint32_t end, const std::atomic<int>* stop) {
+  Walker<kMethod> walker(table, stop);
   const u64 n = table.n();
   const auto* primes = table.primes().data();
   if (q1_index == AnalyticWalk::kRoot) {
@@ -200,20 +204,20 @@ FactorHistograms& FactorHistograms::operator-=(const FactorHistograms& o) {
   return *this;
 }
 
-FactorHistograms AnalyticWalk::run_item(std::size_t k) const {
+FactorHistograms AnalyticWalk::run_item(std::size_t k, const std::atomic<int>* stop) const {
   const Item& it = items_.at(k);
   switch (table_.quotient_method()) {
     case QuotientMethod::plain_double:
       return run<QuotientMethod::plain_double>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                               it.child_end);
+                                               it.child_end, stop);
     case QuotientMethod::corrected_double:
       return run<QuotientMethod::corrected_double>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                                   it.child_end);
+                                                   it.child_end, stop);
     case QuotientMethod::integer:
       break;
   }
   return run<QuotientMethod::integer>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                      it.child_end);
+                                      it.child_end, stop);
 }
 
 }  // namespace numfactors

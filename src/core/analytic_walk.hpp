@@ -3,6 +3,7 @@
 /// prime count table, cut into independent work items.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -43,8 +44,10 @@ class AnalyticWalk {
   /// The smallest and largest m = q1 q (q1 q2 q one level deeper) over item k's block of primes
   /// q: the numbers it counts are these m times powers and larger primes. [1, 1] for item 0.
   Range item_span(std::size_t k) const;
-  /// Counts item k < item_count(): pure, thread-safe (reads the table only).
-  FactorHistograms run_item(std::size_t k) const;
+  /// Counts item k < item_count(): pure, thread-safe (reads the table only). Throws Stopped
+  /// (kernel.hpp) once `*stop` is not 0: it looks at every internal node, so an item of seconds
+  /// gives up within milliseconds.
+  FactorHistograms run_item(std::size_t k, const std::atomic<int>* stop = nullptr) const;
 
   /// The q1 index of the root item, and the q2 index of an item that is a block of q2.
   static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;

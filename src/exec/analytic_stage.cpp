@@ -12,12 +12,14 @@ class ItemKernel final : public TaskKernel {
  public:
   ItemKernel(std::shared_ptr<const void> keep, const AnalyticWalk& walk, Count count)
       : keep_(std::move(keep)), walk_(walk), count_(count) {}
-  Histogram run(u64 task) override { return walk_.run_item(task).of(count_); }
+  Histogram run(u64 task) override { return walk_.run_item(task, stop_).of(count_); }
+  void watch(const std::atomic<int>* stop) override { stop_ = stop; }
 
  private:
   std::shared_ptr<const void> keep_;  // the table and walk, alive while a kernel is
   const AnalyticWalk& walk_;
   Count count_;
+  const std::atomic<int>* stop_ = nullptr;
 };
 
 /// The rounds a saved state holds (0 without one), the same on every MPI rank when `on_ranks`:
