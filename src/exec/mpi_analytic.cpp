@@ -234,19 +234,9 @@ constexpr u64 kSlots = 64;
 /// window; and the first ranks of all groups, who exchange halves when there are several groups.
 class RankGroup {
  public:
-  RankGroup(MPI_Comm world, int max_group) {
+  RankGroup(MPI_Comm world, int max_group) : group_(mpi_detail::machine_comm(world, max_group)) {
     int world_rank = 0;
     MPI_Comm_rank(world, &world_rank);
-    check(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &group_),
-          "MPI_Comm_split_type");
-    if (max_group > 0) {
-      int node_rank = 0;
-      MPI_Comm_rank(group_, &node_rank);
-      MPI_Comm part;
-      check(MPI_Comm_split(group_, node_rank / max_group, node_rank, &part), "MPI_Comm_split");
-      MPI_Comm_free(&group_);
-      group_ = part;
-    }
     MPI_Comm_rank(group_, &rank_);
     MPI_Comm_size(group_, &size_);
     check(MPI_Comm_split(world, rank_ == 0 ? 0 : MPI_UNDEFINED, world_rank, &leaders_),
@@ -278,14 +268,9 @@ class RankGroup {
   /// pointer and freed (collectively) with the last copy of it; every rank of the group frees
   /// it at the same point of the run, where the table that holds it goes.
   std::shared_ptr<void> allocate(std::size_t bytes) {
-    const auto total = static_cast<MPI_Aint>(kControlBytes + bytes);
-    void* base = nullptr;
     MPI_Win window;
-    check(MPI_Win_allocate_shared(leader() ? total : 0, 1, MPI_INFO_NULL, group_, &base, &window),
-          "MPI_Win_allocate_shared");
-    MPI_Aint size = 0;
-    int unit = 0;
-    check(MPI_Win_shared_query(window, 0, &size, &unit, &base), "MPI_Win_shared_query");
+    void* const base =
+        mpi_detail::shared_window(group_, static_cast<MPI_Aint>(kControlBytes + bytes), window);
     control_ = static_cast<SharedControl*>(base);
     if (leader()) new (control_) SharedControl;
     MPI_Barrier(group_);  // the control block is set before anyone uses it

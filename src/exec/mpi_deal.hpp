@@ -59,11 +59,6 @@ class ListSource final : public ChunkSource {
     if (k >= tasks_.size()) return std::nullopt;
     return tasks_[k];
   }
-  /// Tasks not handed out yet.
-  u64 left() const {
-    const u64 k = next_->load(std::memory_order_relaxed);
-    return k < tasks_.size() ? tasks_.size() - k : 0;
-  }
 
  private:
   std::vector<u64> tasks_;

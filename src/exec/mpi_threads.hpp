@@ -30,6 +30,37 @@ inline void check(int status, const char* what) {
   if (status != MPI_SUCCESS) throw std::runtime_error(std::string(what) + " failed");
 }
 
+/// Collective over `world`: the ranks of this machine (MPI_COMM_TYPE_SHARED), in world order, at
+/// most `max_ranks` of them when max_ranks > 0 (tests act out several machines on one).
+inline MPI_Comm machine_comm(MPI_Comm world, int max_ranks) {
+  int world_rank = 0;
+  MPI_Comm_rank(world, &world_rank);
+  MPI_Comm machine;
+  check(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &machine),
+        "MPI_Comm_split_type");
+  if (max_ranks <= 0) return machine;
+  int machine_rank = 0;
+  MPI_Comm_rank(machine, &machine_rank);
+  MPI_Comm part;
+  check(MPI_Comm_split(machine, machine_rank / max_ranks, machine_rank, &part), "MPI_Comm_split");
+  MPI_Comm_free(&machine);
+  return part;
+}
+
+/// Collective over `machine`: an MPI-3 shared window of `bytes` held by its first rank, and
+/// that memory's address on every rank.
+inline void* shared_window(MPI_Comm machine, MPI_Aint bytes, MPI_Win& window) {
+  int rank = 0;
+  MPI_Comm_rank(machine, &rank);
+  void* base = nullptr;
+  check(MPI_Win_allocate_shared(rank == 0 ? bytes : 0, 1, MPI_INFO_NULL, machine, &base, &window),
+        "MPI_Win_allocate_shared");
+  MPI_Aint size = 0;
+  int unit = 0;
+  check(MPI_Win_shared_query(window, 0, &size, &unit, &base), "MPI_Win_shared_query");
+  return base;
+}
+
 /// How long an idle main thread sleeps between polls: long enough to cost nothing (1000
 /// wake-ups a second), short beside a chunk (default chunks take tens of milliseconds or more),
 /// and hidden anyway by the chunks each rank asks for ahead.
@@ -90,30 +121,13 @@ class MachineCounter {
                 "the counter is a plain word in memory the processes share");
 
  public:
-  /// Collective. At most `max_ranks` ranks a machine when max_ranks > 0 (tests act out several
-  /// machines on one).
-  MachineCounter(const boost::mpi::communicator& world, int max_ranks) {
-    check(MPI_Comm_split_type(MPI_Comm(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL,
-                              &machine_),
-          "MPI_Comm_split_type");
-    MPI_Comm_rank(machine_, &machine_rank_);
-    if (max_ranks > 0) {
-      MPI_Comm part;
-      check(MPI_Comm_split(machine_, machine_rank_ / max_ranks, machine_rank_, &part),
-            "MPI_Comm_split");
-      MPI_Comm_free(&machine_);
-      machine_ = part;
-      MPI_Comm_rank(machine_, &machine_rank_);
-    }
-    void* base = nullptr;
-    const MPI_Aint bytes = machine_rank_ == 0 ? sizeof(std::atomic<u64>) : 0;
-    check(MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, machine_, &base, &window_),
-          "MPI_Win_allocate_shared");
-    MPI_Aint size = 0;
-    int unit = 0;
-    check(MPI_Win_shared_query(window_, 0, &size, &unit, &base), "MPI_Win_shared_query");
-    next_ = static_cast<std::atomic<u64>*>(base);
-    if (machine_rank_ == 0) new (next_) std::atomic<u64>(0);
+  /// Collective; max_ranks as machine_comm takes it.
+  MachineCounter(const boost::mpi::communicator& world, int max_ranks)
+      : machine_(machine_comm(MPI_Comm(world), max_ranks)) {
+    next_ = static_cast<std::atomic<u64>*>(shared_window(machine_, sizeof(u64), window_));
+    int machine_rank = 0;
+    MPI_Comm_rank(machine_, &machine_rank);
+    if (machine_rank == 0) new (next_) std::atomic<u64>(0);
     MPI_Barrier(machine_);  // set before any rank of the machine takes a task
   }
   ~MachineCounter() {
@@ -139,8 +153,7 @@ class MachineCounter {
   }
 
  private:
-  MPI_Comm machine_ = MPI_COMM_NULL;
-  int machine_rank_ = 0;
+  MPI_Comm machine_;
   MPI_Win window_ = MPI_WIN_NULL;
   std::atomic<u64>* next_ = nullptr;
 };

@@ -371,7 +371,8 @@ TEST(MpiDeal, ListSourcesSharingACounterHandOutEachTaskOnce) {
   all.insert(all.end(), got_b.begin(), got_b.end());
   std::sort(all.begin(), all.end());
   EXPECT_EQ(all, tasks);
-  EXPECT_EQ(a.left(), 0u);
+  EXPECT_FALSE(a.next().has_value());
+  EXPECT_FALSE(b.next().has_value());
 }
 
 TEST(MpiDeal, APooledDealHoldsItsRanksChunksInOrder) {
