@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
@@ -380,6 +381,59 @@ TEST(Analytic, DoubleQuotientsAreExactInTheirRanges) {
   EXPECT_EQ(quotient_method(1'000'000'000'000'000ull), QuotientMethod::plain_double);
   EXPECT_EQ(quotient_method(u64{1} << 52), QuotientMethod::corrected_double);
   EXPECT_EQ(quotient_method(u64{1} << 62), QuotientMethod::integer);
+}
+
+TEST(Analytic, ReciprocalQuotientsAreExactBelow2To51) {
+  // floor(x / m) as the walk takes it below 2^51, (x + 1/2) times the rounded 1 / m, against
+  // integer division: at random and at multiples (k m - 1, k m, k m + m - 1), where a rounding
+  // error would show, with x right under 2^51 and m from 1 up to 2^32 - 5.
+  std::mt19937_64 rng(analytic_seed(11));
+  const auto check = [](u64 x, u64 m) {
+    if (x >= kReciprocalLimit || m == 0) return;
+    const double inverse = 1.0 / static_cast<double>(m);
+    ASSERT_EQ(reciprocal_quotient(static_cast<double>(x) + 0.5, inverse), x / m)
+        << "x " << x << " m " << m;
+  };
+  for (int i = 0; i < 200000; ++i) {
+    const unsigned bits = 1 + static_cast<unsigned>(rng() % 51);  // x in [2^(bits-1), 2^bits)
+    const u64 x = i % 4 == 0 ? kReciprocalLimit - 1 - rng() % 1000
+                             : (u64{1} << (bits - 1)) | (rng() & ((u64{1} << (bits - 1)) - 1));
+    const u64 m = i % 8 == 1 ? 0xFFFFFFFBull - rng() % 64 : 1 + rng() % std::min(x, u64{1} << 32);
+    const u64 k = x / m;
+    for (const u64 y : {x, k * m, k * m - 1, k * m + m - 1}) check(y, m);
+  }
+  for (u64 m = 1; m < 5000; ++m) check(kReciprocalLimit - 1, m);
+}
+
+TEST(Analytic, LeafSumsByDivisionAndByReciprocalAgree) {
+  // The walk's innermost loop two ways, against a plain loop with integer division, on counts
+  // that differ from entry to entry, with dividends up to 2^51 (reciprocal) and 2^52 (division)
+  // and divisors that keep the quotients inside the counts.
+  std::mt19937_64 rng(analytic_seed(12));
+  constexpr u64 kEntries = u64{1} << 21;
+  std::vector<std::uint32_t> small(kEntries);
+  for (auto& s : small) s = static_cast<std::uint32_t>(rng());
+  for (int trial = 0; trial < 200; ++trial) {
+    const bool reciprocal = trial % 2 == 0;
+    const u64 top = reciprocal ? kReciprocalLimit : kPlainDoubleLimit;
+    const u64 x = top - 1 - (trial < 20 ? static_cast<u64>(trial) : rng() % (top / 2));
+    const u64 lowest = x / (2 * kEntries) + 1;  // floor(x / d) < 2 * kEntries
+    // The division's lanes take divisors as signed 32-bit numbers (primes <= sqrt(x) < 2^26).
+    const u64 highest = reciprocal ? 0xFFFFFFFFull : 0x7FFFFFFFull;
+    std::vector<std::uint32_t> divisors(1 + rng() % 300);
+    for (auto& d : divisors) d = static_cast<std::uint32_t>(lowest + rng() % (highest - lowest));
+    std::vector<double> inverses;
+    for (const auto d : divisors) inverses.push_back(1.0 / d);
+    const u64 begin = rng() % divisors.size();
+    u64 expected = 0;
+    for (u64 i = begin; i < divisors.size(); ++i) expected += small[(x / divisors[i] - 1) / 2];
+    const u64 got =
+        reciprocal ? small_leaf_sum_reciprocal(small.data(), inverses.data(), begin,
+                                               divisors.size(), static_cast<double>(x) + 0.5)
+                   : small_leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
+                                    static_cast<double>(x));
+    ASSERT_EQ(got, expected) << "x " << x << " trial " << trial;
+  }
 }
 
 TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {

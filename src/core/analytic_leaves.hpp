@@ -16,6 +16,11 @@ namespace numfactors {
 u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 begin, u64 end,
                    double xd);
 
+/// The same sum for x < 2^51, given as x_half = x + 0.5, with the quotients taken by the primes'
+/// inverses (PrimeCountTable::prime_inverses; reciprocal_quotient in analytic_quotient.hpp).
+u64 small_leaf_sum_reciprocal(const std::uint32_t* small, const double* inverses, u64 begin,
+                              u64 end, double x_half);
+
 /// For d = begin, begin + stride, ... < end: large[d - begin] -= small[(floor(x / d) - 1) / 2]
 /// - c, the Lucy_Hedgehog update of 32-bit large keys from small keys, with x = floor(n / p)
 /// (floor(x / d) = floor(n / (d p))). x < 2^52 given as the double xd, every quotient in

@@ -11,6 +11,12 @@
 ///     quotient, an error below 2^32 * 2^-51 < 1: truncation is k or off by one, and the
 ///     remainder x - q m in (-m, 2m) fixes it. q m <= x + m < 2^63 cannot wrap, even signed.
 ///   integer: exact division, for x >= 2^62 (never reached below the default memory limit).
+///
+/// With the divisor's rounded reciprocal at hand, x < 2^51 needs no division at all
+/// (reciprocal_quotient): a = x + 1/2 is exact, and with i = 1/m (1 + e1) and the product
+/// rounded, t = a i (1 + e2) with |e1|, |e2| <= 2^-53, so |t - a/m| <= (a/m) 2^-52 (1 + 2^-54)
+/// < 1/(2m) because a < 2^51. Writing x = k m + j with 0 <= j < m, a/m = k + (j + 1/2)/m lies at
+/// least 1/(2m) above k and below k + 1: t stays strictly between them and truncation gives k.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,15 @@ enum class QuotientMethod { plain_double, corrected_double, integer };
 
 /// Dividends below this divide exactly as plain doubles.
 inline constexpr u64 kPlainDoubleLimit = u64{1} << 52;
+
+/// Dividends below this divide exactly by a multiplication with the rounded reciprocal.
+inline constexpr u64 kReciprocalLimit = u64{1} << 51;
+
+/// floor(x / m) for x < kReciprocalLimit, given x_half = x + 0.5 and inverse = 1.0 / m (both as
+/// double, the latter rounded to nearest).
+inline u64 reciprocal_quotient(double x_half, double inverse) {
+  return static_cast<u64>(x_half * inverse);
+}
 
 inline QuotientMethod quotient_method(u64 n) {
   if (n < kPlainDoubleLimit) return QuotientMethod::plain_double;

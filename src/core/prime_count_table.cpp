@@ -94,9 +94,9 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
   // pi(x) < 1.26 x / ln(x) for x > 1 (Rosser and Schoenfeld), and pi(x) <= x.
   const double ln = r > 16 ? std::log(static_cast<double>(r)) : 1.0;
   const u64 primes = std::min<u64>(r, static_cast<u64>(1.26 * static_cast<double>(r) / ln)) + 2;
-  // small keys, large keys, pending amounts, the primes
+  // small keys, large keys, pending amounts, the primes and their inverses
   return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * pending_slots(r) +
-         4 * primes;
+         12 * primes;
 }
 
 PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
@@ -118,6 +118,8 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
   split_ = std::min(root_, n_ >> 33);
   primesieve::generate_primes(root_, &primes_);
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
+  inverses_.reserve(primes_.size());
+  for (const std::uint32_t p : primes_) inverses_.push_back(1.0 / static_cast<double>(p));
   place_keys(heap_storage);
 }
 

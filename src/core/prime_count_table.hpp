@@ -37,7 +37,8 @@ class PrimeCountTable {
   /// would take hours on a few cores anyway.
   static constexpr u64 kDefaultMaxBytes = u64{2} << 30;
 
-  /// Bytes the table for n occupies (keys and the primes <= sqrt(n)), within a few percent.
+  /// Bytes the table for n occupies (keys, the primes <= sqrt(n) and their inverses), within a
+  /// few percent.
   static u64 memory_bytes(u64 n);
 
   /// Generates the primes and allocates the table. Throws RangeError if n < 1, TableTooLarge if
@@ -121,6 +122,9 @@ class PrimeCountTable {
   /// The primes <= root(), then the next prime as a sentinel, so that a walk may read the prime
   /// after any prime <= root().
   const std::vector<std::uint32_t>& primes() const { return primes_; }
+  /// 1.0 / primes()[i] rounded to nearest, for each i: the walk divides by multiplying
+  /// (reciprocal_quotient in analytic_quotient.hpp), which costs a fraction of a division.
+  const std::vector<double>& prime_inverses() const { return inverses_; }
 
   /// Number of odd primes <= v for 1 <= v <= root(): pi(v) - 1 for v >= 2 (0 for v = 1).
   u64 odd_pi_small(u64 v) const { return small_[(v - 1) >> 1]; }
@@ -175,6 +179,7 @@ class PrimeCountTable {
   Role role_ = Role::leader;
   u64 min_step_ = kMinParallelStep;
   std::vector<std::uint32_t> primes_;
+  std::vector<double> inverses_;
   // The keys, in one block: large64_, large32_, small_ (in this order, for alignment), then
   // pending_, which is not part of the keys (key_bytes() ends before it; zero between builds).
   std::shared_ptr<void> keys_;
