@@ -2,19 +2,17 @@
 /// @brief The sublinear method against the segmented sieve (seeded random ranges, squares of
 /// primes around the table's boundaries), the published histograms, primesieve's prime powers,
 /// and itself split over threads and items.
-#include "numfactors/errors.hpp"
 #include "core/analytic.hpp"
-#include "seed.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,6 +26,8 @@
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
+#include "numfactors/errors.hpp"
+#include "seed.hpp"
 
 namespace numfactors {
 namespace {
@@ -206,30 +206,52 @@ TEST(Analytic, TableBuiltInTwoParitySharesEqualsTheWholeBuild) {
   }
 }
 
+/// The first round of the tail (rounds of p with p^3 > n, done in batches): until then a build
+/// asks whether to stop before each round.
+std::size_t first_tail_round(const PrimeCountTable& table) {
+  std::size_t k = 1;
+  while (k <= table.rounds() &&
+         u64{table.primes()[k]} * table.primes()[k] <= table.n() / table.primes()[k])
+    ++k;
+  return k;
+}
+
 TEST(Analytic, ATableBuildStoppedAfterAnyRoundResumesFromItsKeys) {
-  // The keys after k rounds, copied out and into a new table, go on to the whole build's keys.
+  // The keys after k rounds, copied out and into a new table, go on to the whole build's keys:
+  // stopped before any round up to the tail, and before any batch of the tail's rounds.
   std::mt19937_64 rng(test::test_seed(905));
+  constexpr u64 kStep = 16;  // small steps, so that the tail comes in several batches
   for (const u64 n : {u64{10'007}, u64{1'000'003}, u64{98'765'432'109}}) {
     PrimeCountTable whole(n);
-    whole.build();
+    std::size_t questions = 0;
+    whole.build(serial_for, {}, PrimeCountTable::Share::all, PrimeCountTable::Role::leader, kStep,
+                0, [&] { return ++questions == 0; });
     const std::size_t rounds = whole.rounds();
+    const std::size_t tail = first_tail_round(whole);
     ASSERT_GT(rounds, 2u);
-    for (const std::size_t stop_at : {std::size_t{0}, std::size_t{1}, 1 + rng() % (rounds - 1),
-                                      rounds - 1}) {
+    std::vector<std::size_t> stops = {0, 1, 1 + rng() % (tail - 1), tail - 1};
+    if (n > 1'000'000'000) {
+      ASSERT_GT(questions, tail + 1) << n;  // the tail's rounds came in several batches
+      stops.insert(stops.end(), {tail + rng() % (questions - tail), questions - 1});
+    }
+    for (const std::size_t stop_at : stops) {
       PrimeCountTable first(n);
       std::size_t asked = 0;
       const std::size_t done =
           first.build(serial_for, {}, PrimeCountTable::Share::all, PrimeCountTable::Role::leader,
-                      PrimeCountTable::kMinParallelStep, 0, [&] { return asked++ == stop_at; });
-      ASSERT_EQ(done, stop_at) << n;
+                      kStep, 0, [&] { return asked++ == stop_at; });
+      if (stop_at < tail)
+        ASSERT_EQ(done, stop_at) << n;
+      else
+        ASSERT_TRUE(done >= tail && done < rounds) << n << " stopped after " << done;
       std::vector<unsigned char> saved(first.key_bytes());
       std::memcpy(saved.data(), first.keys(), saved.size());
       PrimeCountTable second(n);
       std::memcpy(second.keys(), saved.data(), saved.size());
-      EXPECT_EQ(second.build(thread_for(2), {}, PrimeCountTable::Share::all,
-                             PrimeCountTable::Role::leader, PrimeCountTable::kMinParallelStep,
-                             done),
-                rounds);
+      EXPECT_EQ(
+          second.build(thread_for(2), {}, PrimeCountTable::Share::all,
+                       PrimeCountTable::Role::leader, PrimeCountTable::kMinParallelStep, done),
+          rounds);
       for (u64 d = 1; d <= whole.root(); ++d)
         ASSERT_EQ(second.odd_pi_large(d), whole.odd_pi_large(d)) << "n " << n << " d " << d;
       for (u64 v = 1; v <= whole.root(); ++v)
@@ -281,13 +303,14 @@ TEST(Analytic, TableBuiltByALeaderAndAHelperSharingTheKeysEqualsTheWholeBuild) {
 /// shares no shortcut with the table.
 struct PlainLucy {
   std::vector<u64> large, small;  // large[d], small[v]
-  explicit PlainLucy(u64 n) {
+  /// The rounds of the primes p <= last_prime only, if given: the keys after those rounds.
+  explicit PlainLucy(u64 n, u64 last_prime = ~u64{0}) {
     const u64 r = isqrt(n);
     large.assign(r + 1, 0);
     small.assign(r + 1, 0);
     for (u64 d = 1; d <= r; ++d) large[d] = n / d - 1;
     for (u64 v = 1; v <= r; ++v) small[v] = v - 1;
-    for (u64 p = 2; p <= r; ++p) {
+    for (u64 p = 2; p <= std::min(r, last_prime); ++p) {
       if (small[p] == small[p - 1]) continue;  // not prime
       const u64 c = small[p - 1], p2 = p * p;
       for (u64 d = 1; d <= r && n / d >= p2; ++d)
@@ -319,6 +342,47 @@ TEST(Analytic, EveryKeyEqualsAPlainLucyHedgehog) {
         ASSERT_EQ(t->odd_pi_large(d) + 1, plain.large[d]) << "n " << n << " d " << d;
       for (u64 v = 2; v <= t->root(); ++v)
         ASSERT_EQ(t->odd_pi_small(v) + 1, plain.small[v]) << "n " << n << " v " << v;
+    }
+  }
+}
+
+TEST(Analytic, ABuildResumedAtAnyRoundOfTheTailGoesOnToTheWholeTable) {
+  // A journal written before the tail's rounds came in batches holds the keys after any round.
+  // Those keys (from the plain update stopped there; the small keys are final by then) resume
+  // to the whole table, in one process and in parity shares.
+  std::mt19937_64 rng(analytic_seed(13));
+  for (const u64 n : {u64{1'000'003}, u64{98'765'432'109}, (u64{1} << 34) + 99}) {
+    PrimeCountTable whole(n);
+    whole.build();
+    const std::size_t tail = first_tail_round(whole);
+    for (const std::size_t done :
+         {tail - 1, tail, tail + rng() % (whole.rounds() - tail), whole.rounds() - 1}) {
+      const PlainLucy plain(n, whole.primes()[done]);
+      const auto plain_share = [&](PrimeCountTable::Share share) {
+        std::vector<std::uint64_t> values;
+        for (u64 d = share == PrimeCountTable::Share::odd ? 1 : 2; d <= whole.root(); d += 2)
+          values.push_back(plain.large[d] - 1);  // odd numbers only: 2 is not counted
+        return values;
+      };
+      PrimeCountTable resumed(n), odd(n), even(n);
+      for (PrimeCountTable* t : {&resumed, &odd, &even}) {
+        t->build();  // final small keys, as they are after round tail - 1
+        for (const auto share : {PrimeCountTable::Share::odd, PrimeCountTable::Share::even})
+          t->import_large(share, plain_share(share));
+      }
+      EXPECT_EQ(resumed.build(thread_for(2), {}, PrimeCountTable::Share::all,
+                              PrimeCountTable::Role::leader, 1 + rng() % 64, done),
+                whole.rounds());
+      odd.build(serial_for, {}, PrimeCountTable::Share::odd, PrimeCountTable::Role::leader,
+                PrimeCountTable::kMinParallelStep, done);
+      even.build(serial_for, {}, PrimeCountTable::Share::even, PrimeCountTable::Role::leader,
+                 PrimeCountTable::kMinParallelStep, done);
+      odd.import_large(PrimeCountTable::Share::even,
+                       even.export_large(PrimeCountTable::Share::even));
+      for (const PrimeCountTable* t : {&resumed, &odd})
+        for (u64 d = 1; d <= whole.root(); ++d)
+          ASSERT_EQ(t->odd_pi_large(d), whole.odd_pi_large(d))
+              << "n " << n << " resumed after " << done << " d " << d;
     }
   }
 }
@@ -427,11 +491,11 @@ TEST(Analytic, LeafSumsByDivisionAndByReciprocalAgree) {
     const u64 begin = rng() % divisors.size();
     u64 expected = 0;
     for (u64 i = begin; i < divisors.size(); ++i) expected += small[(x / divisors[i] - 1) / 2];
-    const u64 got =
-        reciprocal ? small_leaf_sum_reciprocal(small.data(), inverses.data(), begin,
-                                               divisors.size(), static_cast<double>(x) + 0.5)
-                   : small_leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
-                                    static_cast<double>(x));
+    const u64 got = reciprocal
+                        ? small_leaf_sum_reciprocal(small.data(), inverses.data(), begin,
+                                                    divisors.size(), static_cast<double>(x) + 0.5)
+                        : small_leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
+                                         static_cast<double>(x));
     ASSERT_EQ(got, expected) << "x " << x << " trial " << trial;
   }
 }

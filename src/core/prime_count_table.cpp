@@ -25,9 +25,19 @@
 /// the slot, and the slots are folded into the keys when the build completes or stops, so that
 /// the keys alone are the table and the state saved between builds. Near n^(1/4) a round touches
 /// r keys one by one without runs, r / 16 slots with them.
+///
+/// The tail. Nearly all rounds are those of p with p^3 > n (1.94 million of 1.95 million at
+/// n = 10^15), each for a few keys. Every value they read is final: the small keys stopped
+/// changing at p^2 > r, and a large key e = d p read in round p has floor(n/e) <= n/p < p^2, so
+/// no round from p on updates it (and e >= p > n^(1/3) > n/p^2 >= d is no key these rounds
+/// update either). So any batch of consecutive tail rounds may update their keys at once and in
+/// any order: key d takes, in one pass, the sum over the batch's p with p^2 <= n/d of S(n/(d p))
+/// - S(p - 1), a loop like the walk's leaves, and the state after a batch is the state after
+/// its last round. Batches of about 2^25 updates are parallel steps over d, not rounds of a few
+/// keys that one thread has to run in turn.
 #include "core/prime_count_table.hpp"
 
-#include "numfactors/errors.hpp"
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -36,7 +46,6 @@
 #include <cstring>
 #include <new>
 #include <primesieve.hpp>
-#include <sys/mman.h>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -44,6 +53,7 @@
 #include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
@@ -113,8 +123,10 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
   primesieve::iterator next(root_ + 1);
   const u64 sentinel = next.next_prime();
   if (sentinel > 0xFFFFFFFFull)
-    throw InvalidRequest("the analytic method counts up to 4294967291^2 - 1 (its primes fit 32 "
-                         "bits), not up to " + std::to_string(n));
+    throw InvalidRequest(
+        "the analytic method counts up to 4294967291^2 - 1 (its primes fit 32 "
+        "bits), not up to " +
+        std::to_string(n));
   split_ = std::min(root_, n_ >> 33);
   primesieve::generate_primes(root_, &primes_);
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
@@ -204,21 +216,28 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
       total += static_cast<double>(keys(primes_[k]));
       if (k <= rounds_done) done += static_cast<double>(keys(primes_[k]));
     }
-  // Round k is that of the k-th odd prime, primes_[k].
-  for (std::size_t k = rounds_done + 1; k + 1 < primes_.size(); ++k) {
+  // Round k is that of the k-th odd prime, primes_[k]; the tail's rounds go in batches.
+  for (std::size_t k = rounds_done + 1; k + 1 < primes_.size();) {
     if (stop_here && stop_here()) {
       // The state saved between builds has nothing pending. The other processes of a shared
       // table are between steps now, so the leader folds alone.
       if (role_ == Role::leader) fold_pending(0, pending_slots(root_));
       return k - 1;
     }
-    round(k, parallel_for);
-    if (!progress) continue;
-    done += static_cast<double>(keys(primes_[k]));
-    if (done - reported >= total / 100) progress((reported = done) / total);
+    const u64 p = primes_[k];
+    std::size_t next = k + 1;
+    if (p * p > n_ / p) {  // p^3 > n
+      next = tail_batch_end(k);
+      const u64 last_key = n_ / (p * p);  // <= root: p^2 > n / p > sqrt(n) when p^3 > n
+      run_step(parallel_for, 1, last_key + 1, [&](u64 a, u64 b) { tail_keys(k, next, a, b); });
+    } else {
+      round(k, parallel_for);
+    }
+    for (; k < next; ++k)
+      if (progress) done += static_cast<double>(keys(primes_[k]));
+    if (progress && done - reported >= total / 100) progress((reported = done) / total);
   }
-  run_step(parallel_for, 0, pending_slots(root_),
-           [this](u64 lo, u64 hi) { fold_pending(lo, hi); });
+  run_step(parallel_for, 0, pending_slots(root_), [this](u64 lo, u64 hi) { fold_pending(lo, hi); });
   if (progress) progress(1.0);
   return rounds();
 }
@@ -279,6 +298,49 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
     run_step(parallel_for, (below + 1) / 2, (top - 1) / 2 + 1,
              [&](u64 a, u64 b) { small_from_small(p, c, a, b); });
     top = below;
+  }
+}
+
+std::size_t PrimeCountTable::tail_batch_end(std::size_t first) const {
+  // Round k updates floor(n / p_k^2) keys; the sentinel ends the last batch.
+  u64 updates = 0;
+  std::size_t k = first;
+  for (; k + 1 < primes_.size() && updates < min_step_ * kTailBatchSteps; ++k) {
+    const u64 p = primes_[k];
+    updates += n_ / (p * p);
+  }
+  return k;
+}
+
+void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64 hi) {
+  const double* inverses = inverses_.data();
+  for (u64 d = first_of_share(lo, stride_, parity_); d < hi; d += stride_) {
+    const u64 x = n_ / d;
+    // Rounds i in [first, end) update key d: p_i^2 <= x. primes_[i] <= v <=> i <= odd pi(v)
+    // for v >= 2 (index 0 is 2), which the small keys, final now, give.
+    const u64 end = std::min<u64>(last, odd_pi_small(isqrt(x)) + 1);
+    if (end <= first) continue;
+    // Rounds with d p <= r read large[d p], the others small[floor(x / p)].
+    const u64 reads_large = root_ / d >= 2 ? odd_pi_small(root_ / d) + 1 : 0;
+    const u64 mid = std::clamp<u64>(reads_large, first, end);
+    u64 sum = 0;  // of S(n / (d p)) over the batch's rounds
+    for (u64 i = first; i < mid; ++i) {
+      const u64 e = d * primes_[i];
+      sum += e <= split_ ? large64_[e] : large32_value(e);
+    }
+    if (x < kReciprocalLimit) {
+      sum += small_leaf_sum_reciprocal(small_, inverses, mid, end, static_cast<double>(x) + 0.5);
+    } else if (x < kPlainDoubleLimit) {
+      sum += small_leaf_sum(small_, primes_.data(), mid, end, static_cast<double>(x));
+    } else {  // only d < n / 2^52: a few keys of tables above 2^52
+      for (u64 i = mid; i < end; ++i) sum += odd_pi_small(x / primes_[i]);
+    }
+    // S(p_i - 1) = i - 1 odd primes below p_i: their sum over [first, end).
+    const u64 below = (first - 1 + end - 2) * (end - first) / 2;
+    if (d <= split_)
+      large64_[d] -= sum - below;
+    else
+      large32_[d - split_ - 1] -= static_cast<std::uint32_t>(sum - below);
   }
 }
 

@@ -147,6 +147,8 @@ class PrimeCountTable {
   template <class Body>
   void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body) const;
   void round(std::size_t prime_index, const ParallelFor& parallel_for);
+  std::size_t tail_batch_end(std::size_t first) const;
+  void tail_keys(std::size_t first, std::size_t last, u64 lo, u64 hi);
   template <QuotientMethod kMethod>
   void large_from_small(u64 p, u64 c, u64 lo, u64 hi);
   void large_from_large(u64 p, u64 c, u64 lo, u64 hi);
@@ -165,6 +167,10 @@ class PrimeCountTable {
 
   /// Keys per block of pending amounts: a cache line of 32-bit keys.
   static constexpr u64 kRunBlock = 16;
+  /// Key updates a batch of tail rounds aims at, per key of the smallest step worth sharing
+  /// (2^25 by default): enough to share among threads, few enough that a stop between batches
+  /// comes soon.
+  static constexpr u64 kTailBatchSteps = u64{1} << 10;
   /// Runs start where they are about this long (measured: 8 to 32 give the same time at 10^14).
   static constexpr double kMinRun = 8;
 
