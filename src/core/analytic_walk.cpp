@@ -37,7 +37,7 @@ class Walker {
       : table_(table),
         primes_(table.primes().data()),
         inverses_(table.prime_inverses().data()),
-        count_(table.primes().size()),
+        inverse_count_(table.prime_inverses().size()),
         root_(table.root()),
         stop_(stop) {}
 
@@ -54,7 +54,7 @@ class Walker {
       if (q * q > x / q) break;
       // The child kAhead primes on reads its pi(x / q') first: ask for it now, as the children
       // between take longer than the memory does (only for a child that is one: q'^3 <= x).
-      if (reciprocal && i + kAhead < count_) {
+      if (reciprocal && i + kAhead < inverse_count_) {
         const u64 q_ahead = primes_[i + kAhead];
         const u64 y = reciprocal_quotient(x_half, inverses_[i + kAhead]);
         if (q_ahead * q_ahead <= y)
@@ -146,7 +146,7 @@ class Walker {
 
   const std::uint32_t* primes_;
   const double* inverses_;
-  u64 count_;  // primes_ entries, the sentinel included
+  u64 inverse_count_;  // the primes with an inverse: p^2 < 2^51
   u64 root_;
   const std::atomic<int>* stop_;
   std::array<u64, Histogram::kMaxKey + 1> distinct_{};

@@ -102,11 +102,13 @@ u64 PrimeCountTable::memory_bytes(u64 n) {
   const u64 r = isqrt(n);
   const u64 split = std::min(r, n >> 33);
   // pi(x) < 1.26 x / ln(x) for x > 1 (Rosser and Schoenfeld), and pi(x) <= x.
-  const double ln = r > 16 ? std::log(static_cast<double>(r)) : 1.0;
-  const u64 primes = std::min<u64>(r, static_cast<u64>(1.26 * static_cast<double>(r) / ln)) + 2;
-  // small keys, large keys, pending amounts, the primes and their inverses
+  const auto primes_below = [](u64 x) {
+    const double ln = x > 16 ? std::log(static_cast<double>(x)) : 1.0;
+    return std::min<u64>(x, static_cast<u64>(1.26 * static_cast<double>(x) / ln)) + 2;
+  };
+  // small keys, large keys, pending amounts, the primes, the inverses of those below 2^25.5
   return 4 * ((r + 1) / 2 + 1) + 8 * (split + 1) + 4 * (r - split) + 4 * pending_slots(r) +
-         12 * primes;
+         4 * primes_below(r) + 8 * primes_below(std::min<u64>(r, isqrt(kReciprocalLimit)));
 }
 
 PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
@@ -130,8 +132,11 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
   split_ = std::min(root_, n_ >> 33);
   primesieve::generate_primes(root_, &primes_);
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
-  inverses_.reserve(primes_.size());
-  for (const std::uint32_t p : primes_) inverses_.push_back(1.0 / static_cast<double>(p));
+  // Quotients by reciprocal are exact for dividends below 2^51, which only the primes with
+  // p^2 < 2^51 divide in a leaf or a tail round: at most 2.9 million of them, whatever n.
+  for (std::size_t i = 0; i + 1 < primes_.size() && u64{primes_[i]} * primes_[i] < kReciprocalLimit;
+       ++i)
+    inverses_.push_back(1.0 / static_cast<double>(primes_[i]));
   place_keys(heap_storage);
 }
 

@@ -37,8 +37,8 @@ class PrimeCountTable {
   /// would take hours on a few cores anyway.
   static constexpr u64 kDefaultMaxBytes = u64{2} << 30;
 
-  /// Bytes the table for n occupies (keys, the primes <= sqrt(n) and their inverses), within a
-  /// few percent.
+  /// Bytes the table for n occupies (keys, the primes <= sqrt(n) and prime_inverses()), within
+  /// a few percent.
   static u64 memory_bytes(u64 n);
 
   /// Generates the primes and allocates the table. Throws RangeError if n < 1, TableTooLarge if
@@ -122,7 +122,8 @@ class PrimeCountTable {
   /// The primes <= root(), then the next prime as a sentinel, so that a walk may read the prime
   /// after any prime <= root().
   const std::vector<std::uint32_t>& primes() const { return primes_; }
-  /// 1.0 / primes()[i] rounded to nearest, for each i: the walk divides by multiplying
+  /// 1.0 / primes()[i] rounded to nearest, for the primes with p^2 < 2^51 (the first entries of
+  /// primes()): below 2^51 the walk and the tail rounds divide by multiplying
   /// (reciprocal_quotient in analytic_quotient.hpp), which costs a fraction of a division.
   const std::vector<double>& prime_inverses() const { return inverses_; }
 
