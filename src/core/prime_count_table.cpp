@@ -402,6 +402,16 @@ void PrimeCountTable::large_runs(u64 p, u64 c, u64 lo, u64 hi) {
   u64 d = lo;
   for (u64 v = np / lo; d < hi; --v) {
     const u64 end = std::min(hi, end_of(v));
+    // A run writes the keys at its two ends, and long runs leave whole lines untouched between,
+    // which the hardware does not fetch ahead: ask for the lines around a run's end kRunsAhead
+    // runs before it is reached.
+    if (v > kRunsAhead) {
+      const u64 ahead = end_of(v - kRunsAhead);
+      if (ahead < hi) {
+        __builtin_prefetch(large32_ + (ahead - split_ - 1), 1);
+        __builtin_prefetch(large32_ + (ahead - split_ - 1) - 8, 1);
+      }
+    }
     subtract_run(d, end, small_[(v - 1) >> 1] - c32);
     d = end;
   }

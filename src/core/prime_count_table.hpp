@@ -172,6 +172,8 @@ class PrimeCountTable {
   /// (2^25 by default): enough to share among threads, few enough that a stop between batches
   /// comes soon.
   static constexpr u64 kTailBatchSteps = u64{1} << 10;
+  /// How many runs ahead large_runs asks for the keys of a run's end (16 measured best of 4-16).
+  static constexpr u64 kRunsAhead = 16;
   /// Runs start where they are about this long (measured: 8 to 32 give the same time at 10^14).
   static constexpr double kMinRun = 8;
 
