@@ -505,28 +505,37 @@ TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
   // vectorized plain-double loops wherever a dividend is below 2^52: a round's floor(n / p), a
   // node's x = n / m. Forcing those methods on small tables runs exactly that mix (every
   // dividend is below 2^52), against the plain table; one n has 64-bit large keys. Forced
-  // integer division also runs the table's runs through the integer path of rounds above 2^52.
+  // integer division also runs the table's runs and tail through the integer path of rounds
+  // above 2^52. Likewise the dividends from 2^51 on, which take the vectorized division instead
+  // of the reciprocal in the leaves and the tail: a lower reciprocal limit runs them.
   for (const u64 n : {u64{10'000'000'019}, (u64{1} << 35) + 777}) {
     PrimeCountTable plain(n);
     plain.build();
     const AnalyticWalk plain_walk(plain, 512);
     FactorHistograms expected;
     for (std::size_t k = 0; k < plain_walk.item_count(); ++k) expected += plain_walk.run_item(k);
-    for (const QuotientMethod method :
-         {QuotientMethod::corrected_double, QuotientMethod::integer}) {
-      PrimeCountTable table(n);
-      table.set_quotient_method(method);
-      table.build(thread_for(2));
-      for (u64 d = 1; d <= plain.root(); ++d)
-        ASSERT_EQ(table.odd_pi_large(d), plain.odd_pi_large(d)) << "n " << n << " d " << d;
-      const AnalyticWalk walk(table, 512);
-      FactorHistograms sum;
-      for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k);
-      EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method);
-    }
+    for (const QuotientMethod method : {QuotientMethod::plain_double,
+                                        QuotientMethod::corrected_double, QuotientMethod::integer})
+      for (const u64 limit : {kReciprocalLimit, u64{1} << 20, u64{0}}) {
+        if (method == QuotientMethod::plain_double && limit == kReciprocalLimit) continue;
+        PrimeCountTable table(n);
+        table.set_quotient_method(method);
+        table.set_reciprocal_limit(limit);
+        table.build(thread_for(2));
+        for (u64 d = 1; d <= plain.root(); ++d)
+          ASSERT_EQ(table.odd_pi_large(d), plain.odd_pi_large(d))
+              << "n " << n << " d " << d << " method " << static_cast<int>(method) << " limit "
+              << limit;
+        const AnalyticWalk walk(table, 512);
+        FactorHistograms sum;
+        for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k);
+        EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method)
+                                 << " limit " << limit;
+      }
   }
   PrimeCountTable big(u64{1} << 52, PrimeCountTable::kDefaultMaxBytes);
   EXPECT_THROW(big.set_quotient_method(QuotientMethod::plain_double), std::invalid_argument);
+  EXPECT_THROW(big.set_reciprocal_limit(kReciprocalLimit + 1), std::invalid_argument);
 }
 
 TEST(Analytic, BuildReportsProgressUpToOne) {

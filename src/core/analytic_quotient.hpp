@@ -15,8 +15,9 @@
 /// With the divisor's rounded reciprocal at hand, x < 2^51 needs no division at all
 /// (reciprocal_quotient): a = x + 1/2 is exact, and with i = 1/m (1 + e1) and the product
 /// rounded, t = a i (1 + e2) with |e1|, |e2| <= 2^-53, so |t - a/m| <= (a/m) 2^-52 (1 + 2^-54)
-/// < 1/(2m) because a < 2^51. Writing x = k m + j with 0 <= j < m, a/m = k + (j + 1/2)/m lies at
-/// least 1/(2m) above k and below k + 1: t stays strictly between them and truncation gives k.
+/// < 1/(2m) because a <= 2^51 - 1/2. Writing x = k m + j with 0 <= j < m, a/m = k + (j + 1/2)/m
+/// lies at least 1/(2m) above k and below k + 1: t stays strictly between them and truncation gives
+/// k.
 #pragma once
 
 #include <cstdint>

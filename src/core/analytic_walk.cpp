@@ -47,7 +47,7 @@ class Walker {
     // A node's leaves take microseconds at most; a whole item, seconds.
     if (stop_ != nullptr && stop_->load(std::memory_order_relaxed) != 0) throw Stopped{};
     u64 i = begin;
-    const bool reciprocal = x < kReciprocalLimit;
+    const bool reciprocal = x < table_.reciprocal_limit();
     const double x_half = static_cast<double>(x) + 0.5;
     for (; i < end; ++i) {  // q^3 <= x
       const u64 q = primes_[i];
@@ -105,7 +105,7 @@ class Walker {
       const auto s = static_cast<u64>(std::sqrt(xd));
       const u64 stop = std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
       if (i < stop) {
-        sum += x < kReciprocalLimit
+        sum += x < table_.reciprocal_limit()
                    ? small_leaf_sum_reciprocal(table_.small_keys(), inverses_, i, stop, xd + 0.5)
                    : small_leaf_sum(table_.small_keys(), primes_, i, stop, xd);
         i = stop;

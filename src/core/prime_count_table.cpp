@@ -83,12 +83,13 @@ std::shared_ptr<void> heap_storage(std::size_t bytes) {
 }  // namespace
 
 /// Short steps run inline, by the leader only, without building a std::function: most of the
-/// ~pi(sqrt n) rounds have only a few keys left.
+/// ~pi(sqrt n) rounds have only a few keys left. A step whose keys cost key_cost updates each
+/// is shared once its updates make a step worth sharing.
 template <class Body>
-void PrimeCountTable::run_step(const ParallelFor& parallel_for, u64 lo, u64 hi,
-                               const Body& body) const {
+void PrimeCountTable::run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body,
+                               u64 key_cost) const {
   if (lo >= hi) return;
-  if (hi - lo >= min_step_)
+  if ((hi - lo) * key_cost >= min_step_)
     parallel_for(lo, hi, RangeBody(body));
   else if (role_ == Role::leader)
     body(lo, hi);
@@ -134,9 +135,12 @@ PrimeCountTable::PrimeCountTable(u64 n, u64 max_bytes)
   primes_.push_back(static_cast<std::uint32_t>(sentinel));
   // Quotients by reciprocal are exact for dividends below 2^51, which only the primes with
   // p^2 < 2^51 divide in a leaf or a tail round: at most 2.9 million of them, whatever n.
-  for (std::size_t i = 0; i + 1 < primes_.size() && u64{primes_[i]} * primes_[i] < kReciprocalLimit;
-       ++i)
-    inverses_.push_back(1.0 / static_cast<double>(primes_[i]));
+  const auto with_inverse =
+      std::partition_point(primes_.begin(), primes_.end() - 1,
+                           [](std::uint32_t p) { return u64{p} * p < kReciprocalLimit; });
+  inverses_.reserve(static_cast<std::size_t>(with_inverse - primes_.begin()));
+  for (auto p = primes_.begin(); p != with_inverse; ++p)
+    inverses_.push_back(1.0 / static_cast<double>(*p));
   place_keys(heap_storage);
 }
 
@@ -183,6 +187,11 @@ void PrimeCountTable::set_quotient_method(QuotientMethod method) {
   if (static_cast<int>(method) < static_cast<int>(numfactors::quotient_method(n_)))
     throw std::invalid_argument("set_quotient_method: not exact for this n");
   quotient_method_ = method;
+}
+
+void PrimeCountTable::set_reciprocal_limit(u64 limit) {
+  if (limit > kReciprocalLimit) throw std::invalid_argument("set_reciprocal_limit: not exact");
+  reciprocal_limit_ = limit;
 }
 
 std::size_t PrimeCountTable::key_bytes() const { return numfactors::key_bytes(root_, split_); }
@@ -232,9 +241,13 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
     const u64 p = primes_[k];
     std::size_t next = k + 1;
     if (p * p > n_ / p) {  // p^3 > n
-      next = tail_batch_end(k);
+      u64 updates = 0;
+      next = tail_batch_end(k, updates);
       const u64 last_key = n_ / (p * p);  // <= root: p^2 > n / p > sqrt(n) when p^3 > n
-      run_step(parallel_for, 1, last_key + 1, [&](u64 a, u64 b) { tail_keys(k, next, a, b); });
+      // Late batches have few keys (one at the very end) of many updates each.
+      run_step(
+          parallel_for, 1, last_key + 1, [&](u64 a, u64 b) { tail_keys(k, next, a, b); },
+          std::max<u64>(1, updates / last_key));
     } else {
       round(k, parallel_for);
     }
@@ -306,9 +319,9 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
   }
 }
 
-std::size_t PrimeCountTable::tail_batch_end(std::size_t first) const {
+std::size_t PrimeCountTable::tail_batch_end(std::size_t first, u64& updates) const {
   // Round k updates floor(n / p_k^2) keys; the sentinel ends the last batch.
-  u64 updates = 0;
+  updates = 0;
   std::size_t k = first;
   for (; k + 1 < primes_.size() && updates < min_step_ * kTailBatchSteps; ++k) {
     const u64 p = primes_[k];
@@ -333,11 +346,11 @@ void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64
       const u64 e = d * primes_[i];
       sum += e <= split_ ? large64_[e] : large32_value(e);
     }
-    if (x < kReciprocalLimit) {
+    if (x < reciprocal_limit_) {
       sum += small_leaf_sum_reciprocal(small_, inverses, mid, end, static_cast<double>(x) + 0.5);
-    } else if (x < kPlainDoubleLimit) {
+    } else if (x < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer) {
       sum += small_leaf_sum(small_, primes_.data(), mid, end, static_cast<double>(x));
-    } else {  // only d < n / 2^52: a few keys of tables above 2^52
+    } else {  // only d < n / 2^52: a few keys of tables above 2^52 (and tests: integer)
       for (u64 i = mid; i < end; ++i) sum += odd_pi_small(x / primes_[i]);
     }
     // S(p_i - 1) = i - 1 odd primes below p_i: their sum over [first, end).

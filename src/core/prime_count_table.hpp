@@ -81,7 +81,8 @@ class PrimeCountTable {
   /// them costs more than it saves.
   static constexpr u64 kMinParallelStep = u64{1} << 15;
 
-  /// Says, before each round, whether the build should stop there.
+  /// Says, before each round (each batch of the tail's rounds), whether the build should stop
+  /// there.
   using StopHere = std::function<bool()>;
 
   /// The update over the odd primes p <= sqrt(n), for the large keys of `share`: one round per
@@ -89,7 +90,8 @@ class PrimeCountTable {
   /// to `parallel_for`; `progress`, if given, hears about every percent of the keys updated.
   /// The keys after a round are a resumable state (keys(), set_keys()): the build starts after
   /// `rounds_done` rounds (0: from the start values), and returns before a round at which
-  /// `stop_here` says so. Returns the rounds done (rounds() when complete). Call before any
+  /// `stop_here` says so (the rounds of primes p with p^3 > n go in batches: a build stops
+  /// between them). Returns the rounds done (rounds() when complete). Call before any
   /// query; after a partial share, import the other share before querying large keys.
   std::size_t build(const ParallelFor& parallel_for = serial_for, const Progress& progress = {},
                     Share share = Share::all, Role role = Role::leader,
@@ -116,6 +118,10 @@ class PrimeCountTable {
   /// which is how the tests run a small table through the paths of tables above 2^52.
   QuotientMethod quotient_method() const { return quotient_method_; }
   void set_quotient_method(QuotientMethod method);
+  /// Dividends below this divide by reciprocal (prime_inverses()): kReciprocalLimit unless set
+  /// lower before build(), which is how the tests run the division paths of larger dividends.
+  u64 reciprocal_limit() const { return reciprocal_limit_; }
+  void set_reciprocal_limit(u64 limit);
   /// floor(sqrt(n)).
   u64 root() const { return root_; }
 
@@ -146,9 +152,10 @@ class PrimeCountTable {
 
  private:
   template <class Body>
-  void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body) const;
+  void run_step(const ParallelFor& parallel_for, u64 lo, u64 hi, const Body& body,
+                u64 key_cost = 1) const;
   void round(std::size_t prime_index, const ParallelFor& parallel_for);
-  std::size_t tail_batch_end(std::size_t first) const;
+  std::size_t tail_batch_end(std::size_t first, u64& updates) const;
   void tail_keys(std::size_t first, std::size_t last, u64 lo, u64 hi);
   template <QuotientMethod kMethod>
   void large_from_small(u64 p, u64 c, u64 lo, u64 hi);
@@ -180,6 +187,7 @@ class PrimeCountTable {
   u64 n_;
   u64 root_;
   QuotientMethod quotient_method_;
+  u64 reciprocal_limit_ = kReciprocalLimit;
   /// Large keys d <= split_ can exceed 2^32 odd numbers: 64-bit entries. Above it, floor(n/d)
   /// < 2^33, so at most 2^32 - 1 odd numbers in [3, floor(n/d)]: 32-bit entries.
   u64 split_;

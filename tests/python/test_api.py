@@ -8,6 +8,7 @@ import doctest
 import inspect
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -158,8 +159,8 @@ def test_version_is_the_programs():
      "kernel='wheel' sieves [1, hi] and is for ranges near 1"),
     ((2, 2**63), {"kernel": "wheel"}, ValueError, "kernel='wheel' counts up to 2**62-1"),
     ((2, 10**19), {"method": "analytic"}, ValueError,
-     " MiB a process for the prime count table of 10000000000000000000 (at most 2048 MiB); "
-     "use method='sieve'"),
+     re.compile(r"^method='analytic' would need about \d+ MiB a process for the prime count "
+                r"table of 10000000000000000000 \(at most 2048 MiB\); use method='sieve'")),
     ((2, 10), {"progress": "yes"}, TypeError, "progress must be a bool or a callable"),
 ])
 @pytest.mark.parametrize("function", [numfactors.histogram, numfactors.run],
@@ -168,7 +169,10 @@ def test_bad_arguments(function, args, kwargs, error, words):
     with pytest.raises(error) as info:
         function(*args, **kwargs)
     assert type(info.value) is error
-    assert words in str(info.value)
+    if isinstance(words, re.Pattern):
+        assert words.search(str(info.value)), str(info.value)
+    else:
+        assert words in str(info.value)
 
 
 def test_running_out_of_memory_is_a_memory_error():
