@@ -22,7 +22,6 @@
 #include <array>
 #include <cmath>
 
-#include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
@@ -105,9 +104,7 @@ class Walker {
       const auto s = static_cast<u64>(std::sqrt(xd));
       const u64 stop = std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
       if (i < stop) {
-        sum += x < table_.reciprocal_limit()
-                   ? small_leaf_sum_reciprocal(table_.small_keys(), inverses_, i, stop, xd + 0.5)
-                   : small_leaf_sum(table_.small_keys(), primes_, i, stop, xd);
+        sum += table_.small_quotient_sum(x, i, stop);
         i = stop;
       }
     }

@@ -331,7 +331,6 @@ std::size_t PrimeCountTable::tail_batch_end(std::size_t first, u64& updates) con
 }
 
 void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64 hi) {
-  const double* inverses = inverses_.data();
   for (u64 d = first_of_share(lo, stride_, parity_); d < hi; d += stride_) {
     const u64 x = n_ / d;
     // Rounds i in [first, end) update key d: p_i^2 <= x. primes_[i] <= v <=> i <= odd pi(v)
@@ -346,13 +345,7 @@ void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64
       const u64 e = d * primes_[i];
       sum += e <= split_ ? large64_[e] : large32_value(e);
     }
-    if (x < reciprocal_limit_) {
-      sum += small_leaf_sum_reciprocal(small_, inverses, mid, end, static_cast<double>(x) + 0.5);
-    } else if (x < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer) {
-      sum += small_leaf_sum(small_, primes_.data(), mid, end, static_cast<double>(x));
-    } else {  // only d < n / 2^52: a few keys of tables above 2^52 (and tests: integer)
-      for (u64 i = mid; i < end; ++i) sum += odd_pi_small(x / primes_[i]);
-    }
+    sum += small_quotient_sum(x, mid, end);
     // S(p_i - 1) = i - 1 odd primes below p_i: their sum over [first, end).
     const u64 below = (first - 1 + end - 2) * (end - first) / 2;
     if (d <= split_)

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "numfactors/histogram.hpp"
 
@@ -145,6 +146,21 @@ class PrimeCountTable {
   const void* odd_pi_quotient_address(u64 m, u64 x) const {
     if (m > root_) return small_ + ((x - 1) >> 1);
     return m <= split_ ? static_cast<const void*>(large64_ + m) : large32_ + (m - split_ - 1);
+  }
+
+  /// The sum of odd_pi_small(floor(x / primes()[i])) over i in [begin, end), each quotient in
+  /// [1, root()] (the walk's leaves, the tail's rounds): by reciprocal below reciprocal_limit(),
+  /// by the vectorized division below 2^52 (unless integer division is forced), else by integer
+  /// division.
+  u64 small_quotient_sum(u64 x, u64 begin, u64 end) const {
+    if (x < reciprocal_limit_)
+      return small_leaf_sum_reciprocal(small_, inverses_.data(), begin, end,
+                                       static_cast<double>(x) + 0.5);
+    if (x < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer)
+      return small_leaf_sum(small_, primes_.data(), begin, end, static_cast<double>(x));
+    u64 sum = 0;
+    for (u64 i = begin; i < end; ++i) sum += odd_pi_small(x / primes_[i]);
+    return sum;
   }
 
   /// pi(v) for any key v = floor(n/d) (and any v <= root()). One division.
