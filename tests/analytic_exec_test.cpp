@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "numfactors/errors.hpp"
@@ -128,28 +130,42 @@ TEST(AnalyticExec, StopLeavesTheRunInterrupted) {
 
 TEST(AnalyticExec, ThreadsForCoversEveryIndexOnce) {
   std::mt19937_64 rng(test::test_seed(602));
-  // One team for many calls, as a table build uses it.
-  const ParallelFor parallel_for = threads_for(3);
-  for (int i = 0; i < 50; ++i) {
-    const u64 begin = rng() % 100;
-    const u64 end = begin + rng() % 5000;
-    std::vector<std::atomic<int>> seen(end);
-    const ParallelFor one_off = threads_for(1 + static_cast<unsigned>(rng() % 4));
-    for (const ParallelFor* f : {&parallel_for, &one_off}) {
-      for (auto& s : seen) s.store(0);
-      (*f)(begin, end, [&](u64 lo, u64 hi) {
-        for (u64 k = lo; k < hi; ++k) seen[k].fetch_add(1);
-      });
-      for (u64 k = 0; k < end; ++k) ASSERT_EQ(seen[k].load(), k >= begin ? 1 : 0) << k;
+  using std::chrono::microseconds;
+  // Waiting threads that sleep at once, that spin first (the default on enough cores) and that
+  // spin longer than the calls' gaps: whichever way a thread waits, no call is missed.
+  for (const microseconds spin : {microseconds{0}, microseconds{200}, microseconds{20000}}) {
+    SCOPED_TRACE(spin.count());
+    // One team for many calls, as a table build uses it.
+    const ParallelFor parallel_for = threads_for(3, spin);
+    for (int i = 0; i < 50; ++i) {
+      const u64 begin = rng() % 100;
+      const u64 end = begin + rng() % 5000;
+      std::vector<std::atomic<int>> seen(end);
+      const ParallelFor one_off = threads_for(1 + static_cast<unsigned>(rng() % 4), spin);
+      for (const ParallelFor* f : {&parallel_for, &one_off}) {
+        for (auto& s : seen) s.store(0);
+        (*f)(begin, end, [&](u64 lo, u64 hi) {
+          for (u64 k = lo; k < hi; ++k) seen[k].fetch_add(1);
+        });
+        for (u64 k = 0; k < end; ++k) ASSERT_EQ(seen[k].load(), k >= begin ? 1 : 0) << k;
+      }
     }
+    // A piece that throws: the exception reaches the caller, and the team still works after it.
+    EXPECT_THROW(parallel_for(0, 1000, [](u64 lo, u64) {
+      if (lo >= 500) throw std::runtime_error("piece failed");
+    }), std::runtime_error);
+    std::atomic<u64> sum{0};
+    parallel_for(0, 1000, [&](u64 lo, u64 hi) { sum += hi - lo; });
+    EXPECT_EQ(sum.load(), 1000u);
+    // The helpers take part: pieces that wait for one another finish only if two threads run
+    // them at once (a helper that never woke would leave the caller waiting here for ever).
+    std::atomic<int> arrived{0};
+    threads_for(2, spin)(0, 2, [&](u64, u64) {
+      arrived.fetch_add(1);
+      while (arrived.load() < 2) std::this_thread::yield();
+    });
+    EXPECT_EQ(arrived.load(), 2);
   }
-  // A piece that throws: the exception reaches the caller, and the team still works after it.
-  EXPECT_THROW(parallel_for(0, 1000, [](u64 lo, u64) {
-    if (lo >= 500) throw std::runtime_error("piece failed");
-  }), std::runtime_error);
-  std::atomic<u64> sum{0};
-  parallel_for(0, 1000, [&](u64 lo, u64 hi) { sum += hi - lo; });
-  EXPECT_EQ(sum.load(), 1000u);
 }
 
 Method method_of(const std::vector<std::string>& args) {

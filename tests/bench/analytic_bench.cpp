@@ -10,6 +10,7 @@
 /// CPU seconds are the steadier number.
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -95,8 +96,11 @@ int main(int argc, char** argv) {
   const double w1 = wall(), c1 = cpu(), m1 = main_cpu();
   const numfactors::AnalyticWalk walk(table);
   std::vector<numfactors::FactorHistograms> parts(walk.item_count());
-  parallel_for(0, parts.size(), [&](u64 lo, u64 hi) {
-    for (u64 k = lo; k < hi; ++k) parts[k] = walk.run_item(k);
+  // One item at a time from a shared counter, as the executors deal them: the items' costs are
+  // far apart, so pieces of many items would leave a thread idle at the end.
+  std::atomic<std::size_t> next{0};
+  parallel_for(0, threads, [&](u64, u64) {
+    for (std::size_t k; (k = next.fetch_add(1)) < parts.size();) parts[k] = walk.run_item(k);
   });
   numfactors::FactorHistograms h;
   for (const auto& part : parts) h += part;
