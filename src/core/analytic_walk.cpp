@@ -62,7 +62,15 @@ class Walker {
       u64 mm = m * q, xe = x / q;  // m q <= m q^3 <= N: no wrap
       for (unsigned e = 1;;) {
         // m q^e q' for primes q' > q need xe > q; for e = 1, xe >= q^2 > q always.
-        if (xe > q) node(mm, xe, i + 1, w + 1, W + e);
+        if (xe > q) {
+          // Half the nodes have no children (the next prime's square is above xe): their
+          // count alone, pi(xe) - (i + 1), without the node's set-up.
+          const u64 next = primes_[i + 1];
+          if (next * next > xe)
+            add(w + 2, W + e + 1, table_.odd_pi_quotient(mm, xe) + 1 - (i + 1));
+          else
+            node(mm, xe, i + 1, w + 1, W + e);
+        }
         if (xe < q) break;  // m q^(e+1) > N
         mm *= q;            // <= N, as xe >= q says
         xe /= q;
