@@ -50,7 +50,8 @@ class Walker {
     const double x_half = static_cast<double>(x) + 0.5;
     for (; i < end; ++i) {  // q^3 <= x
       const u64 q = primes_[i];
-      if (q * q > x / q) break;
+      // q^3 > x, by multiplying: q^3 < 2^64 up to kCubeRootMax, and above it q^3 > x anyway.
+      if (q > kCubeRootMax || q * q * q > x) break;
       // The child kAhead primes on reads its pi(x / q') first: ask for it now, as the children
       // between take longer than the memory does (only for a child that is one: q'^3 <= x).
       if (reciprocal && i + kAhead < inverse_count_) {
@@ -59,7 +60,8 @@ class Walker {
         if (q_ahead * q_ahead <= y)
           __builtin_prefetch(table_.odd_pi_quotient_address(m * q_ahead, y));
       }
-      u64 mm = m * q, xe = x / q;  // m q <= m q^3 <= N: no wrap
+      // m q <= m q^3 <= N: no wrap. q^3 <= x < 2^51 with a reciprocal: q has an inverse.
+      u64 mm = m * q, xe = reciprocal ? reciprocal_quotient(x_half, inverses_[i]) : x / q;
       for (unsigned e = 1;;) {
         // m q^e q' for primes q' > q need xe > q; for e = 1, xe >= q^2 > q always.
         if (xe > q) {
@@ -148,6 +150,8 @@ class Walker {
   const PrimeCountTable& table_;
   /// How many children ahead the walk asks for a child's count (4 measured best, 2 nearly).
   static constexpr u64 kAhead = 4;
+  /// floor(cbrt(2^64 - 1)).
+  static constexpr u64 kCubeRootMax = 2642245;
 
   const std::uint32_t* primes_;
   const double* inverses_;
