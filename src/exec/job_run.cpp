@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -89,7 +90,12 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
     if (fraction > built) meter.add((fraction - built) * kAnalyticTableShare * work);
     built = std::max(built, fraction);
   };
-  return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, threads_for(threads),
+  // The ranks of one machine may together run more threads than it has cores, which a rank's
+  // own affinity does not show: their threads sleep at once instead of spinning.
+  const ParallelFor parallel_for = job.mode == Mode::mpi
+                                       ? threads_for(threads, std::chrono::microseconds{0})
+                                       : threads_for(threads);
+  return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for,
                                      build_progress, (1 - kAnalyticTableShare) * work,
                                      TableJournal{table_path, stop});
 }

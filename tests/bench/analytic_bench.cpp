@@ -10,6 +10,7 @@
 /// CPU seconds are the steadier number.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const u64 n = std::strtoull(argv[1], nullptr, 10);
-  const unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 1;
+  const unsigned threads = argc > 2 ? static_cast<unsigned>(std::max(1, std::atoi(argv[2]))) : 1;
   // The executors' own ParallelFor, so the phases are timed as --method analytic runs them.
   const numfactors::ParallelFor parallel_for = numfactors::threads_for(threads);
 
