@@ -69,7 +69,7 @@ class Walker {
           // count alone, pi(xe) - (i + 1), without the node's set-up.
           const u64 next = primes_[i + 1];
           if (next * next > xe)
-            add(w + 2, W + e + 1, table_.odd_pi_quotient(mm, xe) + 1 - (i + 1));
+            node_primes(mm, xe, i + 1, w + 1, W + e);
           else
             node(mm, xe, i + 1, w + 1, W + e);
         }
@@ -89,6 +89,11 @@ class Walker {
     // first and used last, after the children, so that the wait overlaps their work.
     __builtin_prefetch(table_.odd_pi_quotient_address(m, x));
     children(m, x, i0, ~u64{0}, w, W);
+    node_primes(m, x, i0, w, W);
+  }
+
+  /// Node m's numbers m q for the primes q >= primes[i0] (q <= x = N/m): pi(x) - i0 of them.
+  void node_primes(u64 m, u64 x, u64 i0, unsigned w, unsigned W) {
     // pi(x) - i0 = (odd primes <= x) + 1 - i0, >= 0 since x >= primes[i0 - 1]
     add(w + 1, W + 1, table_.odd_pi_quotient(m, x) + 1 - i0);
   }
@@ -179,7 +184,7 @@ FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::
       u64 m = q, x = n / q;
       for (unsigned e = 1;; ++e) {
         if (e >= 2) walker.add(1, e, 1);
-        if (x > q) walker.add(2, e + 1, table.odd_pi_quotient(m, x) + 1 - (i + 1));
+        if (x > q) walker.node_primes(m, x, i + 1, 1, e);
         if (x < q) break;
         m *= q;
         x /= q;
@@ -208,7 +213,7 @@ FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::
     for (unsigned e2 = 1;; ++e2) {
       if (nodes_too && e2 >= 2) walker.add(2, e1 + e2, 1);  // m itself
       if (x > q2) {
-        if (nodes_too) walker.add(3, e1 + e2 + 1, table.odd_pi_quotient(m, x) - q2_index);
+        if (nodes_too) walker.node_primes(m, x, q2_index + 1, 2, e1 + e2);
         walker.children(m, x, begin, end, 2, e1 + e2);
       }
       if (x < q2) break;  // m q2 > N
