@@ -53,4 +53,12 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
 /// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
 unsigned available_cores();
 
+/// One pause of a spin-wait: x86's PAUSE, which leaves the core's pipeline to its other hardware
+/// thread meanwhile; nothing on other processors.
+inline void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 }  // namespace numfactors

@@ -96,12 +96,6 @@ void wake_all(std::atomic<std::uint32_t>& word) {
 #endif
 }
 
-void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
 /// Pause iterations a waiting rank spins (about 0.1 ms) before it sleeps or yields: the other
 /// ranks are usually microseconds away, unless the machine runs more processes than cores.
 constexpr int kSpins = 4096;
@@ -159,7 +153,7 @@ struct alignas(64) SharedControl {
   void await(u64 step) {
     const auto target = static_cast<std::uint32_t>(step);
     const auto before = [&] { return published.load(std::memory_order_acquire) < target; };
-    for (int spin = 0; spin < kSpins && before(); ++spin) pause();
+    for (int spin = 0; spin < kSpins && before(); ++spin) cpu_pause();
     while (before()) {
       sleepers.fetch_add(1, std::memory_order_seq_cst);
       const std::uint32_t seen = published.load(std::memory_order_seq_cst);
@@ -189,7 +183,7 @@ struct alignas(64) SharedControl {
   void finish(u64 keys) const {
     for (int spin = 0; done.load(std::memory_order_acquire) < keys; ++spin)
       if (spin < kSpins)
-        pause();
+        cpu_pause();
       else
         sched_yield();
   }
@@ -208,7 +202,7 @@ struct alignas(64) SharedControl {
     }
     for (int spin = 0; spin < kSpins; ++spin) {
       if (generation.load(std::memory_order_acquire) != seen) return;
-      pause();
+      cpu_pause();
     }
     while (generation.load(std::memory_order_acquire) == seen) wait_while(generation, seen);
   }

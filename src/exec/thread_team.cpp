@@ -11,28 +11,22 @@
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "exec/executor.hpp"
 
 namespace numfactors {
 namespace {
 
-/// Waits up to `limit` for `ready()` without sleeping: true if it came.
+/// Waits up to `limit` for `ready()` without sleeping (the caller then sleeps if it must).
 template <class Ready>
-bool spin_for(std::chrono::microseconds limit, const Ready& ready) {
-  if (limit.count() == 0) return ready();
+void spin_for(std::chrono::microseconds limit, const Ready& ready) {
+  if (limit.count() == 0) return;
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     for (int i = 0; i < 32; ++i) {
-      if (ready()) return true;
-#if defined(__x86_64__)
-      _mm_pause();  // leaves the core's pipeline to its other hardware thread meanwhile
-#endif
+      if (ready()) return;
+      cpu_pause();
     }
-    if (std::chrono::steady_clock::now() >= until) return ready();
+    if (std::chrono::steady_clock::now() >= until) return;
   }
 }
 
