@@ -33,6 +33,12 @@ struct TableBuilt {
   bool whole_here = true;
 };
 
+/// Whether the text of /sys/kernel/mm/transparent_hugepage/shmem_enabled (the choice in
+/// brackets) lets shared memory have huge pages: advise (when asked, as the table's window
+/// does), within_size, always or force; not never or deny. start_mpi asks Open MPI for System V
+/// shared memory then.
+bool shared_huge_pages_allowed(const std::string& shmem_enabled);
+
 /// What MPI mode needs of a started session.
 class MpiBackend : public MpiSession {
  public:

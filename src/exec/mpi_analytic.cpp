@@ -30,6 +30,7 @@
 
 #ifdef __linux__
 #include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -258,6 +259,22 @@ class RankGroup {
   SharedControl& control() const { return *control_; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(size_); }
 
+  /// Asks for huge pages under the table, before any rank touches it (each rank's own mapping:
+  /// a page is made by the rank that touches it first). Only a hint: the kernel grants them to
+  /// shared memory only when /sys/kernel/mm/transparent_hugepage/shmem_enabled allows (advise,
+  /// within_size or always) and the window is System V or anonymous shared memory
+  /// (OMPI_MCA_shmem=sysv); Open MPI's default backs it with a file.
+  static void advise_huge_pages(char* begin, std::size_t bytes) {
+    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+    const auto first = (reinterpret_cast<std::uintptr_t>(begin) + kHuge - 1) & ~(kHuge - 1);
+    const auto last = (reinterpret_cast<std::uintptr_t>(begin) + bytes) & ~(kHuge - 1);
+#ifdef MADV_HUGEPAGE
+    if (first < last) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+    (void)first, (void)last;
+#endif
+  }
+
   /// Collective over the group: a shared window of kControlBytes + bytes, held by the returned
   /// pointer and freed (collectively) with the last copy of it; every rank of the group frees
   /// it at the same point of the run, where the table that holds it goes.
@@ -265,6 +282,7 @@ class RankGroup {
     MPI_Win window;
     void* const base =
         mpi_detail::shared_window(group_, static_cast<MPI_Aint>(kControlBytes + bytes), window);
+    advise_huge_pages(static_cast<char*>(base) + kControlBytes, bytes);
     control_ = static_cast<SharedControl*>(base);
     if (leader()) new (control_) SharedControl;
     MPI_Barrier(group_);  // the control block is set before anyone uses it

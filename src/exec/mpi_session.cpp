@@ -6,7 +6,13 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 
 #include "exec/mpi.hpp"
 #include "exec/mpi_threads.hpp"
@@ -14,6 +20,24 @@
 
 namespace numfactors {
 namespace {
+
+/// Open MPI backs a shared window with a file by default, which the kernel never maps on huge
+/// pages, while System V shared memory gets them where shmem_enabled allows: the analytic
+/// table's window (mpi_analytic.cpp) then costs two ranks about what it costs two threads. Chosen
+/// only when the user has not chosen (OMPI_MCA_shmem), the kernel would give huge pages, and a
+/// System V segment can be made here; other MPI libraries ignore the variable.
+void prefer_huge_shared_memory() {
+#ifdef OMPI_MAJOR_VERSION
+  if (std::getenv("OMPI_MCA_shmem") != nullptr) return;
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+  std::string text;
+  if (!std::getline(in, text) || !shared_huge_pages_allowed(text)) return;
+  const int probe = shmget(IPC_PRIVATE, std::size_t{2} << 20, IPC_CREAT | 0600);
+  if (probe < 0) return;
+  (void)shmctl(probe, IPC_RMID, nullptr);
+  (void)setenv("OMPI_MCA_shmem", "sysv", 0);
+#endif
+}
 
 class BoostMpiSession final : public MpiBackend {
  public:
@@ -70,9 +94,16 @@ class BoostMpiSession final : public MpiBackend {
 
 }  // namespace
 
+bool shared_huge_pages_allowed(const std::string& shmem_enabled) {
+  for (const char* choice : {"[advise]", "[within_size]", "[always]", "[force]"})
+    if (shmem_enabled.find(choice) != std::string::npos) return true;
+  return false;
+}
+
 std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv) {
   if (boost::mpi::environment::initialized())
     throw std::logic_error("MPI is already started in this process");
+  prefer_huge_shared_memory();
   return std::make_unique<BoostMpiSession>(argc, argv);
 }
 

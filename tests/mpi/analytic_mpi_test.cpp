@@ -37,6 +37,17 @@ Histogram sieve_histogram(const Range& r, Count count) {
   return run_plan(make_plan(r, count, KernelKind::sieve, 0, 1), o).histogram;
 }
 
+TEST(AnalyticMpi, SharedMemoryHugePagesOnlyWhereTheKernelGivesThem) {
+  using numfactors::shared_huge_pages_allowed;
+  EXPECT_FALSE(shared_huge_pages_allowed("always within_size advise [never] deny force"));
+  EXPECT_FALSE(shared_huge_pages_allowed("always within_size advise never [deny] force"));
+  EXPECT_FALSE(shared_huge_pages_allowed(""));
+  EXPECT_TRUE(shared_huge_pages_allowed("always within_size [advise] never deny force"));
+  EXPECT_TRUE(shared_huge_pages_allowed("always [within_size] advise never deny force"));
+  EXPECT_TRUE(shared_huge_pages_allowed("[always] within_size advise never deny force"));
+  EXPECT_TRUE(shared_huge_pages_allowed("always within_size advise never deny [force]"));
+}
+
 TEST(AnalyticMpi, EqualsSieveOnRandomRanges) {
   std::mt19937_64 rng(seed(701));
   for (int i = 0; i < 16; ++i) {
