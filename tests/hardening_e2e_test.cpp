@@ -140,6 +140,57 @@ TEST(Hardening, OutputFollowsLinksKeepsModesAndKnowsStdout) {
   EXPECT_EQ(test::read_file(dir / "private.txt"), "{1: 7, 2: 2}\n");
 }
 
+TEST(Hardening, TheTimelineAndTheJournalAreNeverStdoutOrStderr) {
+  // Redirected to files, /dev/stdout and /dev/stderr are regular files: a timeline renamed over
+  // one would replace the file and everything written to it, and a journal would mix with it.
+  ScratchDir dir;
+  const std::string out = dir / "out.txt", log = dir / "log.txt";
+  for (const std::string option : {"--timeline", "--checkpoint"}) {
+    for (const auto& [path, stream] :
+         {std::pair<std::string, std::string>{"/dev/stdout", "stdout"}, {"/dev/stderr", "stderr"}}) {
+      std::ofstream(out) << "before\n";
+      std::ofstream(log) << "before\n";
+      const test::Finished f =
+          shell("--max 1e6 " + option + " " + path, ">>" + out + " 2>>" + log);
+      EXPECT_EQ(f.status, 2) << option << " " << path;
+      EXPECT_EQ(test::read_file(out), "before\n") << option << " " << path;
+      EXPECT_EQ(test::read_file(log), "before\nnumfactors: error: " + option + " '" + path +
+                                          "' is this process's " + stream + "\n");
+    }
+    // `-` is stdout for --output only; these write a file of their own.
+    expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1e6", option, "-"}), 2,
+                          option + " '-': " + option + " writes a file of its own, not stdout");
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / ""), fs::directory_iterator()), 2);
+}
+
+TEST(Hardening, AForeignCheckpointIsQuotedPrintableAndShort) {
+  ScratchDir dir;
+  const std::string path = dir / "foreign.ckpt";
+  std::ofstream(path) << "x\033[31mRED\r\a" << std::string(500, 'y') << "\n";
+  const test::Finished f = test::run_program(NUMFACTORS_BINARY, {"--max", "1e6", "--checkpoint", path});
+  expect_one_error_line(f, 2, "belongs to another run (x?[31mRED??yyy");
+  EXPECT_NE(f.err.find("yyy...; this run is "), std::string::npos) << f.err;
+  EXPECT_LT(f.err.size(), 400u) << f.err;
+  for (const char c : f.err.substr(0, f.err.size() - 1)) EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << int(c);
+}
+
+TEST(Hardening, HugeRangesNearOneStopWithinASecond) {
+  // A pass near 1 once listed every power above a segment of a 2^40-number chunk (2.3e8 of
+  // them, gigabytes) before it looked at a signal: seconds to tens of seconds.
+  for (const std::string max : {"2^63", "2^64-1"}) {
+    test::ChildProcess child(NUMFACTORS_BINARY, {"--max", max, "--workers", "2"});
+    ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const auto sent = std::chrono::steady_clock::now();
+    kill(child.pid(), SIGTERM);
+    const test::Finished f = child.wait(60);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - sent;
+    EXPECT_EQ(f.status, 143) << max << f.err;
+    EXPECT_LT(took.count(), 1.0) << max;
+  }
+}
+
 TEST(Hardening, WithStdoutClosedTheJournalAndTimelineGetOnlyTheirOwnLines) {
   ScratchDir dir;
   const std::string journal = dir / "j.ckpt", timeline = dir / "t.csv";

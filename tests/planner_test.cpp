@@ -281,6 +281,27 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   }
   std::ofstream(dir + "/good.json") << head << R"({"1":7,"2":2})" << "}\n";
   EXPECT_EQ(run("merge " + dir + "/good.json").out, "{1: 7, 2: 2}\n");
+  // Sums that add up, but no range holds such numbers: 0 factors besides 1, 3 distinct factors
+  // below 30 = 2 * 3 * 5, 4 with multiplicity below 16 = 2^4. At the bounds they are accepted.
+  for (const std::string& bad :
+       {std::string(R"({"min":2,"max":10,"count":"distinct","histogram":{"0":1,"1":6,"2":2}})"),
+        std::string(R"({"min":1,"max":10,"count":"distinct","histogram":{"1":8,"2":2}})"),
+        std::string(R"({"min":2,"max":29,"count":"distinct","histogram":{"1":15,"2":12,"3":1}})"),
+        std::string(R"({"min":2,"max":15,"count":"total","histogram":{"1":9,"2":4,"4":1}})")}) {
+    std::ofstream(dir + "/impossible.json") << bad << "\n";
+    refused(dir + "/impossible.json", "prime factors in [");
+  }
+  std::ofstream(dir + "/bounds.json")
+      << R"({"min":1,"max":30,"count":"distinct","histogram":{"0":1,"1":16,"2":12,"3":1}})" << "\n";
+  EXPECT_EQ(run("merge " + dir + "/bounds.json").out, "{0: 1, 1: 16, 2: 12, 3: 1}\n");
+  std::ofstream(dir + "/bounds.json")
+      << R"({"min":1,"max":16,"count":"total","histogram":{"0":1,"1":6,"2":6,"3":2,"4":1}})" << "\n";
+  EXPECT_EQ(run("merge " + dir + "/bounds.json").out, "{0: 1, 1: 6, 2: 6, 3: 2, 4: 1}\n");
+  // The result never replaces a part, by the same name or another path to it.
+  const std::string part = dir + "/total-1.json", before = test::read_file(part);
+  for (const std::string& out : {part, dir + "/../" + std::filesystem::path(dir).filename().string() + "/total-1.json"})
+    refused(part + " " + dir + "/total-2.json --output " + out, "name the same file");
+  EXPECT_EQ(test::read_file(part), before);
   std::filesystem::remove_all(dir);
 }
 

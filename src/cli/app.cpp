@@ -181,8 +181,8 @@ class Session {
 
 void check_files(Options& o) {
   o.output = output_path(o.output);
-  if (!o.checkpoint.empty()) check_regular_file(o.checkpoint, "--checkpoint");
-  if (!o.timeline.empty()) check_regular_file(o.timeline, "--timeline");
+  if (!o.checkpoint.empty()) check_own_file(o.checkpoint, "--checkpoint");
+  if (!o.timeline.empty()) check_own_file(o.timeline, "--timeline");
   if (!o.output.empty()) check_regular_file(o.output, "--output");
   check_distinct_files(o.checkpoint, "--checkpoint", o.timeline, "--timeline");
   check_distinct_files(o.checkpoint, "--checkpoint", o.output, "--output");

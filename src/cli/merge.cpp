@@ -59,6 +59,24 @@ PartResult read_part(const std::string& file) {
   }
   if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != p.range.size())
     throw UsageError("merge: " + quote_arg(file) + " does not count every number of its range");
+  // Only 1 has no prime factor, and k factors need a number of at least 2 * 3 * 5 * ... (the
+  // first k primes; 2^k counted with multiplicity).
+  const auto impossible = [&](unsigned k) {
+    throw UsageError("merge: " + quote_arg(file) + " counts " + std::to_string(p.histogram[k]) +
+                     (p.histogram[k] == 1 ? " number" : " numbers") + std::string(" with ") + std::to_string(k) + " prime factors in [" +
+                     std::to_string(p.range.lo) + ", " + std::to_string(p.range.hi) +
+                     "], which has " + (k == 0 ? std::string(p.range.lo == 1 ? "one" : "none")
+                                               : std::string("none")));
+  };
+  if (p.histogram[0] != (p.range.lo == 1 ? 1u : 0u)) impossible(0);
+  constexpr unsigned kPrimes[] = {2,  3,  5,  7,  11, 13, 17, 19, 23, 29, 31,
+                                  37, 41, 43, 47, 53, 59, 61, 67, 71, 73};
+  u64 least = 1;  // the least number with k prime factors, while it fits
+  for (unsigned k = 1; k <= Histogram::kMaxKey; ++k) {
+    const u64 factor = p.count == Count::total ? 2 : kPrimes[std::min<std::size_t>(k - 1, 20)];
+    if (least != 0 && __builtin_mul_overflow(least, factor, &least)) least = 0;  // beyond 2^64
+    if (p.histogram[k] != 0 && (least == 0 || least > p.range.hi)) impossible(k);
+  }
   return p;
 }
 
@@ -121,6 +139,9 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       return kExitOk;
     }
     if (files.empty()) throw UsageError("merge: no files; see numfactors merge --help");
+    // The result must not replace a part: the merge could not be done again.
+    const std::string path = output ? output_path(*output) : "";
+    for (const std::string& f : files) check_distinct_files(f, "merge: a part", path, "--output");
     std::vector<PartResult> parts;
     for (const std::string& f : files) parts.push_back(read_part(f));
     std::sort(parts.begin(), parts.end(),
@@ -168,7 +189,6 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       report = format_report(format.value_or(Format::dict), job, merged);
     }
     // AtomicFile refuses a file that is not a regular one, as the main command does.
-    const std::string path = output ? output_path(*output) : "";
     if (!path.empty()) {
       AtomicFile(path, "--output").commit(report);
     } else {

@@ -96,6 +96,16 @@ void AtomicFile::commit(const std::string& text) {
   temporary_.clear();
 }
 
+void check_own_file(const std::string& path, const std::string& option) {
+  if (path == "-")
+    throw UsageError(option + " '-': " + option + " writes a file of its own, not stdout");
+  if (names_descriptor(path, STDOUT_FILENO))
+    throw UsageError(option + " '" + path + "' is this process's stdout");
+  if (names_descriptor(path, STDERR_FILENO))
+    throw UsageError(option + " '" + path + "' is this process's stderr");
+  check_regular_file(path, option);
+}
+
 void check_regular_file(const std::string& path, const std::string& option) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;  // absent: it will be made

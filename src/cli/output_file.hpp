@@ -38,6 +38,12 @@ bool names_descriptor(const std::string& path, int fd);
 /// (/dev/stdout) are stdout; a path to its stderr is refused (UsageError).
 std::string output_path(const std::string& path);
 
+/// Throws UsageError unless `path` can be a file of `option`'s own (--timeline, --checkpoint):
+/// not `-` (stdout for --output), not this process's stdout or stderr (/dev/stdout, or the file
+/// they were redirected to: the rename of a whole file would replace that file and lose what
+/// went there), and a regular file if it exists (check_regular_file).
+void check_own_file(const std::string& path, const std::string& option);
+
 /// Throws UsageError when `path` exists and is not a regular file (a FIFO, a device, a
 /// directory): what `option` writes must not block, read forever, or replace a device.
 void check_regular_file(const std::string& path, const std::string& option);

@@ -133,11 +133,18 @@ SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
   const auto pi = [](double x) { return x / (std::log(x) - 1.1); };
   const double r = static_cast<double>(root);
   const double entry = sizeof(sieve::BucketEntry);
+  // Powers longer than a segment L are listed per pass, a RareHit a hit: c / p^2 for each prime
+  // p in (sqrt L, R], under c / (sqrt L ln sqrt L) in all, and c / p^j < c / L for the first
+  // power above L of each smaller prime. Near 1 a chunk of 2^40 numbers with R = 2^20 would
+  // otherwise be one pass listing 2.3e8 of them (3.7 GB).
+  const double s = std::sqrt(static_cast<double>(kSegmentCells));
+  const double rare_per_cell =
+      (r > s ? 1.2 / (s * std::log(s)) : 0) + pi(s) / static_cast<double>(kSegmentCells);
   const auto carried_bytes = [&](double c, double carried) {
     double entries = 0;
     if (carried > kSegmentCells) entries += pi(std::min(c, carried));
     if (carried > c) entries += c * std::log(std::log(carried) / std::log(c));
-    return entries * entry * (wheel ? 2 : 1);
+    return entries * entry * (wheel ? 2 : 1) + c * rare_per_cell * sizeof(RareHit);
   };
   // Pass lengths 2^k, 1.25 2^k, 1.5 2^k and 1.75 2^k, longest first: near 2^64 the memory bound
   // falls between powers of two, and every pass saved is a visit of 203M primes.

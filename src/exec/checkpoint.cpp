@@ -264,7 +264,11 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     return found.has_value() && found == CheckpointHeader::parse(head);
   };
   if (first_newline == std::string::npos || !same_run()) {
-    const std::string found = text.substr(0, std::min(text.find('\n'), std::size_t{200}));
+    // Whatever the file holds reaches the terminal printable and short: a header is ASCII.
+    std::string found = text.substr(0, std::min(first_newline, std::size_t{120}));
+    for (char& c : found)
+      if (c < 0x20 || c > 0x7e) c = '?';
+    if (found.size() < std::min(first_newline, text.size())) found += "...";
     throw CheckpointError("checkpoint '" + path_ + "' belongs to another run (" + found +
                               "; this run is " + head + "): use another file or delete it",
                           path_);
