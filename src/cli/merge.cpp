@@ -62,11 +62,12 @@ PartResult read_part(const std::string& file) {
   // Only 1 has no prime factor, and k factors need a number of at least 2 * 3 * 5 * ... (the
   // first k primes; 2^k counted with multiplicity).
   const auto impossible = [&](unsigned k) {
-    throw UsageError("merge: " + quote_arg(file) + " counts " + std::to_string(p.histogram[k]) +
-                     (p.histogram[k] == 1 ? " number" : " numbers") + std::string(" with ") + std::to_string(k) + " prime factors in [" +
-                     std::to_string(p.range.lo) + ", " + std::to_string(p.range.hi) +
-                     "], which has " + (k == 0 ? std::string(p.range.lo == 1 ? "one" : "none")
-                                               : std::string("none")));
+    const u64 n = p.histogram[k];
+    const std::string has = k == 0 && p.range.lo == 1 ? "one" : "none";
+    throw UsageError("merge: " + quote_arg(file) + " counts " + std::to_string(n) +
+                     (n == 1 ? " number" : " numbers") + " with " + std::to_string(k) +
+                     " prime factors in [" + std::to_string(p.range.lo) + ", " +
+                     std::to_string(p.range.hi) + "], which has " + has);
   };
   if (p.histogram[0] != (p.range.lo == 1 ? 1u : 0u)) impossible(0);
   constexpr unsigned kPrimes[] = {2,  3,  5,  7,  11, 13, 17, 19, 23, 29, 31,
