@@ -164,6 +164,23 @@ TEST(Hardening, TheTimelineAndTheJournalAreNeverStdoutOrStderr) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir / ""), fs::directory_iterator()), 2);
 }
 
+TEST(Hardening, ARunKilledOutrightLeavesNoTemporaryFile) {
+  // SIGKILL (or the out-of-memory killer) gives no chance to clean up: the result's and the
+  // timeline's files must have no name until they are written.
+  ScratchDir dir;
+  const std::string out = dir / "out.txt", timeline = dir / "t.csv";
+  std::ofstream(out) << "earlier\n";
+  test::ChildProcess child(NUMFACTORS_BINARY, {"--max", "3e10", "--method", "sieve", "--output",
+                                               out, "--timeline", timeline});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGINT); }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(child.pid(), SIGKILL);
+  child.wait(60);
+  EXPECT_EQ(test::read_file(out), "earlier\n");
+  EXPECT_FALSE(fs::exists(timeline));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / ""), fs::directory_iterator()), 1);
+}
+
 TEST(Hardening, AForeignCheckpointIsQuotedPrintableAndShort) {
   ScratchDir dir;
   const std::string path = dir / "foreign.ckpt";

@@ -74,11 +74,43 @@ AtomicFile::AtomicFile(std::string path, std::string option)
     ::umask(mask);
     mode = 0666 & ~mask;
   }
+#ifdef O_TMPFILE
+  // A file with no name until commit: a run killed outright (SIGKILL, out of memory) leaves
+  // nothing behind. It is named through /proc/self/fd, so only where that exists; elsewhere, and
+  // on file systems without O_TMPFILE, a named temporary file as below.
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (::access("/proc/self/fd", X_OK) == 0) {
+    fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd_ >= 0) {
+      ::fchmod(fd_, mode);
+      return;
+    }
+  }
+#endif
   std::string name = path_ + ".XXXXXX";
   fd_ = ::mkstemp(name.data());
   if (fd_ < 0) failed(option_, path_, errno);
   ::fchmod(fd_, mode);
   temporary_ = name;
+}
+
+/// Gives the unnamed file fd_ the name of a fresh temporary file beside path_ (for rename).
+int AtomicFile::name_unnamed() {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  for (unsigned attempt = 0; attempt < 100; ++attempt) {
+    std::string name = path_ + ".XXXXXX";
+    // mkstemp picks a free name; the file it makes is removed and the name linked at once.
+    const int probe = ::mkstemp(name.data());
+    if (probe < 0) return errno;
+    ::close(probe);
+    ::unlink(name.c_str());
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      temporary_ = name;
+      return 0;
+    }
+    if (errno != EEXIST) return errno;
+  }
+  return EEXIST;
 }
 
 AtomicFile::~AtomicFile() {
@@ -89,6 +121,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::commit(const std::string& text) {
   int error = write_all(fd_, text);
   if (error == 0 && ::fsync(fd_) != 0) error = errno;
+  if (error == 0 && temporary_.empty()) error = name_unnamed();
   if (::close(fd_) != 0 && error == 0) error = errno;
   fd_ = -1;
   if (error == 0 && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;

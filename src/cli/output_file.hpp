@@ -8,7 +8,9 @@ namespace numfactors {
 
 /// A file written in one piece: a temporary file beside it, made at once (so that a place that
 /// cannot be written fails before the run), renamed over the path once written and synced. A run
-/// that fails or is stopped leaves an earlier file of that name as it was. A symbolic link is
+/// that fails or is stopped leaves an earlier file of that name as it was. Where the system
+/// allows (O_TMPFILE), the temporary file has no name until it is written, so that a run killed
+/// outright leaves none either. A symbolic link is
 /// followed: the file it points to is replaced, never the link; an existing file keeps its mode,
 /// and one this user may not write is refused.
 class AtomicFile {
@@ -24,7 +26,9 @@ class AtomicFile {
   void commit(const std::string& text);
 
  private:
-  std::string path_, option_, temporary_;
+  int name_unnamed();
+
+  std::string path_, option_, temporary_;  // temporary_ is empty while the file has no name
   int fd_ = -1;
 };
 
