@@ -146,8 +146,8 @@ TEST(Hardening, TheTimelineAndTheJournalAreNeverStdoutOrStderr) {
   ScratchDir dir;
   const std::string out = dir / "out.txt", log = dir / "log.txt";
   for (const std::string option : {"--timeline", "--checkpoint"}) {
-    for (const auto& [path, stream] :
-         {std::pair<std::string, std::string>{"/dev/stdout", "stdout"}, {"/dev/stderr", "stderr"}}) {
+    using Stream = std::pair<std::string, std::string>;
+    for (const auto& [path, stream] : {Stream{"/dev/stdout", "stdout"}, {"/dev/stderr", "stderr"}}) {
       std::ofstream(out) << "before\n";
       std::ofstream(log) << "before\n";
       const test::Finished f =
@@ -185,11 +185,13 @@ TEST(Hardening, AForeignCheckpointIsQuotedPrintableAndShort) {
   ScratchDir dir;
   const std::string path = dir / "foreign.ckpt";
   std::ofstream(path) << "x\033[31mRED\r\a" << std::string(500, 'y') << "\n";
-  const test::Finished f = test::run_program(NUMFACTORS_BINARY, {"--max", "1e6", "--checkpoint", path});
+  const test::Finished f =
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e6", "--checkpoint", path});
   expect_one_error_line(f, 2, "belongs to another run (x?[31mRED??yyy");
   EXPECT_NE(f.err.find("yyy...; this run is "), std::string::npos) << f.err;
   EXPECT_LT(f.err.size(), 400u) << f.err;
-  for (const char c : f.err.substr(0, f.err.size() - 1)) EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << int(c);
+  for (const char c : f.err.substr(0, f.err.size() - 1))
+    EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << int(c);
 }
 
 TEST(Hardening, HugeRangesNearOneStopWithinASecond) {

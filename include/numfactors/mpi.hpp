@@ -35,8 +35,9 @@ class MpiSession {
 
 /// Starts MPI (MPI_Init_thread). With Open MPI, when OMPI_MCA_shmem is unset and the kernel gives
 /// shared memory huge pages (shmem_enabled not never), it first sets OMPI_MCA_shmem=sysv: the
-/// analytic table that the ranks of a machine share then sits on huge pages. Throws std::runtime_error when MPI cannot give the thread
-/// support the dynamic schedule needs, std::logic_error when a session exists already.
+/// analytic table that the ranks of a machine share then sits on huge pages. Throws
+/// std::runtime_error when MPI cannot give the thread support the dynamic schedule needs,
+/// std::logic_error when a session exists already.
 std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv);
 
 }  // namespace numfactors

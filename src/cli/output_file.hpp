@@ -10,9 +10,8 @@ namespace numfactors {
 /// cannot be written fails before the run), renamed over the path once written and synced. A run
 /// that fails or is stopped leaves an earlier file of that name as it was. Where the system
 /// allows (O_TMPFILE), the temporary file has no name until it is written, so that a run killed
-/// outright leaves none either. A symbolic link is
-/// followed: the file it points to is replaced, never the link; an existing file keeps its mode,
-/// and one this user may not write is refused.
+/// outright leaves none either. A symbolic link is followed: the file it points to is replaced,
+/// never the link; an existing file keeps its mode, and one this user may not write is refused.
 class AtomicFile {
  public:
   /// `option` names the file in messages ("--timeline").
