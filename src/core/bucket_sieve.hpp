@@ -148,6 +148,9 @@ class Buckets {
   }
 
   void push(u64 segment, BucketEntry e) { lists_.push(segment & mask_, e); }
+  /// push(segment, e) for the bucket segment & mask(), found by the caller: a loop of pushes
+  /// keeps the mask in a register, where reading mask_ would follow every push's store.
+  void push_to(std::size_t bucket, BucketEntry e) { lists_.push(bucket, e); }
   /// The ring's size - 1: push(s) goes to bucket s & mask().
   std::uint32_t mask() const { return mask_; }
 

@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <primesieve.hpp>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/arith.hpp"
 #include "core/cell_histogram.hpp"
@@ -311,27 +313,48 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   // d.next is only read again when len was a full segment.
   for (DirectEntry& d : direct_)
     d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus, d.word));
-  const u64 segments = segments_in_chunk_;  // a local: pushes cannot alias it
-  // Each entry's cell is a random one of the segment (in L2): it is prefetched a few entries
-  // ahead, so that the misses overlap instead of stalling one after another. Only a chunk's last,
-  // shorter segment can hold entries past its end.
-  constexpr std::ptrdiff_t kAhead = 16;
-  const bool full = len == kSegmentCells;
-  buckets_.drain_runs(segment, [&, segments, full](const sieve::BucketEntry* e,
-                                                   const sieve::BucketEntry* end) {
-    for (; e < end; ++e) {
-      if (end - e > kAhead)
-        __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
-      const std::uint32_t offset = e->offset_word & sieve::kOffsetMask;
-      if (!full && offset >= len) continue;
-      cells[offset] = static_cast<Cell>(cells[offset] + (e->offset_word >> sieve::kOffsetBits));
-      const u64 next = u64{offset} + e->prime;
-      const u64 target = segment + (next >> kLog2SegmentCells);
-      if (target < segments)
-        buckets_.push(target, {e->prime, static_cast<std::uint32_t>(next & (kSegmentCells - 1)) |
-                                             (e->offset_word & ~sieve::kOffsetMask)});
+  // Locals, so that no push (a store that might alias them) makes the loop read them again.
+  const u64 segments = segments_in_chunk_;
+  const std::uint32_t ring_mask = buckets_.mask();
+  // An entry's hit, and its push to the segment of its next multiple within the chunk. Only a
+  // chunk's last, shorter segment (not kFull) can hold entries past its end.
+  const auto hit = [&, cells, segments, ring_mask](const sieve::BucketEntry& e, auto full) {
+    const std::uint32_t offset = e.offset_word & sieve::kOffsetMask;
+    if constexpr (!decltype(full)::value)
+      if (offset >= len) return;
+    cells[offset] = static_cast<Cell>(cells[offset] + (e.offset_word >> sieve::kOffsetBits));
+    const u64 next = u64{offset} + e.prime;
+    const u64 target = segment + (next >> kLog2SegmentCells);
+    if (target < segments) {
+      // The entry with its offset replaced, in one 64-bit register: the prime and the word kept.
+      constexpr u64 kKeep = std::bit_cast<u64>(sieve::BucketEntry{~0u, ~sieve::kOffsetMask});
+      const auto offset_bits = std::bit_cast<u64>(
+          sieve::BucketEntry{0, static_cast<std::uint32_t>(next & (kSegmentCells - 1))});
+      buckets_.push_to(target & ring_mask, std::bit_cast<sieve::BucketEntry>(
+                                               (std::bit_cast<u64>(e) & kKeep) | offset_bits));
     }
-  });
+  };
+  // Each entry's cell is a random one of the segment (in L2): it is prefetched a few entries
+  // ahead, so that the misses overlap instead of stalling one after another.
+  static constexpr std::ptrdiff_t kAhead = 16;
+  const auto drain = [&cells, &hit](const sieve::BucketEntry* e, const sieve::BucketEntry* end,
+                                    auto full) {
+    for (const sieve::BucketEntry* const stop = end - std::min(end - e, kAhead); e < stop; ++e) {
+      __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
+      hit(*e, full);
+    }
+    for (; e < end; ++e) hit(*e, full);
+  };
+  if (len == kSegmentCells)
+    buckets_.drain_runs(segment, [&drain](const sieve::BucketEntry* e,
+                                          const sieve::BucketEntry* end) {
+      drain(e, end, std::true_type{});
+    });
+  else
+    buckets_.drain_runs(segment, [&drain](const sieve::BucketEntry* e,
+                                          const sieve::BucketEntry* end) {
+      drain(e, end, std::false_type{});
+    });
   if (large_) {
     // The segment's lists: its cells in runs of 2^16; a hit's offset is inside the pass, so the
     // last, shorter segment gets only hits within its length.
@@ -343,10 +366,11 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
       Cell* const run = cells + ((list - first) << kShift);
       // As the buckets' drain: the cells of the hits 16 ahead are prefetched.
       hits_.drain_runs(list, [run, word](const std::uint16_t* e, const std::uint16_t* end) {
-        for (; e < end; ++e) {
-          if (end - e > kAhead) __builtin_prefetch(run + e[kAhead], 1);
+        for (const std::uint16_t* const stop = end - std::min(end - e, kAhead); e < stop; ++e) {
+          __builtin_prefetch(run + e[kAhead], 1);
           run[*e] = static_cast<Cell>(run[*e] + word);
         }
+        for (; e < end; ++e) run[*e] = static_cast<Cell>(run[*e] + word);
       });
     }
   }
