@@ -5,6 +5,7 @@ namespace numfactors {
 
 std::string help_text() {
   return R"(Usage: numfactors [s|t|m|i] [[MIN] MAX] [options]
+       numfactors merge FILE... [options]   (numfactors merge --help)
 
 Histogram of the number of distinct prime factors omega(n) (or, with --count total,
 Omega(n), counted with multiplicity) for every n in [MIN, MAX], printed as
@@ -33,7 +34,7 @@ Options:
                      estimated cost (a job array's task I of N; numfactors merge
                      adds the parts' JSON results up)
   --output FILE      write the result to FILE (whole, or not at all: a temporary
-                     file renamed into place) instead of stdout
+                     file renamed into place) instead of stdout ('-': stdout)
   --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi
   --checkpoint FILE  journal each finished chunk to FILE (synced to disk) and skip
                      the chunks FILE already holds: a killed or interrupted run,
@@ -70,7 +71,8 @@ Options:
                      to a bound sieved out, the cofactors factored: windows of
                      10^3..10^6 far from 1), factor (each number factored on
                      its own: BPSW, rho, ECM) or trial (trial division);
-                     default: wheel when MIN-1 < 2 MAX/3, else auto
+                     default: wheel when MIN-1 < 2 MAX/3 and MAX < 2^62,
+                     else auto
   --count NAME       distinct (omega, default) or total (Omega, with multiplicity)
   --format NAME      dict (default), json, table or csv
   -h, --help         this text

@@ -317,7 +317,7 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   const u64 segments = segments_in_chunk_;
   const std::uint32_t ring_mask = buckets_.mask();
   // An entry's hit, and its push to the segment of its next multiple within the chunk. Only a
-  // chunk's last, shorter segment (not kFull) can hold entries past its end.
+  // chunk's last, shorter segment (full false) can hold entries past its end.
   const auto hit = [&, cells, segments, ring_mask](const sieve::BucketEntry& e, auto full) {
     const std::uint32_t offset = e.offset_word & sieve::kOffsetMask;
     if constexpr (!decltype(full)::value)
