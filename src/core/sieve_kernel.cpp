@@ -337,24 +337,19 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   // Each entry's cell is a random one of the segment (in L2): it is prefetched a few entries
   // ahead, so that the misses overlap instead of stalling one after another.
   static constexpr std::ptrdiff_t kAhead = 16;
-  const auto drain = [&cells, &hit](const sieve::BucketEntry* e, const sieve::BucketEntry* end,
-                                    auto full) {
-    for (const sieve::BucketEntry* const stop = end - std::min(end - e, kAhead); e < stop; ++e) {
-      __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
-      hit(*e, full);
-    }
-    for (; e < end; ++e) hit(*e, full);
+  const auto drain = [&, cells](auto full) {
+    buckets_.drain_runs(segment, [&](const sieve::BucketEntry* e, const sieve::BucketEntry* end) {
+      for (const auto* const stop = end - std::min(end - e, kAhead); e < stop; ++e) {
+        __builtin_prefetch(cells + (e[kAhead].offset_word & sieve::kOffsetMask), 1);
+        hit(*e, full);
+      }
+      for (; e < end; ++e) hit(*e, full);
+    });
   };
   if (len == kSegmentCells)
-    buckets_.drain_runs(segment, [&drain](const sieve::BucketEntry* e,
-                                          const sieve::BucketEntry* end) {
-      drain(e, end, std::true_type{});
-    });
+    drain(std::true_type{});
   else
-    buckets_.drain_runs(segment, [&drain](const sieve::BucketEntry* e,
-                                          const sieve::BucketEntry* end) {
-      drain(e, end, std::false_type{});
-    });
+    drain(std::false_type{});
   if (large_) {
     // The segment's lists: its cells in runs of 2^16; a hit's offset is inside the pass, so the
     // last, shorter segment gets only hits within its length.
