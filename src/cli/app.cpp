@@ -94,7 +94,7 @@ class Session {
     if (progress_) hooks.progress = [this](const Progress& p) { progress_->update(p); };
     if (root_) hooks.resumed = [this](const Resumed& r) { tell_resumed(r); };
     hooks.warn = [this](const std::string& message) {
-      err_ << ("numfactors: warning: " + message + "\n") << std::flush;
+      err_ << ("numfactors: warning: " + printable(message) + "\n") << std::flush;
     };
     const InterruptFlag interrupt;  // SIGINT/SIGTERM/SIGHUP cancel the run only while it runs
     hooks.cancel = &interrupt.token();
@@ -121,7 +121,7 @@ class Session {
   /// One line on stderr: what the checkpoint already held for a stage.
   void tell_resumed(const Resumed& r) {
     std::ostringstream line;
-    line << "numfactors: resuming from " << options_.checkpoint << ": ";
+    line << "numfactors: resuming from " << printable(options_.checkpoint) << ": ";
     if (r.prefix == 0) {
       line << r.tasks_done << " of " << r.tasks << " chunks done\n";
     } else {
@@ -158,11 +158,11 @@ class Session {
       const bool table = table_saved();
       line << result.saved_tasks << " items of the analytic walk"
            << (table ? " and the prime count table built so far" : "") << " are saved in "
-           << options_.checkpoint << (table ? "*" : "")
+           << printable(options_.checkpoint) << (table ? "*" : "")
            << ": run the same command again to resume\n";
     } else {
       line << result.saved_tasks << " of " << result.tasks << " chunks are saved in "
-           << options_.checkpoint << ": run the same command again to resume\n";
+           << printable(options_.checkpoint) << ": run the same command again to resume\n";
     }
     err_ << line.str() << std::flush;
     return 128 + signal;

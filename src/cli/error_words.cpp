@@ -4,6 +4,7 @@
 #include <new>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "numfactors/errors.hpp"
 
@@ -73,8 +74,27 @@ std::pair<std::string, int> words() {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+    }
+  }
+  return out;
+}
+
 void write_error_line(std::ostream& err, const std::string& message) {
-  err << ("numfactors: error: " + message + "\n") << std::flush;
+  err << ("numfactors: error: " + printable(message) + "\n") << std::flush;
 }
 
 int report_current_exception(std::ostream& err) {

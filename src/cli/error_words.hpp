@@ -5,13 +5,19 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 namespace numfactors {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
-/// Writes "numfactors: error: <message>" and a newline on `err` in one write and flushes: pieces
-/// written one by one can be split by other text on the same stream (an MPI job's abort banner).
+/// `text` with its control characters written as escapes (\\n, \\t, \\x1b): a message that echoes
+/// what a user typed or a file held stays one line, and cannot drive the terminal.
+std::string printable(std::string_view text);
+
+/// Writes "numfactors: error: <message>" (printable) and a newline on `err` in one write and
+/// flushes: pieces written one by one can be split by other text on the same stream (an MPI job's
+/// abort banner).
 void write_error_line(std::ostream& err, const std::string& message);
 
 /// Call from a catch block: writes the exception being handled as one line
