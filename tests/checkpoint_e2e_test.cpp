@@ -247,7 +247,7 @@ TEST(SignalsEndToEnd, AnsweredAtOnceHoweverLongTheChunk) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGINT);
     EXPECT_EQ(f.status, 130) << args[0] << " " << args.back() << ": " << f.err;
-    EXPECT_LT(seconds, 3.0) << args[0] << " " << args.back();
+    EXPECT_LT(seconds, 3.0 * test::time_scale()) << args[0] << " " << args.back();
     EXPECT_EQ(f.out, "");
   }
 }

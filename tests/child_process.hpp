@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,11 +117,20 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
-/// Runs a program to its end (or the deadline).
+/// How many times slower than a Release build the programs under test run: 1, or the value of
+/// NUMFACTORS_TEST_TIME_SCALE (scripts/sanitize sets it). A bound on how soon a signal is
+/// answered, and a deadline, are multiplied by it.
+inline double time_scale() {
+  const char* s = std::getenv("NUMFACTORS_TEST_TIME_SCALE");
+  const double scale = s != nullptr ? std::strtod(s, nullptr) : 1.0;
+  return scale >= 1.0 ? scale : 1.0;
+}
+
+/// Runs a program to its end (or the deadline, times time_scale()).
 inline Finished run_program(const std::string& program, const std::vector<std::string>& args,
                             double deadline_seconds = 120) {
   ChildProcess child(program, args);
-  return child.wait(deadline_seconds);
+  return child.wait(deadline_seconds * time_scale());
 }
 
 /// The live processes whose parent is `parent` and whose name (/proc/PID/comm) is `name`.

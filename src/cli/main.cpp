@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -39,7 +40,7 @@ void keep_standard_descriptors_open() {
 /// written (a full disk, a closed stdout) is a failure, not a success with nothing printed.
 int deliver(const std::string& text, int status) {
   int error = 0;
-  if (!text.empty()) error = stdout_was_closed ? EBADF : numfactors::write_all(1, text);
+  if (!text.empty()) error = stdout_was_closed ? EBADF : numfactors::write_all(1, text.data(), text.size());
   if (error == 0 && ::close(1) != 0 && !stdout_was_closed) error = errno;
   if (error == 0) return status;
   numfactors::write_error_line(
@@ -52,6 +53,9 @@ int deliver(const std::string& text, int status) {
 
 int main(int argc, char** argv) {
   keep_standard_descriptors_open();
+  // A file past `ulimit -f` then fails its write with EFBIG, reported as a full disk is, where
+  // SIGXFSZ's default would end the process with no word and the result lost.
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Before MPI could start (and print pages about a launch it cannot join): one line, from one
   // task, and status 2 from every task.

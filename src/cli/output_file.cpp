@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -22,16 +21,6 @@ namespace {
 }
 
 }  // namespace
-
-int write_all(int fd, const std::string& text) {
-  for (std::size_t done = 0; done < text.size();) {
-    const ssize_t put = ::write(fd, text.data() + done, text.size() - done);
-    if (put < 0 && errno == EINTR) continue;
-    if (put < 0) return errno;
-    done += static_cast<std::size_t>(put);
-  }
-  return 0;
-}
 
 std::string link_target(const std::string& path) {
   namespace fs = std::filesystem;
@@ -74,59 +63,13 @@ AtomicFile::AtomicFile(std::string path, std::string option)
     ::umask(mask);
     mode = 0666 & ~mask;
   }
-#ifdef O_TMPFILE
-  // A file with no name until commit: a run killed outright (SIGKILL, out of memory) leaves
-  // nothing behind. It is named through /proc/self/fd, so only where that exists; elsewhere, and
-  // on file systems without O_TMPFILE, a named temporary file as below.
-  const std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (::access("/proc/self/fd", X_OK) == 0) {
-    fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd_ >= 0) {
-      ::fchmod(fd_, mode);
-      return;
-    }
-  }
-#endif
-  std::string name = path_ + ".XXXXXX";
-  fd_ = ::mkstemp(name.data());
-  if (fd_ < 0) failed(option_, path_, errno);
-  ::fchmod(fd_, mode);
-  temporary_ = name;
-}
-
-/// Gives the unnamed file fd_ the name of a fresh temporary file beside path_ (for rename).
-int AtomicFile::name_unnamed() {
-  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
-  for (unsigned attempt = 0; attempt < 100; ++attempt) {
-    std::string name = path_ + ".XXXXXX";
-    // mkstemp picks a free name; the file it makes is removed and the name linked at once.
-    const int probe = ::mkstemp(name.data());
-    if (probe < 0) return errno;
-    ::close(probe);
-    ::unlink(name.c_str());
-    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-      temporary_ = name;
-      return 0;
-    }
-    if (errno != EEXIST) return errno;
-  }
-  return EEXIST;
-}
-
-AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+  if (const int error = file_.open(path_, mode); error != 0) failed(option_, path_, error);
 }
 
 void AtomicFile::commit(const std::string& text) {
-  int error = write_all(fd_, text);
-  if (error == 0 && ::fsync(fd_) != 0) error = errno;
-  if (error == 0 && temporary_.empty()) error = name_unnamed();
-  if (::close(fd_) != 0 && error == 0) error = errno;
-  fd_ = -1;
-  if (error == 0 && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;
+  int error = write_all(file_.fd(), text.data(), text.size());
+  if (error == 0) error = file_.commit();
   if (error != 0) failed(option_, path_, error);
-  temporary_.clear();
 }
 
 void check_own_file(const std::string& path, const std::string& option) {
@@ -149,10 +92,13 @@ void check_regular_file(const std::string& path, const std::string& option) {
 void check_distinct_files(const std::string& a, const std::string& option_a, const std::string& b,
                           const std::string& option_b) {
   if (a.empty() || b.empty()) return;
-  // absolute() first: weakly_canonical leaves a relative path that does not exist yet as it is.
+  // link_target first: a link to a file not made yet (that the other option makes) resolves to
+  // nothing; absolute() next: weakly_canonical leaves a relative path that does not exist as it is.
   namespace fs = std::filesystem;
   std::error_code ec;
-  const auto full = [&ec](const std::string& p) { return fs::weakly_canonical(fs::absolute(p), ec); };
+  const auto full = [&ec](const std::string& p) {
+    return fs::weakly_canonical(fs::absolute(link_target(p)), ec);
+  };
   const bool same = full(a) == full(b) || fs::equivalent(a, b, ec);
   if (same) throw UsageError(option_a + " and " + option_b + " name the same file '" + b + "'");
 }

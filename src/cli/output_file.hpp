@@ -4,19 +4,18 @@
 
 #include <string>
 
+#include "exec/pending_file.hpp"
+
 namespace numfactors {
 
-/// A file written in one piece: a temporary file beside it, made at once (so that a place that
-/// cannot be written fails before the run), renamed over the path once written and synced. A run
-/// that fails or is stopped leaves an earlier file of that name as it was. Where the system
-/// allows (O_TMPFILE), the temporary file has no name until it is written, so that a run killed
-/// outright leaves none either. A symbolic link is followed: the file it points to is replaced,
+/// A file written in one piece (PendingFile), made at once so that a place that cannot be
+/// written fails before the run. A run that fails or is stopped leaves an earlier file of that
+/// name as it was, and a run killed outright leaves no temporary file where the system allows. A symbolic link is followed: the file it points to is replaced,
 /// never the link; an existing file keeps its mode, and one this user may not write is refused.
 class AtomicFile {
  public:
   /// `option` names the file in messages ("--timeline").
   AtomicFile(std::string path, std::string option);
-  ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
@@ -25,10 +24,8 @@ class AtomicFile {
   void commit(const std::string& text);
 
  private:
-  int name_unnamed();
-
-  std::string path_, option_, temporary_;  // temporary_ is empty while the file has no name
-  int fd_ = -1;
+  std::string path_, option_;
+  PendingFile file_;
 };
 
 /// The file a path ends at after its symbolic links (the path itself when it is none).
@@ -54,8 +51,5 @@ void check_regular_file(const std::string& path, const std::string& option);
 /// Throws UsageError when the two paths name the same file (the same path, or the same inode).
 void check_distinct_files(const std::string& a, const std::string& option_a, const std::string& b,
                           const std::string& option_b);
-
-/// Writes `text` to file descriptor `fd` whole; returns 0 or the errno of the failure.
-int write_all(int fd, const std::string& text);
 
 }  // namespace numfactors

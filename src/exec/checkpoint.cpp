@@ -193,7 +193,12 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   state_.sums.resize(format.parts);
   // O_NONBLOCK: a FIFO would block in open(); it is refused below, as is any file that is not
   // a regular one (/dev/zero would be read forever).
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+  // O_EXCL first, to know whether this run made the file: one it made and could not start (a
+  // full disk) is removed again rather than left empty.
+  constexpr int kFlags = O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK;
+  fd_ = ::open(path_.c_str(), kFlags | O_EXCL, 0644);
+  const bool created = fd_ >= 0;
+  if (!created && errno == EEXIST) fd_ = ::open(path_.c_str(), kFlags, 0644);
   if (fd_ < 0) system_error("cannot open", path_);
   struct stat st {};
   if (::fstat(fd_, &st) != 0) system_error("cannot open", path_);
@@ -221,6 +226,7 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   try {
     read_journal(format);
   } catch (...) {
+    if (created) ::unlink(path_.c_str());
     ::close(fd_);
     fd_ = -1;
     throw;

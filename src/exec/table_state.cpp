@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exec/pending_file.hpp"
 #include "numfactors/errors.hpp"
 
 namespace numfactors {
@@ -163,34 +164,18 @@ void TableState::save(const std::string& path, const PrimeCountTable& table,
   BlockSum sum;
   sum.add(keys, bytes);
   const std::string header = header_of(table, rounds_done, sum.value());
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) failed("write", temporary);
-  const auto write_all = [&](const unsigned char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t put = ::write(fd, p, n);
-      if (put < 0 && errno == EINTR) continue;
-      if (put < 0) return false;
-      p += put;
-      n -= static_cast<std::size_t>(put);
-    }
-    return true;
-  };
-  const bool ok = write_all(reinterpret_cast<const unsigned char*>(header.data()), header.size()) &&
-                  write_all(keys, bytes) && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    errno = ok ? errno : saved_errno;
-    ::unlink(temporary.c_str());
+  // No name until whole: a save cut short (a second Ctrl-C, MPI's SIGKILL) leaves no
+  // half-written file beside the journal. Not synced: mpiexec's SIGKILL follows its SIGTERM
+  // by a second, too soon to sync hundreds of MB, and a state a power cut tore fails its
+  // checksum when read.
+  PendingFile file;
+  int error = file.open(path, 0644);
+  if (error == 0) error = write_all(file.fd(), header.data(), header.size());
+  if (error == 0) error = write_all(file.fd(), keys, bytes);
+  if (error == 0) error = file.commit(false);
+  if (error != 0) {
+    errno = error;
     failed("write", path);
-  }
-  // The rename is durable once the directory is synced.
-  const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
   }
 }
 

@@ -178,6 +178,46 @@ TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
   std::remove(path.c_str());
 }
 
+TEST(MpiCheckpoint, SigtermToMpiexecLeavesATableStateWholeOrNoneAndResumes) {
+  // Ctrl-C or kill on mpiexec itself: Open MPI sends the ranks SIGTERM a second later and
+  // SIGKILL a second after that, which may land in the table's save. Whatever it cut, no
+  // temporary file is left beside the journal, a state that is there is whole, and the job
+  // run again ends with the histogram of one uninterrupted run.
+  const std::vector<std::string> range = {"--max", "3e13", "--method", "analytic", "--format", "json"};
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, range);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string dir = fresh_path("mpiexec_dir");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  const std::string path = dir + "/journal";
+  std::vector<std::string> args = {"i"};
+  args.insert(args.end(), range.begin(), range.end());
+  args.insert(args.end(), {"--checkpoint", path});
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(args));
+  const std::vector<pid_t> ranks = ranks_of(child);
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
+  EXPECT_NE(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, "");
+  EXPECT_LT(seconds, 10.0);
+  ASSERT_TRUE(test::wait_until([&] { return test::gone(ranks[0]) && test::gone(ranks[1]); }, 10));
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "journal" || name == "journal.table-30000000000000")
+        << "left behind: " << name;
+  }
+  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(args));
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(resumed.out).at("histogram"),
+            nlohmann::json::parse(whole.out).at("histogram"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1)
+      << "the finished run keeps its journal alone";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(MpiCheckpoint, AFileOfAnotherRunIsRefusedOnceWithExit2) {
   const std::string path = fresh_path("other");
   const test::Finished first = test::run_program(

@@ -1,0 +1,89 @@
+/// @file pending_file.cpp
+#include "exec/pending_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+
+namespace numfactors {
+
+int write_all(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t put = ::write(fd, p, size);
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) return errno;
+    p += put;
+    size -= static_cast<std::size_t>(put);
+  }
+  return 0;
+}
+
+int PendingFile::open(const std::string& path, mode_t mode) {
+  path_ = path;
+#ifdef O_TMPFILE
+  if (::access("/proc/self/fd", X_OK) == 0) {
+    const std::string dir = std::filesystem::path(path_).parent_path().string();
+    fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd_ >= 0) {
+      ::fchmod(fd_, mode);
+      return 0;
+    }
+  }
+#endif
+  std::string name = path_ + ".XXXXXX";
+  fd_ = ::mkstemp(name.data());
+  if (fd_ < 0) return errno;
+  ::fchmod(fd_, mode);
+  temporary_ = name;
+  return 0;
+}
+
+/// Gives the unnamed file fd_ the name of a fresh temporary file beside path_ (for rename).
+int PendingFile::name_unnamed() {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  for (unsigned attempt = 0; attempt < 100; ++attempt) {
+    std::string name = path_ + ".XXXXXX";
+    // mkstemp picks a free name; the file it makes is removed and the name linked at once.
+    const int probe = ::mkstemp(name.data());
+    if (probe < 0) return errno;
+    ::close(probe);
+    ::unlink(name.c_str());
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      temporary_ = name;
+      return 0;
+    }
+    if (errno != EEXIST) return errno;
+  }
+  return EEXIST;
+}
+
+PendingFile::~PendingFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+}
+
+int PendingFile::commit(bool durable) {
+  int error = !durable || ::fsync(fd_) == 0 ? 0 : errno;
+  if (error == 0 && temporary_.empty()) error = name_unnamed();
+  if (::close(fd_) != 0 && error == 0) error = errno;
+  fd_ = -1;
+  if (error == 0 && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;
+  if (error != 0) return error;
+  temporary_.clear();
+  if (!durable) return 0;
+  // The rename is durable once the directory is synced.
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return 0;
+}
+
+}  // namespace numfactors
