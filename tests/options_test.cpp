@@ -169,7 +169,9 @@ TEST(ParseOptions, UnknownChoices) {
   expect_usage_error({"--count", "all"}, {"unknown count", "'all'", "distinct", "total"});
   expect_usage_error({"--format", "xml"}, {"unknown format", "'xml'", "dict", "json", "table", "csv"});
   expect_usage_error({"x"}, {"unknown mode", "'x'"});
-  expect_usage_error({"serial"}, {"unknown mode", "'serial'"});
+  expect_usage_error({"serial"}, {"a mode goes first as its letter: 's' or '--mode serial'"});
+  expect_usage_error({"pool", "10"}, {"'m' or '--mode pool'"});
+  expect_usage_error({"mpi"}, {"'i' or '--mode mpi'"});
 }
 
 TEST(ParseOptions, DidYouMean) {
@@ -183,8 +185,8 @@ TEST(ParseOptions, DidYouMean) {
   expect_usage_error({"--fromat", "json"}, {"unknown option", "'--fromat'", "did you mean '--format'?"});
   expect_usage_error({"--maxx", "10"}, {"unknown option", "did you mean '--max'?"});
   expect_usage_error({"--wokers", "2"}, {"unknown option", "did you mean '--workers'?"});
-  expect_usage_error({"thread"}, {"unknown mode", "did you mean 'threads'?"});
-  expect_usage_error({"serail"}, {"unknown mode", "did you mean 'serial'?"});
+  expect_usage_error({"thread"}, {"unknown mode", "did you mean 't' or '--mode threads'?"});
+  expect_usage_error({"serail"}, {"unknown mode", "did you mean 's' or '--mode serial'?"});
 }
 
 TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
@@ -201,6 +203,14 @@ TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
   expect_usage_error({"s", "10", "--format", "csv", "extra"}, {"'extra'"});
   // After --mode the positional slot is N, so a word is a bad N, not a mistyped mode letter.
   expect_usage_error({"--mode", "serial", "extra"}, {"MAX:", "'extra'", "not a number"});
+}
+
+TEST(ParseOptions, DoubleDashEndsTheOptions) {
+  EXPECT_EQ(parse_options({"--", "10"}).request.range, (Range{2, 10}));
+  EXPECT_EQ(parse_options({"t", "--workers", "2", "--", "5", "10"}).request.range, (Range{5, 10}));
+  // After it, what looks like an option is a positional argument, and said to be one.
+  expect_usage_error({"--", "--max", "10"}, {"MAX:", "'--max'"});
+  EXPECT_EQ(parse_options({}).request.range, parse_options({"--"}).request.range);
 }
 
 TEST(Suggest, ClosestCandidate) {

@@ -87,6 +87,10 @@ std::vector<Token> scan(const std::vector<std::string>& args) {
   std::vector<Token> tokens;
   for (std::size_t i = 0; i < args.size(); ++i) {
     Token t;
+    if (args[i] == "--") {  // the usual end of the options: all that follows is positional
+      for (++i; i < args.size(); ++i) tokens.push_back(Token{.text = args[i]});
+      break;
+    }
     t.option = is_option(args[i]);
     if (!t.option) {
       t.text = args[i];
@@ -202,9 +206,18 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
       p.letter_mode = mode;
       return;
     }
+    // A mode's name (or a near miss of one) here is meant as its letter.
+    std::vector<std::string> names;
+    for (const auto& [letter, mode] : kModeLetters) names.push_back(to_string(mode));
+    const std::string meant = closest(arg, names);
+    for (const auto& [letter, mode] : kModeLetters) {
+      if (meant.empty() || meant != to_string(mode)) continue;
+      const std::string both = "'" + letter + "' or '--mode " + meant + "'";
+      if (arg == meant) throw UsageError("a mode goes first as its letter: " + both + ", not '" + arg + "'");
+      throw UsageError("unknown mode " + quote_arg(arg) + " (did you mean " + both + "?)");
+    }
     std::vector<std::string> all;
     for (const auto& [letter, mode] : kModeLetters) all.push_back(letter);
-    for (const Choice<Mode>& c : choices<Mode>()) all.emplace_back(c.name);
     throw UsageError("unknown mode " + quote_arg(arg) + did_you_mean(arg, all) +
                      "; use s (serial), t (threads), m (pool) or i (mpi), or --mode NAME");
   }
