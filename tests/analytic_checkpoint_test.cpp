@@ -109,10 +109,17 @@ TEST(AnalyticCheckpoint, StoppedRunsResumeWithoutRedoingItems) {
         EXPECT_EQ(resumed.saved_tasks, items);
       }
       {
-        // Everything journaled: nothing is run again.
-        const RunResult again = run(job_for(r, count, Mode::serial), journaled(path));
+        // Everything journaled: nothing is run again, and no table is built (a build would
+        // report work done beyond what was skipped before the end).
+        Hooks again_hooks = journaled(path);
+        int built = 0;
+        again_hooks.progress = [&](const Progress& p) {
+          built += p.done > p.skipped + 1e-9 * p.total && p.done < p.total;
+        };
+        const RunResult again = run(job_for(r, count, second), again_hooks);
         EXPECT_EQ(again.histogram, whole.histogram);
         EXPECT_EQ(items_run(again), 0u);
+        EXPECT_EQ(built, 0) << "a table was built for a finished stage";
       }
       remove_journal(path);
     }
@@ -325,12 +332,32 @@ TEST(AnalyticCheckpointEndToEnd, ASignalInTheTableBuildIsAnsweredAtOnceAndTheBui
   const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
   ASSERT_EQ(f.status, 143) << f.err;
   // Between rounds, and the state written: well within Slurm's 30 s before SIGKILL.
-  EXPECT_LT(seconds, 3.0);
+  EXPECT_LT(seconds, 3.0 * test::time_scale());
   EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;
   EXPECT_TRUE(std::filesystem::exists(TableState::path_for(path, 10'000'000'000'000)));
   const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, journaled_args);
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_EQ(histogram_of(resumed.out), histogram_of(whole.out));
+  remove_journal(path);
+}
+
+TEST(AnalyticCheckpointEndToEnd, ABuildResumedAndStoppedAgainSaysWhereItResumed) {
+  // [2, 10^14] on two threads: a build of seconds, stopped twice. The second run says what it
+  // resumed from even though it stops before its walk.
+  const std::string path = fresh_path("resumed_twice");
+  const std::vector<std::string> args = {"t", "--max", "1e14", "--method", "analytic",
+                                         "--workers", "2", "--checkpoint", path};
+  for (const int run : {1, 2}) {
+    test::ChildProcess child(NUMFACTORS_BINARY, args);
+    ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(run == 1 ? 800 : 300));
+    const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
+    ASSERT_EQ(f.status, 143) << f.err;
+    const std::string resuming = "numfactors: resuming from " + path +
+                                 ": [1, 100000000000000]: the prime count table's ";
+    EXPECT_EQ(f.err.find(resuming) != std::string::npos, run == 2) << f.err;
+    EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;
+  }
   remove_journal(path);
 }
 

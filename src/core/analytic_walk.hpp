@@ -33,8 +33,9 @@ struct FactorHistograms {
 /// the histogram of [1, n].
 class AnalyticWalk {
  public:
-  /// The table must be built and outlive the walk. Cuts about `target_items` items (at least one
-  /// for each prime q1 with q1^3 <= n), ordered by decreasing estimated cost.
+  /// The table must outlive the walk, and be built before run_item: the items are cut from its
+  /// primes alone. Cuts about `target_items` items (at least one for each prime q1 with
+  /// q1^3 <= n), ordered by decreasing estimated cost.
   explicit AnalyticWalk(const PrimeCountTable& table, std::size_t target_items = 4096);
 
   std::size_t item_count() const { return items_.size(); }

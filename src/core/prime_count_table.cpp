@@ -206,19 +206,34 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
   run_step(parallel_for, 0, pending_slots(root_),
            [this](u64 lo, u64 hi) { std::fill(pending_ + lo, pending_ + hi, 0u); });
   if (rounds_done == 0) {
-    // Starting values: (v - 1) / 2 odd numbers in [3, v].
-    run_step(parallel_for, 0, (root_ + 1) / 2, [this](u64 lo, u64 hi) {
-      for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
-    });
-    run_step(parallel_for, 1, root_ + 1, [this](u64 lo, u64 hi) {
-      for (u64 d = lo; d < hi; ++d) {
-        const u64 s = (n_ / d - 1) / 2;
-        if (d <= split_)
-          large64_[d] = s;
-        else
-          large32_[d - split_ - 1] = static_cast<std::uint32_t>(s);
+    // A key each (and a division for a large key), into fresh pages: seconds at n = 10^17,
+    // so a stop is looked at between blocks too (the build then returns 0 rounds done, nothing
+    // worth saving). Below 2^24 keys (n < 2.8 * 10^14) each is one block, and the first
+    // question is still the one before round 1.
+    constexpr u64 kStartBlock = u64{1} << 24;
+    const auto in_blocks = [&](u64 begin, u64 end, const auto& body) {
+      for (u64 first = begin; first < end; first += kStartBlock) {
+        if (first > begin && stop_here && stop_here()) return false;
+        run_step(parallel_for, first, std::min(end, first + kStartBlock), body);
       }
-    });
+      return true;
+    };
+    // Starting values: (v - 1) / 2 odd numbers in [3, v].
+    const bool started =
+        in_blocks(0, (root_ + 1) / 2,
+                  [this](u64 lo, u64 hi) {
+                    for (u64 i = lo; i < hi; ++i) small_[i] = static_cast<std::uint32_t>(i);
+                  }) &&
+        in_blocks(1, root_ + 1, [this](u64 lo, u64 hi) {
+          for (u64 d = lo; d < hi; ++d) {
+            const u64 s = (n_ / d - 1) / 2;
+            if (d <= split_)
+              large64_[d] = s;
+            else
+              large32_[d - split_ - 1] = static_cast<std::uint32_t>(s);
+          }
+        });
+    if (!started) return 0;
   }
   // primes_[0] = 2 is accounted for by counting odd numbers only; the sentinel is > root_.
   const auto keys = [this](u64 p) {  // keys a round updates: its share of the work

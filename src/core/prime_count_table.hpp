@@ -82,8 +82,8 @@ class PrimeCountTable {
   /// them costs more than it saves.
   static constexpr u64 kMinParallelStep = u64{1} << 15;
 
-  /// Says, before each round (each batch of the tail's rounds), whether the build should stop
-  /// there.
+  /// Says, before each round (each batch of the tail's rounds, each block of the start values),
+  /// whether the build should stop there.
   using StopHere = std::function<bool()>;
 
   /// The update over the odd primes p <= sqrt(n), for the large keys of `share`: one round per

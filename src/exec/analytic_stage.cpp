@@ -50,6 +50,15 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
                      const TableJournal& journal, u64 max_bytes)
     : walked_(std::make_shared<Walked>(n, max_bytes)), count_(count), walk_work_(walk_work) {
   PrimeCountTable& table = walked_->table;
+  walked_->walk.emplace(table);
+  double costs = 0;
+  for (u64 k = 0; k < walked_->walk->item_count(); ++k) costs += walked_->walk->item_cost(k);
+  work_a_cost_ = costs > 0 ? walk_work / costs : 0;
+  // A stage the checkpoint finished needs no table: a run that resumes after its last item
+  // prints at once. Rank 0 holds the journal and says so to every rank.
+  bool finished = journal.items_done >= walked_->walk->item_count();
+  if (on_ranks) finished = mpi_backend()->share_text(finished ? "finished" : "") == "finished";
+  if (finished) return;
   const std::size_t from = rounds_to_resume(journal.path, table, on_ranks);
   rounds_resumed_ = from;
   TableBuilt built;
@@ -70,16 +79,18 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
   if (built.rounds_done < table.rounds()) {
     if (!journal.path.empty() && built.whole_here && built.rounds_done > from)
       TableState::save(journal.path, table, built.rounds_done);
-    throw Stopped{};
+    TableStopped stopped;
+    stopped.rounds_resumed = from;
+    stopped.rounds = table.rounds();
+    stopped.items = walked_->walk->item_count();
+    throw stopped;
   }
-  walked_->walk.emplace(table);
-  double costs = 0;
-  for (u64 k = 0; k < walked_->walk->item_count(); ++k) costs += walked_->walk->item_cost(k);
-  work_a_cost_ = costs > 0 ? walk_work / costs : 0;
+  walked_->built = true;
 }
 
 void ItemTasks::save_table(const std::string& path) const {
-  if (walked_->whole_here) TableState::save(path, walked_->table, walked_->table.rounds());
+  if (walked_->built && walked_->whole_here)
+    TableState::save(path, walked_->table, walked_->table.rounds());
 }
 
 std::vector<std::unique_ptr<TaskKernel>> ItemTasks::kernels(unsigned n) {

@@ -21,10 +21,20 @@
 namespace numfactors {
 
 /// Where a table's state is kept between runs (TableState::path_for; empty: nowhere, as on MPI
-/// ranks other than 0), and the flag that stops its build between rounds.
+/// ranks other than 0), the flag that stops its build between rounds, and how many of the
+/// stage's walk items the checkpoint holds (on rank 0): when that is all of them, no table is
+/// built.
 struct TableJournal {
   std::string path;
   const std::atomic<int>* stop = nullptr;
+  u64 items_done = 0;
+};
+
+/// Thrown by ItemTasks when its table's build was stopped: the rounds that were read from a
+/// saved state, the rounds of the table, and the walk's items.
+struct TableStopped : Stopped {
+  std::size_t rounds_resumed = 0, rounds = 0;
+  u64 items = 0;
 };
 
 /// The items of the walk of [1, n], for `count`.
@@ -33,7 +43,7 @@ class ItemTasks final : public Tasks {
   /// Builds the table of [1, n] with `build_for` (this process's threads), or together with the
   /// other MPI ranks when `on_ranks` (collective), telling `progress` the fraction built, from a
   /// saved state when `journal.path` holds one; then cuts the walk. The items' work() adds up to
-  /// `walk_work`. Throws Stopped when journal.stop stopped the build (its state saved first),
+  /// `walk_work`. Throws TableStopped when journal.stop stopped the build (its state saved first),
   /// TableTooLarge when the table would exceed max_bytes, CheckpointError for a state file that
   /// is not this table's.
   ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
@@ -62,6 +72,7 @@ class ItemTasks final : public Tasks {
   struct Walked {
     PrimeCountTable table;
     std::optional<AnalyticWalk> walk;
+    bool built = false;  // false when the checkpoint held every item
     bool whole_here = true;
     Walked(u64 n, u64 max_bytes) : table(n, max_bytes) {}
   };

@@ -76,7 +76,7 @@ double total_work(const Job& job) {
 /// (its table built first, on this process's threads or on the MPI ranks, from its saved state
 /// when `table_path` holds one). Throws Stopped when `stop` stopped the table build.
 std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter,
-                                  const std::string& table_path, const std::atomic<int>* stop) {
+                                  const TableJournal& table_journal) {
   if (job.method != Method::analytic)
     return std::make_unique<ChunkTasks>(Plan{job.range, job.count, job.kernel, job.chunk_size});
   const u64 n = prefixes_of(job)[part];
@@ -97,7 +97,7 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
                                        : threads_for(threads);
   return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for,
                                      build_progress, (1 - kAnalyticTableShare) * work,
-                                     TableJournal{table_path, stop});
+                                     table_journal);
 }
 
 /// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
@@ -180,17 +180,27 @@ RunResult run(const Job& job, const Hooks& hooks) {
   RunResult result;
   const unsigned stages = analytic ? prefixes_of(job).size() : 1;
   for (unsigned part = 0; part < stages; ++part) {
+    std::vector<u64> done;  // this stage's tasks in the journal, ascending
+    if (journal)
+      for (const u64 index : journal->state().done)
+        if (index % format.parts == part) done.push_back(index / format.parts);
     std::unique_ptr<Tasks> tasks;
     try {
-      tasks = make_stage(job, part, meter, table_path(part), stop);
-    } catch (const Stopped&) {  // the table build stopped (on every rank alike) and was saved
+      tasks = make_stage(job, part, meter, TableJournal{table_path(part), stop, done.size()});
+    } catch (const TableStopped& e) {  // the build stopped (on every rank alike) and was saved
+      if (hooks.resumed && e.rounds_resumed > 0) {
+        Resumed resumed;
+        resumed.prefix = prefixes_of(job)[part];
+        resumed.rounds_done = e.rounds_resumed;
+        resumed.rounds = e.rounds;
+        resumed.tasks_done = done.size();
+        resumed.tasks = e.items;
+        hooks.resumed(resumed);
+      }
       result.interrupted = stop->load();
       break;
     }
-    std::vector<u64> done;  // this stage's tasks in the journal, ascending
     if (journal) {
-      for (const u64 index : journal->state().done)
-        if (index % format.parts == part) done.push_back(index / format.parts);
       if (!done.empty() && done.back() >= tasks->count())
         throw CheckpointError("checkpoint '" + journal->path() + "' has a record for task " +
                                   std::to_string(done.back()) + " of a stage of " +
