@@ -120,6 +120,7 @@ class Session {
  private:
   /// One line on stderr: what the checkpoint already held for a stage.
   void tell_resumed(const Resumed& r) {
+    if (r.prefix == 1) return;  // the one item of [1, 1], subtracted from a range from 2
     std::ostringstream line;
     line << "numfactors: resuming from " << printable(options_.checkpoint) << ": ";
     if (r.prefix == 0) {

@@ -88,7 +88,10 @@ std::vector<Token> scan(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     Token t;
     if (args[i] == "--") {  // the usual end of the options: all that follows is positional
-      for (++i; i < args.size(); ++i) tokens.push_back(Token{.text = args[i]});
+      for (++i; i < args.size(); ++i) {
+        t.text = args[i];
+        tokens.push_back(t);
+      }
       break;
     }
     t.option = is_option(args[i]);

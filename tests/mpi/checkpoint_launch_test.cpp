@@ -58,6 +58,26 @@ std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
   return ranks.size() == 2 ? ranks : std::vector<pid_t>{};
 }
 
+/// [2, 3*10^13] by the analytic method: two ranks of one machine build one table, a second or two.
+const std::vector<std::string> kTableRange = {"--max", "3e13", "--method", "analytic", "--format", "json"};
+
+std::vector<std::string> table_job(const std::string& checkpoint) {
+  std::vector<std::string> args = {"i"};
+  args.insert(args.end(), kTableRange.begin(), kTableRange.end());
+  args.insert(args.end(), {"--checkpoint", checkpoint});
+  return two_ranks(args);
+}
+
+/// The job's two ranks once both answer SIGTERM; empty if that did not happen in 30 s.
+std::vector<pid_t> ranks_catching_sigterm(const test::ChildProcess& job) {
+  const std::vector<pid_t> ranks = ranks_of(job);
+  if (ranks.size() != 2 ||
+      !test::wait_until(
+          [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30))
+    return {};
+  return ranks;
+}
+
 u64 seed() { return test::test_seed(43); }
 
 /// How a killed job ended: mpiexec's status, and whether both ranks are gone.
@@ -151,18 +171,13 @@ TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
   // [2, 3*10^13]: two ranks of one machine build one table, a second or two; the signal lands in
   // it. Both ranks stop at the round rank 0 chose, the table so far is saved beside the journal,
   // and the job run again goes on from it to the histogram of one uninterrupted run.
-  const std::vector<std::string> range = {"--max", "3e13", "--method", "analytic", "--format", "json"};
-  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, range);
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, kTableRange);
   ASSERT_EQ(whole.status, 0) << whole.err;
   const std::string path = fresh_path("table");
-  std::vector<std::string> args = {"i"};
-  args.insert(args.end(), range.begin(), range.end());
-  args.insert(args.end(), {"--checkpoint", path});
-  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(args));
-  const std::vector<pid_t> ranks = ranks_of(child);
+  const std::vector<std::string> args = table_job(path);
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, args);
+  const std::vector<pid_t> ranks = ranks_catching_sigterm(child);
   ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
-  ASSERT_TRUE(test::wait_until(
-      [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto [f, seconds] = test::stop_and_time(child, ranks, SIGTERM);
   EXPECT_EQ(f.status, 143) << f.err;
@@ -170,7 +185,7 @@ TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
   EXPECT_NE(f.err.find("prime count table built so far are saved"), std::string::npos) << f.err;
   const std::string state = path + ".table-30000000000000";
   EXPECT_TRUE(std::filesystem::exists(state));
-  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(args));
+  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, args);
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_EQ(nlohmann::json::parse(resumed.out).at("histogram"),
             nlohmann::json::parse(whole.out).at("histogram"));
@@ -183,21 +198,15 @@ TEST(MpiCheckpoint, SigtermToMpiexecLeavesATableStateWholeOrNoneAndResumes) {
   // SIGKILL a second after that, which may land in the table's save. Whatever it cut, no
   // temporary file is left beside the journal, a state that is there is whole, and the job
   // run again ends with the histogram of one uninterrupted run.
-  const std::vector<std::string> range = {"--max", "3e13", "--method", "analytic", "--format", "json"};
-  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, range);
+  const test::Finished whole = test::run_program(NUMFACTORS_BINARY, kTableRange);
   ASSERT_EQ(whole.status, 0) << whole.err;
   const std::string dir = fresh_path("mpiexec_dir");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directory(dir);
-  const std::string path = dir + "/journal";
-  std::vector<std::string> args = {"i"};
-  args.insert(args.end(), range.begin(), range.end());
-  args.insert(args.end(), {"--checkpoint", path});
-  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(args));
-  const std::vector<pid_t> ranks = ranks_of(child);
+  const std::vector<std::string> args = table_job(dir + "/journal");
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, args);
+  const std::vector<pid_t> ranks = ranks_catching_sigterm(child);
   ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
-  ASSERT_TRUE(test::wait_until(
-      [&] { return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM); }, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
   EXPECT_NE(f.status, 0) << f.err;
@@ -209,7 +218,7 @@ TEST(MpiCheckpoint, SigtermToMpiexecLeavesATableStateWholeOrNoneAndResumes) {
     EXPECT_TRUE(name == "journal" || name == "journal.table-30000000000000")
         << "left behind: " << name;
   }
-  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, two_ranks(args));
+  const test::Finished resumed = test::run_program(NUMFACTORS_MPIEXEC, args);
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_EQ(nlohmann::json::parse(resumed.out).at("histogram"),
             nlohmann::json::parse(whole.out).at("histogram"));
