@@ -198,6 +198,9 @@ TEST(Hardening, ControlCharactersInAnArgumentAreEscapedInTheMessage) {
   // A message that echoes what was typed stays one line and cannot drive the terminal.
   ScratchDir dir;
   expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1\n2"}), 2, "'1\\n2'");
+  // U+009B, CSI in UTF-8; other UTF-8 passes as it is.
+  expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1\xc2\x9b" "2\xc3\xa9"}), 2,
+                        "'1\\xc2\\x9b2\xc3\xa9'");
   const test::Finished f = test::run_program(
       NUMFACTORS_BINARY, {"--max", "10", "--output", dir / "no\x1b[31mdir\a/out"});
   expect_one_error_line(f, 1, "no\\x1b[31mdir\\x07/out");

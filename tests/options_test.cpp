@@ -187,6 +187,7 @@ TEST(ParseOptions, DidYouMean) {
   expect_usage_error({"--wokers", "2"}, {"unknown option", "did you mean '--workers'?"});
   expect_usage_error({"thread"}, {"unknown mode", "did you mean 't' or '--mode threads'?"});
   expect_usage_error({"serail"}, {"unknown mode", "did you mean 's' or '--mode serial'?"});
+  expect_usage_error({"p", "10"}, {"unknown mode", "did you mean 'm' or '--mode pool'?"});
 }
 
 TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {

@@ -76,18 +76,26 @@ std::pair<std::string, int> words() {
 
 std::string printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const auto escape = [](std::string& out, unsigned char byte) {
+    out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+  };
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      out += c;
-    } else if (c == '\n') {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080-U+009F: C1 controls (CSI...)
+      escape(out, byte);
+      escape(out, next);
+      ++i;
+    } else if (byte >= 0x20 && byte != 0x7f) {
+      out += text[i];
+    } else if (byte == '\n') {
       out += "\\n";
-    } else if (c == '\t') {
+    } else if (byte == '\t') {
       out += "\\t";
     } else {
-      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+      escape(out, byte);
     }
   }
   return out;

@@ -11,8 +11,9 @@ namespace numfactors {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
-/// `text` with its control characters written as escapes (\\n, \\t, \\x1b): a message that echoes
-/// what a user typed or a file held stays one line, and cannot drive the terminal.
+/// `text` with its control characters (C0, DEL, and C1 in UTF-8) written as escapes (\\n, \\t,
+/// \\x1b): a message that echoes what a user typed or a file held stays one line, and cannot
+/// drive the terminal.
 std::string printable(std::string_view text);
 
 /// Writes "numfactors: error: <message>" (printable) and a newline on `err` in one write and

@@ -40,7 +40,8 @@ void keep_standard_descriptors_open() {
 /// written (a full disk, a closed stdout) is a failure, not a success with nothing printed.
 int deliver(const std::string& text, int status) {
   int error = 0;
-  if (!text.empty()) error = stdout_was_closed ? EBADF : numfactors::write_all(1, text.data(), text.size());
+  if (!text.empty())
+    error = stdout_was_closed ? EBADF : numfactors::write_all(1, text.data(), text.size());
   if (error == 0 && ::close(1) != 0 && !stdout_was_closed) error = errno;
   if (error == 0) return status;
   numfactors::write_error_line(

@@ -212,11 +212,15 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
     // A mode's name (or a near miss of one) here is meant as its letter.
     std::vector<std::string> names;
     for (const auto& [letter, mode] : kModeLetters) names.push_back(to_string(mode));
-    const std::string meant = closest(arg, names);
+    std::string meant = closest(arg, names);
+    for (const std::string& name : names)
+      if (arg.size() == 1 && name.starts_with(arg)) meant = name;  // p: pool
+
     for (const auto& [letter, mode] : kModeLetters) {
       if (meant.empty() || meant != to_string(mode)) continue;
       const std::string both = "'" + letter + "' or '--mode " + meant + "'";
-      if (arg == meant) throw UsageError("a mode goes first as its letter: " + both + ", not '" + arg + "'");
+      if (arg == meant)
+        throw UsageError("a mode goes first as its letter: " + both + ", not '" + arg + "'");
       throw UsageError("unknown mode " + quote_arg(arg) + " (did you mean " + both + "?)");
     }
     std::vector<std::string> all;

@@ -59,9 +59,7 @@ AtomicFile::AtomicFile(std::string path, std::string option)
     if (::access(path_.c_str(), W_OK) != 0) failed(option_, path_, errno);
     mode = st.st_mode & 07777;
   } else {
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    mode = 0666 & ~mask;
+    mode = new_file_mode(0666);
   }
   if (const int error = file_.open(path_, mode); error != 0) failed(option_, path_, error);
 }

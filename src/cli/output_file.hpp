@@ -8,10 +8,11 @@
 
 namespace numfactors {
 
-/// A file written in one piece (PendingFile), made at once so that a place that cannot be
-/// written fails before the run. A run that fails or is stopped leaves an earlier file of that
-/// name as it was, and a run killed outright leaves no temporary file where the system allows. A symbolic link is followed: the file it points to is replaced,
-/// never the link; an existing file keeps its mode, and one this user may not write is refused.
+/// A file written in one piece (PendingFile), made at once so that a place that cannot be written
+/// fails before the run. A run that fails or is stopped leaves an earlier file of that name as it
+/// was, and a run killed outright leaves no temporary file where the system allows. A symbolic link
+/// is followed: the file it points to is replaced, never the link; an existing file keeps its mode,
+/// and one this user may not write is refused.
 class AtomicFile {
  public:
   /// `option` names the file in messages ("--timeline").

@@ -22,15 +22,19 @@ class ItemKernel final : public TaskKernel {
   const std::atomic<int>* stop_ = nullptr;
 };
 
-/// The rounds a saved state holds (0 without one), the same on every MPI rank when `on_ranks`:
-/// rank 0 reads the file, and a file it refuses is refused by every rank.
-std::size_t rounds_to_resume(const std::string& path, const PrimeCountTable& table,
+/// The rounds a saved state holds (0 without one, or with a damaged one, which `journal.warn`
+/// hears of), the same on every MPI rank when `on_ranks`: rank 0 reads the file, and a file it
+/// refuses is refused by every rank.
+std::size_t rounds_to_resume(const TableJournal& journal, const PrimeCountTable& table,
                              bool on_ranks) {
+  const std::string& path = journal.path;
   std::size_t rounds = 0;
   std::string refused;
   if (!path.empty()) {
     try {
       rounds = TableState::rounds_in(path, table).value_or(0);
+    } catch (const TableStateDamaged& e) {
+      if (journal.warn) journal.warn(std::string(e.what()) + ": the table is built anew");
     } catch (const CheckpointError& e) {
       if (!on_ranks) throw;
       refused = e.what();
@@ -59,7 +63,7 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
   bool finished = journal.items_done >= walked_->walk->item_count();
   if (on_ranks) finished = mpi_backend()->share_text(finished ? "finished" : "") == "finished";
   if (finished) return;
-  const std::size_t from = rounds_to_resume(journal.path, table, on_ranks);
+  const std::size_t from = rounds_to_resume(journal, table, on_ranks);
   rounds_resumed_ = from;
   TableBuilt built;
   if (on_ranks) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,13 +22,14 @@
 namespace numfactors {
 
 /// Where a table's state is kept between runs (TableState::path_for; empty: nowhere, as on MPI
-/// ranks other than 0), the flag that stops its build between rounds, and how many of the
-/// stage's walk items the checkpoint holds (on rank 0): when that is all of them, no table is
-/// built.
+/// ranks other than 0), the flag that stops its build between rounds, how many of the stage's
+/// walk items the checkpoint holds (on rank 0: when that is all of them, no table is built), and
+/// who hears that a damaged state was set aside.
 struct TableJournal {
   std::string path;
   const std::atomic<int>* stop = nullptr;
   u64 items_done = 0;
+  std::function<void(const std::string&)> warn;
 };
 
 /// Thrown by ItemTasks when its table's build was stopped: the rounds that were read from a
@@ -40,12 +42,12 @@ struct TableStopped : Stopped {
 /// The items of the walk of [1, n], for `count`.
 class ItemTasks final : public Tasks {
  public:
-  /// Builds the table of [1, n] with `build_for` (this process's threads), or together with the
-  /// other MPI ranks when `on_ranks` (collective), telling `progress` the fraction built, from a
-  /// saved state when `journal.path` holds one; then cuts the walk. The items' work() adds up to
-  /// `walk_work`. Throws TableStopped when journal.stop stopped the build (its state saved first),
-  /// TableTooLarge when the table would exceed max_bytes, CheckpointError for a state file that
-  /// is not this table's.
+  /// Cuts the walk of [1, n]; then, unless the checkpoint holds every item, builds the table with
+  /// `build_for` (this process's threads), or together with the other MPI ranks when `on_ranks`
+  /// (collective), telling `progress` the fraction built, from a saved state when `journal.path`
+  /// holds one. The items' work() adds up to `walk_work`. Throws TableStopped when journal.stop
+  /// stopped the build (its state saved first), TableTooLarge when the table would exceed
+  /// max_bytes, CheckpointError for a state file that is not this table's.
   ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
             const PrimeCountTable::Progress& progress, double walk_work,
             const TableJournal& journal = {}, u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
@@ -57,6 +59,9 @@ class ItemTasks final : public Tasks {
   double total_work() const override { return walk_work_; }
   bool uneven() const override { return true; }
   std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override;
+
+  /// Whether the table was built (not when the checkpoint held every item).
+  bool built() const { return walked_->built; }
 
   /// The table's rounds, and how many were read from a saved state.
   std::size_t rounds() const { return walked_->table.rounds(); }

@@ -194,7 +194,8 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   // O_NONBLOCK: a FIFO would block in open(); it is refused below, as is any file that is not
   // a regular one (/dev/zero would be read forever).
   // O_EXCL first, to know whether this run made the file: one it made and could not start (a
-  // full disk) is removed again rather than left empty.
+  // full disk) is removed again rather than left empty. (A dangling link's target is made by
+  // the second open, so it counts as found, and stays.)
   constexpr int kFlags = O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK;
   fd_ = ::open(path_.c_str(), kFlags | O_EXCL, 0644);
   const bool created = fd_ >= 0;
@@ -215,6 +216,7 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     ::close(fd_);
     fd_ = -1;
     if (error != EWOULDBLOCK) {
+      if (created) ::unlink(path_.c_str());
       errno = error;
       system_error("cannot lock", path_);
     }

@@ -74,7 +74,8 @@ double total_work(const Job& job) {
 
 /// Stage `part` of the job, ready to run: the sieve's chunks, or the analytic prefix's items
 /// (its table built first, on this process's threads or on the MPI ranks, from its saved state
-/// when `table_path` holds one). Throws Stopped when `stop` stopped the table build.
+/// when the journal's table path holds one; not built when the journal holds every item).
+/// Throws TableStopped when the journal's stop flag stopped the table build.
 std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter,
                                   const TableJournal& table_journal) {
   if (job.method != Method::analytic)
@@ -95,9 +96,11 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
   const ParallelFor parallel_for = job.mode == Mode::mpi
                                        ? threads_for(threads, std::chrono::microseconds{0})
                                        : threads_for(threads);
-  return std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for,
-                                     build_progress, (1 - kAnalyticTableShare) * work,
-                                     table_journal);
+  auto items = std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for,
+                                           build_progress, (1 - kAnalyticTableShare) * work,
+                                           table_journal);
+  if (!items->built()) meter.skip(kAnalyticTableShare * work);  // a stage the journal finished
+  return items;
 }
 
 /// Adds `part`'s statistics to `into`, a worker of the same name counting as the same worker
@@ -186,9 +189,10 @@ RunResult run(const Job& job, const Hooks& hooks) {
         if (index % format.parts == part) done.push_back(index / format.parts);
     std::unique_ptr<Tasks> tasks;
     try {
-      tasks = make_stage(job, part, meter, TableJournal{table_path(part), stop, done.size()});
+      tasks = make_stage(job, part, meter,
+                         TableJournal{table_path(part), stop, done.size(), hooks.warn});
     } catch (const TableStopped& e) {  // the build stopped (on every rank alike) and was saved
-      if (hooks.resumed && e.rounds_resumed > 0) {
+      if (hooks.resumed && (e.rounds_resumed > 0 || !done.empty())) {
         Resumed resumed;
         resumed.prefix = prefixes_of(job)[part];
         resumed.rounds_done = e.rounds_resumed;

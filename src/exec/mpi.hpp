@@ -52,8 +52,9 @@ class MpiBackend : public MpiSession {
   /// `parallel_for` (its threads); with several machines, even machines build the odd-d half of
   /// the large keys and odd ones the even-d half, then exchange them. max_group > 0 groups at
   /// most that many ranks of a machine together, as if the others were elsewhere (tests).
-  /// Stops between rounds on every rank once `start.stop` is set on rank 0's machine (the
-  /// ranks agree); resumes from start.rounds_done only when one machine holds the table.
+  /// Stops between rounds (or blocks of start values) on every rank once `start.stop` is set on
+  /// rank 0's machine (the ranks agree); resumes from start.rounds_done only when one machine
+  /// holds the table.
   virtual TableBuilt build_table(PrimeCountTable& table, const ParallelFor& parallel_for,
                                  const PrimeCountTable::Progress& progress,
                                  const TableStart& start, int max_group) = 0;

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 namespace numfactors {
 
@@ -21,6 +23,16 @@ int write_all(int fd, const void* data, std::size_t size) {
     size -= static_cast<std::size_t>(put);
   }
   return 0;
+}
+
+mode_t new_file_mode(mode_t requested) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("Umask:"))
+      return requested & ~static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return requested & ~mask;
 }
 
 int PendingFile::open(const std::string& path, mode_t mode) {
@@ -69,10 +81,18 @@ PendingFile::~PendingFile() {
 
 int PendingFile::commit(bool durable) {
   int error = !durable || ::fsync(fd_) == 0 ? 0 : errno;
-  if (error == 0 && temporary_.empty()) error = name_unnamed();
+  bool placed = false;
+  if (error == 0 && temporary_.empty()) {
+    // No file at the path yet: the unnamed file is linked there at once, with no moment in
+    // which a temporary name exists. Else it is named, then renamed over the earlier file.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    placed = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW) == 0;
+    if (!placed && errno != EEXIST) error = errno;
+    if (!placed && error == 0) error = name_unnamed();
+  }
   if (::close(fd_) != 0 && error == 0) error = errno;
   fd_ = -1;
-  if (error == 0 && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;
+  if (error == 0 && !placed && ::rename(temporary_.c_str(), path_.c_str()) != 0) error = errno;
   if (error != 0) return error;
   temporary_.clear();
   if (!durable) return 0;

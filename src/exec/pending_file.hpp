@@ -11,10 +11,11 @@
 namespace numfactors {
 
 /// Where the system allows (O_TMPFILE, and /proc/self/fd to name the file), the new file has no
-/// name until commit(), so that a process killed outright (SIGKILL, out of memory, a second
-/// Ctrl-C) leaves nothing behind; elsewhere it is a temporary file PATH.XXXXXX beside the path,
-/// removed by the destructor. Either way an earlier file at the path stays as it was until the
-/// rename. Not thread-safe; the errors are errno values, for the caller to word.
+/// name until commit(), so that a process killed outright (SIGKILL, out of memory, a second Ctrl-C)
+/// leaves nothing behind, but for the instant of commit() in which it replaces an earlier file
+/// (linked as PATH.XXXXXX, then renamed); elsewhere it is a temporary file PATH.XXXXXX beside the
+/// path, removed by the destructor. Either way an earlier file at the path stays as it was until
+/// the rename. Not thread-safe; the errors are errno values, for the caller to word.
 class PendingFile {
  public:
   PendingFile() = default;
@@ -23,7 +24,8 @@ class PendingFile {
   PendingFile& operator=(const PendingFile&) = delete;
 
   /// Makes the new file for `path` (which must not be a symbolic link: the caller resolves
-  /// it) with permissions `mode`. Returns 0 or the errno of the failure.
+  /// it) with permissions `mode` exactly (new_file_mode applies the umask). Returns 0 or the
+  /// errno of the failure.
   int open(const std::string& path, mode_t mode);
 
   /// The new file's descriptor, to write to (-1 before open() and after commit()).
@@ -41,6 +43,10 @@ class PendingFile {
   std::string path_, temporary_;  // temporary_ is empty while the file has no name
   int fd_ = -1;
 };
+
+/// `requested` less this process's umask: the mode open() gives a new file. The umask is read
+/// from /proc/self/status where it can be, since setting it to read it races with other threads.
+mode_t new_file_mode(mode_t requested);
 
 /// Writes `size` bytes at `data` to file descriptor `fd` whole; returns 0 or the errno of the
 /// failure.

@@ -54,6 +54,10 @@ std::string header_of(const PrimeCountTable& t, std::size_t rounds, std::uint64_
                         path);
 }
 
+[[noreturn]] void damaged(const std::string& path, const std::string& why) {
+  throw TableStateDamaged("table state '" + path + "' " + why, path);
+}
+
 [[noreturn]] void failed(const std::string& what, const std::string& path) {
   throw std::runtime_error("cannot " + what + " table state '" + path + "': " +
                            std::strerror(errno));
@@ -72,7 +76,7 @@ Header read_header(int fd, const std::string& path, const PrimeCountTable& table
   if (got < 0) failed("read", path);
   const std::string_view text(buf, static_cast<std::size_t>(got));
   const auto nl = text.find('\n');
-  if (nl == std::string_view::npos) refuse(path, "has no header");
+  if (nl == std::string_view::npos) damaged(path, "has no header");
   Header h;
   h.length = nl + 1;
   const std::string line(text.substr(0, nl));
@@ -88,7 +92,7 @@ Header read_header(int fd, const std::string& path, const PrimeCountTable& table
   const auto s = std::from_chars(rest.data() + at + middle.size(), rest.data() + rest.size(), sum, 16);
   if (r.ec != std::errc() || r.ptr != rest.data() + at || s.ec != std::errc() ||
       s.ptr != rest.data() + rest.size() || rounds > table.rounds())
-    refuse(path, "has a damaged header");
+    damaged(path, "has a damaged header");
   h.rounds = static_cast<std::size_t>(rounds);
   h.sum = sum;
   return h;
@@ -122,8 +126,8 @@ std::optional<std::size_t> TableState::rounds_in(const std::string& path,
       sum.add(buf.data(), static_cast<std::size_t>(got));
       done += static_cast<std::size_t>(got);
     }
-    if (done != table.key_bytes()) refuse(path, "does not have the size its header says");
-    if (sum.value() != h.sum) refuse(path, "does not match its checksum");
+    if (done != table.key_bytes()) damaged(path, "does not have the size its header says");
+    if (sum.value() != h.sum) damaged(path, "does not match its checksum");
     ::close(fd);
     return h.rounds;
   } catch (...) {
@@ -145,11 +149,11 @@ void TableState::load(const std::string& path, PrimeCountTable& table) {
                                   static_cast<off_t>(h.length + done));
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) failed("read", path);
-      if (got == 0) refuse(path, "is shorter than its header says");
+      if (got == 0) damaged(path, "is shorter than its header says");
       sum.add(keys + done, static_cast<std::size_t>(got));
       done += static_cast<std::size_t>(got);
     }
-    if (sum.value() != h.sum) refuse(path, "does not match its checksum");
+    if (sum.value() != h.sum) damaged(path, "does not match its checksum");
     ::close(fd);
   } catch (...) {
     ::close(fd);
@@ -169,7 +173,7 @@ void TableState::save(const std::string& path, const PrimeCountTable& table,
   // by a second, too soon to sync hundreds of MB, and a state a power cut tore fails its
   // checksum when read.
   PendingFile file;
-  int error = file.open(path, 0644);
+  int error = file.open(path, new_file_mode(0644));
   if (error == 0) error = write_all(file.fd(), header.data(), header.size());
   if (error == 0) error = write_all(file.fd(), keys, bytes);
   if (error == 0) error = file.commit(false);

@@ -59,7 +59,8 @@ std::vector<pid_t> ranks_of(const test::ChildProcess& job) {
 }
 
 /// [2, 3*10^13] by the analytic method: two ranks of one machine build one table, a second or two.
-const std::vector<std::string> kTableRange = {"--max", "3e13", "--method", "analytic", "--format", "json"};
+const std::vector<std::string> kTableRange = {"--max",    "3e13", "--method",
+                                              "analytic", "--format", "json"};
 
 std::vector<std::string> table_job(const std::string& checkpoint) {
   std::vector<std::string> args = {"i"};
