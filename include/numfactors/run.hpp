@@ -66,7 +66,8 @@ struct Hooks {
   bool timeline = false;  // record a ChunkEvent per task
   /// Called (by the calling thread, MPI: rank 0) for each stage that goes on from a checkpoint.
   std::function<void(const Resumed&)> resumed;
-  /// A diagnostic that is no error (a pool worker lost and replaced); default: none.
+  /// A diagnostic that is no error (a pool worker lost and replaced, a damaged table state set
+  /// aside); default: none.
   std::function<void(const std::string& message)> warn;
 };
 
