@@ -131,6 +131,12 @@ TEST(Hardening, OutputFollowsLinksKeepsModesAndKnowsStdout) {
   EXPECT_EQ(test::read_file(dir / "captured"), "{1: 7, 2: 2}\n");
   EXPECT_TRUE(fs::is_symlink(dir / "stdout"));
   expect_one_error_line(shell("s 10 --output /proc/self/fd/2", ""), 2, "is this process's stderr");
+  // A loop of links is an error that changes neither link.
+  fs::create_symlink("loop2", dir / "loop1");
+  fs::create_symlink("loop1", dir / "loop2");
+  expect_one_error_line(shell("s 10 --output " + dir / "loop1", ""), 1,
+                        "Too many levels of symbolic links");
+  EXPECT_TRUE(fs::is_symlink(dir / "loop1") && fs::is_symlink(dir / "loop2"));
   // An existing file keeps its mode.
   std::ofstream(dir / "private.txt") << "old\n";
   fs::permissions(dir / "private.txt", fs::perms::owner_read | fs::perms::owner_write);
@@ -198,6 +204,9 @@ TEST(Hardening, ControlCharactersInAnArgumentAreEscapedInTheMessage) {
   // A message that echoes what was typed stays one line and cannot drive the terminal.
   ScratchDir dir;
   expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1\n2"}), 2, "'1\\n2'");
+  // Bytes that are not UTF-8 (0x9b alone is CSI to an 8-bit terminal) are escaped too.
+  expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1\x9b\xff"}), 2,
+                        "'1\\x9b\\xff'");
   // U+009B, CSI in UTF-8; other UTF-8 passes as it is.
   expect_one_error_line(test::run_program(NUMFACTORS_BINARY, {"--max", "1\xc2\x9b" "2\xc3\xa9"}), 2,
                         "'1\\xc2\\x9b2\xc3\xa9'");
@@ -206,6 +215,15 @@ TEST(Hardening, ControlCharactersInAnArgumentAreEscapedInTheMessage) {
   expect_one_error_line(f, 1, "no\\x1b[31mdir\\x07/out");
   for (const char c : f.err.substr(0, f.err.size() - 1))
     EXPECT_TRUE(c >= 0x20 && c != 0x7f) << int(c);
+}
+
+TEST(Hardening, ATableStateThatIsNotARegularFileIsRefused) {
+  // A FIFO where the analytic table's state goes would block its read forever.
+  ScratchDir dir;
+  ASSERT_EQ(mkfifo((dir / "j.table-1000000000000").c_str(), 0600), 0);
+  const test::Finished f = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e12", "--method", "analytic", "--checkpoint", dir / "j"}, 30);
+  expect_one_error_line(f, 2, "j.table-1000000000000' is not a regular file");
 }
 
 TEST(Hardening, ALinkToTheOtherFileNotMadeYetIsTheSameFile) {

@@ -76,26 +76,36 @@ std::pair<std::string, int> words() {
 
 std::string printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const auto escape = [](std::string& out, unsigned char byte) {
-    out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+  const auto byte_at = [&](std::size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
+  };
+  // The length of the well-formed UTF-8 character at i that is not a C1 control, else 0.
+  const auto character = [&](std::size_t i) -> std::size_t {
+    const unsigned lead = byte_at(i);
+    const std::size_t n = lead >= 0xf0 && lead <= 0xf4 ? 4
+                          : lead >= 0xe0               ? 3
+                          : lead >= 0xc2               ? 2
+                                                       : 0;
+    if (n == 0 || lead > 0xf4) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((byte_at(i + k) & 0xc0) != 0x80) return 0;
+    if (lead == 0xc2 && byte_at(i + 1) <= 0x9f) return 0;  // U+0080-U+009F: C1 (CSI...)
+    return n;
   };
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-    if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080-U+009F: C1 controls (CSI...)
-      escape(out, byte);
-      escape(out, next);
-      ++i;
-    } else if (byte >= 0x20 && byte != 0x7f) {
-      out += text[i];
-    } else if (byte == '\n') {
-      out += "\\n";
-    } else if (byte == '\t') {
-      out += "\\t";
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char byte = byte_at(i);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += text[i++];
+    } else if (const std::size_t n = byte >= 0x80 ? character(i) : 0; n > 0) {
+      out.append(text.substr(i, n));
+      i += n;
     } else {
-      escape(out, byte);
+      if (byte == '\n') out += "\\n";
+      else if (byte == '\t') out += "\\t";
+      else out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 15]);
+      ++i;
     }
   }
   return out;

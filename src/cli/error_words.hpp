@@ -11,7 +11,8 @@ namespace numfactors {
 
 enum ExitStatus { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
-/// `text` with its control characters (C0, DEL, and C1 in UTF-8) written as escapes (\\n, \\t,
+/// `text` with its control characters (C0, DEL, C1 in UTF-8) and any byte that is not part of
+/// well-formed UTF-8 (a lone 0x9b is CSI to an 8-bit terminal) written as escapes (\\n, \\t,
 /// \\x1b): a message that echoes what a user typed or a file held stays one line, and cannot
 /// drive the terminal.
 std::string printable(std::string_view text);

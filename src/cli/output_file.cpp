@@ -50,6 +50,10 @@ std::string output_path(const std::string& path) {
 
 AtomicFile::AtomicFile(std::string path, std::string option)
     : path_(link_target(path)), option_(std::move(option)) {
+  // A loop, or a chain longer than link_target follows: writing would replace a link.
+  std::error_code ec;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path_, ec)))
+    failed(option_, path, ELOOP);
   check_regular_file(path_, option_);
   // The file keeps its mode, and a file this user may not write is refused as `>` would; a new
   // file gets the mode `>` would give it (mkstemp's 0600 would make it private).

@@ -37,9 +37,14 @@ mode_t new_file_mode(mode_t requested) {
 
 int PendingFile::open(const std::string& path, mode_t mode) {
   path_ = path;
+  // An unnamed file is made in the directory whatever the name: a name too long for it must
+  // fail now, before the work, not at commit.
+  const std::string name = std::filesystem::path(path_).filename().string();
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  const long name_max = ::pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  if (name_max > 0 && name.size() + 7 > static_cast<std::size_t>(name_max)) return ENAMETOOLONG;
 #ifdef O_TMPFILE
   if (::access("/proc/self/fd", X_OK) == 0) {
-    const std::string dir = std::filesystem::path(path_).parent_path().string();
     fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     if (fd_ >= 0) {
       ::fchmod(fd_, mode);
@@ -47,11 +52,11 @@ int PendingFile::open(const std::string& path, mode_t mode) {
     }
   }
 #endif
-  std::string name = path_ + ".XXXXXX";
-  fd_ = ::mkstemp(name.data());
+  std::string temporary = path_ + ".XXXXXX";
+  fd_ = ::mkstemp(temporary.data());
   if (fd_ < 0) return errno;
   ::fchmod(fd_, mode);
-  temporary_ = name;
+  temporary_ = temporary;
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "exec/table_state.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,14 @@ class BlockSum {
     for (; i < n; ++i) mix(p[i]);
   }
   std::uint64_t value() const { return h_; }
+  /// The sum of the block and of the rounds the header claims: a header whose rounds were
+  /// altered does not match its block (a state read as more or fewer rounds than it holds
+  /// would give a wrong histogram, not an error).
+  std::uint64_t value_with(std::uint64_t rounds) const {
+    BlockSum with = *this;
+    with.mix(rounds ^ 0x6A09E667F3BCC909ull);
+    return with.h_;
+  }
 
  private:
   void mix(std::uint64_t w) {
@@ -106,12 +115,16 @@ std::string TableState::path_for(const std::string& journal, u64 n) {
 
 std::optional<std::size_t> TableState::rounds_in(const std::string& path,
                                                  const PrimeCountTable& table) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO in its place would block the open.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     failed("open", path);
   }
   try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) failed("read", path);
+    if (!S_ISREG(st.st_mode)) refuse(path, "is not a regular file");
     const Header h = read_header(fd, path, table);
     // The whole block is checked now, so that reading it into the table later cannot fail on a
     // bad file (with MPI that happens on rank 0 alone, inside a collective build).
@@ -127,7 +140,7 @@ std::optional<std::size_t> TableState::rounds_in(const std::string& path,
       done += static_cast<std::size_t>(got);
     }
     if (done != table.key_bytes()) damaged(path, "does not have the size its header says");
-    if (sum.value() != h.sum) damaged(path, "does not match its checksum");
+    if (sum.value_with(h.rounds) != h.sum) damaged(path, "does not match its checksum");
     ::close(fd);
     return h.rounds;
   } catch (...) {
@@ -153,7 +166,7 @@ void TableState::load(const std::string& path, PrimeCountTable& table) {
       sum.add(keys + done, static_cast<std::size_t>(got));
       done += static_cast<std::size_t>(got);
     }
-    if (sum.value() != h.sum) damaged(path, "does not match its checksum");
+    if (sum.value_with(h.rounds) != h.sum) damaged(path, "does not match its checksum");
     ::close(fd);
   } catch (...) {
     ::close(fd);
@@ -167,7 +180,7 @@ void TableState::save(const std::string& path, const PrimeCountTable& table,
   const std::size_t bytes = table.key_bytes();
   BlockSum sum;
   sum.add(keys, bytes);
-  const std::string header = header_of(table, rounds_done, sum.value());
+  const std::string header = header_of(table, rounds_done, sum.value_with(rounds_done));
   // No name until whole: a save cut short (a second Ctrl-C, MPI's SIGKILL) leaves no
   // half-written file beside the journal. Not synced: mpiexec's SIGKILL follows its SIGTERM
   // by a second, too soon to sync hundreds of MB, and a state a power cut tore fails its
