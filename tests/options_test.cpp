@@ -210,7 +210,7 @@ TEST(ParseOptions, DoubleDashEndsTheOptions) {
   EXPECT_EQ(parse_options({"--", "10"}).request.range, (Range{2, 10}));
   EXPECT_EQ(parse_options({"t", "--workers", "2", "--", "5", "10"}).request.range, (Range{5, 10}));
   // After it, what looks like an option is a positional argument, and said to be one.
-  expect_usage_error({"--", "--max", "10"}, {"MAX:", "'--max'"});
+  expect_usage_error({"--", "--max", "10"}, {"MAX:", "'--max'", "is not a number"});
   EXPECT_EQ(parse_options({}).request.range, parse_options({"--"}).request.range);
 }
 

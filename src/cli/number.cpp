@@ -35,7 +35,10 @@ struct Parser {
 
   u128 digits() {
     if (pos >= text.size() || !std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (pos < text.size() && text[pos] == '-') fail("is negative: a positive integer is needed");
+      // "-5" is negative; "--help" (after --) is no number at all.
+      if (pos + 1 < text.size() && text[pos] == '-' &&
+          std::isdigit(static_cast<unsigned char>(text[pos + 1])))
+        fail("is negative: a positive integer is needed");
       fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
     }
     u128 v = 0;
