@@ -491,12 +491,51 @@ TEST(Analytic, LeafSumsByDivisionAndByReciprocalAgree) {
     const u64 begin = rng() % divisors.size();
     u64 expected = 0;
     for (u64 i = begin; i < divisors.size(); ++i) expected += small[(x / divisors[i] - 1) / 2];
-    const u64 got = reciprocal
-                        ? small_leaf_sum_reciprocal(small.data(), inverses.data(), begin,
-                                                    divisors.size(), static_cast<double>(x) + 0.5)
-                        : small_leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
-                                         static_cast<double>(x));
-    ASSERT_EQ(got, expected) << "x " << x << " trial " << trial;
+    for (const LeafPath& path : leaf_paths()) {
+      const u64 got = reciprocal
+                          ? path.leaf_sum_reciprocal(small.data(), inverses.data(), begin,
+                                                     divisors.size(), static_cast<double>(x) + 0.5)
+                          : path.leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
+                                          static_cast<double>(x));
+      ASSERT_EQ(got, expected) << "x " << x << " trial " << trial << " " << path.name;
+    }
+    const u64 picked =
+        reciprocal ? small_leaf_sum_reciprocal(small.data(), inverses.data(), begin,
+                                               divisors.size(), static_cast<double>(x) + 0.5)
+                   : small_leaf_sum(small.data(), divisors.data(), begin, divisors.size(),
+                                    static_cast<double>(x));
+    ASSERT_EQ(picked, expected) << "x " << x << " trial " << trial;
+  }
+}
+
+TEST(Analytic, EveryBuildOfTheTableSubtractionAgrees) {
+  // The Lucy update of a run of large keys d in [begin, end) (every key, or every other) from
+  // the small keys at floor(x / d), in each build this CPU runs (baseline, AVX2, AVX-512), on
+  // 32-bit and 64-bit keys, against a plain loop with integer division.
+  std::mt19937_64 rng(analytic_seed(13));
+  constexpr u64 kEntries = u64{1} << 20;
+  std::vector<std::uint32_t> small(kEntries);
+  for (auto& s : small) s = 1000 + static_cast<std::uint32_t>(rng() % 1'000'000);
+  for (int trial = 0; trial < 200; ++trial) {
+    const u64 x =
+        kPlainDoubleLimit - 1 - (trial < 10 ? static_cast<u64>(trial) : rng() % (u64{1} << 51));
+    const u64 begin = x / (2 * kEntries) + 1 + rng() % 1000;  // floor(x / d) < 2 * kEntries
+    const u64 end = begin + rng() % 200;
+    const u64 stride = 1 + static_cast<u64>(trial % 2);
+    const auto c = static_cast<std::uint32_t>(rng() % 1000);
+    std::vector<std::uint64_t> start(end - begin);
+    for (auto& v : start) v = u64{1} << 31 | rng() % (u64{1} << 30);
+    std::vector<std::uint64_t> expected = start;
+    for (u64 d = begin; d < end; d += stride) expected[d - begin] -= small[(x / d - 1) / 2] - c;
+    for (const LeafPath& path : leaf_paths()) {
+      std::vector<std::uint64_t> keys64 = start;
+      path.subtract64(keys64.data(), small.data(), begin, end, stride, c, static_cast<double>(x));
+      ASSERT_EQ(keys64, expected) << "x " << x << " trial " << trial << " " << path.name;
+      std::vector<std::uint32_t> keys32(start.begin(), start.end());
+      path.subtract32(keys32.data(), small.data(), begin, end, stride, c, static_cast<double>(x));
+      ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
+          << "x " << x << " trial " << trial << " " << path.name;
+    }
   }
 }
 

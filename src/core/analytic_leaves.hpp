@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "numfactors/histogram.hpp"
 
@@ -12,7 +13,8 @@ namespace numfactors {
 /// Sum over i in [begin, end) of small[(floor(x / primes[i]) - 1) / 2] (the odd prime counts of
 /// the small keys), for x < 2^52 given as the double xd (exact) and every quotient in
 /// [1, 2^31). The quotients are exact double divisions (analytic_quotient.hpp, plain_double).
-/// Runs four or eight lanes at once on CPUs with AVX2, chosen once at start-up.
+/// Runs four lanes at once on CPUs with AVX2 (the reciprocal sum eight with AVX-512), chosen
+/// once at start-up.
 u64 small_leaf_sum(const std::uint32_t* small, const std::uint32_t* primes, u64 begin, u64 end,
                    double xd);
 
@@ -30,5 +32,18 @@ void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64
 /// The same for 64-bit large keys.
 void subtract_small_counts(std::uint64_t* large, const std::uint32_t* small, u64 begin, u64 end,
                            u64 stride, std::uint32_t c, double xd);
+
+/// One build of the four loops above.
+struct LeafPath {
+  const char* name;
+  u64 (*leaf_sum)(const std::uint32_t*, const std::uint32_t*, u64, u64, double);
+  u64 (*leaf_sum_reciprocal)(const std::uint32_t*, const double*, u64, u64, double);
+  void (*subtract32)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
+  void (*subtract64)(std::uint64_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
+};
+
+/// The builds this CPU runs, baseline first; the functions above call the last. For the tests,
+/// which check every one.
+std::vector<LeafPath> leaf_paths();
 
 }  // namespace numfactors
