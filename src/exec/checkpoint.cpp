@@ -1,6 +1,7 @@
 /// @file checkpoint.cpp
 #include "exec/checkpoint.hpp"
 
+#include "exec/pending_file.hpp"
 #include "numfactors/errors.hpp"
 
 #include <fcntl.h>
@@ -258,9 +259,11 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     const std::string line = head + "\n";
     key_ = fnv1a(line);
     if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) system_error("cannot reset", path_);
-    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
-        ::fsync(fd_) != 0)
+    if (const int error = write_all(fd_, line.data(), line.size()); error != 0) {
+      errno = error;
       system_error("cannot write", path_);
+    }
+    if (::fsync(fd_) != 0) system_error("cannot sync", path_);
     return;
   }
   const auto first_newline = text.find('\n');
@@ -344,13 +347,9 @@ void Checkpoint::record(u64 index, const Histogram& h) {
 void Checkpoint::flush() {
   if (pending_.empty()) return;
   // One write() for all: a crash tears at most the last line, which reopening drops.
-  for (std::size_t off = 0; off < pending_.size();) {
-    const ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      system_error("cannot write", path_);
-    }
-    off += static_cast<std::size_t>(n);
+  if (const int error = write_all(fd_, pending_.data(), pending_.size()); error != 0) {
+    errno = error;
+    system_error("cannot write", path_);
   }
   if (::fdatasync(fd_) != 0) system_error("cannot sync", path_);
   appended_ += pending_count_;
