@@ -1,8 +1,8 @@
 /// @file analytic_leaves.cpp
 /// @brief small_leaf_sum (by division and by reciprocal) and subtract_small_counts, compiled for
 /// the baseline CPU and (on x86-64 with GCC or Clang) for AVX2, which divides or multiplies four
-/// doubles and gathers four counts an instruction, and the reciprocal sum and the 32-bit
-/// subtraction also for AVX-512 (eight). The build's flags stay baseline; the choice
+/// doubles and gathers four counts an instruction, and the reciprocal sum also for AVX-512
+/// (eight). The build's flags stay baseline; the choice
 /// is made at run time.
 #include "core/analytic_leaves.hpp"
 
@@ -172,32 +172,6 @@ u64 leaf_sum_reciprocal_baseline(const std::uint32_t* small, const double* inver
   return sum + leaf_sum_reciprocal(small, inverses, i, end, x_half);
 }
 
-// subtract_avx2 for 32-bit keys in eight lanes (the divisions are no faster a lane; the
-// conversions, gathers and stores are half as many).
-[[gnu::target("avx512f,avx512dq,avx512vl")]] void subtract_avx512(std::uint32_t* large,
-                                                                  const std::uint32_t* small,
-                                                                  u64 begin, u64 end, u64 stride,
-                                                                  std::uint32_t c, double xd) {
-  if (stride != 1) return subtract(large, small, begin, end, stride, c, xd);
-  const __m512d x = _mm512_set1_pd(xd);
-  const __m256i cs = _mm256_set1_epi32(static_cast<int>(c));
-  const __m256i one = _mm256_set1_epi32(1);
-  const __m512d steps = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7);
-  const double first = static_cast<double>(begin);
-  const u64 count = end - begin;
-  u64 k = 0;
-  for (; k + 8 <= count; k += 8) {
-    const __m512d d = _mm512_add_pd(_mm512_set1_pd(first + static_cast<double>(k)), steps);
-    const __m256i y = _mm512_maskz_cvttpd_epi32(0xFF, _mm512_div_pd(x, d));
-    const __m256i index = _mm256_srli_epi32(_mm256_sub_epi32(y, one), 1);
-    const __m256i counts = _mm256_i32gather_epi32(reinterpret_cast<const int*>(small), index, 4);
-    auto* keys = reinterpret_cast<__m256i*>(large + k);
-    _mm256_storeu_si256(
-        keys, _mm256_sub_epi32(_mm256_loadu_si256(keys), _mm256_sub_epi32(counts, cs)));  // no wrap
-  }
-  subtract(large + k, small, begin + k, end, 1, c, xd);
-}
-
 template <class Key>
 [[gnu::target("avx2")]] void subtract_avx2(Key* large, const std::uint32_t* small, u64 begin,
                                            u64 end, u64 stride, std::uint32_t c, double xd) {
@@ -235,8 +209,8 @@ std::vector<LeafPath> available_paths() {
     paths.push_back({"avx2", leaf_sum_avx2, leaf_sum_reciprocal_avx2, subtract_avx2<std::uint32_t>,
                      subtract_avx2<std::uint64_t>});
     if (has_avx512())
-      paths.push_back({"avx512", leaf_sum_avx2, leaf_sum_reciprocal_avx512, subtract_avx512,
-                       subtract_avx2<std::uint64_t>});
+      paths.push_back({"avx512", leaf_sum_avx2, leaf_sum_reciprocal_avx512,
+                       subtract_avx2<std::uint32_t>, subtract_avx2<std::uint64_t>});
   }
 #endif
   return paths;
