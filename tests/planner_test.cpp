@@ -281,6 +281,13 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   }
   std::ofstream(dir + "/good.json") << head << R"({"1":7,"2":2})" << "}\n";
   EXPECT_EQ(run("merge " + dir + "/good.json").out, "{1: 7, 2: 2}\n");
+  // After --, a part may be named like an option.
+  std::filesystem::copy_file(dir + "/good.json", dir + "/--format");
+  const test::Finished dashed = test::run_program(
+      "/bin/sh", {"-c", "cd " + dir + " && " + NUMFACTORS_BINARY + " merge -- --format"});
+  EXPECT_EQ(dashed.out, "{1: 7, 2: 2}\n") << dashed.err;
+  refused("-- --allow-gaps", "cannot read");
+  refused("--format", "missing value");
   // Sums that add up, but no range holds such numbers: 0 factors besides 1, 3 distinct factors
   // below 30 = 2 * 3 * 5, 4 with multiplicity below 16 = 2^4. At the bounds they are accepted.
   for (const std::string& bad :

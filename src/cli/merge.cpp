@@ -99,6 +99,7 @@ different counts (distinct and total), a file that is no such result.
   --allow-gaps     merge parts with gaps between them
   --format NAME    dict (default), json, table or csv
   --output FILE    write the result to FILE instead of stdout
+  --               the end of the options: what follows are files, even if named -...
 )";
 }
 
@@ -108,8 +109,14 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     bool allow_gaps = false, help = false;
     std::optional<Format> format;
     std::optional<std::string> output;
+    bool options_ended = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
+      if (options_ended || a == "--") {
+        if (options_ended) files.push_back(a);
+        options_ended = true;
+        continue;
+      }
       const auto value = [&](const std::string& name) {
         if (i + 1 >= args.size()) throw UsageError("missing value for option '" + name + "'");
         return args[++i];
