@@ -112,8 +112,11 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     bool options_ended = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      if (options_ended || a == "--") {
-        if (options_ended) files.push_back(a);
+      if (options_ended) {
+        files.push_back(a);
+        continue;
+      }
+      if (a == "--") {
         options_ended = true;
         continue;
       }

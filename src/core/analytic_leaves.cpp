@@ -2,13 +2,14 @@
 /// @brief small_leaf_sum (by division and by reciprocal) and subtract_small_counts, compiled for
 /// the baseline CPU and (on x86-64 with GCC or Clang) for AVX2, which divides or multiplies four
 /// doubles and gathers four counts an instruction, and the reciprocal sum also for AVX-512
-/// (eight). The build's flags stay baseline; the choice
-/// is made at run time.
+/// (eight). The build's flags stay baseline; the choice is made at run time.
 #include "core/analytic_leaves.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
+
+#include "core/cpu_features.hpp"
 
 namespace numfactors {
 namespace {
@@ -76,25 +77,6 @@ u64 leaf_sum_baseline(const std::uint32_t* small, const std::uint32_t* primes, u
 u64 leaf_sum_reciprocal_baseline(const std::uint32_t* small, const double* inverses, u64 begin,
                                  u64 end, double x_half) {
   return leaf_sum_reciprocal(small, inverses, begin, end, x_half);
-}
-
-[[maybe_unused]] bool has_avx2() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
-#else
-  return false;
-#endif
-}
-
-[[maybe_unused]] bool has_avx512() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl");
-#else
-  return false;
-#endif
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -205,10 +187,10 @@ std::vector<LeafPath> available_paths() {
   std::vector<LeafPath> paths{{"baseline", leaf_sum_baseline, leaf_sum_reciprocal_baseline,
                                subtract_baseline<std::uint32_t>, subtract_baseline<std::uint64_t>}};
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (has_avx2()) {
+  if (cpu_has_avx2()) {
     paths.push_back({"avx2", leaf_sum_avx2, leaf_sum_reciprocal_avx2, subtract_avx2<std::uint32_t>,
                      subtract_avx2<std::uint64_t>});
-    if (has_avx512())
+    if (cpu_has_avx512_dq_vl())
       paths.push_back({"avx512", leaf_sum_avx2, leaf_sum_reciprocal_avx512,
                        subtract_avx2<std::uint32_t>, subtract_avx2<std::uint64_t>});
   }

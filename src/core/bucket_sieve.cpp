@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/cpu_features.hpp"
+
 namespace numfactors::sieve {
 
 Slabs::~Slabs() {
@@ -88,9 +90,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl"))) std::size_t single_hits_avx
 
 std::size_t single_hits(u64 a, const std::uint32_t* primes, std::size_t n, u64 cells,
                         std::uint32_t* hits) {
-  static const bool avx512 = __builtin_cpu_supports("avx512f") &&
-                             __builtin_cpu_supports("avx512dq") &&
-                             __builtin_cpu_supports("avx512vl");
+  static const bool avx512 = cpu_has_avx512_dq_vl();
   return avx512 ? single_hits_avx512(a, primes, n, cells, hits)
                 : single_hits_portable(a, primes, n, cells, hits);
 }

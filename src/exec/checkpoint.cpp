@@ -36,8 +36,9 @@ std::string hex(u64 v) {
   return std::string(buf, end);
 }
 
-[[noreturn]] void system_error(const std::string& what, const std::string& path) {
-  throw std::runtime_error(what + " checkpoint '" + path + "': " + std::strerror(errno));
+[[noreturn]] void system_error(const std::string& what, const std::string& path,
+                               int error = errno) {
+  throw std::runtime_error(what + " checkpoint '" + path + "': " + std::strerror(error));
 }
 
 bool parse_u64(std::string_view s, u64& v) {
@@ -259,10 +260,8 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     const std::string line = head + "\n";
     key_ = fnv1a(line);
     if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) system_error("cannot reset", path_);
-    if (const int error = write_all(fd_, line.data(), line.size()); error != 0) {
-      errno = error;
-      system_error("cannot write", path_);
-    }
+    if (const int error = write_all(fd_, line.data(), line.size()); error != 0)
+      system_error("cannot write", path_, error);
     if (::fsync(fd_) != 0) system_error("cannot sync", path_);
     return;
   }
@@ -347,10 +346,8 @@ void Checkpoint::record(u64 index, const Histogram& h) {
 void Checkpoint::flush() {
   if (pending_.empty()) return;
   // One write() for all: a crash tears at most the last line, which reopening drops.
-  if (const int error = write_all(fd_, pending_.data(), pending_.size()); error != 0) {
-    errno = error;
-    system_error("cannot write", path_);
-  }
+  if (const int error = write_all(fd_, pending_.data(), pending_.size()); error != 0)
+    system_error("cannot write", path_, error);
   if (::fdatasync(fd_) != 0) system_error("cannot sync", path_);
   appended_ += pending_count_;
   pending_.clear();
