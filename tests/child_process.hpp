@@ -99,6 +99,9 @@ class ChildProcess {
     return f;
   }
 
+  /// What the child has written to stderr so far.
+  std::string err_so_far() const { return read_file(err_path_); }
+
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }

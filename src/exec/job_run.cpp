@@ -174,6 +174,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
   ProgressMeter meter(root ? hooks.progress : kSilent, total_work(job));
 
   const std::atomic<int>* stop = hooks.cancel != nullptr ? &hooks.cancel->flag() : nullptr;
+  // A signal to one rank (a kill of its process) stops every rank, as one to all of them does.
+  const std::unique_ptr<SharedStop> shared_stop = mpi != nullptr ? mpi->share_stop(stop) : nullptr;
+  if (shared_stop) stop = shared_stop->flag();
   const bool analytic = job.method == Method::analytic;
   // The analytic tables are kept beside the journal while a run needs them.
   const auto table_path = [&](unsigned part) {

@@ -8,7 +8,9 @@
 /// through it. Without one (no MPI linked, or not started) they throw Unavailable.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/prime_count_table.hpp"
@@ -39,9 +41,20 @@ struct TableBuilt {
 /// shared memory then.
 bool shared_huge_pages_allowed(const std::string& shmem_enabled);
 
+/// A stop that every rank of a job sees while it lives: flag() turns non-zero on every rank,
+/// with the same reason, soon after one rank's own flag does (a signal sent to that rank alone).
+class SharedStop {
+ public:
+  virtual ~SharedStop() = default;
+  virtual const std::atomic<int>* flag() const = 0;
+};
+
 /// What MPI mode needs of a started session.
 class MpiBackend : public MpiSession {
  public:
+  /// Collective: shares `local` (this rank's stop flag, may be null: it then only hears the
+  /// others') until the result is destroyed (locally, on any rank at any time).
+  virtual std::unique_ptr<SharedStop> share_stop(const std::atomic<int>* local) = 0;
   /// Collective over MPI_COMM_WORLD: every rank calls it with the same tasks and options. The
   /// ranks (options.threads threads each) run the tasks as options.schedule says. On rank 0 the
   /// result is the whole job's: the histogram, every rank's statistics and timeline (workers

@@ -41,11 +41,12 @@ void prefer_huge_shared_memory() {
 
 class BoostMpiSession final : public MpiBackend {
  public:
-  // FUNNELED is enough: in the dynamic schedule only this (the main) thread calls MPI, while
-  // the computing threads never do. abort_on_exception: an exception that escapes while the
-  // environment is alive ends the whole job rather than this rank alone.
+  // The computing threads never call MPI; the main thread does, and so does each rank's stop
+  // relay (mpi_stop.cpp), which needs MULTIPLE. FUNNELED is enough for the rest: without
+  // MULTIPLE a rank's signal stops that rank alone. abort_on_exception: an exception that
+  // escapes while the environment is alive ends the whole job rather than this rank alone.
   BoostMpiSession(int& argc, char**& argv)
-      : environment_(argc, argv, boost::mpi::threading::funneled, true) {
+      : environment_(argc, argv, boost::mpi::threading::multiple, true) {
     if (environment_.thread_level() < boost::mpi::threading::funneled)
       throw std::runtime_error(
           "this MPI library cannot run threads beside MPI calls (MPI_THREAD_FUNNELED)");
@@ -65,6 +66,11 @@ class BoostMpiSession final : public MpiBackend {
   [[noreturn]] void abort(int status) override {
     environment_.abort(status);
     std::abort();  // MPI_Abort does not return; this only tells the compiler so
+  }
+
+  std::unique_ptr<SharedStop> share_stop(const std::atomic<int>* local) override {
+    return mpi_detail::share_stop(MPI_Comm(world_), local,
+                                  environment_.thread_level() >= boost::mpi::threading::multiple);
   }
 
   RunResult run_tasks(Tasks& tasks, const RunOptions& options) override {

@@ -169,6 +169,10 @@ RunResult ask_dynamic(const boost::mpi::communicator& comm, Tasks& tasks,
 /// MpiBackend::run_tasks (mpi_run.cpp).
 RunResult run_on_ranks(Tasks& tasks, const RunOptions& options);
 
+/// MpiBackend::share_stop (mpi_stop.cpp): `relay` false where MPI cannot take calls from a
+/// thread of its own (below MPI_THREAD_MULTIPLE): the stop is then this rank's own.
+std::unique_ptr<SharedStop> share_stop(MPI_Comm world, const std::atomic<int>* local, bool relay);
+
 /// MpiBackend::build_table (mpi_analytic.cpp).
 TableBuilt build_table_shared(PrimeCountTable& table, const ParallelFor& parallel_for,
                               const PrimeCountTable::Progress& progress, const TableStart& start,

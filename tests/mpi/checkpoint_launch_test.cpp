@@ -168,6 +168,81 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
   std::remove(path.c_str());
 }
 
+/// The last percentage of --progress in `err`, or -1.
+double last_percent(const std::string& err) {
+  const auto at = err.rfind("% done");
+  if (at == std::string::npos) return -1;
+  const auto from = err.find_last_of(" \r\n", at - 1);
+  return std::strtod(err.c_str() + (from == std::string::npos ? 0 : from + 1), nullptr);
+}
+
+/// A signal sent to one rank only (a kill of its process, not of mpiexec) stops every rank: the
+/// job ends with the signal's status at once rather than when the other rank's work is done.
+/// [2, 10^15]: the shared table takes seconds and the walk more, and a rank that heard of no
+/// stop would go on with its share of either (or, in the walk, with every item left).
+void expect_one_rank_stops_the_job(std::size_t which, int signal, bool in_walk) {
+  test::ChildProcess child(
+      NUMFACTORS_MPIEXEC, two_ranks({"i", "--method", "analytic", "--max", "10^15", "--progress"}));
+  const std::vector<pid_t> ranks = ranks_of(child);
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  ASSERT_TRUE(test::wait_until(
+      [&] { return test::catches(ranks[0], signal) && test::catches(ranks[1], signal); }, 30));
+  if (in_walk)  // the table is 45% of the work: the walk's start
+    ASSERT_TRUE(test::wait_until([&] { return last_percent(child.err_so_far()) >= 46; }, 150))
+        << child.err_so_far();
+  else
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string hint =
+      std::string("numfactors: interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "; ";
+  // Rank 0 says so once every rank has stopped; Open MPI's teardown after the ranks' non-zero
+  // exit takes a second or two more, which is not counted.
+  const auto sent = std::chrono::steady_clock::now();
+  kill(ranks[which], signal);
+  EXPECT_TRUE(
+      test::wait_until([&] { return child.err_so_far().find(hint) != std::string::npos; }, 60));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_LT(seconds, 1.0 * test::time_scale());
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 128 + signal) << f.err;
+  EXPECT_EQ(f.out, "");
+  const auto at = f.err.find(hint);
+  EXPECT_NE(at, std::string::npos) << f.err;
+  EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
+}
+
+TEST(MpiCheckpoint, SigintToOneRankInTheTableBuildStopsEveryRank) {
+  expect_one_rank_stops_the_job(1, SIGINT, false);
+}
+
+TEST(MpiCheckpoint, SigtermToOneRankInTheWalkStopsEveryRank) {
+  expect_one_rank_stops_the_job(0, SIGTERM, true);
+}
+
+TEST(MpiCheckpoint, SigtermToOneRankOfTheDynamicScheduleSavesItsChunksAndResumes) {
+  const std::string expected = test::known_dict_line(2, 100'000'000);
+  const std::string path = fresh_path("one_rank");
+  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
+  const std::vector<pid_t> ranks = ranks_of(child);
+  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM) &&
+               test::journal_records(path) >= 1;
+      },
+      30));
+  kill(ranks[1], SIGTERM);
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 143) << f.err;
+  EXPECT_EQ(f.out, "");
+  EXPECT_NE(f.err.find(" chunks are saved in " + path), std::string::npos) << f.err;
+  const test::Finished resumed =
+      test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, expected);
+  std::remove(path.c_str());
+}
+
 TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
   // [2, 3*10^13]: two ranks of one machine build one table, a second or two; the signal lands in
   // it. Both ranks stop at the round rank 0 chose, the table so far is saved beside the journal,
