@@ -19,8 +19,9 @@ struct MpiJob {
 
 /// MPI for this process, from MPI_Init (start_mpi) to MPI_Finalize (when destroyed). At most one
 /// a process, made before any thread or worker process: fork() after MPI_Init is unsafe, and
-/// runs of other modes should not pay for it. MPI calls come from the thread that made it only
-/// (MPI_THREAD_FUNNELED).
+/// runs of other modes should not pay for it. MPI calls come from the thread that made it, and
+/// during a run from one more thread of the library's own (MPI_THREAD_MULTIPLE, asked for by
+/// start_mpi), which shares a stop signalled to one rank with the others.
 class MpiSession {
  public:
   virtual ~MpiSession() = default;
@@ -36,7 +37,8 @@ class MpiSession {
 /// Starts MPI (MPI_Init_thread). With Open MPI, when OMPI_MCA_shmem is unset and the kernel gives
 /// shared memory huge pages (shmem_enabled not never), it first sets OMPI_MCA_shmem=sysv: the
 /// analytic table that the ranks of a machine share then sits on huge pages. Throws
-/// std::runtime_error when MPI cannot give the thread support the dynamic schedule needs,
+/// std::runtime_error when MPI cannot give the thread support the dynamic schedule needs
+/// (MPI_THREAD_FUNNELED; below MPI_THREAD_MULTIPLE a rank's stop stays its own),
 /// std::logic_error when a session exists already.
 std::unique_ptr<MpiSession> start_mpi(int& argc, char**& argv);
 
