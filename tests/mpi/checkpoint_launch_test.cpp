@@ -3,7 +3,8 @@
 /// SIGKILL at random moments (as a Slurm time limit ends a job) and the job resumed ends with the
 /// published histogram; SIGTERM to every rank (scancel) exits 143 with one hint from rank 0;
 /// another run's file is refused once; progress comes from rank 0 alone; the analytic method's
-/// journal of walk items resumes as exactly.
+/// journal of walk items resumes as exactly; a signal sent to one rank only stops every rank at
+/// once, in the table build, the walk and the dynamic schedule.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -140,9 +141,13 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
   std::remove(path.c_str());
 }
 
-TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
+/// The dynamic schedule's job, SIGTERM sent to the ranks `which` once rank 0 has journaled a
+/// chunk: it exits 143 with one hint from rank 0 of what is saved, and run again it ends with
+/// the published histogram.
+void expect_sigterm_saves_and_resumes(const std::string& name,
+                                      const std::vector<std::size_t>& which) {
   const std::string expected = test::known_dict_line(2, 100'000'000);
-  const std::string path = fresh_path("sigterm");
+  const std::string path = fresh_path(name);
   test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
   const std::vector<pid_t> ranks = ranks_of(child);
   ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
@@ -152,7 +157,7 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
                test::journal_records(path) >= 1;
       },
       30));
-  for (pid_t r : ranks) kill(r, SIGTERM);  // what scancel and a time limit send first
+  for (const std::size_t w : which) kill(ranks[w], SIGTERM);
   const test::Finished f = child.wait(60);
   EXPECT_EQ(f.status, 143) << f.err;
   EXPECT_EQ(f.out, "");
@@ -166,6 +171,14 @@ TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_EQ(resumed.out, expected);
   std::remove(path.c_str());
+}
+
+TEST(MpiCheckpoint, SigtermToEveryRankExits143WithOneHintAndResumes) {
+  expect_sigterm_saves_and_resumes("sigterm", {0, 1});  // what scancel and a time limit send
+}
+
+TEST(MpiCheckpoint, SigtermToOneRankOfTheDynamicScheduleSavesItsChunksAndResumes) {
+  expect_sigterm_saves_and_resumes("one_rank", {1});
 }
 
 /// The last percentage of --progress in `err`, or -1.
@@ -217,30 +230,6 @@ TEST(MpiCheckpoint, SigintToOneRankInTheTableBuildStopsEveryRank) {
 
 TEST(MpiCheckpoint, SigtermToOneRankInTheWalkStopsEveryRank) {
   expect_one_rank_stops_the_job(0, SIGTERM, true);
-}
-
-TEST(MpiCheckpoint, SigtermToOneRankOfTheDynamicScheduleSavesItsChunksAndResumes) {
-  const std::string expected = test::known_dict_line(2, 100'000'000);
-  const std::string path = fresh_path("one_rank");
-  test::ChildProcess child(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
-  const std::vector<pid_t> ranks = ranks_of(child);
-  ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        return test::catches(ranks[0], SIGTERM) && test::catches(ranks[1], SIGTERM) &&
-               test::journal_records(path) >= 1;
-      },
-      30));
-  kill(ranks[1], SIGTERM);
-  const test::Finished f = child.wait(60);
-  EXPECT_EQ(f.status, 143) << f.err;
-  EXPECT_EQ(f.out, "");
-  EXPECT_NE(f.err.find(" chunks are saved in " + path), std::string::npos) << f.err;
-  const test::Finished resumed =
-      test::run_program(NUMFACTORS_MPIEXEC, two_ranks(job(path, "dynamic")));
-  EXPECT_EQ(resumed.status, 0) << resumed.err;
-  EXPECT_EQ(resumed.out, expected);
-  std::remove(path.c_str());
 }
 
 TEST(MpiCheckpoint, SigtermInASharedTableBuildSavesItAndResumes) {
