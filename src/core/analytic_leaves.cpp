@@ -2,7 +2,7 @@
 /// @brief small_leaf_sum (by division and by reciprocal) and subtract_small_counts, compiled for
 /// the baseline CPU and (on x86-64 with GCC or Clang) for AVX2, which divides or multiplies four
 /// doubles and gathers four counts an instruction, and the reciprocal sum also for AVX-512
-/// (eight). The build's flags stay baseline; the choice is made at run time.
+/// (sixteen). The build's flags stay baseline; the choice is made at run time.
 #include "core/analytic_leaves.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)

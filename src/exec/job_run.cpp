@@ -204,7 +204,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
         resumed.tasks = e.items;
         hooks.resumed(resumed);
       }
-      result.interrupted = stop->load();
+      // Every rank is here: in MPI mode the group that stopped may not be this rank's, and
+      // its stop may still be on its way to this rank.
+      result.interrupted = mpi != nullptr ? mpi->max_over_ranks(stop->load()) : stop->load();
       break;
     }
     if (journal) {
@@ -275,6 +277,7 @@ RunResult run(const Job& job, const Hooks& hooks) {
   result.seconds = seconds_since(t0);
   result.cpu_seconds = cpu_now() - cpu0;
   if (mpi != nullptr) result.cpu_seconds = mpi->sum_over_ranks(result.cpu_seconds);
+  if (shared_stop) shared_stop->finish();
   return result;
 }
 

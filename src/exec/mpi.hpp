@@ -41,12 +41,16 @@ struct TableBuilt {
 /// shared memory then.
 bool shared_huge_pages_allowed(const std::string& shmem_enabled);
 
-/// A stop that every rank of a job sees while it lives: flag() turns non-zero on every rank,
-/// with the same reason, soon after one rank's own flag does (a signal sent to that rank alone).
+/// A stop that every rank of a job sees while it lives: flag() turns non-zero on every rank soon
+/// after one rank's own flag does (a signal sent to that rank alone), with that rank's reason
+/// or, when several ranks stop at once, the first one a rank hears of.
 class SharedStop {
  public:
   virtual ~SharedStop() = default;
   virtual const std::atomic<int>* flag() const = 0;
+  /// Collective, at the run's end: settles every message of the stop still on its way. Without
+  /// it (an exception on one rank), the destructor lets them go.
+  virtual void finish() = 0;
 };
 
 /// What MPI mode needs of a started session.
@@ -76,6 +80,8 @@ class MpiBackend : public MpiSession {
   virtual std::string share_text(const std::string& text) = 0;
   /// Collective: the sum of every rank's `value` (on every rank).
   virtual double sum_over_ranks(double value) = 0;
+  /// Collective: the largest of every rank's `value` (on every rank).
+  virtual int max_over_ranks(int value) = 0;
 };
 
 /// The live session, or null. A session registers itself while it lives.

@@ -3,10 +3,10 @@
 /// every rank's part at rank 0.
 ///
 /// Threads: each rank computes in `threads` threads started by run_workers in a background thread,
-/// while its main thread alone talks MPI (MPI_THREAD_FUNNELED). In the dynamic schedule rank 0's
-/// main thread serves chunk requests and its own threads compute too, so 2 ranks on 2 cores keep
-/// both busy. Waiting is done by polling with short sleeps, not by blocking calls: Open MPI's
-/// blocking calls spin on a core, which would take it from the threads computing beside them.
+/// while its main thread talks MPI (and the stop relay of mpi_stop.cpp). In the dynamic schedule
+/// rank 0's main thread serves chunk requests and its own threads compute too, so 2 ranks on 2
+/// cores keep both busy. Waiting is done by polling with short sleeps, not by blocking calls: Open
+/// MPI's blocking calls spin on a core, which would take it from the threads computing beside them.
 #include <mpi.h>
 
 #include <boost/mpi/collectives/all_reduce.hpp>

@@ -1,14 +1,14 @@
 /// @file mpi_session.cpp
 /// @brief MPI_Init and MPI_Finalize through boost::mpi::environment, rank 0's job for all, and
 /// the session as the library's MPI backend while it lives.
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
 #include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
-
-#include <sys/ipc.h>
-#include <sys/shm.h>
-
+#include <boost/mpi/operations.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -85,6 +85,10 @@ class BoostMpiSession final : public MpiBackend {
 
   double sum_over_ranks(double value) override {
     return boost::mpi::all_reduce(world_, value, std::plus<double>());
+  }
+
+  int max_over_ranks(int value) override {
+    return boost::mpi::all_reduce(world_, value, boost::mpi::maximum<int>());
   }
 
   std::string share_text(const std::string& text) override {

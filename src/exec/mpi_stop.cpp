@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -28,22 +29,55 @@ class StopRelay final : public SharedStop {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
     check(MPI_Irecv(&heard_, 1, MPI_INT, MPI_ANY_SOURCE, kTag, comm_, &inbox_), "MPI_Irecv");
-    thread_ = std::jthread([this] { relay(); });
+    try {
+      thread_ = std::jthread([this] { relay(); });
+    } catch (...) {
+      MPI_Cancel(&inbox_);
+      MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+      MPI_Comm_free(&comm_);
+      throw;
+    }
   }
 
-  ~StopRelay() override {
-    quit_.store(true, std::memory_order_relaxed);
-    thread_.join();
-    if (!heard_any_) {
+  /// Collective: every rank learns how many stops were sent to it and takes them all, and its
+  /// own sends complete, so that no message is left for a later communicator.
+  void finish() override {
+    end_thread();
+    std::vector<int> sent_to(static_cast<std::size_t>(size_), 0);
+    for (const int r : told_ranks_) sent_to[static_cast<std::size_t>(r)] = 1;
+    int to_me = 0;
+    check(MPI_Reduce_scatter_block(sent_to.data(), &to_me, 1, MPI_INT, MPI_SUM, comm_),
+          "MPI_Reduce_scatter_block");
+    int taken = heard_any_ ? 1 : 0;
+    if (!heard_any_ && to_me > 0) {
+      MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+      taken = 1;
+    } else if (!heard_any_) {
       MPI_Cancel(&inbox_);
       MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
     }
-    // A 4-byte message leaves at once (eagerly); a rank that has already gone may never take
-    // it, so a send not done by now is let go rather than waited for.
-    for (MPI_Request& send : sends_) {
-      int done = 0;
-      MPI_Test(&send, &done, MPI_STATUS_IGNORE);
-      if (!done) MPI_Request_free(&send);
+    for (int other = 0; taken < to_me; ++taken)
+      MPI_Recv(&other, 1, MPI_INT, MPI_ANY_SOURCE, kTag, comm_, MPI_STATUS_IGNORE);
+    MPI_Waitall(static_cast<int>(sends_.size()), sends_.data(), MPI_STATUSES_IGNORE);
+    sends_.clear();
+    finished_ = true;
+  }
+
+  /// Without finish() (an exception on the way out): let go, waiting for nothing.
+  ~StopRelay() override {
+    if (!finished_) {
+      end_thread();
+      if (!heard_any_) {
+        MPI_Cancel(&inbox_);
+        MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+      }
+      for (MPI_Request& send : sends_) {
+        int done = 0;
+        MPI_Test(&send, &done, MPI_STATUS_IGNORE);
+        if (!done) MPI_Request_free(&send);
+      }
+      // A send let go may still read its buffer: that buffer is never freed.
+      if (!sends_.empty()) (void)told_.release();
     }
     MPI_Comm_free(&comm_);
   }
@@ -53,14 +87,20 @@ class StopRelay final : public SharedStop {
  private:
   static constexpr int kTag = 1;
 
+  void end_thread() {
+    if (!thread_.joinable()) return;
+    quit_.store(true, std::memory_order_relaxed);
+    thread_.join();
+  }
+
   void relay() {
-    bool told = local_ == nullptr;
     while (!quit_.load(std::memory_order_relaxed)) {
-      if (!told && (told_ = local_->load()) != 0) {
-        token_.cancel(told_);
-        for (int r = 0; r < size_; ++r)
-          if (r != rank_) MPI_Isend(&told_, 1, MPI_INT, r, kTag, comm_, &sends_.emplace_back());
-        told = true;
+      if (local_ != nullptr && !told_) {
+        if (const int reason = local_->load(); reason != 0) {
+          token_.cancel(reason);
+          // Once a stop was heard, the rank that sent it has told every other one.
+          if (!heard_any_) tell(reason);
+        }
       }
       if (!heard_any_) {
         int arrived = 0;
@@ -74,13 +114,26 @@ class StopRelay final : public SharedStop {
     }
   }
 
+  void tell(int reason) {
+    told_ = std::make_unique<int>(reason);
+    for (int r = 0; r < size_; ++r) {
+      if (r == rank_) continue;
+      MPI_Isend(told_.get(), 1, MPI_INT, r, kTag, comm_, &sends_.emplace_back());
+      told_ranks_.push_back(r);
+    }
+  }
+
   const std::atomic<int>* local_;
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
-  int heard_ = 0, told_ = 0;  // the buffers of the receive and the sends
-  bool heard_any_ = false;    // the relay thread's, then (after join) the destructor's
-  MPI_Request inbox_ = MPI_REQUEST_NULL;
+  int heard_ = 0;              // the receive's buffer
+  std::unique_ptr<int> told_;  // the sends' buffer, once this rank told the others
+  // The relay thread's, then (after the join) finish()'s and the destructor's:
+  bool heard_any_ = false;
   std::vector<MPI_Request> sends_;
+  std::vector<int> told_ranks_;
+  bool finished_ = false;
+  MPI_Request inbox_ = MPI_REQUEST_NULL;
   CancelToken token_;
   std::atomic<bool> quit_{false};
   std::jthread thread_;  // last: starts once the members above exist
@@ -91,6 +144,7 @@ class OwnStop final : public SharedStop {
  public:
   explicit OwnStop(const std::atomic<int>* local) : local_(local) {}
   const std::atomic<int>* flag() const override { return local_; }
+  void finish() override {}
 
  private:
   const std::atomic<int>* local_;
@@ -99,7 +153,10 @@ class OwnStop final : public SharedStop {
 }  // namespace
 
 std::unique_ptr<SharedStop> share_stop(MPI_Comm world, const std::atomic<int>* local, bool relay) {
-  if (!relay) return std::make_unique<OwnStop>(local);
+  // Every rank makes the same choice (a relay's communicator is made collectively).
+  int all = relay ? 1 : 0;
+  check(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, world), "MPI_Allreduce");
+  if (all == 0) return std::make_unique<OwnStop>(local);
   return std::make_unique<StopRelay>(world, local);
 }
 

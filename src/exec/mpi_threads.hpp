@@ -1,7 +1,7 @@
 /// @file mpi_threads.hpp
 /// @brief What both MPI schedules share: a rank's threads computing in the background while its
-/// main thread alone talks MPI (MPI_THREAD_FUNNELED), polled with short sleeps; and the dynamic
-/// schedule's two sides. Included by mpi*.cpp only.
+/// main thread talks MPI, polled with short sleeps (beside it only the stop relay calls MPI,
+/// mpi_stop.cpp); and the dynamic schedule's two sides. Included by mpi*.cpp only.
 #pragma once
 
 #include <mpi.h>
