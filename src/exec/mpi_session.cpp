@@ -1,14 +1,15 @@
 /// @file mpi_session.cpp
 /// @brief MPI_Init and MPI_Finalize through boost::mpi::environment, rank 0's job for all, and
 /// the session as the library's MPI backend while it lives.
-#include <sys/ipc.h>
-#include <sys/shm.h>
-
 #include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/mpi/operations.hpp>
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>

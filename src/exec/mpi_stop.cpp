@@ -32,8 +32,7 @@ class StopRelay final : public SharedStop {
     try {
       thread_ = std::jthread([this] { relay(); });
     } catch (...) {
-      MPI_Cancel(&inbox_);
-      MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+      drop_inbox();
       MPI_Comm_free(&comm_);
       throw;
     }
@@ -43,8 +42,9 @@ class StopRelay final : public SharedStop {
   /// own sends complete, so that no message is left for a later communicator.
   void finish() override {
     end_thread();
-    std::vector<int> sent_to(static_cast<std::size_t>(size_), 0);
-    for (const int r : told_ranks_) sent_to[static_cast<std::size_t>(r)] = 1;
+    // A rank that told the others sent one message to each.
+    std::vector<int> sent_to(static_cast<std::size_t>(size_), told_ ? 1 : 0);
+    sent_to[static_cast<std::size_t>(rank_)] = 0;
     int to_me = 0;
     check(MPI_Reduce_scatter_block(sent_to.data(), &to_me, 1, MPI_INT, MPI_SUM, comm_),
           "MPI_Reduce_scatter_block");
@@ -53,8 +53,7 @@ class StopRelay final : public SharedStop {
       MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
       taken = 1;
     } else if (!heard_any_) {
-      MPI_Cancel(&inbox_);
-      MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+      drop_inbox();
     }
     for (int other = 0; taken < to_me; ++taken)
       MPI_Recv(&other, 1, MPI_INT, MPI_ANY_SOURCE, kTag, comm_, MPI_STATUS_IGNORE);
@@ -67,10 +66,7 @@ class StopRelay final : public SharedStop {
   ~StopRelay() override {
     if (!finished_) {
       end_thread();
-      if (!heard_any_) {
-        MPI_Cancel(&inbox_);
-        MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
-      }
+      if (!heard_any_) drop_inbox();
       for (MPI_Request& send : sends_) {
         int done = 0;
         MPI_Test(&send, &done, MPI_STATUS_IGNORE);
@@ -86,6 +82,12 @@ class StopRelay final : public SharedStop {
 
  private:
   static constexpr int kTag = 1;
+
+  /// The receive posted at the start, which no stop came to.
+  void drop_inbox() {
+    MPI_Cancel(&inbox_);
+    MPI_Wait(&inbox_, MPI_STATUS_IGNORE);
+  }
 
   void end_thread() {
     if (!thread_.joinable()) return;
@@ -116,11 +118,8 @@ class StopRelay final : public SharedStop {
 
   void tell(int reason) {
     told_ = std::make_unique<int>(reason);
-    for (int r = 0; r < size_; ++r) {
-      if (r == rank_) continue;
-      MPI_Isend(told_.get(), 1, MPI_INT, r, kTag, comm_, &sends_.emplace_back());
-      told_ranks_.push_back(r);
-    }
+    for (int r = 0; r < size_; ++r)
+      if (r != rank_) MPI_Isend(told_.get(), 1, MPI_INT, r, kTag, comm_, &sends_.emplace_back());
   }
 
   const std::atomic<int>* local_;
@@ -131,7 +130,6 @@ class StopRelay final : public SharedStop {
   // The relay thread's, then (after the join) finish()'s and the destructor's:
   bool heard_any_ = false;
   std::vector<MPI_Request> sends_;
-  std::vector<int> told_ranks_;
   bool finished_ = false;
   MPI_Request inbox_ = MPI_REQUEST_NULL;
   CancelToken token_;

@@ -7,20 +7,23 @@
 /// once, in the table build, the walk and the dynamic schedule.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <csignal>
-#include <filesystem>
-#include <functional>
+
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include <algorithm>
+#include <csignal>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "../child_process.hpp"
+#include "../seed.hpp"
 #include "../known_answers.hpp"
 #include "../resume_helpers.hpp"
-#include "../seed.hpp"
 
 namespace numfactors {
 namespace {
@@ -139,6 +142,19 @@ TEST(MpiCheckpoint, EveryRankKilledAtRandomMomentsThenResumedGivesThePublishedHi
   std::remove(path.c_str());
 }
 
+/// Rank 0's first words on a stop by `signal` (SIGINT or SIGTERM).
+std::string interrupted_by(int signal) {
+  return std::string("numfactors: interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+         "; ";
+}
+
+/// `hint` is in `err` once: rank 0 said it, and no other rank did.
+void expect_said_once(const std::string& err, const std::string& hint) {
+  const auto at = err.find(hint);
+  EXPECT_NE(at, std::string::npos) << err;
+  EXPECT_EQ(err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << err;
+}
+
 /// The dynamic schedule's job, SIGTERM sent to the ranks `which` once rank 0 has journaled a
 /// chunk: it exits 143 with one hint from rank 0 of what is saved, and run again it ends with
 /// the published histogram.
@@ -159,10 +175,7 @@ void expect_sigterm_saves_and_resumes(const std::string& name,
   const test::Finished f = child.wait(60);
   EXPECT_EQ(f.status, 143) << f.err;
   EXPECT_EQ(f.out, "");
-  const std::string hint = "numfactors: interrupted by SIGTERM; ";
-  const auto at = f.err.find(hint);
-  EXPECT_NE(at, std::string::npos) << f.err;
-  EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
+  expect_said_once(f.err, interrupted_by(SIGTERM));
   const std::string saved = " of " + std::to_string(kChunks) + " chunks are saved in " + path;
   const auto of = f.err.find(saved);
   ASSERT_NE(of, std::string::npos) << f.err;
@@ -195,8 +208,7 @@ void expect_one_rank_stops_the_job(const std::vector<std::string>& args, std::si
   ASSERT_TRUE(test::wait_until(
       [&] { return test::catches(ranks[0], signal) && test::catches(ranks[1], signal) && ready(); },
       60));
-  const std::string hint =
-      std::string("numfactors: interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "; ";
+  const std::string hint = interrupted_by(signal);
   // Open MPI's teardown after the ranks' non-zero exit takes a second or two more, which is
   // not counted.
   const auto sent = std::chrono::steady_clock::now();
@@ -209,9 +221,7 @@ void expect_one_rank_stops_the_job(const std::vector<std::string>& args, std::si
   const test::Finished f = child.wait(60);
   EXPECT_EQ(f.status, 128 + signal) << f.err;
   EXPECT_EQ(f.out, "");
-  const auto at = f.err.find(hint);
-  EXPECT_NE(at, std::string::npos) << f.err;
-  EXPECT_EQ(f.err.find(hint, at + 1), std::string::npos) << "more than one rank said it: " << f.err;
+  expect_said_once(f.err, hint);
 }
 
 TEST(MpiCheckpoint, SigintToOneRankInTheTableBuildStopsEveryRank) {
