@@ -220,5 +220,38 @@ TEST(SieveFirstMultiples, OffsetsEqualTheDivisionsAnywhereBelow2To64) {
   }
 }
 
+TEST(SieveFirstMultiples, OffsetsOfPrimesAndSquaresEqualTheDivisionsBelow2To53) {
+  // The sieve's stored primes (below 2^26) for chunks starting below 2^53: every offset of p and
+  // of p^2 against integer division, at multiples (offset 0), next to them, and at the top.
+  std::mt19937_64 rng(test::test_seed(507));
+  std::vector<std::uint32_t> primes;
+  for (const u64 start : {u64{2}, u64{1} << 16, (u64{1} << 26) - 2000})
+    for (u64 p = start, want = primes.size() + 101; primes.size() < want; ++p) {
+      bool prime = p >= 2;
+      for (u64 d = 2; prime && d * d <= p; ++d) prime = p % d != 0;
+      if (prime) primes.push_back(static_cast<std::uint32_t>(p));
+    }
+  ASSERT_LT(u64{primes.back()}, u64{1} << 26);
+  const u64 top = (u64{1} << 53) - 1;
+  std::vector<u64> starts = {1, 2, 3, top, top - 1};
+  for (int i = 0; i < 200; ++i) starts.push_back((rng() >> 11) >> (rng() % 40) | 1);
+  for (const std::uint32_t p : {primes[0], primes[150], primes.back()})
+    for (const u64 m : {u64{p}, u64{p} * p})
+      for (const u64 a :
+           {top / m * m, top / m * m - 1, top / m * m + 1, m, m + 1, (top / 3) / m * m + m})
+        starts.push_back(a);
+  std::vector<u64> offsets(primes.size()), squares(primes.size());
+  for (const u64 a : starts) {
+    ASSERT_GE(a, 1u);
+    ASSERT_LE(a, top);
+    first_multiple_offsets_exact(a, primes.data(), primes.size(), offsets.data(), squares.data());
+    for (std::size_t i = 0; i < primes.size(); ++i) {
+      const u64 p = primes[i], r = a % p, r2 = a % (p * p);
+      ASSERT_EQ(offsets[i], r == 0 ? 0 : p - r) << a << " mod " << p;
+      ASSERT_EQ(squares[i], r2 == 0 ? 0 : p * p - r2) << a << " mod " << p << "^2";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace numfactors::sieve

@@ -43,6 +43,25 @@ first_multiple_offsets(u64 a, const std::uint32_t* primes, std::size_t n, std::u
   }
 }
 
+/// a and m < 2^53 are exact doubles, and so is the quotient's truncation: a / m = k + f with f = 0
+/// or f >= 1/m, while rounding moves it by at most half an ulp of k, k 2^-53 < 1/m since k m <= a
+/// < 2^53. So the remainder needs no correction (analytic_quotient.hpp proves the same for x <
+/// 2^52 and one more bit changes nothing).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
+first_multiple_offsets_exact(u64 a, const std::uint32_t* primes, std::size_t n, u64* offsets,
+                             u64* square_offsets) {
+  const auto ia = static_cast<std::int64_t>(a);
+  const double da = static_cast<double>(a);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto p = static_cast<std::int64_t>(primes[i]);
+    const std::int64_t r = ia - static_cast<std::int64_t>(da / static_cast<double>(p)) * p;
+    offsets[i] = static_cast<u64>(r == 0 ? 0 : p - r);
+    const std::int64_t s = p * p;
+    const std::int64_t r2 = ia - static_cast<std::int64_t>(da / static_cast<double>(s)) * s;
+    square_offsets[i] = static_cast<u64>(r2 == 0 ? 0 : s - r2);
+  }
+}
+
 namespace {
 
 /// single_hits without AVX-512: the offsets, then the hits gathered by writing every offset and

@@ -212,6 +212,13 @@ class HitLists {
 void first_multiple_offsets(u64 a, const std::uint32_t* primes, std::size_t n,
                             std::uint32_t* offsets);
 
+/// For a < 2^53 and primes[i] < 2^26.5 (so that a, p and p^2 are exact doubles): offsets[i] and
+/// square_offsets[i] = the distances from a up to the first multiples of primes[i] and of its
+/// square. The price each sieving prime pays per chunk, two double divisions instead of two
+/// integer ones, vectorized for the running CPU where it can be.
+void first_multiple_offsets_exact(u64 a, const std::uint32_t* primes, std::size_t n, u64* offsets,
+                                  u64* square_offsets);
+
 /// For primes >= cells (each hits [a, a + cells) once at most; 2^22 <= primes[i] < 2^32): writes
 /// the offsets of those that hit to hits[0..k) in no particular order and returns k. With
 /// AVX-512 the offsets are found and gathered 8 primes at a time without a branch (a prime near

@@ -126,6 +126,19 @@ void SieveKernel::add_prime(u64 p, const Range& r) {
   if (hits) add_powers(p, p * p, r);  // p <= isqrt(hi) < 2^32: p * p <= hi, no wrap
 }
 
+/// add_prime in the direct layout, with the offsets of p's first multiple and of p^2's found
+/// beforehand (first_multiple_offsets_exact).
+[[gnu::always_inline]] inline void SieveKernel::add_prime_at(u64 p, u64 offset, u64 square_offset,
+                                                             const Range& r) {
+  const std::uint32_t weight = sieve::weight_of(p);
+  if (!add_prime_progression(p, offset, weight, r.size())) return;
+  const u64 square = p * p;  // p <= isqrt(hi): no wrap
+  if (square > r.hi) return;
+  add_power_progression(square, square_offset, static_cast<Cell>(power_word_base_ + weight),
+                        r.size());
+  if (square <= r.hi / p) add_powers(p, square * p, r);
+}
+
 SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
   // Bucket entries in flight during a pass of C cells: every carried prime in (L, min(C, R)] has
   // one, and a carried prime in (C, R] has one per hit, C * sum 1/p = C * ln(ln R / ln C) in all
@@ -186,10 +199,21 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
 
   // The patterns sieve 2..47 whatever R is, so all their powers <= hi must follow.
   for (const auto& [p, first] : presieve_.uncovered_powers()) add_powers(p, first, r);
-  for (const std::uint32_t p : *primes_) {
-    if (p <= presieve_.largest_prime()) continue;
-    if (p > carried) break;
-    add_prime(p, r);
+  const Primes& stored = *primes_;
+  auto first = std::upper_bound(stored.begin(), stored.end(), presieve_.largest_prime());
+  const auto last = std::upper_bound(first, stored.end(), carried);
+  if (wheel_ || r.lo >= kExactDoubleLimit) {
+    for (; first < last; ++first) add_prime(*first, r);
+  } else {
+    // Stored primes are below 2^26, so p^2 < 2^52: the offsets come by double division, in
+    // vectors where the CPU has them (first_multiple_offsets_exact).
+    constexpr std::ptrdiff_t kBatch = 1024;
+    std::array<u64, kBatch> offsets, square_offsets;
+    for (; first < last; first += std::min(kBatch, last - first)) {
+      const auto n = static_cast<std::size_t>(std::min(kBatch, last - first));
+      sieve::first_multiple_offsets_exact(r.lo, &*first, n, offsets.data(), square_offsets.data());
+      for (std::size_t i = 0; i < n; ++i) add_prime_at(first[i], offsets[i], square_offsets[i], r);
+    }
   }
   if (carried > stored_limit_) {
     // The rest is generated in pieces: never more than primesieve's buffer is held at once. (The

@@ -49,6 +49,8 @@ class SieveKernel final : public Kernel {
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
+  /// Chunks that start below here find their primes' first multiples by double division.
+  static constexpr u64 kExactDoubleLimit = u64{1} << 53;
   /// Bucket and hit-list memory per worker as pass_plan estimates it, which sets the pass length:
   /// every pass visits every prime <= sqrt(hi), 203M near 2^64. The estimate runs about 10% above
   /// what a worker holds (measured: 2 workers on [2^64-10^9, 2^64-1] peak at 229 MiB with the
@@ -113,6 +115,7 @@ class SieveKernel final : public Kernel {
   /// Lists the hits in r of the n ascending primes (all large).
   void add_large_batch(const Range& r, const std::uint32_t* primes, std::size_t n);
   void add_prime(u64 p, const Range& r);
+  void add_prime_at(u64 p, u64 offset, u64 square_offset, const Range& r);
   void add_powers(u64 p, u64 first_power, const Range& r);
   void add_power_progression(u64 stride, u64 first, sieve::Cell word, u64 chunk_cells);
   bool add_prime_progression(u64 stride, u64 first, std::uint32_t weight, u64 chunk_cells);
