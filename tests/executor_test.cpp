@@ -14,6 +14,7 @@
 #include <string>
 
 #include "exec/executor.hpp"
+#include "numfactors/errors.hpp"
 #include "numfactors/run.hpp"
 #include "run_checks.hpp"
 #include "oracle.hpp"
@@ -240,6 +241,22 @@ TEST(Executors, WorkerExceptionPropagates) {
   EXPECT_EQ(result.histogram[1], 1000u);
 }
 
+TEST(Executors, AJobIsCheckedBeforeItRuns) {
+  // Job is a plain struct a caller may fill or change: a sieve job without a chunk size (the
+  // default Job, or an analytic plan turned to the sieve) once divided by zero.
+  EXPECT_THROW(run(Job{}), InvalidRequest);
+  Request q;
+  q.range = {2, 1'000'000};
+  Environment env;
+  env.cores = 2;
+  Job job = plan_job(q, env);
+  ASSERT_EQ(job.method, Method::analytic);
+  ASSERT_EQ(job.chunk_size, 0u);
+  job.method = Method::sieve;
+  EXPECT_THROW(run(job), InvalidRequest);
+  job.chunk_size = 100'000;
+  EXPECT_EQ(run(job).histogram.total(), q.range.size());
+}
 
 }  // namespace
 }  // namespace numfactors

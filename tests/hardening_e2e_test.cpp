@@ -324,6 +324,24 @@ TEST(Hardening, TooFewFileDescriptorsFailBeforeAnyFileIsMade) {
             0);
 }
 
+TEST(Hardening, AThreadTheSystemRefusesFailsTheRunAtOnce) {
+  // Stacks of 100 MB within 300 MB of address space: the third thread is refused. The analytic
+  // table's thread team once waited forever on its first helper (signals unanswered), and the
+  // sieve's other workers counted the whole range before the failure was told.
+  for (const std::string args :
+       {"--max 1e9 --method analytic --workers 4", "--max 3e10 --method sieve --workers 4"}) {
+    const auto sent = std::chrono::steady_clock::now();
+    const test::Finished f =
+        test::run_program("/bin/sh",
+                          {"-c", "ulimit -s 100000 && ulimit -v 300000 && exec " +
+                                     std::string(NUMFACTORS_BINARY) + " " + args},
+                          30);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - sent;
+    expect_one_error_line(f, 1, "cannot start a thread: ");
+    EXPECT_LT(took.count(), 5.0 * test::time_scale()) << args;
+  }
+}
+
 TEST(Hardening, TheTimelineIsWholeOrTheOldOne) {
   ScratchDir dir;
   const std::string timeline = dir / "t.csv";

@@ -25,6 +25,23 @@ cmake --build "$work/consumer" >/dev/null
 got=$("$work/consumer/seed_job")
 [ "$got" = "$expected" ] || { echo "find_package consumer printed: $got"; exit 1; }
 
+# A consumer that uses primesieve itself, and asks for numfactors twice (a subproject may).
+mkdir "$work/both"
+cat > "$work/both/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.21)
+project(both LANGUAGES CXX)
+find_package(primesieve REQUIRED)
+find_package(numfactors REQUIRED)
+find_package(numfactors REQUIRED)
+add_executable(seed_job "$source/examples/cmake-consumer/seed_job.cpp")
+target_link_libraries(seed_job PRIVATE numfactors::numfactors primesieve::primesieve)
+EOF
+cmake -S "$work/both" -B "$work/both/build" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/both/build" >/dev/null
+got=$("$work/both/build/seed_job")
+[ "$got" = "$expected" ] || { echo "consumer with primesieve printed: $got"; exit 1; }
+
 if [ -x "$work/consumer/seed_job_mpi" ]; then
   got=$(mpiexec -n 2 "$work/consumer/seed_job_mpi")
   [ "$got" = "$expected" ] || { echo "numfactors::mpi consumer on 2 ranks printed: $got"; exit 1; }

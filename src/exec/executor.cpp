@@ -37,8 +37,11 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   }
 
   std::mutex callback_mutex;  // on_task is called by one worker at a time
+  std::atomic<bool> abandoned{false};  // the run failed: every worker stops after its task
   auto loop = [&](Worker& w) {
-    while (const auto i = source.next()) {
+    while (!abandoned.load(std::memory_order_relaxed)) {
+      const auto i = source.next();
+      if (!i) break;
       const Histogram h = w.run_task(tasks, *i);
       if (options.on_task) {
         std::lock_guard lock(callback_mutex);
@@ -49,22 +52,31 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   std::exception_ptr failure;
   std::mutex failure_mutex;
   std::atomic<bool> gave_up{false};  // a worker gave its task up on a stop
+  // In a catch block: the first failure is the run's (the tasks finished are journaled).
+  const auto fail = [&] {
+    abandoned = true;
+    std::lock_guard lock(failure_mutex);
+    if (!failure) failure = std::current_exception();
+  };
   const auto guarded_loop = [&](Worker& w) {
     try {
       loop(w);
     } catch (const Stopped&) {
       gave_up = true;
     } catch (...) {
-      std::lock_guard lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
+      fail();
     }
   };
   {
     // The calling thread is worker 0: one thread fewer to start.
     std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < workers.size(); ++t)
-      pool.emplace_back([&, wp = &workers[t]] { guarded_loop(*wp); });
-    guarded_loop(workers[0]);
+    try {
+      for (std::size_t t = 1; t < workers.size(); ++t)
+        pool.push_back(start_thread([&, wp = &workers[t]] { guarded_loop(*wp); }));
+    } catch (...) {
+      fail();  // a thread refused: those started end their task
+    }
+    if (!abandoned) guarded_loop(workers[0]);
   }  // joins
   if (failure) std::rethrow_exception(failure);
   collect(workers, result);

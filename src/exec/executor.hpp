@@ -5,7 +5,11 @@
 
 #include <atomic>
 #include <functional>
+#include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "exec/chunk_source.hpp"
@@ -49,6 +53,17 @@ RunResult run_tasks(Tasks& tasks, const RunOptions& options);
 /// have stopped. Calls tasks.kernels(threads).
 void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunOptions& options,
                  const std::string& name_prefix, Clock::time_point run_start, RunResult& result);
+
+/// A thread running f. When the system refuses one (std::system_error: too many threads, no
+/// memory for a stack), a std::runtime_error that says so.
+template <class F>
+std::jthread start_thread(F&& f) {
+  try {
+    return std::jthread(std::forward<F>(f));
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(std::string("cannot start a thread: ") + e.what());
+  }
+}
 
 /// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
 unsigned available_cores();

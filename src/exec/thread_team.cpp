@@ -41,17 +41,14 @@ void spin_for(std::chrono::microseconds limit, const Ready& ready) {
 class ThreadTeam {
  public:
   ThreadTeam(unsigned threads, std::chrono::microseconds spin) : spin_(spin) {
-    for (unsigned t = 1; t < threads; ++t) helpers_.emplace_back([this] { serve(); });
-  }
-  ~ThreadTeam() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-      generation_.fetch_add(1);
+    try {
+      for (unsigned t = 1; t < threads; ++t) helpers_.push_back(start_thread([this] { serve(); }));
+    } catch (...) {
+      stop_helpers();  // no destructor runs for a constructor that throws
+      throw;
     }
-    wake_.notify_all();
-    helpers_.clear();  // joins
   }
+  ~ThreadTeam() { stop_helpers(); }
   ThreadTeam(const ThreadTeam&) = delete;
   ThreadTeam& operator=(const ThreadTeam&) = delete;
 
@@ -86,6 +83,15 @@ class ThreadTeam {
       if (!failure_) failure_ = std::current_exception();
       next_ = end_;  // the others stop after their piece
     }
+  }
+  void stop_helpers() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    helpers_.clear();  // joins
   }
   void serve() {
     for (u64 seen = 0;;) {

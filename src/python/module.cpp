@@ -33,11 +33,14 @@ constexpr unsigned kMaxWorkers = 4096;
 /// goes on: a twentieth of a second is prompt for a person and costs nothing measurable.
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
-/// Runs with hi at most this (and a kernel other than trial) take a few milliseconds at most:
-/// they run on the calling thread (GIL released) without the helper thread and its polling,
-/// which would cost tens of microseconds on calls that take a few (histogram(2, 10)). The
-/// sieve of [1, 2^22] is about 2 ms on a core, the analytic method's about 0.1 ms.
+/// Runs with hi at most this, in at most kDirectMaxChunks chunks, on threads (not the trial
+/// kernel, not pool processes) take a few milliseconds at most: they run on the calling thread
+/// (GIL released) without the helper thread and its polling, which would cost tens of
+/// microseconds on calls that take a few (histogram(2, 10)). The sieve of [1, 2^22] is about 2
+/// ms on a core, the analytic method's about 0.1 ms; the default plans cut it in 32 chunks or
+/// fewer, and chunk=1 in four million, which take seconds.
 constexpr u64 kDirectMaxHi = u64{1} << 22;
+constexpr u64 kDirectMaxChunks = 64;
 
 std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; }
 
@@ -258,9 +261,12 @@ numfactors::Job plan(const numfactors::Request& request) {
 
 /// Runs `job` (GIL held on entry and exit, released while counting).
 Timed run_job(const numfactors::Job& job, const py::object& progress) {
-  const bool direct =
-      progress.is_none() && job.range.hi <= kDirectMaxHi &&
-      !(job.method == numfactors::Method::sieve && job.kernel == numfactors::KernelKind::trial);
+  const bool sieve = job.method == numfactors::Method::sieve;
+  // hi / chunk_size bounds the chunks both of numbers and of the wheel's m in [1, hi].
+  const bool direct = progress.is_none() && job.range.hi <= kDirectMaxHi &&
+                      job.mode != numfactors::Mode::pool &&
+                      !(sieve && job.kernel == numfactors::KernelKind::trial) &&
+                      !(sieve && job.range.hi / job.chunk_size > kDirectMaxChunks);
   if (!direct) return run_polling(job, progress);
   py::gil_scoped_release release;
   return run_timed(job, {});

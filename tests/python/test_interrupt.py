@@ -17,9 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROMPT_SECONDS = 1.5
 
 
-@pytest.mark.parametrize("mode", ["threads", "pool"])
-def test_sigint_stops_a_long_call(mode):
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "interrupt_script.py"), mode],
+@pytest.mark.parametrize("mode,width", [("threads", "wide"), ("pool", "wide"),
+                                        ("threads", "narrow"), ("pool", "narrow")])
+def test_sigint_stops_a_long_call(mode, width):
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "interrupt_script.py"), mode, width],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("counting")
