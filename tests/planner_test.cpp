@@ -279,8 +279,26 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
     std::ofstream(dir + "/bad.json") << head << histogram << "}\n";
     refused(dir + "/bad.json", "is not a numfactors JSON result");
   }
+  // Bounds that are no unsigned integers (get<u64> would have converted them).
+  for (const std::string& bounds : {std::string(R"("min":-10,"max":-1)"),
+                                    std::string(R"("min":2.9,"max":10.2)"),
+                                    std::string(R"("min":2,"max":1e30)")}) {
+    std::ofstream(dir + "/bad.json")
+        << "{" << bounds << R"(,"count":"distinct","histogram":{"1":7,"2":2}})" << "\n";
+    refused(dir + "/bad.json", "is not a numfactors JSON result");
+  }
   std::ofstream(dir + "/good.json") << head << R"({"1":7,"2":2})" << "}\n";
   EXPECT_EQ(run("merge " + dir + "/good.json").out, "{1: 7, 2: 2}\n");
+  // Started as tasks of an MPI launch (mpiexec -n 2 numfactors merge ...): the first merges, the
+  // others leave it to it (merge once took "merge" for a mode there).
+  for (const std::string rank : {"0", "1"}) {
+    const test::Finished f = test::run_program(
+        "/bin/sh", {"-c", "OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=" + rank + " exec " +
+                              NUMFACTORS_BINARY + " merge " + dir + "/good.json"});
+    EXPECT_EQ(f.status, 0) << f.err;
+    EXPECT_EQ(f.out, rank == "0" ? "{1: 7, 2: 2}\n" : "") << rank;
+    EXPECT_EQ(f.err, "") << rank;
+  }
   // After --, a part may be named like an option.
   std::filesystem::copy_file(dir + "/good.json", dir + "/--format");
   const test::Finished dashed = test::run_program(

@@ -58,14 +58,21 @@ int main(int argc, char** argv) {
   // SIGXFSZ's default would end the process with no word and the result lost.
   std::signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
+  std::ostringstream out;
+  const numfactors::Launch launch = numfactors::current_launch();
+  if (!args.empty() && args[0] == "merge") {
+    // No MPI program: started as several tasks (mpiexec, srun), the first merges and prints.
+    if (launch.index != 0) return numfactors::kExitOk;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const int status = numfactors::run_merge(rest, out, std::cerr);
+    return deliver(out.str(), status);
+  }
   // Before MPI could start (and print pages about a launch it cannot join): one line, from one
   // task, and status 2 from every task.
-  const numfactors::Launch launch = numfactors::current_launch();
   if (const auto problem = numfactors::launch_problem(launch, numfactors::requested_mode(args))) {
     if (launch.index == 0) numfactors::write_error_line(std::cerr, *problem);
     return numfactors::kExitUsage;
   }
-  std::ostringstream out;
 #if defined(NUMFACTORS_MPI_SIBLING)
   if (numfactors::mpi_wanted(args))
     return numfactors::exec_mpi_program(argv, NUMFACTORS_MPI_SIBLING, std::cerr);
@@ -83,11 +90,6 @@ int main(int argc, char** argv) {
     return deliver(out.str(), status);
   }
 #endif
-  if (!args.empty() && args[0] == "merge") {
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    const int status = numfactors::run_merge(rest, out, std::cerr);
-    return deliver(out.str(), status);
-  }
   const int status = numfactors::run_app(args, out, std::cerr);
   return deliver(out.str(), status);
 }

@@ -35,7 +35,13 @@ PartResult read_part(const std::string& file) {
   p.file = file;
   try {
     const auto j = nlohmann::json::parse(in);
-    p.range = {j.at("min").get<u64>(), j.at("max").get<u64>()};
+    // get<u64> would convert a negative or fractional bound: only unsigned integers are bounds.
+    const auto bound = [&](const char* name) {
+      const auto& v = j.at(name);
+      if (!v.is_number_unsigned()) throw UsageError("");
+      return v.get<u64>();
+    };
+    p.range = {bound("min"), bound("max")};
     const auto count = parse_choice<Count>(j.at("count").get<std::string>());
     if (!count) throw UsageError("");
     p.count = *count;

@@ -50,7 +50,10 @@ std::string repr_of(py::handle value) { return py::str(py::repr(value)); }
 /// not a float, a str or a bool. Outside the range is a TypeError, as for any C integer
 /// argument: no u64 stands for it.
 u64 u64_argument(py::handle value, const char* name) {
-  if (PyBool_Check(value.ptr()) || !PyIndex_Check(value.ptr()))
+  // numpy's bools have an __index__ (deprecated), and are no more integers than Python's.
+  const std::string type = type_name(value);
+  if (PyBool_Check(value.ptr()) || type == "numpy.bool_" || type == "numpy.bool" ||
+      !PyIndex_Check(value.ptr()))
     throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
   const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
   if (!index) throw py::error_already_set();

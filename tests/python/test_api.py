@@ -84,6 +84,12 @@ def test_numpy_integers_are_accepted():
     assert numfactors.histogram(np.uint64(2), np.int32(10)) == {1: 7, 2: 2}
 
 
+def test_numpy_bools_are_refused_as_bools_are():
+    for flag in (True, np.bool_(True)):
+        with pytest.raises(TypeError, match="must be an int, not"):
+            numfactors.histogram(flag, 10)
+
+
 def test_run_result():
     lo, hi = 10**12, 10**12 + 4 * 10**6
     before = time.monotonic()

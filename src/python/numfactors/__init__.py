@@ -148,7 +148,9 @@ def histogram(lo: int, hi: int, *, count: str = "distinct", method: str = "auto"
       method: "auto" (the planner picks the cheaper), "sieve" (visits every number, about
         1 ns a number on a core) or "analytic" (counts prefixes [1, N] from prime count tables,
         for wide ranges: about 0.3 s for [1, 10**12]; memory about 7 sqrt(hi) bytes).
-      kernel: the sieve method's kernel, "sieve", "wheel" (ranges near 1) or "trial" (trial
+      kernel: the sieve method's kernel, "auto" (per chunk the cheapest of "factor", "hybrid"
+        and "sieve"), "sieve", "wheel" (ranges near 1), "hybrid" (a sieve of small primes,
+        then each cofactor factored), "factor" (each number factored alone) or "trial" (trial
         division, the slow reference); None for the planner's choice.
       workers: threads or processes; None for every core (one for runs of a few milliseconds).
       mode: "threads" (default), "pool" (forked worker processes) or "serial".
