@@ -113,6 +113,9 @@ class Session {
       output_->commit(report);
     else
       out << report << std::flush;
+    // The program's stdout writes on the flush: a result it could not write keeps an earlier
+    // timeline (main says why).
+    if (!out) return kExitFailure;
     if (timeline_) timeline_->commit(format_timeline_csv(result));
     return kExitOk;
   }

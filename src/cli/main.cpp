@@ -36,12 +36,29 @@ void keep_standard_descriptors_open() {
     }
 }
 
-/// Writes the program's stdout text and closes fd 1, checking both: a result that cannot be
-/// written (a full disk, a closed stdout) is a failure, not a success with nothing printed.
-int deliver(const std::string& text, int status) {
+/// The program's stdout: text held until a flush writes it to fd 1 whole (the report is written
+/// and flushed in one piece, before the timeline is put in place), or the end. The first error
+/// is kept, and later flushes fail (the stream's badbit).
+class Stdout final : public std::stringbuf {
+ public:
   int error = 0;
-  if (!text.empty())
-    error = stdout_was_closed ? EBADF : numfactors::write_all(1, text.data(), text.size());
+
+ protected:
+  int sync() override {
+    const std::string text = str();
+    str("");
+    if (!text.empty() && error == 0)
+      error = stdout_was_closed ? EBADF : numfactors::write_all(1, text.data(), text.size());
+    return error == 0 ? 0 : -1;
+  }
+};
+
+/// Writes what is left of the program's stdout and closes fd 1, checking both: a result that
+/// cannot be written (a full disk, a closed stdout) is a failure, not a success with nothing
+/// printed.
+int deliver(Stdout& stdout_text, int status) {
+  stdout_text.pubsync();
+  int error = stdout_text.error;
   if (error == 0 && ::close(1) != 0 && !stdout_was_closed) error = errno;
   if (error == 0) return status;
   numfactors::write_error_line(
@@ -58,14 +75,15 @@ int main(int argc, char** argv) {
   // SIGXFSZ's default would end the process with no word and the result lost.
   std::signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
-  std::ostringstream out;
+  Stdout stdout_text;
+  std::ostream out(&stdout_text);
   const numfactors::Launch launch = numfactors::current_launch();
   if (!args.empty() && args[0] == "merge") {
     // No MPI program: started as several tasks (mpiexec, srun), the first merges and prints.
     if (launch.index != 0) return numfactors::kExitOk;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     const int status = numfactors::run_merge(rest, out, std::cerr);
-    return deliver(out.str(), status);
+    return deliver(stdout_text, status);
   }
   // Before MPI could start (and print pages about a launch it cannot join): one line, from one
   // task, and status 2 from every task.
@@ -87,9 +105,9 @@ int main(int argc, char** argv) {
       return numfactors::kExitFailure;
     }
     const int status = numfactors::run_mpi_app(*mpi, args, out, std::cerr);
-    return deliver(out.str(), status);
+    return deliver(stdout_text, status);
   }
 #endif
   const int status = numfactors::run_app(args, out, std::cerr);
-  return deliver(out.str(), status);
+  return deliver(stdout_text, status);
 }
