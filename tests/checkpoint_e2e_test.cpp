@@ -80,6 +80,16 @@ TEST(ProgressLine, DurationsAndLines) {
   terminal.finish();
   EXPECT_TRUE(tty.str().ends_with("\r\x1b[K"));
   EXPECT_EQ(tty.str().find('\n'), std::string::npos);
+  // A run that resumed a whole checkpoint did no work, whatever the rounding of the work's sum.
+  for (const double rounding : {-1e-12, 0.0, 1e-12}) {
+    std::ostringstream resumed;
+    ProgressLine line(resumed, 30'000'000'000, false);
+    line.update({1000 + rounding, 1000, 1000});
+    line.finish();
+    EXPECT_NE(resumed.str().find("100.0% done, 0 numbers/s, elapsed "), std::string::npos)
+        << resumed.str();
+    EXPECT_NE(resumed.str().find("ETA 0.0s"), std::string::npos) << resumed.str();
+  }
 }
 
 // SIGKILL at random moments, several times in a row, each time in another mode; then one run

@@ -37,14 +37,19 @@ void ProgressLine::draw(bool force) {
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double fraction = now_.total > 0 ? std::min(1.0, now_.done / now_.total) : 0.0;
-  // The rate of this run's own work: what a checkpoint held was not done now.
-  const double mine = now_.total > 0 ? (now_.done - now_.skipped) / now_.total : 0.0;
+  // The rate of this run's own work: what a checkpoint held was not done now. (Work is summed
+  // in doubles: a run that resumed a whole checkpoint may be left a rounding error of either
+  // sign, which is no work.)
+  double mine = now_.total > 0 ? (now_.done - now_.skipped) / now_.total : 0.0;
+  if (mine < 1e-9) mine = 0;
   const double rate = elapsed > 0 ? mine * numbers_ / elapsed : 0;
   const double eta = mine > 0 ? (1.0 - fraction) / mine * elapsed : 0;
   char line[160];
   std::snprintf(line, sizeof line, "numfactors: %5.1f%% done, %.3g numbers/s, elapsed %s, ETA %s",
                 100.0 * fraction, rate, duration(elapsed).c_str(),
-                rate > 0 ? duration(eta).c_str() : "?");
+                fraction > 1 - 1e-9 ? duration(0).c_str()
+                : rate > 0          ? duration(eta).c_str()
+                                    : "?");
   if (terminal_)
     err_ << (std::string("\r") + line + "\x1b[K") << std::flush;  // erase a longer line's rest
   else
