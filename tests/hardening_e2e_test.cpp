@@ -325,17 +325,18 @@ TEST(Hardening, TooFewFileDescriptorsFailBeforeAnyFileIsMade) {
 }
 
 TEST(Hardening, AThreadTheSystemRefusesFailsTheRunAtOnce) {
-  // Stacks of 100 MB within 300 MB of address space: the third thread is refused. The analytic
-  // table's thread team once waited forever on its first helper (signals unanswered), and the
-  // sieve's other workers counted the whole range before the failure was told.
+  // Stacks of 100 MB within 300 MB of address space: the third thread is refused (one malloc
+  // arena, so that no thread's own arena of 64 MB runs out of room first). The analytic table's
+  // thread team (10^11: its steps are shared) once waited forever on its first helper, deaf to
+  // signals, and the sieve's other workers counted the whole range before the failure was told.
   for (const std::string args :
-       {"--max 1e9 --method analytic --workers 4", "--max 3e10 --method sieve --workers 4"}) {
+       {"--max 1e11 --method analytic --workers 4", "--max 3e10 --method sieve --workers 4"}) {
     const auto sent = std::chrono::steady_clock::now();
-    const test::Finished f =
-        test::run_program("/bin/sh",
-                          {"-c", "ulimit -s 100000 && ulimit -v 300000 && exec " +
-                                     std::string(NUMFACTORS_BINARY) + " " + args},
-                          30);
+    const test::Finished f = test::run_program(
+        "/bin/sh",
+        {"-c", "ulimit -S -s 100000 && ulimit -S -v 300000 && MALLOC_ARENA_MAX=1 exec " +
+                   std::string(NUMFACTORS_BINARY) + " " + args},
+        30);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - sent;
     expect_one_error_line(f, 1, "cannot start a thread: ");
     EXPECT_LT(took.count(), 5.0 * test::time_scale()) << args;

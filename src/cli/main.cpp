@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   const numfactors::Launch launch = numfactors::current_launch();
   if (!args.empty() && args[0] == "merge") {
     // No MPI program: started as several tasks (mpiexec, srun), the first merges and prints.
-    if (launch.index != 0) return numfactors::kExitOk;
+    if (launch.tasks > 1 && launch.index != 0) return numfactors::kExitOk;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     const int status = numfactors::run_merge(rest, out, std::cerr);
     return deliver(stdout_text, status);

@@ -70,6 +70,7 @@ void run_workers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunO
   {
     // The calling thread is worker 0: one thread fewer to start.
     std::vector<std::jthread> pool;
+    pool.reserve(workers.size());  // no reallocation between a thread's start and its push
     try {
       for (std::size_t t = 1; t < workers.size(); ++t)
         pool.push_back(start_thread([&, wp = &workers[t]] { guarded_loop(*wp); }));

@@ -14,7 +14,6 @@
 #include <optional>
 
 #include "core/analytic.hpp"
-#include "core/arith.hpp"
 #include "exec/analytic_stage.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
@@ -83,13 +82,9 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
     return std::make_unique<ChunkTasks>(Plan{job.range, job.count, job.kernel, job.chunk_size});
   const u64 n = prefixes_of(job)[part];
   const double work = analytic_prefix_seconds(n);
-  // The build's longest steps have about sqrt(n) keys, and only steps of kMinParallelStep keys
-  // or more are shared: more threads than that would never get a piece.
-  const u64 useful = std::max<u64>(1, isqrt(n) / PrimeCountTable::kMinParallelStep);
-  const auto threads =
-      static_cast<unsigned>(std::min<u64>(useful, job.mode == Mode::serial ? 1
-                                                  : job.mode == Mode::mpi  ? job.threads_per_rank
-                                                                           : job.workers));
+  const unsigned threads = job.mode == Mode::serial ? 1
+                           : job.mode == Mode::mpi  ? job.threads_per_rank
+                                                    : job.workers;
   double built = 0;  // the fraction of the build reported so far
   const auto build_progress = [&](double fraction) {
     fraction = std::clamp(fraction, 0.0, 1.0);

@@ -30,7 +30,7 @@ class StopRelay final : public SharedStop {
     MPI_Comm_size(comm_, &size_);
     check(MPI_Irecv(&heard_, 1, MPI_INT, MPI_ANY_SOURCE, kTag, comm_, &inbox_), "MPI_Irecv");
     try {
-      thread_ = std::jthread([this] { relay(); });
+      thread_ = start_thread([this] { relay(); });
     } catch (...) {
       drop_inbox();
       MPI_Comm_free(&comm_);

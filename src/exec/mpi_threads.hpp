@@ -85,14 +85,14 @@ class BackgroundWorkers {
  public:
   BackgroundWorkers(Tasks& tasks, unsigned threads, ChunkSource& source, const RunOptions& options,
                     const std::string& prefix, Clock::time_point run_start, RunResult& out)
-      : thread_([&, threads, prefix, run_start] {
+      : thread_(start_thread([&, threads, prefix, run_start] {
           try {
             run_workers(tasks, threads, source, options, prefix, run_start, out);
           } catch (...) {
             failure_ = std::current_exception();
           }
           done_.store(true, std::memory_order_release);
-        }) {}
+        })) {}
 
   bool done() const { return done_.load(std::memory_order_acquire); }
   void rethrow_if_failed() const {

@@ -41,6 +41,7 @@ void spin_for(std::chrono::microseconds limit, const Ready& ready) {
 class ThreadTeam {
  public:
   ThreadTeam(unsigned threads, std::chrono::microseconds spin) : spin_(spin) {
+    helpers_.reserve(threads);  // no reallocation between a thread's start and its push
     try {
       for (unsigned t = 1; t < threads; ++t) helpers_.push_back(start_thread([this] { serve(); }));
     } catch (...) {
@@ -135,8 +136,12 @@ ParallelFor threads_for(unsigned threads, std::chrono::microseconds spin) {
   if (threads <= 1) return serial_for;
   // One team for all calls: the table build makes one call a sieving prime (tens of thousands),
   // and starting threads for each costs more than many of the calls' work on a loaded machine.
-  const auto team = std::make_shared<ThreadTeam>(threads, spin);
-  return [team](u64 begin, u64 end, const RangeBody& body) { team->run(begin, end, body); };
+  // It starts at the first call: a small table shares no step, and starts no thread.
+  auto team = std::make_shared<std::unique_ptr<ThreadTeam>>();
+  return [team, threads, spin](u64 begin, u64 end, const RangeBody& body) {
+    if (!*team) *team = std::make_unique<ThreadTeam>(threads, spin);  // calls come in turn
+    (*team)->run(begin, end, body);
+  };
 }
 
 }  // namespace numfactors

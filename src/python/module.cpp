@@ -33,9 +33,9 @@ constexpr unsigned kMaxWorkers = 4096;
 /// goes on: a twentieth of a second is prompt for a person and costs nothing measurable.
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
-/// Runs with hi at most this, in at most kDirectMaxChunks chunks, on threads (not the trial
-/// kernel, not pool processes) take a few milliseconds at most: they run on the calling thread
-/// (GIL released) without the helper thread and its polling, which would cost tens of
+/// Runs with hi at most this, in at most kDirectMaxChunks chunks, in this process (not the
+/// trial kernel, not pool processes) take a few milliseconds at most: they run on the calling
+/// thread (GIL released) without the helper thread and its polling, which would cost tens of
 /// microseconds on calls that take a few (histogram(2, 10)). The sieve of [1, 2^22] is about 2
 /// ms on a core, the analytic method's about 0.1 ms; the default plans cut it in 32 chunks or
 /// fewer, and chunk=1 in four million, which take seconds.
@@ -54,7 +54,7 @@ u64 u64_argument(py::handle value, const char* name) {
   const std::string type = type_name(value);
   if (PyBool_Check(value.ptr()) || type == "numpy.bool_" || type == "numpy.bool" ||
       !PyIndex_Check(value.ptr()))
-    throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
+    throw py::type_error(std::string(name) + " must be an int, not " + type);
   const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
   if (!index) throw py::error_already_set();
   const unsigned long long v = PyLong_AsUnsignedLongLong(index.ptr());
@@ -265,11 +265,11 @@ numfactors::Job plan(const numfactors::Request& request) {
 /// Runs `job` (GIL held on entry and exit, released while counting).
 Timed run_job(const numfactors::Job& job, const py::object& progress) {
   const bool sieve = job.method == numfactors::Method::sieve;
-  // hi / chunk_size bounds the chunks both of numbers and of the wheel's m in [1, hi].
+  // The chunks of [1, hi] bound those both of numbers and of the wheel's m.
   const bool direct = progress.is_none() && job.range.hi <= kDirectMaxHi &&
                       job.mode != numfactors::Mode::pool &&
                       !(sieve && job.kernel == numfactors::KernelKind::trial) &&
-                      !(sieve && job.range.hi / job.chunk_size > kDirectMaxChunks);
+                      !(sieve && (job.range.hi - 1) / job.chunk_size + 1 > kDirectMaxChunks);
   if (!direct) return run_polling(job, progress);
   py::gil_scoped_release release;
   return run_timed(job, {});
