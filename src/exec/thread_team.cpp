@@ -40,21 +40,15 @@ void spin_for(std::chrono::microseconds limit, const Ready& ready) {
 /// spins, and sleeps on the condition variable only after that.
 class ThreadTeam {
  public:
-  ThreadTeam(unsigned threads, std::chrono::microseconds spin) : spin_(spin) {
-    helpers_.reserve(threads);  // no reallocation between a thread's start and its push
-    try {
-      for (unsigned t = 1; t < threads; ++t) helpers_.push_back(start_thread([this] { serve(); }));
-    } catch (...) {
-      stop_helpers();  // no destructor runs for a constructor that throws
-      throw;
-    }
-  }
+  /// The helpers start at the first call: a small table shares no step, and starts no thread.
+  ThreadTeam(unsigned threads, std::chrono::microseconds spin) : threads_(threads), spin_(spin) {}
   ~ThreadTeam() { stop_helpers(); }
   ThreadTeam(const ThreadTeam&) = delete;
   ThreadTeam& operator=(const ThreadTeam&) = delete;
 
   void run(u64 begin, u64 end, const RangeBody& body) {
     if (begin >= end) return;
+    if (helpers_.empty()) start_helpers();
     const u64 team = helpers_.size() + 1;
     {
       std::lock_guard lock(mutex_);
@@ -85,6 +79,15 @@ class ThreadTeam {
       next_ = end_;  // the others stop after their piece
     }
   }
+  void start_helpers() {
+    helpers_.reserve(threads_);  // no reallocation between a thread's start and its push
+    try {
+      for (unsigned t = 1; t < threads_; ++t) helpers_.push_back(start_thread([this] { serve(); }));
+    } catch (...) {
+      stop_helpers();  // those started are told to end, and joined
+      throw;
+    }
+  }
   void stop_helpers() {
     {
       std::lock_guard lock(mutex_);
@@ -109,6 +112,7 @@ class ThreadTeam {
     }
   }
 
+  const unsigned threads_;  // the caller and threads_ - 1 helpers
   const std::chrono::microseconds spin_;
   std::vector<std::jthread> helpers_;
   std::mutex mutex_;
@@ -136,12 +140,8 @@ ParallelFor threads_for(unsigned threads, std::chrono::microseconds spin) {
   if (threads <= 1) return serial_for;
   // One team for all calls: the table build makes one call a sieving prime (tens of thousands),
   // and starting threads for each costs more than many of the calls' work on a loaded machine.
-  // It starts at the first call: a small table shares no step, and starts no thread.
-  auto team = std::make_shared<std::unique_ptr<ThreadTeam>>();
-  return [team, threads, spin](u64 begin, u64 end, const RangeBody& body) {
-    if (!*team) *team = std::make_unique<ThreadTeam>(threads, spin);  // calls come in turn
-    (*team)->run(begin, end, body);
-  };
+  const auto team = std::make_shared<ThreadTeam>(threads, spin);
+  return [team](u64 begin, u64 end, const RangeBody& body) { team->run(begin, end, body); };
 }
 
 }  // namespace numfactors

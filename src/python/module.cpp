@@ -14,6 +14,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -46,15 +47,19 @@ std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; 
 
 std::string repr_of(py::handle value) { return py::str(py::repr(value)); }
 
+/// Python's bools, and numpy's, which have an __index__ (deprecated): no more integers.
+bool is_bool(py::handle value) {
+  if (PyBool_Check(value.ptr())) return true;
+  const std::string_view type = Py_TYPE(value.ptr())->tp_name;
+  return type == "numpy.bool_" || type == "numpy.bool";
+}
+
 /// An integer argument in [0, 2^64-1]: an int or any object with __index__ (numpy's integers),
 /// not a float, a str or a bool. Outside the range is a TypeError, as for any C integer
 /// argument: no u64 stands for it.
 u64 u64_argument(py::handle value, const char* name) {
-  // numpy's bools have an __index__ (deprecated), and are no more integers than Python's.
-  const std::string type = type_name(value);
-  if (PyBool_Check(value.ptr()) || type == "numpy.bool_" || type == "numpy.bool" ||
-      !PyIndex_Check(value.ptr()))
-    throw py::type_error(std::string(name) + " must be an int, not " + type);
+  if (is_bool(value) || !PyIndex_Check(value.ptr()))
+    throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
   const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
   if (!index) throw py::error_already_set();
   const unsigned long long v = PyLong_AsUnsignedLongLong(index.ptr());
