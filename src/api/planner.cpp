@@ -1,6 +1,7 @@
 /// @file planner.cpp
 /// @brief plan_job: every decision of a run, made once from the request and the environment.
 #include <algorithm>
+#include <cmath>
 
 #include "core/analytic.hpp"
 #include "core/plan.hpp"
@@ -117,7 +118,7 @@ double cheapest_seconds(const Range& r) {
 }
 
 /// The largest b in [a, hi] with cheapest_seconds([a, b]) <= budget (costs grow with b), or a.
-u64 part_end(u64 a, u64 hi, double budget) {
+u64 exact_part_end(u64 a, u64 hi, double budget) {
   u64 lo = a, top = hi;
   while (lo < top) {
     const u64 mid = lo + (top - lo + 1) / 2;  // no wrap: top - lo < 2^64
@@ -129,16 +130,127 @@ u64 part_end(u64 a, u64 hi, double budget) {
   return lo;
 }
 
-/// Parts from r.lo on, each as wide as `budget` allows; stops counting past `limit` parts.
-std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit) {
+/// A b in [a, hi] with cheapest_seconds([a, b]) <= budget < cheapest_seconds([a, b + e]) for an
+/// e in [1, tolerance] (costs grow with b), or hi if that fits, or a. A part costs about
+/// what the one before it did, so the search starts at that one's width (`guess`) and steps
+/// out by doubling steps until b is bracketed; then it probes where the line through the last
+/// two costs meets the budget (costs are near linear in the width, up to the jumps where the
+/// model changes its chunks: the last two points are then both below the jump), halving the
+/// bracket where that stalls. A handful of estimates a part, where halving [a, hi] took 64.
+u64 fast_part_end(u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
+  struct Point {
+    u64 b;
+    double cost;
+  };
+  Point lo{a, 0}, top{}, last{}, before{};  // lo fits (a is taken as fitting), top does not
+  const auto probe = [&](u64 b) {
+    before = last;
+    last = {b, cheapest_seconds({a, b})};
+    (last.cost <= budget ? lo : top) = last;
+  };
+  const u64 start = a + (std::clamp<u64>(guess, 1, hi - a + 1) - 1);
+  probe(start);
+  for (u64 step = std::max<u64>((start - a) / 16, 1); top.b <= lo.b; step *= 2) {
+    if (lo.b == hi) return hi;
+    probe(step >= hi - lo.b ? hi : lo.b + step);
+  }
+  for (u64 step = std::max<u64>((start - a) / 16, 1); lo.b == a && step < top.b - a; step *= 2)
+    probe(top.b - step);
+  bool halve = false;
+  for (;;) {
+    const u64 gap = top.b - lo.b;
+    if (gap <= tolerance) return lo.b;
+    u64 offset = gap / 2;  // from lo
+    if (!halve && last.cost != before.cost && before.b != 0) {
+      const double slope =
+          (last.cost - before.cost) / (static_cast<double>(last.b) - static_cast<double>(before.b));
+      const double at =
+          static_cast<double>(last.b) - static_cast<double>(lo.b) + (budget - last.cost) / slope;
+      offset = at <= static_cast<double>(tolerance) ? tolerance
+               : at >= static_cast<double>(gap)     ? gap - 1
+                                                    : static_cast<u64>(at);
+      // Within a tolerance of either end: the probe that closes the bracket.
+      offset = std::clamp(offset, std::min(tolerance, gap - 1),
+                          gap > 2 * tolerance ? gap - tolerance : gap - 1);
+    }
+    probe(lo.b + offset);
+    halve = !halve && top.b - lo.b > gap / 2;  // a line step that did not halve the bracket
+  }
+}
+
+/// Parts from r.lo on, each as wide as `budget` allows; stops counting past `limit` parts. A
+/// fast split ends each part to a tolerance (fast_part_end), the k-th part of
+/// `near`, a split for budget `near_budget`, guessing the k-th width (scaled by the budgets, as
+/// a part's cost grows about with its width); else exactly.
+std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, bool fast,
+                                const std::vector<Range>& near = {}, double near_budget = 0) {
   std::vector<Range> parts;
-  for (u64 a = r.lo;;) {
-    const u64 b = part_end(a, r.hi, budget);
+  for (u64 a = r.lo, width = r.size() / limit + 1;;) {
+    if (parts.size() < near.size()) {
+      const double w = static_cast<double>(near[parts.size()].size()) * budget / near_budget;
+      width = w < 0x1p63 ? static_cast<u64>(w) : r.size();  // fast_part_end cuts it to the range
+    }
+    // Within 1/(64 limit) of the part before's width (the first part exactly: near 1 its cost
+    // is flat in its end, which moves all the others).
+    const u64 tolerance = parts.empty() ? 1 : std::max<u64>(width / (64 * u64{limit}), 1);
+    const u64 b =
+        fast ? fast_part_end(a, r.hi, budget, width, tolerance) : exact_part_end(a, r.hi, budget);
     parts.push_back({a, b});
     if (b == r.hi || parts.size() > limit) break;
+    width = b - a + 1;
     a = b + 1;
   }
   return parts;
+}
+
+/// Whether the split has `parts` parts whose estimated costs are within 1.25 of each other.
+bool balanced(const std::vector<Range>& split, unsigned parts) {
+  if (split.size() != parts) return false;
+  double most = 0, least = 1e300;
+  for (const Range& p : split) {
+    const double s = cheapest_seconds(p);
+    most = std::max(most, s);
+    least = std::min(least, s);
+  }
+  return most <= 1.25 * least;
+}
+
+/// The greedy split for the least budget a part that cuts r into at most `parts` parts.
+/// Fast: by bisection (in log) from a part's share of the whole (enough only when parts cost
+/// less than their share) and the whole, until the budget is known to 1/(64 parts) (each
+/// part's excess over the least budget then shortens the last part by about 1/64 of a part,
+/// together, where costs grow with the width) and the split is balanced, or 60 steps. Exact:
+/// 60 halvings of [0, whole], with exact part ends.
+std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast) {
+  const double whole = cheapest_seconds(r);
+  std::vector<Range> result{r};  // the split at `high`
+  if (!fast) {
+    double low = 0, high = whole;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = (low + high) / 2;
+      std::vector<Range> split = greedy_parts(r, mid, parts, false);
+      if (split.size() <= parts)
+        high = mid, result = std::move(split);
+      else
+        low = mid;
+    }
+    return result;
+  }
+  double low = whole / parts, high = whole;
+  std::vector<Range> near = greedy_parts(r, low, parts, true);  // the latest split: its widths
+  double near_budget = low;                                     // guess the next one's
+  if (near.size() <= parts) high = low, low = 0, result = near;
+  for (int i = 0; i < 60; ++i) {
+    if (high - low <= high / (64.0 * parts) && balanced(result, parts)) break;
+    const double mid = low > 0 ? std::sqrt(low * high) : high / 2;
+    near = greedy_parts(r, mid, parts, true, near, near_budget);
+    near_budget = mid;
+    if (near.size() <= parts)
+      high = mid, result = near;
+    else
+      low = mid;
+  }
+  return result;
 }
 
 }  // namespace
@@ -154,18 +266,11 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
     }
     return each;
   }
-  // The least budget a part that cuts the range into at most `parts` parts: found by bisection
-  // between a part's share of the whole (never enough when parts cost more than their share)
-  // and the whole.
-  double low = 0, high = cheapest_seconds(r);
-  for (int i = 0; i < 60; ++i) {
-    const double mid = (low + high) / 2;
-    if (greedy_parts(r, mid, parts).size() <= parts)
-      high = mid;
-    else
-      low = mid;
-  }
-  std::vector<Range> result = greedy_parts(r, high, parts);
+  // The fast search, unless its split is off balance: where the costs jump or fall with the
+  // width (sieve passes near 2^64, a sieve part's set-up near 1), the budgets that give `parts`
+  // even parts can be a sliver that only the exact search finds.
+  std::vector<Range> result = least_budget_split(r, parts, true);
+  if (!balanced(result, parts)) result = least_budget_split(r, parts, false);
   // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
   // of the array has work.
   while (result.size() < parts) {
