@@ -179,9 +179,9 @@ u64 fast_part_end(u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
 }
 
 /// Parts from r.lo on, each as wide as `budget` allows; stops counting past `limit` parts. A
-/// fast split ends each part to a tolerance (fast_part_end), the k-th part of
-/// `near`, a split for budget `near_budget`, guessing the k-th width (scaled by the budgets, as
-/// a part's cost grows about with its width); else exactly.
+/// fast split ends each part to a tolerance (fast_part_end), the k-th part of `near`, a split
+/// for budget `near_budget`, guessing the k-th width (scaled by the budgets, as a part's cost
+/// grows about with its width); else each part ends exactly.
 std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, bool fast,
                                 const std::vector<Range>& near = {}, double near_budget = 0) {
   std::vector<Range> parts;
@@ -203,25 +203,19 @@ std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, b
   return parts;
 }
 
-/// Whether the split has `parts` parts whose estimated costs are within 1.25 of each other.
-bool balanced(const std::vector<Range>& split, unsigned parts) {
-  if (split.size() != parts) return false;
-  double most = 0, least = 1e300;
-  for (const Range& p : split) {
-    const double s = cheapest_seconds(p);
-    most = std::max(most, s);
-    least = std::min(least, s);
-  }
-  return most <= 1.25 * least;
+/// Whether the split has `parts` parts and its last, which takes what the others leave, costs
+/// at least 4/5 of the budget (the others' cost is the budget, within the search's tolerance).
+bool full(const std::vector<Range>& split, unsigned parts, double budget) {
+  return split.size() == parts && cheapest_seconds(split.back()) >= 0.8 * budget;
 }
 
 /// The greedy split for the least budget a part that cuts r into at most `parts` parts.
 /// Fast: by bisection (in log) from a part's share of the whole (enough only when parts cost
 /// less than their share) and the whole, until the budget is known to 1/(64 parts) (each
 /// part's excess over the least budget then shortens the last part by about 1/64 of a part,
-/// together, where costs grow with the width) and the split is balanced, or 60 steps. Exact:
-/// 60 halvings of [0, whole], with exact part ends.
-std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast) {
+/// together, where costs grow with the width) and the split is full, or 60 steps. Exact: 60
+/// halvings of [0, whole], with exact part ends. Sets `budget` to the split's.
+std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast, double& budget) {
   const double whole = cheapest_seconds(r);
   std::vector<Range> result{r};  // the split at `high`
   if (!fast) {
@@ -234,6 +228,7 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast)
       else
         low = mid;
     }
+    budget = high;
     return result;
   }
   double low = whole / parts, high = whole;
@@ -241,7 +236,7 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast)
   double near_budget = low;                                     // guess the next one's
   if (near.size() <= parts) high = low, low = 0, result = near;
   for (int i = 0; i < 60; ++i) {
-    if (high - low <= high / (64.0 * parts) && balanced(result, parts)) break;
+    if (high - low <= high / (64.0 * parts) && full(result, parts, high)) break;
     const double mid = low > 0 ? std::sqrt(low * high) : high / 2;
     near = greedy_parts(r, mid, parts, true, near, near_budget);
     near_budget = mid;
@@ -250,6 +245,7 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast)
     else
       low = mid;
   }
+  budget = high;
   return result;
 }
 
@@ -266,11 +262,12 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
     }
     return each;
   }
-  // The fast search, unless its split is off balance: where the costs jump or fall with the
-  // width (sieve passes near 2^64, a sieve part's set-up near 1), the budgets that give `parts`
-  // even parts can be a sliver that only the exact search finds.
-  std::vector<Range> result = least_budget_split(r, parts, true);
-  if (!balanced(result, parts)) result = least_budget_split(r, parts, false);
+  // The fast search, unless its split is not full: where the costs jump or fall with the width
+  // (sieve passes near 2^64, a sieve part's set-up near 1), the budgets that give `parts` even
+  // parts can be a sliver that only the exact search finds.
+  double budget = 0;
+  std::vector<Range> result = least_budget_split(r, parts, true, budget);
+  if (!full(result, parts, budget)) result = least_budget_split(r, parts, false, budget);
   // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
   // of the array has work.
   while (result.size() < parts) {
