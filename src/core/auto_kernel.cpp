@@ -53,6 +53,9 @@ Kernel& AutoKernel::kernel(KernelKind kind) {
 }
 
 void AutoKernel::count(const Range& r, Histogram& out) {
+  // Before a worker's first chunk makes its kernel (megabytes far from 1): hundreds of workers
+  // making theirs at once would otherwise all finish that before hearing of a stop.
+  check_stop();
   Kernel& k = kernel(choice(r));
   k.watch(stop_);  // a sub-kernel gives its chunk up as this kernel would
   k.count(r, out);

@@ -48,17 +48,22 @@ SieveKernel::SieveKernel(Count count, const Range& target)
 }
 
 SieveKernel::SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 stored_limit,
-                         std::shared_ptr<const wheel::Target> wheel)
+                         std::shared_ptr<const wheel::Target> wheel,
+                         std::shared_ptr<const sieve::Presieve> presieve)
     : count_(count),
       primes_(std::move(primes)),
       stored_limit_(stored_limit),
       wheel_(std::move(wheel)),
-      presieve_(count, wheel_ ? sieve::Presieve::Layout::wheel : sieve::Presieve::Layout::numbers),
+      presieve_(presieve ? std::move(presieve)
+                         : std::make_shared<const sieve::Presieve>(
+                               count, wheel_ ? sieve::Presieve::Layout::wheel
+                                             : sieve::Presieve::Layout::numbers)),
       prime_word_base_(sieve::kCountUnit),
       power_word_base_(count == Count::total ? sieve::kCountUnit : 0) {}
 
 std::unique_ptr<Kernel> SieveKernel::clone() const {
-  return std::unique_ptr<Kernel>(new SieveKernel(count_, primes_, stored_limit_, wheel_));
+  return std::unique_ptr<Kernel>(
+      new SieveKernel(count_, primes_, stored_limit_, wheel_, presieve_));
 }
 
 // Inlined into add_prime and add_powers: the direct kernel's set-up (~2M primes a pass near
@@ -198,9 +203,9 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   buckets_.reset(((max_stride + kSegmentCells) >> kLog2SegmentCells) + 1);
 
   // The patterns sieve 2..47 whatever R is, so all their powers <= hi must follow.
-  for (const auto& [p, first] : presieve_.uncovered_powers()) add_powers(p, first, r);
+  for (const auto& [p, first] : presieve_->uncovered_powers()) add_powers(p, first, r);
   const Primes& stored = *primes_;
-  auto first = std::upper_bound(stored.begin(), stored.end(), presieve_.largest_prime());
+  auto first = std::upper_bound(stored.begin(), stored.end(), presieve_->largest_prime());
   const auto last = std::upper_bound(first, stored.end(), carried);
   if (wheel_ || r.lo >= kExactDoubleLimit) {
     for (; first < last; ++first) add_prime(*first, r);
@@ -330,7 +335,7 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   for (std::size_t start = 0; start < len; start += kBlockCells) {
     const std::size_t block_len = std::min(kBlockCells, len - start);
     Cell* block = cells + start;
-    presieve_.fill(a + start, block, block_len);
+    presieve_->fill(a + start, block, block_len);
     for (DirectEntry& d : direct_small_)
       d.next = static_cast<std::uint32_t>(sieve_run(block, block_len, d.next, d.modulus, d.word));
   }

@@ -87,8 +87,10 @@ class SieveKernel final : public Kernel {
 
  private:
   using Primes = std::vector<std::uint32_t>;
+  /// `presieve` null: the kernel makes its own (its clones share it, as it is read only).
   SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 stored_limit,
-              std::shared_ptr<const wheel::Target> wheel);
+              std::shared_ptr<const wheel::Target> wheel,
+              std::shared_ptr<const sieve::Presieve> presieve = nullptr);
 
   /// A modulus below a segment length sieved directly: its next offset carries to the next segment.
   struct DirectEntry {
@@ -125,7 +127,7 @@ class SieveKernel final : public Kernel {
   std::shared_ptr<const Primes> primes_;  // every prime <= stored_limit_, ascending
   u64 stored_limit_;
   std::shared_ptr<const wheel::Target> wheel_;  // null: cells are the numbers themselves
-  sieve::Presieve presieve_;
+  std::shared_ptr<const sieve::Presieve> presieve_;
   sieve::Cell prime_word_base_;            // count unit: every prime hit adds one factor
   sieve::Cell power_word_base_;            // a power hit adds one factor only with multiplicity
   std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, block by block
