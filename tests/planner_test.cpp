@@ -224,6 +224,35 @@ TEST(SplitByCost, AdjacentPartsOfEqualEstimatedCost) {
   }
 }
 
+// Many parts: tiny ones in equal widths, and from 16384 parts groups of equal cost each cut in
+// equal widths, so that a million parts are planned in seconds, not in hours.
+TEST(SplitByCost, ManyPartsTileTheRange) {
+  struct Case {
+    Range r;
+    unsigned parts;
+  };
+  for (const Case c : {Case{{1, 1'000'000}, 999'999}, Case{{2, 1'000'000}, 1000},
+                       Case{{1'000'000'000'000, 1'100'000'000'000}, 20000},
+                       Case{{~u64{0} - 1'000'000'000, ~u64{0}}, 300}}) {
+    const std::vector<Range> split = split_by_cost(c.r, c.parts);
+    ASSERT_EQ(split.size(), c.parts) << c.r.lo;
+    EXPECT_EQ(split.front().lo, c.r.lo);
+    EXPECT_EQ(split.back().hi, c.r.hi);
+    u64 widest = 0, narrowest = ~u64{0};
+    for (std::size_t i = 0; i < split.size(); ++i) {
+      ASSERT_LE(split[i].lo, split[i].hi) << c.r.lo << " part " << i;
+      if (i + 1 < split.size()) {
+        ASSERT_EQ(split[i + 1].lo, split[i].hi + 1) << c.r.lo;
+      }
+      widest = std::max(widest, split[i].size());
+      narrowest = std::min(narrowest, split[i].size());
+    }
+    // Far from 1 a number costs about what its neighbours do, and near 2^64 a part costs
+    // about its sieve pass whatever its width: near-equal widths.
+    EXPECT_LE(widest, narrowest + narrowest / 10 + 1) << c.r.lo << " in " << c.parts;
+  }
+}
+
 TEST(SplitByCost, APartIsPlannedAsItsOwnRange) {
   Request q = request(1'000'000'000'000, 1'000'100'000'000);
   q.part = {2, 3};

@@ -249,6 +249,33 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast,
   return result;
 }
 
+/// Whether the parts' estimated costs are within `ratio` of each other.
+bool balanced(const std::vector<Range>& split, double ratio) {
+  double most = 0, least = 1e300;
+  for (const Range& p : split) {
+    const double s = cheapest_seconds(p);
+    most = std::max(most, s);
+    least = std::min(least, s);
+  }
+  return most <= ratio * least;
+}
+
+/// Above this many parts, split_by_cost cuts groups of equal cost in equal widths.
+constexpr unsigned kGroups = 256;
+
+/// r in `parts` parts of equal width (the first r.size() % parts one wider); r.size() >= parts.
+std::vector<Range> equal_widths(const Range& r, unsigned parts) {
+  std::vector<Range> result;
+  result.reserve(parts);
+  const u64 width = r.size() / parts, wider = r.size() % parts;
+  for (u64 a = r.lo, k = 0; k < parts; ++k) {
+    const u64 w = width + (k < wider ? 1 : 0);
+    result.push_back({a, a + (w - 1)});
+    a += w;  // wraps past 2^64 - 1 after the last part only
+  }
+  return result;
+}
+
 }  // namespace
 
 std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
@@ -262,12 +289,34 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
     }
     return each;
   }
-  // The fast search, unless its split is not full: where the costs jump or fall with the width
-  // (sieve passes near 2^64, a sieve part's set-up near 1), the budgets that give `parts` even
-  // parts can be a sliver that only the exact search finds.
+  // Many parts: the search's work grows with them. Parts of under 1024 numbers cost about their
+  // set-up each, wherever they are: equal widths. From 64 parts a group on, groups of equal
+  // cost, each cut in equal widths (costs change slowly within one of 1/256 of the cost; a
+  // group's 64 or 65 parts are within 1/64 of the others').
+  if (r.size() / parts < 1024) return equal_widths(r, parts);
+  if (parts >= 64 * kGroups) {
+    const std::vector<Range> groups = split_by_cost(r, kGroups);
+    std::vector<Range> result;
+    result.reserve(parts);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const auto share = static_cast<unsigned>(parts / kGroups + (g < parts % kGroups ? 1 : 0));
+      if (groups[g].size() < share) return equal_widths(r, parts);
+      const std::vector<Range> cut = equal_widths(groups[g], share);
+      result.insert(result.end(), cut.begin(), cut.end());
+    }
+    return result;
+  }
+  // Equal widths where they cost the same within 2% (far from 1 in a narrow range; near 2^64,
+  // parts of one sieve pass, which cost about the pass whatever their width). Else the fast
+  // search, unless its split is not full: where costs jump with the width (sieve passes, a
+  // sieve part's set-up beside an analytic part near 1), the budgets that give `parts` even
+  // parts can be a sliver that only the exact search finds; equal widths within 1.25 do too.
+  std::vector<Range> even = equal_widths(r, parts);
+  if (balanced(even, 1.02)) return even;
   double budget = 0;
   std::vector<Range> result = least_budget_split(r, parts, true, budget);
-  if (!full(result, parts, budget)) result = least_budget_split(r, parts, false, budget);
+  if (!full(result, parts, budget))
+    result = balanced(even, 1.25) ? std::move(even) : least_budget_split(r, parts, false, budget);
   // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
   // of the array has work.
   while (result.size() < parts) {
