@@ -249,15 +249,15 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast,
   return result;
 }
 
-/// Whether the parts' estimated costs are within `ratio` of each other.
-bool balanced(const std::vector<Range>& split, double ratio) {
+/// The most estimated cost of a part over the least.
+double cost_spread(const std::vector<Range>& split) {
   double most = 0, least = 1e300;
   for (const Range& p : split) {
     const double s = cheapest_seconds(p);
     most = std::max(most, s);
     least = std::min(least, s);
   }
-  return most <= ratio * least;
+  return most / least;
 }
 
 /// Above this many parts, split_by_cost cuts groups of equal cost in equal widths.
@@ -281,14 +281,7 @@ std::vector<Range> equal_widths(const Range& r, unsigned parts) {
 std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
   check_range(r);
   if (parts <= 1) return {r};
-  if (r.size() <= parts) {
-    std::vector<Range> each;
-    for (u64 n = r.lo;; ++n) {
-      each.push_back({n, n});
-      if (n == r.hi) break;
-    }
-    return each;
-  }
+  if (r.size() <= parts) return equal_widths(r, static_cast<unsigned>(r.size()));  // a number each
   // Many parts: the search's work grows with them. Parts of under 1024 numbers cost about their
   // set-up each, wherever they are: equal widths. From 64 parts a group on, groups of equal
   // cost, each cut in equal widths (costs change slowly within one of 1/256 of the cost; a
@@ -312,11 +305,12 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
   // sieve part's set-up beside an analytic part near 1), the budgets that give `parts` even
   // parts can be a sliver that only the exact search finds; equal widths within 1.25 do too.
   std::vector<Range> even = equal_widths(r, parts);
-  if (balanced(even, 1.02)) return even;
+  const double even_spread = cost_spread(even);
+  if (even_spread <= 1.02) return even;
   double budget = 0;
   std::vector<Range> result = least_budget_split(r, parts, true, budget);
   if (!full(result, parts, budget))
-    result = balanced(even, 1.25) ? std::move(even) : least_budget_split(r, parts, false, budget);
+    result = even_spread <= 1.25 ? std::move(even) : least_budget_split(r, parts, false, budget);
   // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
   // of the array has work.
   while (result.size() < parts) {
