@@ -64,6 +64,71 @@ TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   }
   // A table that fits is planned as before.
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), small).method, Method::analytic);
+  // So is the memory this machine has available.
+  Environment busy = machine(2);
+  busy.memory_available = u64{100} << 20;
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000'000), busy).method, Method::sieve);
+  try {
+    plan_job(analytic, busy);
+    ADD_FAILURE() << "planned past the available memory";
+  } catch (const TableTooLarge& e) {
+    EXPECT_EQ(e.limited_by, "this machine's available memory");
+    EXPECT_GT(e.bytes, e.limit);
+  }
+}
+
+TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
+  Environment env = machine(2);
+  env.memory_available = u64{1} << 30;
+  // A window at 10^15: each worker holds its segment, buckets and hit lists, about 5 MiB.
+  Request window = request(1'000'000'000'000'000, 1'000'001'000'000'000);
+  window.workers = 4096;
+  try {
+    plan_job(window, env);
+    ADD_FAILURE() << "4096 workers planned in 1 GiB";
+  } catch (const TooManyWorkers& e) {
+    EXPECT_EQ(e.workers, 4096u);
+    EXPECT_FALSE(e.per_rank);
+    EXPECT_EQ(e.limit, u64{1} << 30);
+    EXPECT_EQ(e.limited_by, "this machine's available memory");
+    EXPECT_GT(e.bytes, e.limit);
+    EXPECT_GE(e.worker_bytes, u64{3} << 20);
+    EXPECT_LE(e.worker_bytes, u64{8} << 20);
+  }
+  window.mode = Mode::pool;  // a process each: the same memory, and the program's for each
+  EXPECT_THROW(plan_job(window, env), TooManyWorkers);
+  window.mode = Mode::threads;
+  window.workers = 32;  // longer chunks, about 17 MiB a worker (1 GB measured for 64)
+  EXPECT_EQ(plan_job(window, env).workers, 32u);
+  // Near 2^64 a pass of up to 100 MiB: 2 workers took 230 MB, 8 workers 700 MB.
+  Request top = request(~u64{0} - 999'999'999, ~u64{0});
+  top.workers = 32;
+  EXPECT_THROW(plan_job(top, env), TooManyWorkers);
+  top.workers = 2;
+  EXPECT_EQ(plan_job(top, env).workers, 2u);
+  // Workers without a chunk make no kernel: 4096 of them on the default job's few chunks fit.
+  Request small = request(2, 500'000);
+  small.workers = 4096;
+  EXPECT_EQ(plan_job(small, env).workers, 4096u);
+  // Under an address space limit each thread's stack (8 MiB) counts too.
+  Environment limited = machine(2);
+  limited.memory_limit = u64{1} << 30;
+  limited.memory_limit_by = "ulimit -v (RLIMIT_AS)";
+  EXPECT_THROW(plan_job(small, limited), TooManyWorkers);
+  small.workers = 16;
+  EXPECT_EQ(plan_job(small, limited).workers, 16u);
+  // An MPI rank's threads share its memory.
+  Request mpi = request(1'000'000'000'000'000, 1'000'001'000'000'000);
+  mpi.mode = Mode::mpi;
+  mpi.threads_per_rank = 4096;
+  env.ranks = 2;
+  try {
+    plan_job(mpi, env);
+    ADD_FAILURE() << "4096 threads a rank planned in 1 GiB";
+  } catch (const TooManyWorkers& e) {
+    EXPECT_EQ(e.workers, 4096u);
+    EXPECT_TRUE(e.per_rank);
+  }
 }
 
 TEST(Planner, WorkersAndThreads) {
@@ -173,6 +238,23 @@ TEST(PlannerEndToEnd, AnAddressSpaceLimitRefusesTheAnalyticMethodAtOnce) {
   EXPECT_LT(f.seconds, 5.0);
   EXPECT_NE(f.err.find("--method analytic would need about"), std::string::npos) << f.err;
   EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 195 MiB"), std::string::npos) << f.err;
+  EXPECT_EQ(f.out, "");
+}
+
+TEST(PlannerEndToEnd, TooManyWorkersForTheMemoryAreRefusedAtOnce) {
+  // 4096 threads: 32 GiB of stacks alone, and 20 GB of sieve near 10^15.
+  const test::Finished f =
+      test::run_program("/bin/sh",
+                        {"-c", "ulimit -v 4000000; exec " + std::string(NUMFACTORS_BINARY) +
+                                   " --min 1e15 --max 1000001000000000 --workers 4096"},
+                        30);
+  EXPECT_EQ(f.status, 2);
+  EXPECT_LT(f.seconds, 5.0);
+  EXPECT_NE(f.err.find("--workers 4096 would need about"), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 3906 MiB; use fewer --workers"),
+            std::string::npos)
+      << f.err;
+  EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
   EXPECT_EQ(f.out, "");
 }
 

@@ -176,5 +176,31 @@ TEST(SieveKernelContract, AChunkAboveMaxHiIsRefusedNotMiscounted) {
   EXPECT_EQ(within[1], 35u);  // 25 primes + 10 prime powers (4 8 16 32 64 9 27 81 25 49) in [1, 100]
 }
 
+TEST(SieveKernelContract, AWorkerHoldsWhatItsEstimateSays) {
+  // The planner refuses more workers than memory holds by worker_bytes: it must bound what a
+  // kernel holds after a chunk, and not by so much that runs that fit are refused. Chunks of
+  // numbers near 10^12 (no buckets), 10^15 (buckets and large primes) and 10^18 (a pass of the
+  // memory bound is longer than the chunk), and of the wheel near 10^11.
+  struct Case {
+    u64 lo, cells;
+    bool wheel;
+  };
+  for (const Case& c :
+       {Case{1'000'000'000'000, u64{1} << 24, false},
+        Case{1'000'000'000'000'000, u64{1} << 26, false},
+        Case{1'000'000'000'000'000'000, u64{1} << 25, false}, Case{1, u64{1} << 26, true}}) {
+    const u64 hi = c.wheel ? 100'000'000'000 : c.lo + (c.cells - 1);
+    SieveKernel kernel =
+        c.wheel ? SieveKernel(Count::distinct, Range{2, hi}) : SieveKernel(Count::distinct, hi);
+    Histogram h;
+    // A wheel chunk of m values: a third of them are cells.
+    kernel.count(c.wheel ? Range{1, 3 * c.cells} : Range{c.lo, hi}, h);
+    const u64 held = kernel.held_bytes();
+    const u64 bound = SieveKernel::worker_bytes(hi, c.cells, c.wheel);
+    EXPECT_LE(held, bound) << c.lo;
+    EXPECT_LE(bound, 2 * held + (u64{4} << 20)) << c.lo;
+  }
+}
+
 }  // namespace
 }  // namespace numfactors

@@ -75,7 +75,31 @@ class TableTooLarge : public InvalidRequest {
   u64 n;
   u64 bytes;
   u64 limit;
-  std::string limited_by;  // "the table budget", "ulimit -v (RLIMIT_AS)", "its cgroup"
+  std::string limited_by;  // "the table budget", "ulimit -v (RLIMIT_AS)", its cgroup, the machine
+};
+
+/// The sieve's workers would need `bytes` in all, `worker_bytes` each (a segment and a pass's
+/// buckets and hit lists, and against an address space limit its stack), against the `limit`
+/// bytes that `limited_by` allows: the memory of a process (ulimit -v, its cgroup) for the
+/// workers of one process, or this machine's available memory for all of them. `workers` is the
+/// number asked for: of threads or processes, or an MPI rank's threads (`per_rank`).
+class TooManyWorkers : public InvalidRequest {
+ public:
+  TooManyWorkers(const std::string& message, unsigned workers, bool per_rank, u64 worker_bytes,
+                 u64 bytes, u64 limit, std::string limited_by)
+      : InvalidRequest(message),
+        workers(workers),
+        per_rank(per_rank),
+        worker_bytes(worker_bytes),
+        bytes(bytes),
+        limit(limit),
+        limited_by(std::move(limited_by)) {}
+  unsigned workers;
+  bool per_rank;
+  u64 worker_bytes;
+  u64 bytes;
+  u64 limit;
+  std::string limited_by;  // "ulimit -v (RLIMIT_AS)", "its cgroup's memory limit", the machine
 };
 
 /// A checkpoint file that belongs to another run, is corrupt beyond a torn last record, or holds

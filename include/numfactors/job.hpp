@@ -55,6 +55,9 @@ struct Environment {
   /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
   u64 memory_limit = 0;
   std::string memory_limit_by;     // what sets it: "ulimit -v (RLIMIT_AS)", "its cgroup"
+  /// Bytes this machine has available for a run (MemAvailable in /proc/meminfo) when the plan is
+  /// made; 0: unknown.
+  u64 memory_available = 0;
 };
 
 /// Decisions of the planner that a front end may want to tell its user about.

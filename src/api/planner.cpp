@@ -68,12 +68,50 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
                             " MiB a process" + of + " (at most " +
                             std::to_string(PrimeCountTable::kDefaultMaxBytes >> 20) + " MiB)",
                         r.hi, table, PrimeCountTable::kDefaultMaxBytes, "the table budget");
+  const auto refuse = [&](u64 need, u64 limit, const std::string& by) {
+    throw TableTooLarge("the analytic method would need about " + std::to_string(need >> 20) +
+                            " MiB a process" + of + ", and " + by + " allows " +
+                            std::to_string(limit >> 20) + " MiB",
+                        r.hi, need, limit, by);
+  };
   const u64 need = analytic_footprint(r.hi, threads);
   if (env.memory_limit != 0 && need > env.memory_limit)
-    throw TableTooLarge("the analytic method would need about " + std::to_string(need >> 20) +
-                            " MiB a process" + of + ", and " + env.memory_limit_by +
-                            " allows " + std::to_string(env.memory_limit >> 20) + " MiB",
-                        r.hi, need, env.memory_limit, env.memory_limit_by);
+    refuse(need, env.memory_limit, env.memory_limit_by);
+  // What it touches (stacks aside) against what this machine has free.
+  const u64 touched = table + table / 8 + (u64{16} << 20);
+  if (env.memory_available != 0 && touched > env.memory_available)
+    refuse(touched, env.memory_available, "this machine's available memory");
+}
+
+/// Throws TooManyWorkers when the sieve's workers would not fit in memory but fewer would: the
+/// workers of one process (threads, or an MPI rank's threads), with 8 MiB of stack each and 16
+/// MiB for the program, in what the process may map (ulimit -v, its cgroup); those of this
+/// machine (the processes of a pool) in its available memory. (4096 workers near 10^15 took 11
+/// to 20 GB: a machine short of that swaps or kills the run long before a stop is answered.) A
+/// single worker that does not fit is left to try: the estimate errs high, and running out of
+/// memory is an error of its own.
+void check_sieve_fits(const Job& job, const Plan& plan, const Environment& env) {
+  constexpr u64 kProgram = u64{16} << 20, kStack = u64{8} << 20;
+  const bool mpi = job.mode == Mode::mpi;
+  const bool threads = mpi || job.mode == Mode::threads;
+  const unsigned asked = mpi ? job.threads_per_rank : job.workers;
+  // A worker makes its kernel's memory at its first chunk: those without a chunk hold none.
+  const u64 chunks = plan.chunk_count();
+  const u64 worker = worker_bytes(plan), base = kProgram + shared_bytes(plan);
+  const auto held = [&](u64 in_process) { return base + std::min(in_process, chunks) * worker; };
+  // With w workers: what one process maps, and what this machine holds.
+  const auto mapped = [&](u64 w) { return threads ? held(w) + w * kStack : held(1) + kStack; };
+  const auto here = [&](u64 w) { return threads ? held(w) : std::min(w, chunks) * held(1); };
+  const auto check = [&](const auto& need, u64 each, u64 limit, const std::string& by) {
+    if (limit == 0 || need(asked) <= limit || need(1) > limit) return;
+    throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") +
+                             " would need about " + std::to_string(need(asked) >> 20) + " MiB (" +
+                             std::to_string((each >> 20) + 1) + " MiB a worker), and " + by +
+                             " allows " + std::to_string(limit >> 20) + " MiB; ask for fewer",
+                         asked, mpi, each, need(asked), limit, by);
+  };
+  check(mapped, worker + (threads ? kStack : 0), env.memory_limit, env.memory_limit_by);
+  check(here, worker, env.memory_available, "this machine's available memory");
 }
 
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is
@@ -386,7 +424,9 @@ Job plan_job(const Request& q, const Environment& env) {
     const u64 chunk = q.chunk != 0                                        ? q.chunk
                       : env.checkpoint && env.checkpoint->chunk_size != 0 ? env.checkpoint->chunk_size
                                                                           : 0;
-    job.chunk_size = make_plan(q.range, q.count, job.kernel, chunk, job.workers).chunk_size;
+    const Plan plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
+    job.chunk_size = plan.chunk_size;
+    check_sieve_fits(job, plan, env);
   }
   return job;
 }

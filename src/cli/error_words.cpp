@@ -48,6 +48,14 @@ std::pair<std::string, int> words() {
                 " MiB a process for the prime count table of " + std::to_string(e.n) + limit +
                 "; use --method sieve, which needs little memory, or a smaller --max",
             kExitUsage};
+  } catch (const TooManyWorkers& e) {
+    const std::string flag = e.per_rank ? "--threads" : "--workers";
+    return {flag + " " + std::to_string(e.workers) + " would need about " +
+                std::to_string(e.bytes >> 20) + " MiB (" +
+                std::to_string((e.worker_bytes >> 20) + 1) + " MiB a worker" +
+                (e.per_rank ? ", in each rank" : "") + "), and " + e.limited_by + " allows " +
+                std::to_string(e.limit >> 20) + " MiB; use fewer " + flag,
+            kExitUsage};
   } catch (const KernelRangeError& e) {
     if (e.kernel == KernelKind::wheel && e.range.hi > (u64{1} << 62) - 1)
       return {"--kernel wheel counts up to 2^62-1; use --kernel sieve beyond", kExitUsage};

@@ -42,6 +42,7 @@ class Slabs {
   ~Slabs();
   /// A new slab of kSlabBytes, aligned to kSlabBytes.
   void* add();
+  std::size_t bytes() const { return slabs_.size() * kSlabBytes; }
 
  private:
   std::vector<void*> slabs_;
@@ -66,6 +67,11 @@ class BlockLists {
     head_.assign(lists, nullptr);
   }
   std::size_t size() const { return head_.size(); }
+  /// The memory held: the slabs and the lists' cursors and heads.
+  std::size_t bytes() const {
+    return slabs_.bytes() + cursor_.capacity() * sizeof(std::uintptr_t) +
+           head_.capacity() * sizeof(Block*);
+  }
 
   void push(std::size_t list, const Entry& e) {
     std::uintptr_t c = cursor_[list];
@@ -153,6 +159,7 @@ class Buckets {
   void push_to(std::size_t bucket, BucketEntry e) { lists_.push(bucket, e); }
   /// The ring's size - 1: push(s) goes to bucket s & mask().
   std::uint32_t mask() const { return mask_; }
+  std::size_t bytes() const { return lists_.bytes(); }
 
   /// Calls f(entry) for every entry of `segment`'s bucket, then empties it. f may push entries to
   /// other segments (never to this one: strides are at least one segment and shorter than the
@@ -186,6 +193,7 @@ class HitLists {
   /// Empties every list; offsets up to lists * 2^16 - 1 may be pushed.
   void reset(std::size_t lists) { lists_.reset(lists); }
   std::size_t size() const { return lists_.size(); }
+  std::size_t bytes() const { return lists_.bytes(); }
 
   void push(u64 offset) {
     lists_.push(offset >> kLog2ListCells, static_cast<std::uint16_t>(offset));

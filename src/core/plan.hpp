@@ -42,6 +42,12 @@ std::unique_ptr<Kernel> make_kernel(const Plan& plan);
 /// chunk (the others lie between and change with their position slowly, if at all).
 std::vector<KernelKind> chunk_kernels(const Plan& plan);
 
+/// The most memory one worker holds while it counts the plan's chunks, and the memory a
+/// process's workers share beside it (SieveKernel::worker_bytes and shared_bytes for the kernels
+/// that sieve; the others hold windows of 2^15 numbers).
+u64 worker_bytes(const Plan& plan);
+u64 shared_bytes(const Plan& plan);
+
 /// The sieve method's kernel when none is asked for: the wheel where it pays (wheel.hpp), else
 /// automatic (per chunk the cheapest of factor, hybrid and sieve: auto_kernel.hpp).
 KernelKind default_kernel(const Range& r);

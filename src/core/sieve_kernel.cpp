@@ -28,8 +28,9 @@ namespace {
 
 using sieve::Cell;
 
-/// Offset of the first multiple of m at or after a, without forming the multiple (it could pass
-/// 2^64-1). Costs one 64-bit division: the price each prime pays per chunk.
+/// An over-estimate of pi(x) for x >= 2^10.
+double pi_above(double x) { return x / (std::log(x) - 1.1); }
+
 }  // namespace
 
 SieveKernel::SieveKernel(Count count, u64 max_hi)
@@ -144,13 +145,12 @@ void SieveKernel::add_prime(u64 p, const Range& r) {
   if (square <= r.hi / p) add_powers(p, square * p, r);
 }
 
-SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
+double SieveKernel::pass_bytes(double c, u64 root, u64 large_from, bool wheel) {
   // Bucket entries in flight during a pass of C cells: every carried prime in (L, min(C, R)] has
   // one, and a carried prime in (C, R] has one per hit, C * sum 1/p = C * ln(ln R / ln C) in all
   // (Mertens). The prime count is over-estimated by x / (ln x - 1.1), and blocks add up to ~10%.
   // In the wheel a prime has two progressions, and a cell stands for 3 numbers: counting 2
   // entries a prime over the same C over-estimates it.
-  const auto pi = [](double x) { return x / (std::log(x) - 1.1); };
   const double r = static_cast<double>(root);
   const double entry = sizeof(sieve::BucketEntry);
   // Powers longer than a segment L are listed per pass, a RareHit a hit: c / p^2 for each prime
@@ -159,33 +159,60 @@ SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
   // otherwise be one pass listing 2.3e8 of them (3.7 GB).
   const double s = std::sqrt(static_cast<double>(kSegmentCells));
   const double rare_per_cell =
-      (r > s ? 1.2 / (s * std::log(s)) : 0) + pi(s) / static_cast<double>(kSegmentCells);
-  const auto carried_bytes = [&](double c, double carried) {
+      (r > s ? 1.2 / (s * std::log(s)) : 0) + pi_above(s) / static_cast<double>(kSegmentCells);
+  const auto carried_bytes = [&](double carried) {
     double entries = 0;
-    if (carried > kSegmentCells) entries += pi(std::min(c, carried));
+    if (carried > kSegmentCells) entries += pi_above(std::min(c, carried));
     if (carried > c) entries += c * std::log(std::log(carried) / std::log(c));
     return entries * entry * (wheel ? 2 : 1) + c * rare_per_cell * sizeof(RareHit);
   };
+  if (wheel || root <= large_from) return carried_bytes(r);
+  // Large primes: 2 bytes a hit, and up to half a 4 KB block a list left unused.
+  const double lists = c / (u64{1} << sieve::HitLists::kLog2ListCells);
+  const double large = 2 * c * std::log(std::log(r) / std::log(static_cast<double>(large_from)));
+  return carried_bytes(static_cast<double>(large_from)) + large + 2048 * lists;
+}
+
+SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
   // Pass lengths 2^k, 1.25 2^k, 1.5 2^k and 1.75 2^k, longest first: near 2^64 the memory bound
-  // falls between powers of two, and every pass saved is a visit of 203M primes.
+  // falls between powers of two, and every pass saved is a visit of 203M primes. (The wheel has
+  // no large primes: its R stays small in practice.)
   for (unsigned k = 40; k > kLog2SegmentCells + 4; --k)
     for (const u64 quarters : {7, 6, 5, 4}) {
       const u64 cells = quarters << (k - 2);
-      const double c = static_cast<double>(cells);
-      const u64 large_from = std::clamp(cells / 4, kMinLargeFrom, kStoredPrimeLimit);
-      if (wheel || root <= large_from) {
-        if (carried_bytes(c, r) * 1.1 <= kPassBudgetBytes) return {cells, root};
-        continue;
-      }
-      // Large primes: 2 bytes a hit, and up to half a 4 KB block a list left unused.
-      const double lists = c / (u64{1} << sieve::HitLists::kLog2ListCells);
-      const double large =
-          2 * c * std::log(std::log(r) / std::log(static_cast<double>(large_from)));
-      const double bytes = carried_bytes(c, static_cast<double>(large_from)) + large + 2048 * lists;
-      if (bytes * 1.1 <= kPassBudgetBytes) return {cells, large_from};
+      const u64 large_from = wheel ? root : std::clamp(cells / 4, kMinLargeFrom, kStoredPrimeLimit);
+      if (pass_bytes(static_cast<double>(cells), root, large_from, wheel) * 1.1 <= kPassBudgetBytes)
+        return {cells, std::min(root, large_from)};
     }
   const u64 c = u64{1} << (kLog2SegmentCells + 4);
   return {c, wheel ? root : std::max(root, kMinLargeFrom)};
+}
+
+u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
+  const u64 root = isqrt(max_hi);
+  const PassPlan plan = pass_plan(root, wheel);
+  const double c = static_cast<double>(std::clamp<u64>(chunk_cells, 2, plan.cells));
+  // The buckets and the hit lists take whole 2 MiB slabs (bucket_sieve.hpp): a slab more each
+  // covers the rounding.
+  const double slabs = (root > kSegmentCells ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);
+  const double direct = pi_above(static_cast<double>(std::clamp<u64>(root, 1024, kSegmentCells))) *
+                        sizeof(DirectEntry) * (wheel ? 2 : 1);
+  const double segment = kSegmentCells * (sizeof(Cell) + (wheel ? 1 : 0));  // cells_, keys_
+  return static_cast<u64>(segment + direct + slabs * sieve::Slabs::kSlabBytes +
+                          pass_bytes(c, root, plan.large_from, wheel));
+}
+
+u64 SieveKernel::shared_bytes(u64 max_hi) {
+  // The stored primes, and the pre-sieve patterns (5 of about 2^17 cells at most: under 1 MiB).
+  const double stored =
+      pi_above(static_cast<double>(std::clamp(isqrt(max_hi), u64{1024}, kStoredPrimeLimit)));
+  return static_cast<u64>(stored * sizeof(std::uint32_t)) + (u64{1} << 20);
+}
+
+u64 SieveKernel::held_bytes() const {
+  const auto held = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return held(direct_small_) + held(direct_) + held(rare_) + held(offsets_) + held(batch_) +
+         held(cells_) + held(keys_) + buckets_.bytes() + hits_.bytes();
 }
 
 void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {

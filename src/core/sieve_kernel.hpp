@@ -75,6 +75,15 @@ class SieveKernel final : public Kernel {
   };
   static PassPlan pass_plan(u64 root, bool wheel);
 
+  /// The most memory one worker's kernel holds while it counts chunks of at most `chunk_cells`
+  /// cells with numbers up to max_hi (the wheel: m up to max_hi): its segment, its direct
+  /// entries, and a pass's buckets, hit lists and rare hits, in whole slabs. Over-estimated by a
+  /// few MiB at most; the memory its clones share is shared_bytes.
+  static u64 worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel);
+  /// The memory every clone of a kernel for numbers up to max_hi shares: its stored primes and
+  /// pre-sieve patterns.
+  static u64 shared_bytes(u64 max_hi);
+
   /// Generates (with primesieve) the primes <= min(floor(sqrt(max_hi)), kStoredPrimeLimit).
   SieveKernel(Count count, u64 max_hi);
   /// The wheel kernel for `target` (target.hi <= wheel::kMaxHi): count(r) takes a range r of m
@@ -84,9 +93,13 @@ class SieveKernel final : public Kernel {
 
   void count(const Range& r, Histogram& out) override;
   std::unique_ptr<Kernel> clone() const override;
+  /// The memory this kernel holds now, beside what its clones share: what worker_bytes bounds.
+  u64 held_bytes() const;
 
  private:
   using Primes = std::vector<std::uint32_t>;
+  /// pass_plan's estimate of a worker's buckets, hit lists and rare hits for a pass of c cells.
+  static double pass_bytes(double c, u64 root, u64 large_from, bool wheel);
   /// `presieve` null: the kernel makes its own (its clones share it, as it is read only).
   SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 stored_limit,
               std::shared_ptr<const wheel::Target> wheel,

@@ -55,6 +55,18 @@ u64 cgroup_memory_limit() {
   return limit;
 }
 
+/// MemAvailable of /proc/meminfo in bytes, 0 when it cannot be read.
+u64 available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);) {
+    std::istringstream fields(line);
+    std::string name, unit;
+    u64 kib = 0;
+    if (fields >> name >> kib >> unit && name == "MemAvailable:" && unit == "kB") return kib << 10;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Environment current_environment() {
@@ -78,6 +90,8 @@ Environment current_environment() {
     env.memory_limit = cgroup;
     env.memory_limit_by = "its cgroup's memory limit";
   }
+  // Read at each plan: what other processes hold changes.
+  env.memory_available = available_memory();
   return env;
 }
 

@@ -329,11 +329,21 @@ void translate(std::exception_ptr error) {
   try {
     if (error) std::rethrow_exception(error);
   } catch (const numfactors::TableTooLarge& e) {
-    const std::string text =
-        "method='analytic' would need about " + std::to_string(e.bytes >> 20) +
-        " MiB a process for the prime count table of " + std::to_string(e.n) + " (at most " +
-        std::to_string(e.limit >> 20) +
-        " MiB); use method='sieve', which needs little memory, or a smaller hi";
+    const std::string limit =
+        e.limited_by == "the table budget"
+            ? " (at most " + std::to_string(e.limit >> 20) + " MiB)"
+            : ", and " + e.limited_by + " allows " + std::to_string(e.limit >> 20) + " MiB";
+    const std::string text = "method='analytic' would need about " + std::to_string(e.bytes >> 20) +
+                             " MiB a process for the prime count table of " + std::to_string(e.n) +
+                             limit +
+                             "; use method='sieve', which needs little memory, or a smaller hi";
+    PyErr_SetString(PyExc_ValueError, text.c_str());
+  } catch (const numfactors::TooManyWorkers& e) {
+    const std::string text = "workers=" + std::to_string(e.workers) + " would need about " +
+                             std::to_string(e.bytes >> 20) + " MiB (" +
+                             std::to_string((e.worker_bytes >> 20) + 1) + " MiB a worker), and " +
+                             e.limited_by + " allows " + std::to_string(e.limit >> 20) +
+                             " MiB; use fewer workers";
     PyErr_SetString(PyExc_ValueError, text.c_str());
   } catch (const numfactors::KernelRangeError& e) {
     std::string text = e.what();
