@@ -234,14 +234,21 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   const Primes& stored = *primes_;
   auto first = std::upper_bound(stored.begin(), stored.end(), presieve_->largest_prime());
   const auto last = std::upper_bound(first, stored.end(), carried);
+  // Up to 3.9M stored primes a chunk: the flag is looked at every 2^14 of them, so that even
+  // thousands of workers, each in a chunk's set-up, all see a stop soon.
+  constexpr std::ptrdiff_t kCheckEvery = std::ptrdiff_t{1} << 14;
   if (wheel_ || r.lo >= kExactDoubleLimit) {
-    for (; first < last; ++first) add_prime(*first, r);
+    for (; first < last; ++first) {
+      if ((last - first) % kCheckEvery == 0) check_stop();
+      add_prime(*first, r);
+    }
   } else {
     // Stored primes are below 2^26, so p^2 < 2^52: the offsets come by double division, in
     // vectors where the CPU has them (first_multiple_offsets_exact).
     constexpr std::ptrdiff_t kBatch = 1024;
     std::array<u64, kBatch> offsets, square_offsets;
     for (; first < last; first += std::min(kBatch, last - first)) {
+      if ((last - first) % kCheckEvery < kBatch) check_stop();
       const auto n = static_cast<std::size_t>(std::min(kBatch, last - first));
       sieve::first_multiple_offsets_exact(r.lo, &*first, n, offsets.data(), square_offsets.data());
       for (std::size_t i = 0; i < n; ++i) add_prime_at(first[i], offsets[i], square_offsets[i], r);
@@ -294,8 +301,10 @@ void SieveKernel::add_large_primes(const Range& r, u64 large_from, u64 root) {
   const Primes& stored = *primes_;
   const auto first = std::upper_bound(stored.begin(), stored.end(), large_from);
   const auto last = std::upper_bound(first, stored.end(), root);
-  for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(kBatch, last - it))
+  for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(kBatch, last - it)) {
+    if ((last - it) % (kBatch << 4) < kBatch) check_stop();  // as in prepare_chunk
     add_large_batch(r, &*it, static_cast<std::size_t>(std::min<std::ptrdiff_t>(kBatch, last - it)));
+  }
   if (root > stored_limit_) {
     // primesieve hands out ~1000 primes at a time; they are gathered into long batches, so that
     // its sieve and ours take turns with the caches rarely.
