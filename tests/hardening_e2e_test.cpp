@@ -294,11 +294,12 @@ TEST(Hardening, HugeRangesNearOneStopWithinASecond) {
 }
 
 TEST(Hardening, ManyMoreWorkersThanCoresStopWithinASecond) {
-  // A sieve worker's first chunk starts with a visit of every prime up to sqrt(hi) (1.9M at
-  // 10^15): hundreds of workers on a few cores, all in that visit, each had to finish it before
-  // it looked at a signal (4096 of them took 31 s here).
+  // A sieve worker's chunk starts with a visit of every prime up to sqrt(hi) (1.9M at 10^15):
+  // hundreds of workers on a few cores, all in that visit, each had to finish it before it
+  // looked at a signal (4096 of them took 31 s here). Short chunks keep their memory small.
   test::ChildProcess child(NUMFACTORS_BINARY,
-                           {"--min", "1e15", "--max", "1000001000000000", "--workers", "256"});
+                           {"--min", "1e15", "--max", "1000001000000000", "--workers", "256",
+                            "--chunk", "1048576"});
   ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGINT); }, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGINT);

@@ -106,17 +106,53 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   EXPECT_THROW(plan_job(top, env), TooManyWorkers);
   top.workers = 2;
   EXPECT_EQ(plan_job(top, env).workers, 2u);
-  // Workers without a chunk make no kernel: 4096 of them on the default job's few chunks fit.
+  top.workers = 0;
+  // Workers without a chunk start no thread and make no kernel: 4096 of them on the default
+  // job's few chunks fit, even where a thread's stack counts whole (ulimit -v).
   Request small = request(2, 500'000);
   small.workers = 4096;
   EXPECT_EQ(plan_job(small, env).workers, 4096u);
-  // Under an address space limit each thread's stack (8 MiB) counts too.
   Environment limited = machine(2);
   limited.memory_limit = u64{1} << 30;
   limited.memory_limit_by = "ulimit -v (RLIMIT_AS)";
-  EXPECT_THROW(plan_job(small, limited), TooManyWorkers);
-  small.workers = 16;
-  EXPECT_EQ(plan_job(small, limited).workers, 16u);
+  EXPECT_EQ(plan_job(small, limited).workers, 4096u);
+  // There the stacks (8 MiB) of the threads that start count beside their sieves...
+  window.workers = 64;
+  try {
+    plan_job(window, limited);
+    ADD_FAILURE() << "64 workers planned in an address space of 1 GiB";
+  } catch (const TooManyWorkers& e) {
+    EXPECT_EQ(e.limited_by, "ulimit -v (RLIMIT_AS)");
+    EXPECT_GE(e.worker_bytes, u64{8} << 20);
+  }
+  window.workers = 16;
+  EXPECT_EQ(plan_job(window, limited).workers, 16u);
+  // ...and a cgroup's limit counts what all the workers touch, those of a pool too.
+  Environment cgroup = machine(2);
+  cgroup.memory_limit = u64{1} << 30;
+  cgroup.memory_limit_by = "its cgroup's memory limit";
+  cgroup.memory_limit_counts_mapped = false;
+  window.workers = 32;
+  EXPECT_EQ(plan_job(window, cgroup).workers, 32u);  // their 8 MiB stacks left untouched
+  window.workers = 256;
+  for (const Mode mode : {Mode::threads, Mode::pool}) {
+    window.mode = mode;
+    try {
+      plan_job(window, cgroup);
+      ADD_FAILURE() << "256 workers planned in a cgroup of 1 GiB";
+    } catch (const TooManyWorkers& e) {
+      EXPECT_EQ(e.limited_by, "its cgroup's memory limit");
+    }
+  }
+  window.mode = Mode::threads;
+  // The default, a worker a core, is cut down to what fits instead, and says so.
+  Environment big = machine(64);
+  big.memory_available = u64{1} << 30;
+  const Job capped = plan_job(top, big);
+  EXPECT_LT(capped.workers, 64u);
+  EXPECT_GE(capped.workers, 1u);
+  EXPECT_TRUE(has(capped, PlanNote::workers_capped_by_memory));
+  EXPECT_FALSE(has(plan_job(top, machine(64)), PlanNote::workers_capped_by_memory));
   // An MPI rank's threads share its memory.
   Request mpi = request(1'000'000'000'000'000, 1'000'001'000'000'000);
   mpi.mode = Mode::mpi;
@@ -242,16 +278,16 @@ TEST(PlannerEndToEnd, AnAddressSpaceLimitRefusesTheAnalyticMethodAtOnce) {
 }
 
 TEST(PlannerEndToEnd, TooManyWorkersForTheMemoryAreRefusedAtOnce) {
-  // 4096 threads: 32 GiB of stacks alone, and 20 GB of sieve near 10^15.
+  // 4096 threads near 10^15, each with a chunk: 32 GiB of stacks alone, and 20 GB of sieve.
   const test::Finished f =
       test::run_program("/bin/sh",
-                        {"-c", "ulimit -v 4000000; exec " + std::string(NUMFACTORS_BINARY) +
+                        {"-c", "ulimit -v 1048576; exec " + std::string(NUMFACTORS_BINARY) +
                                    " --min 1e15 --max 1000001000000000 --workers 4096"},
                         30);
   EXPECT_EQ(f.status, 2);
   EXPECT_LT(f.seconds, 5.0);
   EXPECT_NE(f.err.find("--workers 4096 would need about"), std::string::npos) << f.err;
-  EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 3906 MiB; use fewer --workers"),
+  EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 1024 MiB; use fewer --workers"),
             std::string::npos)
       << f.err;
   EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;

@@ -55,6 +55,9 @@ struct Environment {
   /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
   u64 memory_limit = 0;
   std::string memory_limit_by;     // what sets it: "ulimit -v (RLIMIT_AS)", "its cgroup"
+  /// ulimit -v counts every page a process maps (a thread's whole stack); a cgroup's limit the
+  /// pages touched, by all the processes in it.
+  bool memory_limit_counts_mapped = true;
   /// Bytes this machine has available for a run (MemAvailable in /proc/meminfo) when the plan is
   /// made; 0: unknown.
   u64 memory_available = 0;
@@ -62,9 +65,10 @@ struct Environment {
 
 /// Decisions of the planner that a front end may want to tell its user about.
 enum class PlanNote {
-  checkpoint_runs_dynamic,  // MPI: a checkpoint needs the dynamic schedule, static was asked for
-  threads_exceed_cores,     // MPI: more threads per rank asked for than this rank's cores
-  slurm_cpus_capped,        // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
+  checkpoint_runs_dynamic,   // MPI: a checkpoint needs the dynamic schedule, static was asked for
+  threads_exceed_cores,      // MPI: more threads per rank asked for than this rank's cores
+  slurm_cpus_capped,         // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
+  workers_capped_by_memory,  // the default workers (one a core) would not fit in memory: fewer
 };
 
 /// A request with every choice settled: what run() executes.

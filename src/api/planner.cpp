@@ -2,6 +2,7 @@
 /// @brief plan_job: every decision of a run, made once from the request and the environment.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/analytic.hpp"
 #include "core/plan.hpp"
@@ -83,35 +84,53 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
     refuse(touched, env.memory_available, "this machine's available memory");
 }
 
-/// Throws TooManyWorkers when the sieve's workers would not fit in memory but fewer would: the
-/// workers of one process (threads, or an MPI rank's threads), with 8 MiB of stack each and 16
-/// MiB for the program, in what the process may map (ulimit -v, its cgroup); those of this
-/// machine (the processes of a pool) in its available memory. (4096 workers near 10^15 took 11
-/// to 20 GB: a machine short of that swaps or kills the run long before a stop is answered.) A
-/// single worker that does not fit is left to try: the estimate errs high, and running out of
-/// memory is an error of its own.
-void check_sieve_fits(const Job& job, const Plan& plan, const Environment& env) {
-  constexpr u64 kProgram = u64{16} << 20, kStack = u64{8} << 20;
-  const bool mpi = job.mode == Mode::mpi;
-  const bool threads = mpi || job.mode == Mode::threads;
-  const unsigned asked = mpi ? job.threads_per_rank : job.workers;
-  // A worker makes its kernel's memory at its first chunk: those without a chunk hold none.
-  const u64 chunks = plan.chunk_count();
+/// What `workers` sieving workers of `job` (threads, processes, or an MPI rank's threads)
+/// would need beyond a limit of env, and which: the memory a process maps (ulimit -v: with each
+/// started thread's whole stack), or the memory touched by all of this machine's workers (a
+/// cgroup's limit, and the memory available). Nothing when they fit. A worker makes its memory at
+/// its first chunk, and a thread starts only for a chunk: workers beyond the chunks need none.
+struct SieveOverflow {
+  u64 need, each, limit;
+  std::string by;
+};
+std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan, unsigned workers,
+                                            const Environment& env) {
+  // The program; a forked pool process's own pages beside its kernel; a thread's stack (the
+  // default, ulimit -s).
+  constexpr u64 kProgram = u64{16} << 20, kChild = u64{2} << 20, kStack = u64{8} << 20;
+  const bool pool = job.mode == Mode::pool;
+  const u64 busy = std::min<u64>(workers, plan.chunk_count());
   const u64 worker = worker_bytes(plan), base = kProgram + shared_bytes(plan);
-  const auto held = [&](u64 in_process) { return base + std::min(in_process, chunks) * worker; };
-  // With w workers: what one process maps, and what this machine holds.
-  const auto mapped = [&](u64 w) { return threads ? held(w) + w * kStack : held(1) + kStack; };
-  const auto here = [&](u64 w) { return threads ? held(w) : std::min(w, chunks) * held(1); };
-  const auto check = [&](const auto& need, u64 each, u64 limit, const std::string& by) {
-    if (limit == 0 || need(asked) <= limit || need(1) > limit) return;
-    throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") +
-                             " would need about " + std::to_string(need(asked) >> 20) + " MiB (" +
-                             std::to_string((each >> 20) + 1) + " MiB a worker), and " + by +
-                             " allows " + std::to_string(limit >> 20) + " MiB; ask for fewer",
-                         asked, mpi, each, need(asked), limit, by);
-  };
-  check(mapped, worker + (threads ? kStack : 0), env.memory_limit, env.memory_limit_by);
-  check(here, worker, env.memory_available, "this machine's available memory");
+  const u64 each = worker + (pool ? kChild : 0);
+  const u64 touched = base + busy * each;
+  if (env.memory_limit != 0) {
+    if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
+      return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by};
+    // A pool process maps one worker, whatever their number.
+    const u64 mapped = pool ? base + worker + kStack : base + busy * (worker + kStack);
+    if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
+      return SieveOverflow{mapped, worker + kStack, env.memory_limit, env.memory_limit_by};
+  }
+  if (env.memory_available != 0 && touched > env.memory_available)
+    return SieveOverflow{touched, each, env.memory_available, "this machine's available memory"};
+  return std::nullopt;
+}
+
+/// Throws TooManyWorkers when the sieve's workers would not fit in memory but one would. (4096
+/// workers near 10^15 took 11 to 20 GB: a machine short of that swaps or kills the run long
+/// before a stop is answered.) A single worker that does not fit is left to try: the estimate
+/// errs high, and running out of memory is an error of its own.
+void check_sieve_fits(const Job& job, const Plan& plan, const Environment& env) {
+  const bool mpi = job.mode == Mode::mpi;
+  const unsigned asked = mpi ? job.threads_per_rank : job.workers;
+  const std::optional<SieveOverflow> over = sieve_overflow(job, plan, asked, env);
+  if (!over || sieve_overflow(job, plan, 1, env)) return;
+  throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") +
+                           " would need about " + std::to_string(over->need >> 20) + " MiB (" +
+                           std::to_string((over->each >> 20) + 1) + " MiB a worker), and " +
+                           over->by + " allows " + std::to_string(over->limit >> 20) +
+                           " MiB; ask for fewer",
+                       asked, mpi, over->each, over->need, over->limit, over->by);
 }
 
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is
@@ -424,7 +443,16 @@ Job plan_job(const Request& q, const Environment& env) {
     const u64 chunk = q.chunk != 0                                        ? q.chunk
                       : env.checkpoint && env.checkpoint->chunk_size != 0 ? env.checkpoint->chunk_size
                                                                           : 0;
-    const Plan plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
+    Plan plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
+    // The default, a worker a core, is halved until it fits (fewer workers get longer chunks).
+    if (q.mode != Mode::mpi && q.workers == 0 && job.workers > 1 &&
+        sieve_overflow(job, plan, job.workers, env)) {
+      job.notes.push_back(PlanNote::workers_capped_by_memory);
+      while (job.workers > 1 && sieve_overflow(job, plan, job.workers, env)) {
+        job.workers /= 2;
+        plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
+      }
+    }
     job.chunk_size = plan.chunk_size;
     check_sieve_fits(job, plan, env);
   }

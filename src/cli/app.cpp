@@ -62,6 +62,9 @@ void tell_notes(const Job& job, std::ostream& err) {
       lines << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
             << " core(s) this process may run on: " << job.threads_per_rank
             << " threads a rank (--threads sets more)\n";
+    if (note == PlanNote::workers_capped_by_memory)
+      lines << "numfactors: note: a worker a core would not fit in memory: " << job.workers
+            << " worker(s) (--workers sets more)\n";
     if (note == PlanNote::threads_exceed_cores)
       lines << "numfactors: note: --threads " << job.threads_per_rank
             << " but this rank may run on " << available_cores()

@@ -82,7 +82,7 @@ bool plan_sieves(const Plan& plan) {
 }  // namespace
 
 u64 worker_bytes(const Plan& plan) {
-  if (!plan_sieves(plan)) return u64{1} << 20;
+  if (!plan_sieves(plan)) return u64{2} << 20;  // the hybrid kernel's windows, at most
   const bool wheel = plan.kernel == KernelKind::wheel;
   // A wheel chunk of m values holds a third as many cells.
   return SieveKernel::worker_bytes(plan.range.hi, wheel ? plan.chunk_size / 3 + 1 : plan.chunk_size,
@@ -90,7 +90,7 @@ u64 worker_bytes(const Plan& plan) {
 }
 
 u64 shared_bytes(const Plan& plan) {
-  return plan_sieves(plan) ? SieveKernel::shared_bytes(plan.range.hi) : u64{1} << 20;
+  return plan_sieves(plan) ? SieveKernel::shared_bytes(plan.range.hi) : u64{4} << 20;
 }
 
 KernelKind default_kernel(const Range& r) {

@@ -44,7 +44,7 @@ std::vector<KernelKind> chunk_kernels(const Plan& plan);
 
 /// The most memory one worker holds while it counts the plan's chunks, and the memory a
 /// process's workers share beside it (SieveKernel::worker_bytes and shared_bytes for the kernels
-/// that sieve; the others hold windows of 2^15 numbers).
+/// that sieve; the hybrid kernel's windows and primes take a few MiB).
 u64 worker_bytes(const Plan& plan);
 u64 shared_bytes(const Plan& plan);
 

@@ -191,7 +191,8 @@ SieveKernel::PassPlan SieveKernel::pass_plan(u64 root, bool wheel) {
 u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
   const u64 root = isqrt(max_hi);
   const PassPlan plan = pass_plan(root, wheel);
-  const double c = static_cast<double>(std::clamp<u64>(chunk_cells, 2, plan.cells));
+  // A pass of a segment at least: pi_above holds from 2^10, and shorter chunks hold as much.
+  const double c = static_cast<double>(std::clamp<u64>(chunk_cells, kSegmentCells, plan.cells));
   // The buckets and the hit lists take whole 2 MiB slabs (bucket_sieve.hpp): a slab more each
   // covers the rounding.
   const double slabs = (root > kSegmentCells ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);

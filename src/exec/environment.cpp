@@ -89,6 +89,7 @@ Environment current_environment() {
   if (cgroup != 0 && (env.memory_limit == 0 || cgroup < env.memory_limit)) {
     env.memory_limit = cgroup;
     env.memory_limit_by = "its cgroup's memory limit";
+    env.memory_limit_counts_mapped = false;
   }
   // Read at each plan: what other processes hold changes.
   env.memory_available = available_memory();

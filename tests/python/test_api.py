@@ -198,10 +198,11 @@ def test_running_out_of_memory_is_a_memory_error():
 
 
 def test_more_workers_than_memory_holds_is_a_value_error_before_any_work():
-    # 4096 threads under a 4 GB address space: their stacks alone are 32 GiB.
+    # 4096 threads, each with a chunk, under a 1 GiB address space: their stacks alone are
+    # 32 GiB.
     script = (
         "import resource, numfactors\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, resource.RLIM_INFINITY))\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.RLIM_INFINITY))\n"
         "try:\n"
         "    numfactors.histogram(10**15, 10**15 + 10**9, workers=4096)\n"
         "except ValueError as e:\n"
@@ -209,7 +210,7 @@ def test_more_workers_than_memory_holds_is_a_value_error_before_any_work():
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert re.match(r"ValueError: workers=4096 would need about \d+ MiB \(\d+ MiB a worker\), "
-                    r"and ulimit -v \(RLIMIT_AS\) allows 4096 MiB; use fewer workers$",
+                    r"and ulimit -v \(RLIMIT_AS\) allows 1024 MiB; use fewer workers$",
                     proc.stdout), proc.stdout + proc.stderr
 
 
