@@ -25,8 +25,10 @@ Options:
   --min LO           first number of the range (default 2; at least 1)
   --max HI           last number of the range (default 500000; up to 2^64-1)
   --mode NAME        serial, threads, pool or mpi
-  --workers N        threads or processes (default: one per available core; one
-                     for a run estimated under 5 ms)
+  --workers N        threads or processes (default: one per available core,
+                     fewer where their memory would not fit; one for a run
+                     estimated under 5 ms); an N whose memory would not fit is
+                     refused
   --threads T        MPI mode: threads in each rank (default 1, or SLURM_CPUS_PER_TASK)
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
