@@ -50,13 +50,17 @@ void check_conflicts(const Request& q) {
                         ConflictError::Kind::schedule_outside_mpi, to_string(q.mode));
 }
 
+/// What a process holds beside its work: the program; and a thread's stack (the default, ulimit
+/// -s), which ulimit -v counts whole.
+constexpr u64 kProgramBytes = u64{16} << 20, kStackBytes = u64{8} << 20;
+
 /// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
-/// threads: the table, an eighth more for the walk and the allocator, 16 MiB for the program and
-/// 8 MiB of stack a thread (measured under ulimit -v: [2, 10^14] on 2 threads runs in 75 MB,
-/// [2, 10^15] in 230 MB; this says 100 and 269).
+/// threads (0: what it touches, without the stacks): the table, an eighth more for the walk and
+/// the allocator, the program and the stacks (measured under ulimit -v: [2, 10^14] on 2 threads
+/// runs in 75 MB, [2, 10^15] in 230 MB; this says 100 and 269).
 u64 analytic_footprint(u64 hi, unsigned threads) {
   const u64 table = PrimeCountTable::memory_bytes(hi);
-  return table + table / 8 + (u64{16} << 20) + u64{threads} * (u64{8} << 20);
+  return table + table / 8 + kProgramBytes + u64{threads} * kStackBytes;
 }
 
 /// Throws TableTooLarge when the analytic method's table for r does not fit the library's budget
@@ -78,8 +82,8 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
   const u64 need = analytic_footprint(r.hi, threads);
   if (env.memory_limit != 0 && need > env.memory_limit)
     refuse(need, env.memory_limit, env.memory_limit_by);
-  // What it touches (stacks aside) against what this machine has free.
-  const u64 touched = table + table / 8 + (u64{16} << 20);
+  // What it touches against what this machine has free.
+  const u64 touched = analytic_footprint(r.hi, 0);
   if (env.memory_available != 0 && touched > env.memory_available)
     refuse(touched, env.memory_available, "this machine's available memory");
 }
@@ -93,23 +97,22 @@ struct SieveOverflow {
   u64 need, each, limit;
   std::string by;
 };
-std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan, unsigned workers,
+std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
+                                            const WorkerMemory& memory, unsigned workers,
                                             const Environment& env) {
-  // The program; a forked pool process's own pages beside its kernel; a thread's stack (the
-  // default, ulimit -s).
-  constexpr u64 kProgram = u64{16} << 20, kChild = u64{2} << 20, kStack = u64{8} << 20;
+  constexpr u64 kChild = u64{2} << 20;  // a forked pool process's own pages beside its kernel
   const bool pool = job.mode == Mode::pool;
   const u64 busy = std::min<u64>(workers, plan.chunk_count());
-  const u64 worker = worker_bytes(plan), base = kProgram + shared_bytes(plan);
+  const u64 worker = memory.each, base = kProgramBytes + memory.shared;
   const u64 each = worker + (pool ? kChild : 0);
   const u64 touched = base + busy * each;
   if (env.memory_limit != 0) {
     if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
       return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by};
     // A pool process maps one worker, whatever their number.
-    const u64 mapped = pool ? base + worker + kStack : base + busy * (worker + kStack);
+    const u64 mapped = pool ? base + worker + kStackBytes : base + busy * (worker + kStackBytes);
     if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
-      return SieveOverflow{mapped, worker + kStack, env.memory_limit, env.memory_limit_by};
+      return SieveOverflow{mapped, worker + kStackBytes, env.memory_limit, env.memory_limit_by};
   }
   if (env.memory_available != 0 && touched > env.memory_available)
     return SieveOverflow{touched, each, env.memory_available, "this machine's available memory"};
@@ -120,11 +123,12 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan, un
 /// workers near 10^15 took 11 to 20 GB: a machine short of that swaps or kills the run long
 /// before a stop is answered.) A single worker that does not fit is left to try: the estimate
 /// errs high, and running out of memory is an error of its own.
-void check_sieve_fits(const Job& job, const Plan& plan, const Environment& env) {
+void check_sieve_fits(const Job& job, const Plan& plan, const WorkerMemory& memory,
+                      const Environment& env) {
   const bool mpi = job.mode == Mode::mpi;
   const unsigned asked = mpi ? job.threads_per_rank : job.workers;
-  const std::optional<SieveOverflow> over = sieve_overflow(job, plan, asked, env);
-  if (!over || sieve_overflow(job, plan, 1, env)) return;
+  const std::optional<SieveOverflow> over = sieve_overflow(job, plan, memory, asked, env);
+  if (!over || sieve_overflow(job, plan, memory, 1, env)) return;
   throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") +
                            " would need about " + std::to_string(over->need >> 20) + " MiB (" +
                            std::to_string((over->each >> 20) + 1) + " MiB a worker), and " +
@@ -444,17 +448,19 @@ Job plan_job(const Request& q, const Environment& env) {
                       : env.checkpoint && env.checkpoint->chunk_size != 0 ? env.checkpoint->chunk_size
                                                                           : 0;
     Plan plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
+    WorkerMemory memory = worker_memory(plan);
     // The default, a worker a core, is halved until it fits (fewer workers get longer chunks).
     if (q.mode != Mode::mpi && q.workers == 0 && job.workers > 1 &&
-        sieve_overflow(job, plan, job.workers, env)) {
+        sieve_overflow(job, plan, memory, job.workers, env)) {
       job.notes.push_back(PlanNote::workers_capped_by_memory);
-      while (job.workers > 1 && sieve_overflow(job, plan, job.workers, env)) {
+      do {
         job.workers /= 2;
         plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
-      }
+        memory = worker_memory(plan);
+      } while (job.workers > 1 && sieve_overflow(job, plan, memory, job.workers, env));
     }
     job.chunk_size = plan.chunk_size;
-    check_sieve_fits(job, plan, env);
+    check_sieve_fits(job, plan, memory, env);
   }
   return job;
 }

@@ -70,27 +70,18 @@ std::vector<KernelKind> chunk_kernels(const Plan& plan) {
   return kinds;
 }
 
-namespace {
-
-/// Whether a kernel of the plan sieves (the automatic one only where it picks the sieve).
-bool plan_sieves(const Plan& plan) {
+WorkerMemory worker_memory(const Plan& plan) {
+  // A kernel that sieves (the automatic one only where it picks the sieve), or the hybrid's
+  // windows and primes at most.
   const std::vector<KernelKind> kinds = chunk_kernels(plan);
-  return std::any_of(kinds.begin(), kinds.end(),
-                     [](KernelKind k) { return k == KernelKind::sieve || k == KernelKind::wheel; });
-}
-
-}  // namespace
-
-u64 worker_bytes(const Plan& plan) {
-  if (!plan_sieves(plan)) return u64{2} << 20;  // the hybrid kernel's windows, at most
+  if (std::none_of(kinds.begin(), kinds.end(),
+                   [](KernelKind k) { return k == KernelKind::sieve || k == KernelKind::wheel; }))
+    return {u64{2} << 20, u64{4} << 20};
   const bool wheel = plan.kernel == KernelKind::wheel;
   // A wheel chunk of m values holds a third as many cells.
-  return SieveKernel::worker_bytes(plan.range.hi, wheel ? plan.chunk_size / 3 + 1 : plan.chunk_size,
-                                   wheel);
-}
-
-u64 shared_bytes(const Plan& plan) {
-  return plan_sieves(plan) ? SieveKernel::shared_bytes(plan.range.hi) : u64{4} << 20;
+  return {SieveKernel::worker_bytes(plan.range.hi,
+                                    wheel ? plan.chunk_size / 3 + 1 : plan.chunk_size, wheel),
+          SieveKernel::shared_bytes(plan.range.hi)};
 }
 
 KernelKind default_kernel(const Range& r) {

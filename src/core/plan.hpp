@@ -42,11 +42,14 @@ std::unique_ptr<Kernel> make_kernel(const Plan& plan);
 /// chunk (the others lie between and change with their position slowly, if at all).
 std::vector<KernelKind> chunk_kernels(const Plan& plan);
 
-/// The most memory one worker holds while it counts the plan's chunks, and the memory a
+/// The most memory one worker holds while it counts the plan's chunks (`each`), and the memory a
 /// process's workers share beside it (SieveKernel::worker_bytes and shared_bytes for the kernels
 /// that sieve; the hybrid kernel's windows and primes take a few MiB).
-u64 worker_bytes(const Plan& plan);
-u64 shared_bytes(const Plan& plan);
+struct WorkerMemory {
+  u64 each;
+  u64 shared;
+};
+WorkerMemory worker_memory(const Plan& plan);
 
 /// The sieve method's kernel when none is asked for: the wheel where it pays (wheel.hpp), else
 /// automatic (per chunk the cheapest of factor, hybrid and sieve: auto_kernel.hpp).

@@ -31,6 +31,10 @@ using sieve::Cell;
 /// An over-estimate of pi(x) for x >= 2^10.
 double pi_above(double x) { return x / (std::log(x) - 1.1); }
 
+/// A chunk's set-up visits up to 3.9M stored primes (and 203M near 2^64): it looks at the stop
+/// flag every this many, so that even thousands of workers, each in a set-up, all see a stop soon.
+constexpr std::ptrdiff_t kPrimesBetweenStopChecks = std::ptrdiff_t{1} << 14;
+
 }  // namespace
 
 SieveKernel::SieveKernel(Count count, u64 max_hi)
@@ -235,12 +239,9 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   const Primes& stored = *primes_;
   auto first = std::upper_bound(stored.begin(), stored.end(), presieve_->largest_prime());
   const auto last = std::upper_bound(first, stored.end(), carried);
-  // Up to 3.9M stored primes a chunk: the flag is looked at every 2^14 of them, so that even
-  // thousands of workers, each in a chunk's set-up, all see a stop soon.
-  constexpr std::ptrdiff_t kCheckEvery = std::ptrdiff_t{1} << 14;
   if (wheel_ || r.lo >= kExactDoubleLimit) {
     for (; first < last; ++first) {
-      if ((last - first) % kCheckEvery == 0) check_stop();
+      if ((last - first) % kPrimesBetweenStopChecks == 0) check_stop();
       add_prime(*first, r);
     }
   } else {
@@ -249,7 +250,7 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
     constexpr std::ptrdiff_t kBatch = 1024;
     std::array<u64, kBatch> offsets, square_offsets;
     for (; first < last; first += std::min(kBatch, last - first)) {
-      if ((last - first) % kCheckEvery < kBatch) check_stop();
+      if ((last - first) % kPrimesBetweenStopChecks < kBatch) check_stop();
       const auto n = static_cast<std::size_t>(std::min(kBatch, last - first));
       sieve::first_multiple_offsets_exact(r.lo, &*first, n, offsets.data(), square_offsets.data());
       for (std::size_t i = 0; i < n; ++i) add_prime_at(first[i], offsets[i], square_offsets[i], r);
@@ -259,10 +260,10 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
     // The rest is generated in pieces: never more than primesieve's buffer is held at once. (The
     // direct layout's large primes start at or below stored_limit_ whenever root passes it.)
     primesieve::iterator it(stored_limit_ + 1, carried);
-    u64 since_check = 0;
+    std::ptrdiff_t since_check = 0;
     for (u64 p = it.next_prime(); p <= carried; p = it.next_prime()) {
       add_prime(p, r);
-      if (++since_check == u64{1} << 20) {  // millions of primes near 2^64: look at the flag
+      if (++since_check == kPrimesBetweenStopChecks) {
         check_stop();
         since_check = 0;
       }
@@ -303,7 +304,7 @@ void SieveKernel::add_large_primes(const Range& r, u64 large_from, u64 root) {
   const auto first = std::upper_bound(stored.begin(), stored.end(), large_from);
   const auto last = std::upper_bound(first, stored.end(), root);
   for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(kBatch, last - it)) {
-    if ((last - it) % (kBatch << 4) < kBatch) check_stop();  // as in prepare_chunk
+    if ((last - it) % kPrimesBetweenStopChecks < static_cast<std::ptrdiff_t>(kBatch)) check_stop();
     add_large_batch(r, &*it, static_cast<std::size_t>(std::min<std::ptrdiff_t>(kBatch, last - it)));
   }
   if (root > stored_limit_) {
