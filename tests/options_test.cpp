@@ -1,16 +1,19 @@
 /// @file options_test.cpp
 /// @brief The command line as parse_options sees it: defaults, the seed's positional form
 /// (`s 10`), the long options, and a UsageError naming the problem for every bad input.
+#include "cli/options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "numfactors/errors.hpp"
+#include "cli/error_words.hpp"
 #include "cli/help.hpp"
-#include "cli/options.hpp"
 #include "cli/suggest.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
@@ -248,6 +251,39 @@ TEST(Help, NamesEveryChoice) {
   expect_help_names_every<Format>(help);
   for (const Choice<Mode>& c : choices<Mode>())
     EXPECT_EQ(parse_choice<Mode>(c.name), c.value) << c.name;
+}
+
+}  // namespace
+}  // namespace numfactors
+
+namespace numfactors {
+namespace {
+
+std::string words_for(const TooManyWorkers& e) {
+  std::ostringstream err;
+  try {
+    throw e;
+  } catch (...) {
+    EXPECT_EQ(report_current_exception(err), 2);
+  }
+  return err.str();
+}
+
+TEST(ErrorWords, TooManyWorkersNameTheFlagAndTheRanksOfAMachine) {
+  const u64 mib = u64{1} << 20;
+  EXPECT_EQ(words_for(TooManyWorkers("", 64, false, 15 * mib, 1000 * mib, 500 * mib,
+                                     "ulimit -v (RLIMIT_AS)")),
+            "numfactors: error: --workers 64 would need about 1000 MiB (16 MiB a worker), and "
+            "ulimit -v (RLIMIT_AS) allows 500 MiB; use fewer --workers\n");
+  EXPECT_EQ(words_for(TooManyWorkers("", 64, true, 15 * mib, 1000 * mib, 500 * mib,
+                                     "ulimit -v (RLIMIT_AS)")),
+            "numfactors: error: --threads 64 would need about 1000 MiB (16 MiB a worker, in each "
+            "rank), and ulimit -v (RLIMIT_AS) allows 500 MiB; use fewer --threads\n");
+  EXPECT_EQ(words_for(TooManyWorkers("", 64, true, 15 * mib, 2000 * mib, 500 * mib,
+                                     "this machine's available memory", 2)),
+            "numfactors: error: --threads 64 in each of the 2 ranks of a machine would need about "
+            "2000 MiB (16 MiB a worker), and this machine's available memory allows 500 MiB; use "
+            "fewer --threads\n");
 }
 
 }  // namespace

@@ -164,7 +164,31 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   } catch (const TooManyWorkers& e) {
     EXPECT_EQ(e.workers, 4096u);
     EXPECT_TRUE(e.per_rank);
+    EXPECT_EQ(e.ranks, 1u);
   }
+  // The ranks of one machine each hold their threads' memory in it: threads that fit one rank
+  // a machine are refused for four.
+  mpi.threads_per_rank = 16;
+  env.ranks = 4;
+  EXPECT_EQ(plan_job(mpi, env).threads_per_rank, 16u);
+  env.ranks_per_machine = 4;
+  try {
+    plan_job(mpi, env);
+    ADD_FAILURE() << "4 ranks of 16 threads planned in 1 GiB";
+  } catch (const TooManyWorkers& e) {
+    EXPECT_EQ(e.workers, 16u);
+    EXPECT_EQ(e.ranks, 4u);
+    EXPECT_GT(e.bytes, e.limit);
+    EXPECT_NE(std::string(e.what()).find("in each of 4 ranks of a machine"), std::string::npos)
+        << e.what();
+  }
+  mpi.threads_per_rank = 2;
+  EXPECT_EQ(plan_job(mpi, env).threads_per_rank, 2u);
+  // An address space (ulimit -v) is one rank's, whatever the others on its machine hold.
+  limited.ranks = 4;
+  limited.ranks_per_machine = 4;
+  mpi.threads_per_rank = 16;
+  EXPECT_EQ(plan_job(mpi, limited).threads_per_rank, 16u);
 }
 
 TEST(Planner, WorkersAndThreads) {

@@ -82,20 +82,24 @@ class TableTooLarge : public InvalidRequest {
 /// buckets and hit lists, and against an address space limit its stack), against the `limit`
 /// bytes that `limited_by` allows: the memory of a process (ulimit -v, its cgroup) for the
 /// workers of one process, or this machine's available memory for all of them. `workers` is the
-/// number asked for: of threads or processes, or an MPI rank's threads (`per_rank`).
+/// number asked for: of threads or processes, or an MPI rank's threads (`per_rank`), then in
+/// each of the `ranks` that share the machine in `bytes` (1 unless the machine's memory or a
+/// cgroup is the limit).
 class TooManyWorkers : public InvalidRequest {
  public:
   TooManyWorkers(const std::string& message, unsigned workers, bool per_rank, u64 worker_bytes,
-                 u64 bytes, u64 limit, std::string limited_by)
+                 u64 bytes, u64 limit, std::string limited_by, unsigned ranks = 1)
       : InvalidRequest(message),
         workers(workers),
         per_rank(per_rank),
+        ranks(ranks),
         worker_bytes(worker_bytes),
         bytes(bytes),
         limit(limit),
         limited_by(std::move(limited_by)) {}
   unsigned workers;
   bool per_rank;
+  unsigned ranks;
   u64 worker_bytes;
   u64 bytes;
   u64 limit;

@@ -51,6 +51,9 @@ struct Environment {
   unsigned cores = 1;              // in this process's CPU affinity mask
   unsigned slurm_cpus_per_task = 0;  // SLURM_CPUS_PER_TASK; 0 outside Slurm
   unsigned ranks = 1;              // MPI ranks of the job (MPI mode)
+  /// MPI: the most ranks on one machine. Each holds its own sieving workers in that machine's
+  /// memory (and a Slurm job's cgroup on the node holds them all).
+  unsigned ranks_per_machine = 1;
   std::optional<CheckpointFacts> checkpoint;  // the header of an existing checkpoint file
   /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
   u64 memory_limit = 0;

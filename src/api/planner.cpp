@@ -96,6 +96,7 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
 struct SieveOverflow {
   u64 need, each, limit;
   std::string by;
+  unsigned ranks = 1;  // MPI ranks whose workers `need` counts: those of one machine
 };
 std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
                                             const WorkerMemory& memory, unsigned workers,
@@ -105,17 +106,22 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
   const u64 busy = std::min<u64>(workers, plan.chunk_count());
   const u64 worker = memory.each, base = kProgramBytes + memory.shared;
   const u64 each = worker + (pool ? kChild : 0);
-  const u64 touched = base + busy * each;
+  // The ranks of a machine each touch their own workers' memory (and a Slurm job's cgroup on a
+  // node holds them all); an address space (ulimit -v) is one rank's.
+  const unsigned ranks =
+      job.mode == Mode::mpi ? std::clamp(env.ranks_per_machine, 1u, std::max(job.ranks, 1u)) : 1;
+  const u64 touched = ranks * (base + busy * each);
   if (env.memory_limit != 0) {
     if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
-      return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by};
+      return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by, ranks};
     // A pool process maps one worker, whatever their number.
     const u64 mapped = pool ? base + worker + kStackBytes : base + busy * (worker + kStackBytes);
     if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
       return SieveOverflow{mapped, worker + kStackBytes, env.memory_limit, env.memory_limit_by};
   }
   if (env.memory_available != 0 && touched > env.memory_available)
-    return SieveOverflow{touched, each, env.memory_available, "this machine's available memory"};
+    return SieveOverflow{touched, each, env.memory_available, "this machine's available memory",
+                         ranks};
   return std::nullopt;
 }
 
@@ -129,12 +135,14 @@ void check_sieve_fits(const Job& job, const Plan& plan, const WorkerMemory& memo
   const unsigned asked = mpi ? job.threads_per_rank : job.workers;
   const std::optional<SieveOverflow> over = sieve_overflow(job, plan, memory, asked, env);
   if (!over || sieve_overflow(job, plan, memory, 1, env)) return;
-  throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") +
+  const std::string ranks =
+      over->ranks > 1 ? " in each of " + std::to_string(over->ranks) + " ranks of a machine" : "";
+  throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") + ranks +
                            " would need about " + std::to_string(over->need >> 20) + " MiB (" +
                            std::to_string((over->each >> 20) + 1) + " MiB a worker), and " +
                            over->by + " allows " + std::to_string(over->limit >> 20) +
                            " MiB; ask for fewer",
-                       asked, mpi, over->each, over->need, over->limit, over->by);
+                       asked, mpi, over->each, over->need, over->limit, over->by, over->ranks);
 }
 
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is

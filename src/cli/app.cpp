@@ -196,11 +196,12 @@ void check_files(Options& o) {
   check_distinct_files(o.timeline, "--timeline", o.output, "--output");
 }
 
-Job plan_for(const Options& o, unsigned ranks) {
+Job plan_for(const Options& o, unsigned ranks, unsigned ranks_per_machine) {
   Request request = o.request;
   request.checkpoint = !o.checkpoint.empty();
   Environment env = current_environment();
   env.ranks = ranks;
+  env.ranks_per_machine = ranks_per_machine;
   if (request.checkpoint) env.checkpoint = checkpoint_facts(o.checkpoint);
   return plan_job(request, env);
 }
@@ -231,13 +232,15 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   Options o;
   MpiJob shared;
   std::unique_ptr<Session> session;
+  const int per_machine = mpi.ranks_per_machine();
   if (mpi.rank() == 0) {
     shared.exit_status = guarded(err, [&]() -> int {
       o = parse_options(args);
       if (answered_info(o, out)) return kExitOk;
       o.request.mode = Mode::mpi;
       check_files(o);
-      shared.job = plan_for(o, static_cast<unsigned>(mpi.size()));
+      shared.job =
+          plan_for(o, static_cast<unsigned>(mpi.size()), static_cast<unsigned>(per_machine));
       shared.timeline = !o.timeline.empty();
       session = std::make_unique<Session>(o, shared.job, true, err);
       return -1;  // run

@@ -18,8 +18,9 @@ namespace numfactors {
 void check_files(Options& o);
 
 /// The planner's job for a command line, in this process's environment and with the facts of an
-/// existing --checkpoint file; `ranks` MPI ranks in MPI mode.
-Job plan_for(const Options& o, unsigned ranks);
+/// existing --checkpoint file; `ranks` MPI ranks in MPI mode, at most `ranks_per_machine` of them
+/// on one machine.
+Job plan_for(const Options& o, unsigned ranks, unsigned ranks_per_machine = 1);
 
 /// Parses `args` (without the program name), plans, runs, writes the report to `out` in one
 /// piece and every diagnostic to `err` as one line "numfactors: error: ...". Never throws.

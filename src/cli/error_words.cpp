@@ -50,11 +50,13 @@ std::pair<std::string, int> words() {
             kExitUsage};
   } catch (const TooManyWorkers& e) {
     const std::string flag = e.per_rank ? "--threads" : "--workers";
-    return {flag + " " + std::to_string(e.workers) + " would need about " +
+    const std::string ranks =
+        e.ranks > 1 ? " in each of the " + std::to_string(e.ranks) + " ranks of a machine" : "";
+    return {flag + " " + std::to_string(e.workers) + ranks + " would need about " +
                 std::to_string(e.bytes >> 20) + " MiB (" +
                 std::to_string((e.worker_bytes >> 20) + 1) + " MiB a worker" +
-                (e.per_rank ? ", in each rank" : "") + "), and " + e.limited_by + " allows " +
-                std::to_string(e.limit >> 20) + " MiB; use fewer " + flag,
+                (e.per_rank && e.ranks <= 1 ? ", in each rank" : "") + "), and " + e.limited_by +
+                " allows " + std::to_string(e.limit >> 20) + " MiB; use fewer " + flag,
             kExitUsage};
   } catch (const KernelRangeError& e) {
     if (e.kernel == KernelKind::wheel && e.range.hi > (u64{1} << 62) - 1)

@@ -58,6 +58,14 @@ class BoostMpiSession final : public MpiBackend {
   int rank() const override { return world_.rank(); }
   int size() const override { return world_.size(); }
 
+  int ranks_per_machine() override {
+    MPI_Comm machine = mpi_detail::machine_comm(MPI_Comm(world_), 0);
+    int here = 1;
+    MPI_Comm_size(machine, &here);
+    MPI_Comm_free(&machine);
+    return boost::mpi::all_reduce(world_, here, boost::mpi::maximum<int>());
+  }
+
   MpiJob share_job(const MpiJob& job) override {
     MpiJob shared = job;
     boost::mpi::broadcast(world_, shared, 0);

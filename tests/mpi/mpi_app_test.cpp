@@ -37,6 +37,16 @@ Outcome run_everywhere(const std::vector<std::string>& args) {
 
 int rank() { return test::test_session().rank(); }
 
+TEST(MpiApp, RanksPerMachineCountsEveryRankOfThisMachine) {
+  // These tests start every rank on this machine, and Open MPI's launcher says how many it
+  // started here: the planner weighs the sieve's memory by that count.
+  const int here = test::test_session().ranks_per_machine();
+  EXPECT_EQ(here, test::test_session().size());
+  if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) {
+    EXPECT_EQ(here, std::atoi(local));
+  }
+}
+
 TEST(MpiApp, BadInputIsReportedOnceAndEveryRankReturns2) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"i", "--max", "foo"}, {"i", "--max", "10^30"},
