@@ -242,7 +242,7 @@ TEST(AnalyticCheckpoint, AutoResumesWithTheMethodAndKernelThatWroteTheFile) {
   const auto planned = [&](const std::vector<std::string>& args) {
     std::vector<std::string> with = args;
     with.insert(with.end(), {"--checkpoint", path});
-    return plan_for(parse_options(with), 1);
+    return plan_for(parse_options(with), current_environment());
   };
   const auto method_for = [&](const std::string& min, const std::string& max) {
     return planned({"--min", min, "--max", max}).method;

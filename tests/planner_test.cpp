@@ -179,7 +179,9 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
     EXPECT_EQ(e.workers, 16u);
     EXPECT_EQ(e.ranks, 4u);
     EXPECT_GT(e.bytes, e.limit);
-    EXPECT_NE(std::string(e.what()).find("in each of 4 ranks of a machine"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(
+                  "16 threads a rank, on each of the 4 ranks of a machine, would need"),
+              std::string::npos)
         << e.what();
   }
   mpi.threads_per_rank = 2;
@@ -189,6 +191,22 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   limited.ranks_per_machine = 4;
   mpi.threads_per_rank = 16;
   EXPECT_EQ(plan_job(mpi, limited).threads_per_rank, 16u);
+  // Threads a rank from SLURM_CPUS_PER_TASK are halved until the machine's ranks fit, as the
+  // default workers are.
+  Environment node = machine(64);
+  node.slurm_cpus_per_task = 64;
+  node.ranks = 4;
+  node.ranks_per_machine = 4;
+  mpi.threads_per_rank = 0;
+  EXPECT_EQ(plan_job(mpi, node).threads_per_rank, 64u);
+  node.memory_available = u64{1} << 30;
+  const Job halved = plan_job(mpi, node);
+  EXPECT_LT(halved.threads_per_rank, 64u);
+  EXPECT_GE(halved.threads_per_rank, 1u);
+  EXPECT_EQ(halved.workers, 4 * halved.threads_per_rank);
+  EXPECT_TRUE(has(halved, PlanNote::workers_capped_by_memory));
+  node.ranks_per_machine = 1;
+  EXPECT_GT(plan_job(mpi, node).threads_per_rank, halved.threads_per_rank);
 }
 
 TEST(Planner, WorkersAndThreads) {

@@ -52,7 +52,8 @@ struct Environment {
   unsigned slurm_cpus_per_task = 0;  // SLURM_CPUS_PER_TASK; 0 outside Slurm
   unsigned ranks = 1;              // MPI ranks of the job (MPI mode)
   /// MPI: the most ranks on one machine. Each holds its own sieving workers in that machine's
-  /// memory (and a Slurm job's cgroup on the node holds them all).
+  /// memory (and a Slurm job's cgroup on the node holds them all): the planner weighs that many
+  /// ranks' workers against memory_available and a cgroup's limit, one rank's against ulimit -v.
   unsigned ranks_per_machine = 1;
   std::optional<CheckpointFacts> checkpoint;  // the header of an existing checkpoint file
   /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
@@ -71,7 +72,8 @@ enum class PlanNote {
   checkpoint_runs_dynamic,   // MPI: a checkpoint needs the dynamic schedule, static was asked for
   threads_exceed_cores,      // MPI: more threads per rank asked for than this rank's cores
   slurm_cpus_capped,         // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
-  workers_capped_by_memory,  // the default workers (one a core) would not fit in memory: fewer
+  workers_capped_by_memory,  // the default workers (one a core; MPI: SLURM_CPUS_PER_TASK threads
+                             // a rank) would not fit in memory: fewer
 };
 
 /// A request with every choice settled: what run() executes.

@@ -27,8 +27,6 @@ class MpiSession {
   virtual ~MpiSession() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  /// Collective: the most ranks that share one machine (MPI_COMM_TYPE_SHARED), on every rank.
-  virtual int ranks_per_machine() = 0;
   /// Collective: every rank returns rank 0's `job`; the other ranks' argument is ignored.
   virtual MpiJob share_job(const MpiJob& job) = 0;
   /// Ends every rank of the job with `status` now (MPI_Abort): a rank that fails must not leave

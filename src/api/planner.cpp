@@ -107,10 +107,11 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
   const u64 worker = memory.each, base = kProgramBytes + memory.shared;
   const u64 each = worker + (pool ? kChild : 0);
   // The ranks of a machine each touch their own workers' memory (and a Slurm job's cgroup on a
-  // node holds them all); an address space (ulimit -v) is one rank's.
+  // node holds them all), the busy ones among them no more than there are chunks; an address
+  // space (ulimit -v) is one rank's.
   const unsigned ranks =
       job.mode == Mode::mpi ? std::clamp(env.ranks_per_machine, 1u, std::max(job.ranks, 1u)) : 1;
-  const u64 touched = ranks * (base + busy * each);
+  const u64 touched = ranks * base + std::min<u64>(ranks * busy, plan.chunk_count()) * each;
   if (env.memory_limit != 0) {
     if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
       return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by, ranks};
@@ -136,7 +137,8 @@ void check_sieve_fits(const Job& job, const Plan& plan, const WorkerMemory& memo
   const std::optional<SieveOverflow> over = sieve_overflow(job, plan, memory, asked, env);
   if (!over || sieve_overflow(job, plan, memory, 1, env)) return;
   const std::string ranks =
-      over->ranks > 1 ? " in each of " + std::to_string(over->ranks) + " ranks of a machine" : "";
+      over->ranks > 1 ? ", on each of the " + std::to_string(over->ranks) + " ranks of a machine,"
+                      : "";
   throw TooManyWorkers(std::to_string(asked) + (mpi ? " threads a rank" : " workers") + ranks +
                            " would need about " + std::to_string(over->need >> 20) + " MiB (" +
                            std::to_string((over->each >> 20) + 1) + " MiB a worker), and " +
@@ -457,15 +459,19 @@ Job plan_job(const Request& q, const Environment& env) {
                                                                           : 0;
     Plan plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
     WorkerMemory memory = worker_memory(plan);
-    // The default, a worker a core, is halved until it fits (fewer workers get longer chunks).
-    if (q.mode != Mode::mpi && q.workers == 0 && job.workers > 1 &&
-        sieve_overflow(job, plan, memory, job.workers, env)) {
+    // The default, a worker a core (an MPI rank's SLURM_CPUS_PER_TASK), is halved until it fits
+    // (fewer workers get longer chunks).
+    const bool mpi = q.mode == Mode::mpi;
+    unsigned& each_process = mpi ? job.threads_per_rank : job.workers;
+    const bool by_default = mpi ? q.threads_per_rank == 0 : q.workers == 0;
+    if (by_default && each_process > 1 && sieve_overflow(job, plan, memory, each_process, env)) {
       job.notes.push_back(PlanNote::workers_capped_by_memory);
       do {
-        job.workers /= 2;
+        each_process /= 2;
+        if (mpi) job.workers = job.ranks * job.threads_per_rank;
         plan = make_plan(q.range, q.count, job.kernel, chunk, job.workers);
         memory = worker_memory(plan);
-      } while (job.workers > 1 && sieve_overflow(job, plan, memory, job.workers, env));
+      } while (each_process > 1 && sieve_overflow(job, plan, memory, each_process, env));
     }
     job.chunk_size = plan.chunk_size;
     check_sieve_fits(job, plan, memory, env);

@@ -62,7 +62,10 @@ void tell_notes(const Job& job, std::ostream& err) {
       lines << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
             << " core(s) this process may run on: " << job.threads_per_rank
             << " threads a rank (--threads sets more)\n";
-    if (note == PlanNote::workers_capped_by_memory)
+    if (note == PlanNote::workers_capped_by_memory && job.mode == Mode::mpi)
+      lines << "numfactors: note: SLURM_CPUS_PER_TASK threads a rank would not fit in memory: "
+            << job.threads_per_rank << " thread(s) a rank (--threads sets more)\n";
+    else if (note == PlanNote::workers_capped_by_memory)
       lines << "numfactors: note: a worker a core would not fit in memory: " << job.workers
             << " worker(s) (--workers sets more)\n";
     if (note == PlanNote::threads_exceed_cores)
@@ -196,12 +199,9 @@ void check_files(Options& o) {
   check_distinct_files(o.timeline, "--timeline", o.output, "--output");
 }
 
-Job plan_for(const Options& o, unsigned ranks, unsigned ranks_per_machine) {
+Job plan_for(const Options& o, Environment env) {
   Request request = o.request;
   request.checkpoint = !o.checkpoint.empty();
-  Environment env = current_environment();
-  env.ranks = ranks;
-  env.ranks_per_machine = ranks_per_machine;
   if (request.checkpoint) env.checkpoint = checkpoint_facts(o.checkpoint);
   return plan_job(request, env);
 }
@@ -211,7 +211,7 @@ int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     Options o = parse_options(args);
     if (answered_info(o, out)) return kExitOk;
     check_files(o);
-    const Job job = plan_for(o, 1);
+    const Job job = plan_for(o, current_environment());
     // MPI runs go to run_mpi_app (main): here MPI mode means this build has none.
     if (job.mode == Mode::mpi) throw Unavailable("this numfactors was built without MPI");
     Session session(o, job, true, err);
@@ -232,15 +232,16 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
   Options o;
   MpiJob shared;
   std::unique_ptr<Session> session;
-  const int per_machine = mpi.ranks_per_machine();
+  // Every rank tells what its machine has (collective), before rank 0 alone plans.
+  Environment env = share_machine_memory(current_environment());
+  env.ranks = static_cast<unsigned>(mpi.size());
   if (mpi.rank() == 0) {
     shared.exit_status = guarded(err, [&]() -> int {
       o = parse_options(args);
       if (answered_info(o, out)) return kExitOk;
       o.request.mode = Mode::mpi;
       check_files(o);
-      shared.job =
-          plan_for(o, static_cast<unsigned>(mpi.size()), static_cast<unsigned>(per_machine));
+      shared.job = plan_for(o, env);
       shared.timeline = !o.timeline.empty();
       session = std::make_unique<Session>(o, shared.job, true, err);
       return -1;  // run

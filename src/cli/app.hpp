@@ -17,10 +17,9 @@ namespace numfactors {
 /// file that is stdout (/dev/stdout) becomes stdout; one that is stderr is refused.
 void check_files(Options& o);
 
-/// The planner's job for a command line, in this process's environment and with the facts of an
-/// existing --checkpoint file; `ranks` MPI ranks in MPI mode, at most `ranks_per_machine` of them
-/// on one machine.
-Job plan_for(const Options& o, unsigned ranks, unsigned ranks_per_machine = 1);
+/// The planner's job for a command line in `env` (current_environment(), or for MPI mode
+/// share_machine_memory's with the job's ranks), with the facts of an existing --checkpoint file.
+Job plan_for(const Options& o, Environment env);
 
 /// Parses `args` (without the program name), plans, runs, writes the report to `out` in one
 /// piece and every diagnostic to `err` as one line "numfactors: error: ...". Never throws.

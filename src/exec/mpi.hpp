@@ -15,6 +15,7 @@
 
 #include "core/prime_count_table.hpp"
 #include "exec/executor.hpp"
+#include "numfactors/job.hpp"
 #include "numfactors/mpi.hpp"
 
 namespace numfactors {
@@ -82,11 +83,23 @@ class MpiBackend : public MpiSession {
   virtual double sum_over_ranks(double value) = 0;
   /// Collective: the largest of every rank's `value` (on every rank).
   virtual int max_over_ranks(int value) = 0;
+  /// Collective: the smallest of every rank's `value` (on every rank).
+  virtual u64 min_over_ranks(u64 value) = 0;
+  /// Collective: how many ranks share this rank's machine (MPI_COMM_TYPE_SHARED).
+  virtual int ranks_on_this_machine() = 0;
 };
 
 /// The live session, or null. A session registers itself while it lives.
 MpiBackend* mpi_backend();
 void register_mpi_backend(MpiBackend* backend);
+
+/// Collective: `local`, this rank's environment, with the memory every machine's ranks share:
+/// ranks_per_machine the most ranks one machine runs (r), and the machine's available memory and
+/// a cgroup's limit (a Slurm job's on a node holds all its ranks) each r times the least share
+/// of them a rank gets on any machine (its machine's value over its machine's ranks). The
+/// planner's check of r ranks' workers against those then holds on every machine; on one
+/// machine they are its own values. ulimit -v, one rank's address space, is left as it is.
+Environment share_machine_memory(Environment local);
 
 /// mpi_backend()->run_tasks, or Unavailable.
 RunResult run_mpi(Tasks& tasks, const RunOptions& options);

@@ -1,6 +1,7 @@
 /// @file mpi_backend.cpp
 /// @brief Where MPI mode finds the session start_mpi() made: the only definitions of the MPI
 /// entry points that the rest of the library calls, whether or not MPI is linked.
+#include <algorithm>
 #include <atomic>
 
 #include "exec/mpi.hpp"
@@ -23,6 +24,24 @@ MpiBackend& backend() {
 MpiBackend* mpi_backend() { return g_backend.load(); }
 
 void register_mpi_backend(MpiBackend* backend) { g_backend.store(backend); }
+
+Environment share_machine_memory(Environment local) {
+  MpiBackend& mpi = backend();
+  const u64 here = static_cast<u64>(std::max(mpi.ranks_on_this_machine(), 1));
+  const u64 most = static_cast<u64>(mpi.max_over_ranks(static_cast<int>(here)));
+  local.ranks_per_machine = static_cast<unsigned>(most);
+  // The least share over the ranks that know the value (0: unknown); every rank calls this
+  // alike, as it is collective.
+  const auto least_share = [&](u64 bytes) {
+    const u64 least = mpi.min_over_ranks(bytes == 0 ? ~u64{0} : bytes / here);
+    return least == ~u64{0} ? 0 : least * most;
+  };
+  local.memory_available = least_share(local.memory_available);
+  const bool cgroup = local.memory_limit != 0 && !local.memory_limit_counts_mapped;
+  const u64 cgroup_limit = least_share(cgroup ? local.memory_limit : 0);
+  if (cgroup) local.memory_limit = cgroup_limit;
+  return local;
+}
 
 RunResult run_mpi(Tasks& tasks, const RunOptions& options) {
   return backend().run_tasks(tasks, options);

@@ -58,14 +58,6 @@ class BoostMpiSession final : public MpiBackend {
   int rank() const override { return world_.rank(); }
   int size() const override { return world_.size(); }
 
-  int ranks_per_machine() override {
-    MPI_Comm machine = mpi_detail::machine_comm(MPI_Comm(world_), 0);
-    int here = 1;
-    MPI_Comm_size(machine, &here);
-    MPI_Comm_free(&machine);
-    return boost::mpi::all_reduce(world_, here, boost::mpi::maximum<int>());
-  }
-
   MpiJob share_job(const MpiJob& job) override {
     MpiJob shared = job;
     boost::mpi::broadcast(world_, shared, 0);
@@ -98,6 +90,23 @@ class BoostMpiSession final : public MpiBackend {
 
   int max_over_ranks(int value) override {
     return boost::mpi::all_reduce(world_, value, boost::mpi::maximum<int>());
+  }
+
+  u64 min_over_ranks(u64 value) override {
+    // MPI's own type and op: Boost.MPI's minimum<std::uint64_t> took 2^64-1 for the least of
+    // 2^64-1 and 2^31 (a signed compare), here with Boost 1.74.
+    u64 least = value;
+    mpi_detail::check(MPI_Allreduce(&value, &least, 1, MPI_UINT64_T, MPI_MIN, MPI_Comm(world_)),
+                      "MPI_Allreduce");
+    return least;
+  }
+
+  int ranks_on_this_machine() override {
+    MPI_Comm machine = mpi_detail::machine_comm(MPI_Comm(world_), 0);
+    int here = 1;
+    mpi_detail::check(MPI_Comm_size(machine, &here), "MPI_Comm_size");
+    MPI_Comm_free(&machine);
+    return here;
   }
 
   std::string share_text(const std::string& text) override {

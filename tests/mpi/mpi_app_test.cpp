@@ -3,21 +3,21 @@
 /// input is reported once and every rank returns 2, only rank 0 writes the report, the JSON report
 /// and the timeline file hold every rank's workers.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
-#include <nlohmann/json.hpp>
-#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "../known_answers.hpp"
 #include "cli/app.hpp"
 #include "exec/executor.hpp"
-#include "../known_answers.hpp"
+#include "exec/mpi.hpp"
 #include "test_session.hpp"
 
 namespace numfactors {
@@ -37,14 +37,30 @@ Outcome run_everywhere(const std::vector<std::string>& args) {
 
 int rank() { return test::test_session().rank(); }
 
-TEST(MpiApp, RanksPerMachineCountsEveryRankOfThisMachine) {
-  // These tests start every rank on this machine, and Open MPI's launcher says how many it
-  // started here: the planner weighs the sieve's memory by that count.
-  const int here = test::test_session().ranks_per_machine();
-  EXPECT_EQ(here, test::test_session().size());
+TEST(MpiApp, TheRanksOfAMachineShareItsMemory) {
+  // These tests start every rank on this machine (Open MPI's launcher says how many it started
+  // here). Each rank says what it has; the least share of it, times the ranks of a machine, is
+  // what the planner weighs the ranks' workers against.
+  const int size = test::test_session().size();
+  const u64 gib = u64{1} << 30, k = static_cast<u64>(rank());
   if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) {
-    EXPECT_EQ(here, std::atoi(local));
+    EXPECT_EQ(std::atoi(local), size);
   }
+  Environment machine;
+  machine.memory_available = (k + 1) * gib;
+  machine.memory_limit = (static_cast<u64>(size) - k) * gib;  // a cgroup's
+  machine.memory_limit_counts_mapped = false;
+  Environment shared = share_machine_memory(machine);
+  EXPECT_EQ(shared.ranks_per_machine, static_cast<unsigned>(size));
+  EXPECT_EQ(shared.memory_available, gib / size * size);  // rank 0's, the least
+  EXPECT_EQ(shared.memory_limit, gib / size * size);      // the last rank's
+  // A rank that knows nothing (0) leaves the others' values; ulimit -v stays each rank's own.
+  Environment address_space = machine;
+  address_space.memory_available = k == 0 ? 0 : 4 * gib;
+  address_space.memory_limit_counts_mapped = true;
+  shared = share_machine_memory(address_space);
+  EXPECT_EQ(shared.memory_available, size == 1 ? 0 : 4 * gib / size * size);
+  EXPECT_EQ(shared.memory_limit, address_space.memory_limit);
 }
 
 TEST(MpiApp, BadInputIsReportedOnceAndEveryRankReturns2) {
