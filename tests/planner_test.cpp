@@ -2,12 +2,13 @@
 /// @brief plan_job: every decision from a request and an environment set by hand, so each rule
 /// is checked without the machine it runs on.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "child_process.hpp"
 #include "core/analytic.hpp"
@@ -116,17 +117,25 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   limited.memory_limit = u64{1} << 30;
   limited.memory_limit_by = "ulimit -v (RLIMIT_AS)";
   EXPECT_EQ(plan_job(small, limited).workers, 4096u);
-  // There the stacks (8 MiB) of the threads that start count beside their sieves...
-  window.workers = 64;
-  try {
-    plan_job(window, limited);
-    ADD_FAILURE() << "64 workers planned in an address space of 1 GiB";
-  } catch (const TooManyWorkers& e) {
-    EXPECT_EQ(e.limited_by, "ulimit -v (RLIMIT_AS)");
-    EXPECT_GE(e.worker_bytes, u64{8} << 20);
+  // There the stacks (8 MiB) and malloc arenas (64 MiB) of the threads that start count beside
+  // their sieves: 16 workers ran out of memory under ulimit -v 1 GiB, 8 ran...
+  for (const unsigned workers : {64u, 16u}) {
+    window.workers = workers;
+    try {
+      plan_job(window, limited);
+      ADD_FAILURE() << workers << " workers planned in an address space of 1 GiB";
+    } catch (const TooManyWorkers& e) {
+      EXPECT_EQ(e.limited_by, "ulimit -v (RLIMIT_AS)");
+      EXPECT_GE(e.worker_bytes, u64{72} << 20);
+    }
   }
+  window.workers = 8;
+  EXPECT_EQ(plan_job(window, limited).workers, 8u);
+  // With glibc's arenas capped (MALLOC_ARENA_MAX=1: the main one only) 16 fit.
+  Environment one_arena = limited;
+  one_arena.malloc_arena_max = 1;
   window.workers = 16;
-  EXPECT_EQ(plan_job(window, limited).workers, 16u);
+  EXPECT_EQ(plan_job(window, one_arena).workers, 16u);
   // ...and a cgroup's limit counts what all the workers touch, those of a pool too.
   Environment cgroup = machine(2);
   cgroup.memory_limit = u64{1} << 30;
@@ -189,8 +198,8 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   // An address space (ulimit -v) is one rank's, whatever the others on its machine hold.
   limited.ranks = 4;
   limited.ranks_per_machine = 4;
-  mpi.threads_per_rank = 16;
-  EXPECT_EQ(plan_job(mpi, limited).threads_per_rank, 16u);
+  mpi.threads_per_rank = 8;
+  EXPECT_EQ(plan_job(mpi, limited).threads_per_rank, 8u);
   // Threads a rank from SLURM_CPUS_PER_TASK are halved until the machine's ranks fit, as the
   // default workers are.
   Environment node = machine(64);
@@ -207,6 +216,35 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   EXPECT_TRUE(has(halved, PlanNote::workers_capped_by_memory));
   node.ranks_per_machine = 1;
   EXPECT_GT(plan_job(mpi, node).threads_per_rank, halved.threads_per_rank);
+}
+
+TEST(Environment, GlibcsArenaCapFromItsTunablesOrMallocArenaMax) {
+  // The variables as glibc reads them at start-up; restored after.
+  const auto with = [](const char* tunables, const char* arena_max) {
+    const auto set = [](const char* name, const char* value) {
+      if (value != nullptr)
+        setenv(name, value, 1);
+      else
+        unsetenv(name);
+    };
+    const char* old_tunables = std::getenv("GLIBC_TUNABLES");
+    const char* old_max = std::getenv("MALLOC_ARENA_MAX");
+    const std::string keep_tunables = old_tunables ? old_tunables : "";
+    const std::string keep_max = old_max ? old_max : "";
+    set("GLIBC_TUNABLES", tunables);
+    set("MALLOC_ARENA_MAX", arena_max);
+    const unsigned cap = current_environment().malloc_arena_max;
+    set("GLIBC_TUNABLES", old_tunables ? keep_tunables.c_str() : nullptr);
+    set("MALLOC_ARENA_MAX", old_max ? keep_max.c_str() : nullptr);
+    return cap;
+  };
+  EXPECT_EQ(with(nullptr, nullptr), 0u);
+  EXPECT_EQ(with(nullptr, "3"), 3u);
+  EXPECT_EQ(with("glibc.malloc.check=0:glibc.malloc.arena_max=2", nullptr), 2u);
+  EXPECT_EQ(with("glibc.malloc.arena_max=5", "3"), 5u);
+  EXPECT_EQ(with("glibc.malloc.check=0", "4"), 4u);
+  EXPECT_EQ(with(nullptr, "many"), 0u);
+  EXPECT_EQ(with(nullptr, "2x"), 0u);
 }
 
 TEST(Planner, WorkersAndThreads) {
@@ -334,6 +372,26 @@ TEST(PlannerEndToEnd, TooManyWorkersForTheMemoryAreRefusedAtOnce) {
       << f.err;
   EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
   EXPECT_EQ(f.out, "");
+}
+
+TEST(PlannerEndToEnd, UnderAnAddressSpaceLimitTheDefaultWorkersFitTheirMallocArenas) {
+  // Near 2^64 a worker holds about 100 MiB. In 244 MiB two workers ran out of memory before
+  // the arenas glibc maps for each thread (64 MiB each) were counted; one runs, with a note.
+  const std::string top = " --min 18446744073609551616 --max 18446744073709551615";
+  const std::string limit = "ulimit -v 250000; exec " + std::string(NUMFACTORS_BINARY) + top;
+  const test::Finished f = test::run_program("/bin/sh", {"-c", limit}, 120);
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_NE(f.err.find("numfactors: note: a worker a core would not fit in memory: 1 worker(s)"),
+            std::string::npos)
+      << f.err;
+  const test::Finished oracle = test::run_program(
+      NUMFACTORS_BINARY,
+      {"--min", "18446744073609551616", "--max", "18446744073709551615", "--kernel", "sieve"}, 120);
+  EXPECT_EQ(f.out, oracle.out);
+  const test::Finished two = test::run_program("/bin/sh", {"-c", limit + " --workers 2"}, 30);
+  EXPECT_EQ(two.status, 2) << two.err;
+  EXPECT_NE(two.err.find("--workers 2 would need about"), std::string::npos) << two.err;
+  EXPECT_EQ(two.out, "");
 }
 
 }  // namespace

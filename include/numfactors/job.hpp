@@ -65,6 +65,9 @@ struct Environment {
   /// Bytes this machine has available for a run (MemAvailable in /proc/meminfo) when the plan is
   /// made; 0: unknown.
   u64 memory_available = 0;
+  /// glibc's cap on malloc arenas (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in
+  /// GLIBC_TUNABLES); 0: its default, 8 a core. Each arena maps 64 MiB, which ulimit -v counts.
+  unsigned malloc_arena_max = 0;
 };
 
 /// Decisions of the planner that a front end may want to tell its user about.

@@ -53,6 +53,10 @@ void check_conflicts(const Request& q) {
 /// What a process holds beside its work: the program; and a thread's stack (the default, ulimit
 /// -s), which ulimit -v counts whole.
 constexpr u64 kProgramBytes = u64{16} << 20, kStackBytes = u64{8} << 20;
+/// glibc gives each thread that allocates a malloc arena of its own, up to 8 a core, and maps
+/// 64 MiB of address space for each (for a moment twice that, to align it), which ulimit -v
+/// counts whole.
+constexpr u64 kArenaBytes = u64{64} << 20;
 
 /// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
 /// threads (0: what it touches, without the stacks): the table, an eighth more for the walk and
@@ -115,10 +119,21 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
   if (env.memory_limit != 0) {
     if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
       return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by, ranks};
-    // A pool process maps one worker, whatever their number.
-    const u64 mapped = pool ? base + worker + kStackBytes : base + busy * (worker + kStackBytes);
+    // A pool process runs one worker, on its main thread, whatever their number. Threads map
+    // their stacks and arenas as they start, before their sieves: arenas left out would take
+    // the space the sieves need (16 workers near 10^15 ran out of memory under ulimit -v 1 GiB).
+    // Worker 0 runs on the calling thread, in the main arena; one more arena for the thread
+    // that shows progress, one for the moment an arena is made. (glibc's cap counts the online
+    // cores, of which this process's are a lower bound.)
+    const u64 cap = env.malloc_arena_max != 0 ? env.malloc_arena_max - 1  // beside the main one
+                                              : 8 * u64{std::max(env.cores, 1u)};
+    const u64 thread_arenas = busy > 1 ? std::min<u64>(busy, cap) : 0;
+    const u64 arenas = thread_arenas > 0 ? thread_arenas + 1 : 0;
+    const u64 mapped = pool ? base + worker + kStackBytes
+                            : base + busy * (worker + kStackBytes) + arenas * kArenaBytes;
     if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
-      return SieveOverflow{mapped, worker + kStackBytes, env.memory_limit, env.memory_limit_by};
+      return SieveOverflow{mapped, worker + kStackBytes + (arenas > 0 ? kArenaBytes : 0),
+                           env.memory_limit, env.memory_limit_by};
   }
   if (env.memory_available != 0 && touched > env.memory_available)
     return SieveOverflow{touched, each, env.memory_available, "this machine's available memory",

@@ -2,10 +2,13 @@
 /// @brief current_environment: the facts of this process that the planner reads.
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "exec/executor.hpp"
 #include "numfactors/job.hpp"
@@ -67,6 +70,27 @@ u64 available_memory() {
   return 0;
 }
 
+/// glibc's cap on malloc arenas as this process started with it: glibc.malloc.arena_max in
+/// GLIBC_TUNABLES (name=value pairs split by ':'), else MALLOC_ARENA_MAX; 0 when neither sets one.
+unsigned malloc_arena_max() {
+  const auto number = [](std::string_view text) -> unsigned {
+    unsigned n = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+    return error == std::errc{} && end == text.data() + text.size() ? n : 0;
+  };
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES")) {
+    constexpr std::string_view kName = "glibc.malloc.arena_max=";
+    std::string_view rest = tunables;
+    while (!rest.empty()) {
+      const std::string_view pair = rest.substr(0, rest.find(':'));
+      if (pair.starts_with(kName)) return number(pair.substr(kName.size()));
+      rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+    }
+  }
+  if (const char* v = std::getenv("MALLOC_ARENA_MAX")) return number(v);
+  return 0;
+}
+
 }  // namespace
 
 Environment current_environment() {
@@ -93,6 +117,7 @@ Environment current_environment() {
   }
   // Read at each plan: what other processes hold changes.
   env.memory_available = available_memory();
+  env.malloc_arena_max = malloc_arena_max();
   return env;
 }
 
