@@ -79,7 +79,8 @@ class TableTooLarge : public InvalidRequest {
 };
 
 /// The sieve's workers would need `bytes` in all, `worker_bytes` each (a segment and a pass's
-/// buckets and hit lists, and against an address space limit its stack), against the `limit`
+/// buckets and hit lists, and against an address space limit its stack and its share of the
+/// malloc arenas), against the `limit`
 /// bytes that `limited_by` allows: the memory of a process (ulimit -v, its cgroup) for the
 /// workers of one process, or this machine's available memory for all of them. `workers` is the
 /// number asked for: of threads or processes, or an MPI rank's threads (`per_rank`), then in

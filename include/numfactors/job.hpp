@@ -66,8 +66,10 @@ struct Environment {
   /// made; 0: unknown.
   u64 memory_available = 0;
   /// glibc's cap on malloc arenas (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in
-  /// GLIBC_TUNABLES); 0: its default, 8 a core. Each arena maps 64 MiB, which ulimit -v counts.
+  /// GLIBC_TUNABLES, as the process started); 0: its default, 8 an online core. Each arena maps
+  /// 64 MiB, which ulimit -v counts.
   unsigned malloc_arena_max = 0;
+  unsigned online_cores = 0;  // the machine's, which glibc's default cap counts; 0: unknown
 };
 
 /// Decisions of the planner that a front end may want to tell its user about.

@@ -123,16 +123,17 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
     // their stacks and arenas as they start, before their sieves: arenas left out would take
     // the space the sieves need (16 workers near 10^15 ran out of memory under ulimit -v 1 GiB).
     // Worker 0 runs on the calling thread, in the main arena; one more arena for the thread
-    // that shows progress, one for the moment an arena is made. (glibc's cap counts the online
-    // cores, of which this process's are a lower bound.)
-    const u64 cap = env.malloc_arena_max != 0 ? env.malloc_arena_max - 1  // beside the main one
-                                              : 8 * u64{std::max(env.cores, 1u)};
+    // that shows progress (or the MPI rank's worker 0, off its main thread), one for the moment
+    // an arena is made. glibc's default cap counts the online cores, not the affinity's.
+    const u64 cap = env.malloc_arena_max != 0
+                        ? env.malloc_arena_max - 1  // beside the main one
+                        : 8 * u64{std::max({env.online_cores, env.cores, 1u})};
     const u64 thread_arenas = busy > 1 ? std::min<u64>(busy, cap) : 0;
     const u64 arenas = thread_arenas > 0 ? thread_arenas + 1 : 0;
     const u64 mapped = pool ? base + worker + kStackBytes
                             : base + busy * (worker + kStackBytes) + arenas * kArenaBytes;
     if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
-      return SieveOverflow{mapped, worker + kStackBytes + (arenas > 0 ? kArenaBytes : 0),
+      return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - base) / busy,
                            env.memory_limit, env.memory_limit_by};
   }
   if (env.memory_available != 0 && touched > env.memory_available)

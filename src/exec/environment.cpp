@@ -1,9 +1,9 @@
 /// @file environment.cpp
 /// @brief current_environment: the facts of this process that the planner reads.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -70,28 +70,42 @@ u64 available_memory() {
   return 0;
 }
 
-/// glibc's cap on malloc arenas as this process started with it: glibc.malloc.arena_max in
-/// GLIBC_TUNABLES (name=value pairs split by ':'), else MALLOC_ARENA_MAX; 0 when neither sets one.
+/// glibc's cap on malloc arenas as this process started with it: the variables of its start
+/// (/proc/self/environ: glibc reads them once, then, and a later setenv changes nothing).
 unsigned malloc_arena_max() {
-  const auto number = [](std::string_view text) -> unsigned {
-    unsigned n = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
-    return error == std::errc{} && end == text.data() + text.size() ? n : 0;
-  };
-  if (const char* tunables = std::getenv("GLIBC_TUNABLES")) {
-    constexpr std::string_view kName = "glibc.malloc.arena_max=";
-    std::string_view rest = tunables;
-    while (!rest.empty()) {
-      const std::string_view pair = rest.substr(0, rest.find(':'));
-      if (pair.starts_with(kName)) return number(pair.substr(kName.size()));
-      rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+  static const unsigned cap = [] {
+    std::ifstream file("/proc/self/environ", std::ios::binary);
+    std::string tunables, arena_max;
+    for (std::string entry; std::getline(file, entry, '\0');) {
+      if (entry.starts_with("GLIBC_TUNABLES=")) tunables = entry.substr(15);
+      if (entry.starts_with("MALLOC_ARENA_MAX=")) arena_max = entry.substr(17);
     }
-  }
-  if (const char* v = std::getenv("MALLOC_ARENA_MAX")) return number(v);
-  return 0;
+    return malloc_arena_cap(tunables, arena_max);
+  }();
+  return cap;
 }
 
 }  // namespace
+
+unsigned malloc_arena_cap(std::string_view tunables, std::string_view arena_max) {
+  // As glibc parses a number: leading digits, 0x for hex and 0 for octal; 0 is no cap.
+  const auto number = [](std::string_view text) -> unsigned {
+    const std::string digits(text);
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(digits.c_str(), &end, 0);
+    return end != digits.c_str() && n <= 0xFFFFFFFFul ? static_cast<unsigned>(n) : 0;
+  };
+  // The last glibc.malloc.arena_max in GLIBC_TUNABLES (name=value pairs split by ':') wins.
+  constexpr std::string_view kName = "glibc.malloc.arena_max=";
+  unsigned cap = 0;
+  for (std::string_view rest = tunables; !rest.empty();) {
+    const std::string_view pair = rest.substr(0, rest.find(':'));
+    if (pair.starts_with(kName))
+      if (const unsigned n = number(pair.substr(kName.size())); n != 0) cap = n;
+    rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+  }
+  return cap != 0 ? cap : number(arena_max);
+}
 
 Environment current_environment() {
   Environment env;
@@ -118,6 +132,7 @@ Environment current_environment() {
   // Read at each plan: what other processes hold changes.
   env.memory_available = available_memory();
   env.malloc_arena_max = malloc_arena_max();
+  env.online_cores = static_cast<unsigned>(std::max(sysconf(_SC_NPROCESSORS_ONLN), 1L));
   return env;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -67,6 +68,12 @@ std::jthread start_thread(F&& f) {
 
 /// Cores this process may run on (the affinity mask if set, else hardware_concurrency), >= 1.
 unsigned available_cores();
+
+/// glibc's cap on malloc arenas from the values of GLIBC_TUNABLES and MALLOC_ARENA_MAX (empty:
+/// unset), parsed as glibc parses them: the last glibc.malloc.arena_max above 0 in the tunables,
+/// else MALLOC_ARENA_MAX; 0 for no cap. (current_environment passes those the process started
+/// with.)
+unsigned malloc_arena_cap(std::string_view tunables, std::string_view arena_max);
 
 /// One pause of a spin-wait: x86's PAUSE, which leaves the core's pipeline to its other hardware
 /// thread meanwhile; nothing on other processors.
