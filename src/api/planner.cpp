@@ -53,9 +53,9 @@ void check_conflicts(const Request& q) {
 /// What a process holds beside its work: the program; and a thread's stack (the default, ulimit
 /// -s), which ulimit -v counts whole.
 constexpr u64 kProgramBytes = u64{16} << 20, kStackBytes = u64{8} << 20;
-/// glibc gives each thread that allocates a malloc arena of its own, up to 8 a core, and maps
-/// 64 MiB of address space for each (for a moment twice that, to align it), which ulimit -v
-/// counts whole.
+/// glibc gives each thread that allocates a malloc arena of its own, up to its cap (8 an online
+/// core unless MALLOC_ARENA_MAX sets one), and maps 64 MiB of address space for each (for a
+/// moment twice that, to align it), which ulimit -v counts whole.
 constexpr u64 kArenaBytes = u64{64} << 20;
 
 /// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
