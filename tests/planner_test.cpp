@@ -66,6 +66,17 @@ TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   }
   // A table that fits is planned as before.
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), small).method, Method::analytic);
+  // ulimit -v counts what the process maps already (an Open MPI rank about 190 MB); a cgroup's
+  // limit, only the pages touched.
+  Request ten14 = request(2, 100'000'000'000'000);
+  ten14.method = Method::analytic;
+  EXPECT_NO_THROW(plan_job(ten14, small));
+  Environment hosted = small;
+  hosted.mapped_bytes = u64{190} << 20;
+  EXPECT_THROW(plan_job(ten14, hosted), TableTooLarge);
+  hosted.memory_limit_by = "its cgroup's memory limit";
+  hosted.memory_limit_counts_mapped = false;
+  EXPECT_NO_THROW(plan_job(ten14, hosted));
   // So is the memory this machine has available.
   Environment busy = machine(2);
   busy.memory_available = u64{100} << 20;
@@ -138,6 +149,16 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
   one_arena.malloc_arena_max = 1;
   window.workers = 16;
   EXPECT_EQ(plan_job(window, one_arena).workers, 16u);
+  // What the process maps already counts there too: an Open MPI rank maps about 190 MB before
+  // it plans, the command line 10 MB (within the 16 MiB allowed for it).
+  Environment hosted = one_arena;
+  hosted.mapped_bytes = u64{10} << 20;
+  EXPECT_EQ(plan_job(window, hosted).workers, 16u);
+  hosted.mapped_bytes = u64{600} << 20;
+  EXPECT_THROW(plan_job(window, hosted), TooManyWorkers);
+  window.workers = 8;
+  EXPECT_EQ(plan_job(window, hosted).workers, 8u);
+  window.workers = 16;
   // ...and a cgroup's limit counts what all the workers touch, those of a pool too.
   Environment cgroup = machine(2);
   cgroup.memory_limit = u64{1} << 30;

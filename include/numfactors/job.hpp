@@ -70,6 +70,10 @@ struct Environment {
   /// 64 MiB, which ulimit -v counts.
   unsigned malloc_arena_max = 0;
   unsigned online_cores = 0;  // the machine's, which glibc's default cap counts; 0: unknown
+  /// Bytes this process maps when the plan is made (VmSize: the program, its libraries, and what
+  /// hosts it maps, an interpreter or Open MPI), which ulimit -v counts beside the run's; 0:
+  /// unknown.
+  u64 mapped_bytes = 0;
 };
 
 /// Decisions of the planner that a front end may want to tell its user about.

@@ -53,18 +53,25 @@ void check_conflicts(const Request& q) {
 /// What a process holds beside its work: the program; and a thread's stack (the default, ulimit
 /// -s), which ulimit -v counts whole.
 constexpr u64 kProgramBytes = u64{16} << 20, kStackBytes = u64{8} << 20;
+/// What ulimit -v counts of a process beside its work: what it maps already when the plan is
+/// made (Environment::mapped_bytes: the command line about 10 MB, CPython with the module 21 MB,
+/// an Open MPI rank about 190 MB), and 6 MiB for what it maps after (kProgramBytes, which has
+/// held the command line, less its 10 MB); kProgramBytes when that is unknown.
+u64 program_mapped(const Environment& env) {
+  return std::max(kProgramBytes, env.mapped_bytes + (u64{6} << 20));
+}
 /// glibc gives each thread that allocates a malloc arena of its own, up to its cap (8 an online
 /// core unless MALLOC_ARENA_MAX sets one), and maps 64 MiB of address space for each (for a
 /// moment twice that, to align it), which ulimit -v counts whole.
 constexpr u64 kArenaBytes = u64{64} << 20;
 
 /// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
-/// threads (0: what it touches, without the stacks): the table, an eighth more for the walk and
-/// the allocator, the program and the stacks (measured under ulimit -v: [2, 10^14] on 2 threads
-/// runs in 75 MB, [2, 10^15] in 230 MB; this says 100 and 269).
-u64 analytic_footprint(u64 hi, unsigned threads) {
+/// threads (0: what it touches, without the stacks), `program` beside: the table, an eighth more
+/// for the walk and the allocator, the program and the stacks (measured under ulimit -v: [2,
+/// 10^14] on 2 threads runs in 75 MB, [2, 10^15] in 230 MB; this says 100 and 269).
+u64 analytic_footprint(u64 hi, unsigned threads, u64 program) {
   const u64 table = PrimeCountTable::memory_bytes(hi);
-  return table + table / 8 + kProgramBytes + u64{threads} * kStackBytes;
+  return table + table / 8 + program + u64{threads} * kStackBytes;
 }
 
 /// Throws TableTooLarge when the analytic method's table for r does not fit the library's budget
@@ -83,11 +90,12 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
                             std::to_string(limit >> 20) + " MiB",
                         r.hi, need, limit, by);
   };
-  const u64 need = analytic_footprint(r.hi, threads);
+  const u64 need = analytic_footprint(
+      r.hi, threads, env.memory_limit_counts_mapped ? program_mapped(env) : kProgramBytes);
   if (env.memory_limit != 0 && need > env.memory_limit)
     refuse(need, env.memory_limit, env.memory_limit_by);
   // What it touches against what this machine has free.
-  const u64 touched = analytic_footprint(r.hi, 0);
+  const u64 touched = analytic_footprint(r.hi, 0, kProgramBytes);
   if (env.memory_available != 0 && touched > env.memory_available)
     refuse(touched, env.memory_available, "this machine's available memory");
 }
@@ -130,10 +138,11 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
                         : 8 * u64{std::max({env.online_cores, env.cores, 1u})};
     const u64 thread_arenas = busy > 1 ? std::min<u64>(busy, cap) : 0;
     const u64 arenas = thread_arenas > 0 ? thread_arenas + 1 : 0;
-    const u64 mapped = pool ? base + worker + kStackBytes
-                            : base + busy * (worker + kStackBytes) + arenas * kArenaBytes;
+    const u64 program = program_mapped(env) + memory.shared;
+    const u64 mapped = pool ? program + worker + kStackBytes
+                            : program + busy * (worker + kStackBytes) + arenas * kArenaBytes;
     if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
-      return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - base) / busy,
+      return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - program) / busy,
                            env.memory_limit, env.memory_limit_by};
   }
   if (env.memory_available != 0 && touched > env.memory_available)

@@ -5,12 +5,12 @@
 
 #include <unistd.h>
 
-#include <primesieve.hpp>
-
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
+#include <primesieve.hpp>
 #include <sstream>
 
 #include "cli/build_facts.hpp"
@@ -258,6 +258,10 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
     // Thrown on every rank alike (the library agrees on it): rank 0 says it once.
     if (mpi.rank() != 0) return kExitUsage;
     return guarded(err, []() -> int { throw; });
+  } catch (const std::bad_alloc&) {
+    write_error_line(err, "rank " + std::to_string(mpi.rank()) +
+                              ": out of memory; try a smaller --chunk or fewer --threads");
+    mpi.abort(kExitFailure);
   } catch (const std::exception& e) {
     write_error_line(err, "rank " + std::to_string(mpi.rank()) + ": " + e.what());
     mpi.abort(kExitFailure);

@@ -70,6 +70,14 @@ u64 available_memory() {
   return 0;
 }
 
+/// The bytes this process maps now (/proc/self/statm's first field, in pages); 0 when unknown.
+u64 mapped_now() {
+  std::ifstream statm("/proc/self/statm");
+  u64 pages = 0;
+  const long page = sysconf(_SC_PAGESIZE);
+  return statm >> pages && page > 0 ? pages * static_cast<u64>(page) : 0;
+}
+
 /// glibc's cap on malloc arenas as this process started with it: the variables of its start
 /// (/proc/self/environ: glibc reads them once, then, and a later setenv changes nothing).
 unsigned malloc_arena_max() {
@@ -133,6 +141,7 @@ Environment current_environment() {
   env.memory_available = available_memory();
   env.malloc_arena_max = malloc_arena_max();
   env.online_cores = static_cast<unsigned>(std::max(sysconf(_SC_NPROCESSORS_ONLN), 1L));
+  env.mapped_bytes = mapped_now();
   return env;
 }
 

@@ -95,6 +95,36 @@ TEST(MpiLaunch, AnUnwritableTimelineExits1WithOneMessage) {
   EXPECT_EQ(error_lines(f.err), 1) << f.err;
 }
 
+TEST(MpiLaunch, UnderAnAddressSpaceLimitWhatOpenMpiMapsCounts) {
+  // A rank maps about 190 MB of Open MPI before it plans. Two threads near 2^64 peak at 437 MiB
+  // a rank; when only 16 MiB was counted for the program, they were planned in 390 MiB and ran
+  // out of memory.
+  const auto top_under = [](const std::string& kib, const std::string& threads) {
+    std::string command = "ulimit -v " + kib + "; exec " + std::string(NUMFACTORS_MPIEXEC);
+    for (const std::string& arg : mpiexec_args(2, {"i", "--min", "18446744073609551616", "--max",
+                                                   "18446744073709551615", "--threads", threads}))
+      command += " " + arg;
+    return test::run_program("/bin/sh", {"-c", command}, 60);
+  };
+  const test::Finished f = top_under("400000", "2");
+  EXPECT_EQ(f.status, 2) << f.err;
+  EXPECT_NE(f.err.find("numfactors: error: --threads 2 would need about"), std::string::npos)
+      << f.err;
+  EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 390 MiB; use fewer --threads"),
+            std::string::npos)
+      << f.err;
+  EXPECT_EQ(error_lines(f.err), 1) << f.err;
+  EXPECT_EQ(f.out, "");
+  // One thread (339 MB at its peak) is left to try, as the estimate errs high: out of memory is
+  // said in words, by the rank that meets it.
+  const test::Finished one = top_under("260000", "1");
+  EXPECT_EQ(one.status, 1) << one.err;
+  EXPECT_NE(one.err.find(": out of memory; try a smaller --chunk or fewer --threads"),
+            std::string::npos)
+      << one.err;
+  EXPECT_EQ(one.out, "");
+}
+
 TEST(MpiLaunch, AKilledRankEndsTheJobWithinSeconds) {
   // Long enough (minutes alone) that it is surely running when one rank is killed.
   test::ChildProcess job(NUMFACTORS_MPIEXEC,
