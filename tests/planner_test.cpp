@@ -77,6 +77,17 @@ TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   hosted.memory_limit_by = "its cgroup's memory limit";
   hosted.memory_limit_counts_mapped = false;
   EXPECT_NO_THROW(plan_job(ten14, hosted));
+  // A cgroup's limit beside ulimit -v counts too.
+  Environment both = machine(2);
+  both.memory_limit = u64{4} << 30;
+  EXPECT_NO_THROW(plan_job(ten14, both));
+  both.cgroup_limit = u64{50} << 20;
+  try {
+    plan_job(ten14, both);
+    ADD_FAILURE() << "a table of about 70 MiB planned in a cgroup of 50 MiB";
+  } catch (const TableTooLarge& e) {
+    EXPECT_EQ(e.limited_by, "its cgroup's memory limit");
+  }
   // So is the memory this machine has available.
   Environment busy = machine(2);
   busy.memory_available = u64{100} << 20;
@@ -177,6 +188,18 @@ TEST(Planner, TheSievesWorkersMustFitTheMemoryThereIs) {
     }
   }
   window.mode = Mode::threads;
+  // Where ulimit -v applies as well (a Slurm node's VSizeFactor), the cgroup still counts.
+  Environment both = one_arena;
+  both.memory_limit = u64{64} << 30;
+  EXPECT_EQ(plan_job(window, both).workers, 256u);
+  both.cgroup_limit = u64{1} << 30;
+  try {
+    plan_job(window, both);
+    ADD_FAILURE() << "256 workers planned in a cgroup of 1 GiB under ulimit -v";
+  } catch (const TooManyWorkers& e) {
+    EXPECT_EQ(e.limited_by, "its cgroup's memory limit");
+    EXPECT_EQ(e.limit, u64{1} << 30);
+  }
   // The default, a worker a core, is cut down to what fits instead, and says so.
   Environment big = machine(64);
   big.memory_available = u64{1} << 30;

@@ -62,6 +62,11 @@ struct Environment {
   /// ulimit -v counts every page a process maps (a thread's whole stack); a cgroup's limit the
   /// pages touched, by all the processes in it.
   bool memory_limit_counts_mapped = true;
+  /// Where ulimit -v sets memory_limit and a cgroup's limit applies as well: the cgroup's, which
+  /// counts the pages touched (by all the ranks of a machine); 0: none beside memory_limit.
+  u64 cgroup_limit = 0;
+  /// memory_limit_by for a cgroup's limit.
+  static constexpr const char* kCgroupLimitBy = "its cgroup's memory limit";
   /// Bytes this machine has available for a run (MemAvailable in /proc/meminfo) when the plan is
   /// made; 0: unknown.
   u64 memory_available = 0;

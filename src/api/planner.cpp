@@ -94,8 +94,10 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
       r.hi, threads, env.memory_limit_counts_mapped ? program_mapped(env) : kProgramBytes);
   if (env.memory_limit != 0 && need > env.memory_limit)
     refuse(need, env.memory_limit, env.memory_limit_by);
-  // What it touches against what this machine has free.
+  // What it touches against a cgroup's limit beside ulimit -v, and what this machine has free.
   const u64 touched = analytic_footprint(r.hi, 0, kProgramBytes);
+  if (env.cgroup_limit != 0 && touched > env.cgroup_limit)
+    refuse(touched, env.cgroup_limit, Environment::kCgroupLimitBy);
   if (env.memory_available != 0 && touched > env.memory_available)
     refuse(touched, env.memory_available, "this machine's available memory");
 }
@@ -145,6 +147,8 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
       return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - program) / busy,
                            env.memory_limit, env.memory_limit_by};
   }
+  if (env.cgroup_limit != 0 && touched > env.cgroup_limit)
+    return SieveOverflow{touched, each, env.cgroup_limit, Environment::kCgroupLimitBy, ranks};
   if (env.memory_available != 0 && touched > env.memory_available)
     return SieveOverflow{touched, each, env.memory_available, "this machine's available memory",
                          ranks};

@@ -132,9 +132,12 @@ Environment current_environment() {
   // Read once a process: a process stays in its cgroup (a Slurm step's is set before it
   // starts), and the files cost more than a small count (a library call of microseconds).
   static const u64 cgroup = cgroup_memory_limit();
-  if (cgroup != 0 && (env.memory_limit == 0 || cgroup < env.memory_limit)) {
+  // Both may apply: a Slurm node's cgroup, and ulimit -v from its VSizeFactor.
+  if (cgroup != 0 && env.memory_limit != 0) {
+    env.cgroup_limit = cgroup;
+  } else if (cgroup != 0) {
     env.memory_limit = cgroup;
-    env.memory_limit_by = "its cgroup's memory limit";
+    env.memory_limit_by = Environment::kCgroupLimitBy;
     env.memory_limit_counts_mapped = false;
   }
   // Read at each plan: what other processes hold changes.

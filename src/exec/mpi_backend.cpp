@@ -37,9 +37,9 @@ Environment share_machine_memory(Environment local) {
     return least == ~u64{0} ? 0 : least * most;
   };
   local.memory_available = least_share(local.memory_available);
-  const bool cgroup = local.memory_limit != 0 && !local.memory_limit_counts_mapped;
-  const u64 cgroup_limit = least_share(cgroup ? local.memory_limit : 0);
-  if (cgroup) local.memory_limit = cgroup_limit;
+  const bool cgroup_first = local.memory_limit != 0 && !local.memory_limit_counts_mapped;
+  const u64 cgroup = least_share(cgroup_first ? local.memory_limit : local.cgroup_limit);
+  (cgroup_first ? local.memory_limit : local.cgroup_limit) = cgroup;
   return local;
 }
 

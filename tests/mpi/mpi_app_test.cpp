@@ -61,6 +61,11 @@ TEST(MpiApp, TheRanksOfAMachineShareItsMemory) {
   shared = share_machine_memory(address_space);
   EXPECT_EQ(shared.memory_available, size == 1 ? 0 : 4 * gib / size * size);
   EXPECT_EQ(shared.memory_limit, address_space.memory_limit);
+  // A cgroup's limit beside ulimit -v is shared as it is alone.
+  address_space.cgroup_limit = (k + 2) * gib;
+  shared = share_machine_memory(address_space);
+  EXPECT_EQ(shared.memory_limit, address_space.memory_limit);
+  EXPECT_EQ(shared.cgroup_limit, 2 * gib / size * size);  // rank 0's, the least
 }
 
 TEST(MpiApp, BadInputIsReportedOnceAndEveryRankReturns2) {
