@@ -53,6 +53,12 @@ TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   // [2, 10^15] needs about 245 MiB a process: auto takes the sieve...
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000'000), machine(2)).method, Method::analytic);
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000'000), small).method, Method::sieve);
+  // ...and notes it, as the sieve takes far longer there.
+  EXPECT_TRUE(
+      has(plan_job(request(2, 1'000'000'000'000'000), small), PlanNote::analytic_does_not_fit));
+  EXPECT_FALSE(has(plan_job(request(2, 1'000'000'000'000'000), machine(2)),
+                   PlanNote::analytic_does_not_fit));
+  EXPECT_FALSE(has(plan_job(request(2, 1'000'000'000), small), PlanNote::analytic_does_not_fit));
   // ...and an explicit request says how much it needs and what limits it.
   Request analytic = request(2, 1'000'000'000'000'000);
   analytic.method = Method::analytic;
@@ -385,6 +391,22 @@ TEST(PlannerEndToEnd, AnAddressSpaceLimitRefusesTheAnalyticMethodAtOnce) {
   EXPECT_NE(f.err.find("--method analytic would need about"), std::string::npos) << f.err;
   EXPECT_NE(f.err.find("ulimit -v (RLIMIT_AS) allows 195 MiB"), std::string::npos) << f.err;
   EXPECT_EQ(f.out, "");
+}
+
+TEST(PlannerEndToEnd, UnderAnAddressSpaceLimitTheSieveStandsInForTheAnalyticMethodWithANote) {
+  // [2, 10^10]: the analytic table, the stacks and the program need more than 20 MB.
+  const test::Finished f = test::run_program(
+      "/bin/sh", {"-c", "ulimit -v 20000; exec " + std::string(NUMFACTORS_BINARY) + " --max 1e10"},
+      120);
+  EXPECT_EQ(f.status, 0) << f.err;
+  // (and, with more than one core, that the workers of the sieve are fewer than one a core)
+  EXPECT_TRUE(f.err.starts_with(
+      "numfactors: note: the analytic method's table would not fit in memory (--method "
+      "analytic says how much it needs): the sieve counts instead, which takes longer\n"))
+      << f.err;
+  const test::Finished analytic =
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e10", "--method", "analytic"}, 60);
+  EXPECT_EQ(f.out, analytic.out);
 }
 
 TEST(PlannerEndToEnd, TooManyWorkersForTheMemoryAreRefusedAtOnce) {

@@ -88,6 +88,8 @@ enum class PlanNote {
   slurm_cpus_capped,         // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
   workers_capped_by_memory,  // the default workers (one a core; MPI: SLURM_CPUS_PER_TASK threads
                              // a rank) would not fit in memory: fewer
+  analytic_does_not_fit,     // the analytic method, cheaper here, would not fit in memory: the
+                             // automatic method took the sieve, which takes longer
 };
 
 /// A request with every choice settled: what run() executes.

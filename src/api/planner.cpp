@@ -178,8 +178,9 @@ void check_sieve_fits(const Job& job, const Plan& plan, const WorkerMemory& memo
 
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is
 /// made; else the checkpoint's (a resumed run goes on as it started); else the cheaper, when its
-/// table fits the memory this process may use.
-Method method_for(const Request& q, const Environment& env, unsigned threads) {
+/// table fits the memory this process may use (else the sieve, with a note).
+Method method_for(const Request& q, const Environment& env, unsigned threads,
+                  std::vector<PlanNote>& notes) {
   if (q.method == Method::analytic) check_analytic_fits(q.range, threads, env);
   if (q.method != Method::automatic) return q.method;
   if (q.kernel || q.chunk != 0) return Method::sieve;
@@ -188,6 +189,7 @@ Method method_for(const Request& q, const Environment& env, unsigned threads) {
   try {
     check_analytic_fits(q.range, threads, env);
   } catch (const TableTooLarge&) {
+    notes.push_back(PlanNote::analytic_does_not_fit);
     return Method::sieve;
   }
   return Method::analytic;
@@ -454,7 +456,7 @@ Job plan_job(const Request& q, const Environment& env) {
                            : q.mode == Mode::mpi       ? std::max(q.threads_per_rank, 1u)
                            : q.workers != 0            ? q.workers
                                                        : cores;
-  job.method = method_for(q, env, threads);
+  job.method = method_for(q, env, threads, job.notes);
   job.kernel = job.method == Method::sieve ? kernel_for(q, env) : KernelKind::sieve;
 
   if (q.mode == Mode::mpi) {

@@ -68,6 +68,9 @@ void tell_notes(const Job& job, std::ostream& err) {
     else if (note == PlanNote::workers_capped_by_memory)
       lines << "numfactors: note: a worker a core would not fit in memory: " << job.workers
             << " worker(s) (--workers sets more)\n";
+    if (note == PlanNote::analytic_does_not_fit)
+      lines << "numfactors: note: the analytic method's table would not fit in memory (--method "
+               "analytic says how much it needs): the sieve counts instead, which takes longer\n";
     if (note == PlanNote::threads_exceed_cores)
       lines << "numfactors: note: --threads " << job.threads_per_rank
             << " but this rank may run on " << available_cores()
