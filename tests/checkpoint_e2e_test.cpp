@@ -284,5 +284,27 @@ TEST(SignalsEndToEnd, SighupIsAnInterruptLikeSigterm) {
   std::remove(path.c_str());
 }
 
+/// A signal ignored when the program starts (nohup; a script's background job, started with
+/// SIGINT ignored) stays ignored: the run goes on to its result. The others still stop it.
+TEST(SignalsEndToEnd, ASignalIgnoredAtTheStartStaysIgnored) {
+  const std::string run = std::string(NUMFACTORS_BINARY) + " --max 2e6 --kernel trial --workers 1";
+  const test::Finished oracle = test::run_program(NUMFACTORS_BINARY, {"--max", "2e6"});
+  test::ChildProcess child("/bin/sh", {"-c", "trap '' HUP INT; exec " + run});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+  EXPECT_FALSE(test::catches(child.pid(), SIGHUP));
+  kill(child.pid(), SIGHUP);
+  kill(child.pid(), SIGINT);
+  const test::Finished f = child.wait(60);
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, oracle.out);
+  EXPECT_EQ(f.err, "");
+  test::ChildProcess stopped("/bin/sh", {"-c", "trap '' HUP; exec " + run});
+  ASSERT_TRUE(test::wait_until([&] { return test::catches(stopped.pid(), SIGTERM); }, 30));
+  kill(stopped.pid(), SIGTERM);
+  const test::Finished g = stopped.wait(30);
+  EXPECT_EQ(g.status, 143) << g.err;
+  EXPECT_NE(g.err.find("numfactors: interrupted by SIGTERM; "), std::string::npos) << g.err;
+}
+
 }  // namespace
 }  // namespace numfactors

@@ -29,8 +29,12 @@ InterruptFlag::InterruptFlag() {
   // SA_RESTART: reads, writes and waits elsewhere need not expect EINTR (poll() still returns it,
   // and the pool's loop takes it as a cue to look at the flag).
   action.sa_flags = SA_RESTART | SA_RESETHAND;
+  // A signal ignored when the program started stays ignored (nohup, a script's background job
+  // under SIGINT): whoever started it asked for that.
   for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
-    sigaction(kStopSignals[i], &action, &g_previous[i]);
+    if (sigaction(kStopSignals[i], nullptr, &g_previous[i]) == 0 &&
+        g_previous[i].sa_handler != SIG_IGN)
+      sigaction(kStopSignals[i], &action, nullptr);
   g_installed = true;
 }
 

@@ -9,8 +9,8 @@ namespace numfactors {
 /// While one exists, SIGINT, SIGTERM and SIGHUP cancel token() with the signal's number instead of
 /// killing the process, so the run stops handing out tasks, journals what finished and the
 /// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
-/// once, which loses nothing a checkpoint holds. The previous handlers come back when it is
-/// destroyed. One at a time.
+/// once, which loses nothing a checkpoint holds. A signal ignored before (nohup) stays ignored.
+/// The previous handlers come back when it is destroyed. One at a time.
 class InterruptFlag {
  public:
   InterruptFlag();
