@@ -286,6 +286,32 @@ TEST_F(CheckpointTest, TheDestructorWritesWhatIsLeft) {
   EXPECT_EQ(Checkpoint(path_, plan_).state().done_count, 6u);
 }
 
+TEST_F(CheckpointTest, OnlyAJournalThisRunMadeAndLeftEmptyIsRemoved) {
+  {
+    Checkpoint made(path_, plan_);
+    made.remove_if_unused();
+  }
+  EXPECT_FALSE(fs::exists(path_));
+  {
+    Checkpoint recorded(path_, plan_);
+    recorded.record(3, chunk_histogram(3));  // pending, not yet written
+    recorded.remove_if_unused();
+  }
+  EXPECT_EQ(Checkpoint(path_, plan_).state().done_count, 1u);
+  {
+    Checkpoint resumed(path_, plan_);
+    resumed.remove_if_unused();
+  }
+  EXPECT_TRUE(fs::exists(path_));
+  fs::remove(path_);
+  { Checkpoint header_only(path_, plan_); }  // an earlier run's, with nothing in it
+  {
+    Checkpoint found(path_, plan_);
+    found.remove_if_unused();
+  }
+  EXPECT_TRUE(fs::exists(path_));
+}
+
 TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {
   const std::string head = "numfactors-checkpoint 1 test=parts";
   const JournalFormat format{head, 2, [](u64 index, const Histogram& h) {

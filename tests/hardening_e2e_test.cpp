@@ -224,6 +224,22 @@ TEST(Hardening, ATableStateThatIsNotARegularFileIsRefused) {
   const test::Finished f = test::run_program(
       NUMFACTORS_BINARY, {"--max", "1e12", "--method", "analytic", "--checkpoint", dir / "j"}, 30);
   expect_one_error_line(f, 2, "j.table-1000000000000' is not a regular file");
+  // Refused before its first record: the journal it had made is gone again. A directory in
+  // that place, and the state of another table, are refused alike.
+  EXPECT_FALSE(std::filesystem::exists(dir / "j"));
+  std::filesystem::remove(dir / "j.table-1000000000000");
+  std::filesystem::create_directory(dir / "j.table-1000000000000");
+  const test::Finished d = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e12", "--method", "analytic", "--checkpoint", dir / "j"}, 30);
+  expect_one_error_line(d, 2, "j.table-1000000000000' is not a regular file");
+  EXPECT_FALSE(std::filesystem::exists(dir / "j"));
+  std::filesystem::remove(dir / "j.table-1000000000000");
+  { std::ofstream(dir / "j.table-1000000000000") << "numfactors-table 1 n=999 rounds=0\n"; }
+  const test::Finished other = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e12", "--method", "analytic", "--checkpoint", dir / "j"}, 30);
+  EXPECT_EQ(other.status, 2) << other.err;
+  EXPECT_NE(other.err.find("is not the table of 1000000000000"), std::string::npos) << other.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "j"));
 }
 
 TEST(Hardening, ALinkToTheOtherFileNotMadeYetIsTheSameFile) {

@@ -200,7 +200,8 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   // the second open, so it counts as found, and stays.)
   constexpr int kFlags = O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK;
   fd_ = ::open(path_.c_str(), kFlags | O_EXCL, 0644);
-  const bool created = fd_ >= 0;
+  created_ = fd_ >= 0;
+  const bool created = created_;
   if (!created && errno == EEXIST) fd_ = ::open(path_.c_str(), kFlags, 0644);
   if (fd_ < 0) system_error("cannot open", path_);
   struct stat st {};
@@ -234,6 +235,14 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     ::close(fd_);
     fd_ = -1;
     throw;
+  }
+}
+
+void Checkpoint::remove_if_unused() {
+  if (created_ && fd_ >= 0 && saved() == 0 && pending_count_ == 0) {
+    ::unlink(path_.c_str());
+    ::close(fd_);
+    fd_ = -1;
   }
 }
 

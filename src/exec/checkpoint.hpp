@@ -112,12 +112,17 @@ class Checkpoint {
 
   const std::string& path() const { return path_; }
 
+  /// Removes the file when this run made it and has recorded nothing: a run that fails before
+  /// its first record (a refused table state, say) leaves no file behind. The journal is closed.
+  void remove_if_unused();
+
  private:
   /// Reads what the file holds into state_, repairs a torn last record or writes the header.
   void read_journal(const JournalFormat& format);
 
   std::string path_;
   int fd_ = -1;
+  bool created_ = false;  // by this run
   CheckpointState state_;
   double sync_seconds_;
   u64 appended_ = 0;           // records written and synced by this run

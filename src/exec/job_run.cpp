@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -172,6 +173,14 @@ RunResult run(const Job& job, const Hooks& hooks) {
   }
   if (mpi != nullptr && !(refused = mpi->share_text(refused)).empty())
     throw CheckpointError(refused, hooks.checkpoint);
+  // A run that fails before its first record leaves no journal it made.
+  struct RemoveUnused {
+    std::optional<Checkpoint>& journal;
+    int exceptions = std::uncaught_exceptions();
+    ~RemoveUnused() {
+      if (journal && std::uncaught_exceptions() > exceptions) journal->remove_if_unused();
+    }
+  } remove_unused{journal};
   static const std::function<void(const Progress&)> kSilent;
   ProgressMeter meter(root ? hooks.progress : kSilent, total_work(job));
 
