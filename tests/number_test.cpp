@@ -180,6 +180,25 @@ TEST(ParseNumber, FractionsZeroesAndUndefinedPowersAreNamed) {
   EXPECT_EQ(message_of("1e-5"), "'1e-5' is not an integer: the exponent is negative");
   EXPECT_EQ(message_of("10^-3"), "'10^-3' is not an integer: the exponent is negative");
   EXPECT_EQ(parse_number("1e+3"), 1000u);
+  // A decimal is taken when its value is an integer, exactly.
+  EXPECT_EQ(parse_number("1.5e3"), 1500u);
+  EXPECT_EQ(parse_number("2.5e9"), 2'500'000'000u);
+  EXPECT_EQ(parse_number("1.50e1"), 15u);
+  EXPECT_EQ(parse_number("10.e0"), 10u);
+  EXPECT_EQ(parse_number("2.0"), 2u);
+  EXPECT_EQ(parse_number("1e-0"), 1u);
+  EXPECT_EQ(parse_number("150e-1"), 15u);
+  EXPECT_EQ(parse_number("1.8446744073709551615e19"), 18'446'744'073'709'551'615u);
+  EXPECT_EQ(parse_number("1e15+1.5e3"), 1'000'000'000'001'500u);
+  EXPECT_EQ(message_of("1.5"), "'1.5' is not an integer");
+  EXPECT_EQ(message_of("1.25e1"), "'1.25e1' is not an integer");
+  EXPECT_EQ(message_of("15e-2"), "'15e-2' is not an integer: the exponent is negative");
+  EXPECT_EQ(message_of("1.8446744073709551616e19"),
+            "'1.8446744073709551616e19' is beyond 2^64-1 = 18446744073709551615");
+  EXPECT_EQ(message_of("1.0000000000000000000000000000000000000000001e50"),
+            "'1.0000000000000000000000000000000000000000001e50' is beyond 2^64-1 = "
+            "18446744073709551615");
+  EXPECT_EQ(message_of("1.5^2"), "'1.5^2' is not an integer");
   // 0 times any power is 0 (the caller then says a bound must be at least 1), never too large.
   EXPECT_EQ(parse_number("0e99"), 0u);
   EXPECT_EQ(parse_number("0e18446744073709551615"), 0u);

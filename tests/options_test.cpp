@@ -118,6 +118,24 @@ TEST(ParseOptions, UpperBoundGivenTwice) {
   expect_usage_error({"--max=20", "10"}, {"--max", "twice"});
 }
 
+TEST(ParseOptions, AnOptionGivenTwiceNamesTheSpellingsGiven) {
+  const auto message = [](const Args& args) {
+    try {
+      parse_options(args);
+    } catch (const InvalidRequest& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(message({"--no-progress", "--no-progress"}),
+            "option '--no-progress' is given twice; give it once");
+  EXPECT_EQ(message({"--progress", "--no-progress"}),
+            "option '--no-progress' is given twice (with --progress); give it once");
+  EXPECT_EQ(message({"--no-progress", "--progress"}),
+            "option '--progress' is given twice (with --no-progress); give it once");
+  EXPECT_EQ(message({"-h", "--help"}), "option '--help' is given twice (with -h); give it once");
+}
+
 TEST(ParseOptions, BadNumbers) {
   expect_usage_error({"--max", "abc"}, {"--max", "'abc'", "not a number"});
   expect_usage_error({"--min", "-5"}, {"--min", "'-5'", "negative"});

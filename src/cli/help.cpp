@@ -80,7 +80,7 @@ Options:
   -h, --help         this text
   --version          the version
 
-Numbers may be written 1000000, 1e6, 10^6, 2^64-1 or 10^12+39; values
+Numbers may be written 1000000, 1e6, 2.5e9, 10^6, 2^64-1 or 10^12+39; values
 beyond 2^64-1 = 18446744073709551615 are an error, never wrapped.
 
 Examples:

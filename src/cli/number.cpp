@@ -56,27 +56,55 @@ struct Parser {
     return exponent == 0 ? 1 : v;
   }
 
-  /// The exponent after '^' or 'e': digits, never a sign (10^-3 and 1e-5 are fractions).
+  /// The exponent after '^': digits, never a sign (10^-3 is a fraction).
   u128 exponent() {
     if (at('-')) fail("is not an integer: the exponent is negative");
     if (at('+')) ++pos;
     return digits();
   }
 
+  /// 10^k exactly, or 0 when it passes kLimit (a divisor no mantissa here reaches).
+  static u128 ten_to(u128 k) {
+    u128 v = 1;
+    for (u128 i = 0; i < k; ++i)
+      if ((v *= 10) > kLimit) return 0;
+    return v;
+  }
+
   u128 term() {
-    const u128 base = digits();
+    u128 m = digits();
     if (at('^')) {
       ++pos;
       const u128 e = exponent();
-      if (base == 0 && e == 0) fail("is undefined: 0^0");
-      return power(base, e);
+      if (m == 0 && e == 0) fail("is undefined: 0^0");
+      return power(m, e);
     }
+    // digits ['.' [digits]] [('e' | 'E') ['+' | '-'] digits], taken when its value is an integer
+    // (2.5e9, 1.50e1, 10.e0, 150e-1, 1e-0): m * 10^(e - f) for the f digits after the point.
+    u128 f = 0;
+    if (at('.')) {
+      ++pos;
+      const std::size_t start = pos;
+      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+      std::size_t end = pos;
+      while (end > start && text[end - 1] == '0') --end;  // 1.50 is 1.5
+      for (std::size_t i = start; i < end; ++i, ++f)
+        m = checked(times(m, 10) + static_cast<unsigned>(text[i] - '0'));
+    }
+    u128 e = 0;
+    bool negative = false;
     if (at('e') || at('E')) {
       ++pos;
-      const u128 e = exponent();
-      return base == 0 ? 0 : times(base, power(10, e));  // 0e99 is 0, not an overflow
+      negative = at('-');
+      if (at('-') || at('+')) ++pos;
+      e = digits();
     }
-    return base;
+    if (m == 0) return 0;  // 0e99 is 0, not an overflow
+    if (!negative && e >= f) return times(m, power(10, e - f));
+    const u128 divisor = ten_to(negative ? e + f : f - e);
+    if (divisor == 0 || m % divisor != 0)
+      fail(negative ? "is not an integer: the exponent is negative" : "is not an integer");
+    return m / divisor;
   }
 
   u64 expression() {
@@ -90,7 +118,7 @@ struct Parser {
     }
     if (pos < text.size()) {
       const char c = text[pos];
-      if (c == '.') fail("is not an integer");
+      if (c == '.') fail("is not an integer");  // 1e6.0
       if (c == ',' || c == '_' || c == '\'' || c == ' ')
         fail("has a separator: write digits only, such as 12000 or 12e3");
       fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");

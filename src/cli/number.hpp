@@ -10,7 +10,8 @@
 
 namespace numfactors {
 
-/// Grammar: term (('+' | '-') term)*, term := digits | digits 'e' digits | digits '^' digits.
+/// Grammar: term (('+' | '-') term)*, term := digits '^' digits | digits ['.' [digits]]
+/// [('e' | 'E') ['+' | '-'] digits] (2.5e9, 1e-0: a decimal whose value is an integer).
 /// All arithmetic is exact in 128 bits; a result or intermediate beyond 2^64-1, a negative
 /// value, a fraction or a separator is a UsageError that names the problem.
 u64 parse_number(std::string_view text);

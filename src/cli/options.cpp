@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/number.hpp"
 #include "cli/suggest.hpp"
@@ -239,7 +242,7 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
 Options parse_options(const std::vector<std::string>& args) {
   Parsed p;
   std::size_t positional_index = 0;
-  std::vector<std::string> seen;  // options given, each at most once
+  std::vector<std::pair<std::string, std::string>> seen;  // options given, each at most once
   for (const Token& t : scan(args)) {
     if (!t.option) {
       positional(p, t.text, positional_index++);
@@ -256,10 +259,14 @@ Options parse_options(const std::vector<std::string>& args) {
     const std::string key = t.text == "-h"              ? "--help"
                             : t.text == "--no-progress" ? "--progress"
                                                         : t.text;
-    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+    // seen: each key with the spelling it was given as first.
+    const auto earlier =
+        std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
+    if (earlier != seen.end())
       throw UsageError("option '" + t.text + "' is given twice" +
-                       (key == t.text ? "" : " (with " + key + ")") + "; give it once");
-    seen.push_back(key);
+                       (earlier->second == t.text ? "" : " (with " + earlier->second + ")") +
+                       "; give it once");
+    seen.emplace_back(key, t.text);
     apply(p, t.text, t.value);
   }
 
