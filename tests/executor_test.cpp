@@ -2,9 +2,12 @@
 /// @brief The serial and threads executors: identical histograms on seeded random ranges, worker
 /// counts and chunk sizes; per-worker statistics and the timeline account for every chunk once;
 /// an exception in a worker reaches the caller.
+#include "exec/executor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <random>
@@ -12,12 +15,12 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
-#include "exec/executor.hpp"
 #include "numfactors/errors.hpp"
 #include "numfactors/run.hpp"
-#include "run_checks.hpp"
 #include "oracle.hpp"
+#include "run_checks.hpp"
 #include "seed.hpp"
 
 namespace numfactors {
@@ -256,6 +259,26 @@ TEST(Executors, AJobIsCheckedBeforeItRuns) {
   EXPECT_THROW(run(job), InvalidRequest);
   job.chunk_size = 100'000;
   EXPECT_EQ(run(job).histogram.total(), q.range.size());
+  // A value outside its choices (a cast from a number), or automatic where plan_job decides,
+  // is refused before anything runs; so is the wheel far from 1 or beyond 2^62-1.
+  for (const auto& spoil : std::vector<std::function<void(Job&)>>{
+           [](Job& j) { j.kernel = static_cast<KernelKind>(42); },
+           [](Job& j) { j.count = static_cast<Count>(7); },
+           [](Job& j) { j.mode = static_cast<Mode>(-1); },
+           [](Job& j) { j.schedule = static_cast<Schedule>(9); },
+           [](Job& j) { j.method = Method::automatic; },
+           [](Job& j) { j.method = static_cast<Method>(5); }}) {
+    Job bad = job;
+    spoil(bad);
+    EXPECT_THROW(run(bad), InvalidRequest);
+  }
+  Job wheel = job;
+  wheel.kernel = KernelKind::wheel;
+  EXPECT_EQ(run(wheel).histogram, run(job).histogram);
+  wheel.range = {18'446'744'073'709'551'000u, 18'446'744'073'709'551'615u};
+  EXPECT_THROW(run(wheel), KernelRangeError);
+  wheel.range = {1'000'000'000'000, 1'000'000'100'000};
+  EXPECT_THROW(run(wheel), KernelRangeError);
 }
 
 }  // namespace

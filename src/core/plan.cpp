@@ -30,8 +30,7 @@ u64 default_chunk_size(const Range& r, KernelKind kernel, unsigned workers) {
   return cost::chunk_size_for(kernel, r, workers);
 }
 
-Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers) {
-  check_range(r);
+void check_kernel_range(const Range& r, KernelKind kernel) {
   if (kernel == KernelKind::wheel && r.hi > wheel::kMaxHi)
     throw KernelRangeError("the wheel kernel counts up to 2^62-1, not up to " + std::to_string(r.hi),
                            kernel, r);
@@ -40,6 +39,11 @@ Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, u
     throw KernelRangeError("the wheel kernel sieves [1, hi] and is for ranges near 1 (lo-1 at most "
                            "2 hi/3)",
                            kernel, r);
+}
+
+Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers) {
+  check_range(r);
+  check_kernel_range(r, kernel);
   Plan plan{r, count, kernel, chunk_size};
   if (chunk_size == 0) plan.chunk_size = default_chunk_size(plan.space(), kernel, workers);
   return plan;

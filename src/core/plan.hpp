@@ -64,6 +64,9 @@ u64 default_chunk_size(const Range& r, unsigned workers);
 /// trial kernel, the cost model's choice for the others (cost::chunk_size_for).
 u64 default_chunk_size(const Range& r, KernelKind kernel, unsigned workers);
 
+/// Throws KernelRangeError when `kernel` cannot count r (the wheel: beyond 2^62-1, or far from 1).
+void check_kernel_range(const Range& r, KernelKind kernel);
+
 /// Validates and fills a plan; chunk_size 0 means the default for `workers`.
 Plan make_plan(const Range& r, Count count, KernelKind kernel, u64 chunk_size, unsigned workers);
 

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "core/analytic.hpp"
+#include "core/plan.hpp"
 #include "exec/analytic_stage.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
@@ -22,6 +23,7 @@
 #include "exec/pool.hpp"
 #include "exec/table_state.hpp"
 #include "exec/thread_team.hpp"
+#include "numfactors/choices.hpp"
 #include "numfactors/errors.hpp"
 #include "numfactors/run.hpp"
 
@@ -128,6 +130,13 @@ void merge_workers(const RunResult& part, RunResult& into) {
   }
 }
 
+/// Whether `value` is one of E's choices (a cast can make any number an E).
+template <class E>
+bool listed(E value) {
+  const auto all = choices<E>();
+  return std::any_of(all.begin(), all.end(), [&](const Choice<E>& c) { return c.value == value; });
+}
+
 /// User and system seconds of this process and its reaped children (pool workers) so far.
 double cpu_now() {
   double seconds = 0;
@@ -144,8 +153,16 @@ double cpu_now() {
 
 RunResult run(const Job& job, const Hooks& hooks) {
   check_range(job.range);
+  // A Job made by hand (or cast from numbers) must hold what plan_job could have made.
+  if (!listed(job.count) || !listed(job.kernel) || !listed(job.mode) || !listed(job.schedule) ||
+      (job.method != Method::sieve && job.method != Method::analytic))
+    throw InvalidRequest(
+        "a job's count, method, kernel, mode and schedule must each be one of "
+        "their choices, and its method sieve or analytic (plan_job makes such "
+        "jobs)");
   if (job.method == Method::sieve && job.chunk_size == 0)
     throw InvalidRequest("a sieve job needs a chunk size of at least 1 (plan_job sets one)");
+  if (job.method == Method::sieve) check_kernel_range(job.range, job.kernel);
   const auto t0 = Clock::now();
   const double cpu0 = cpu_now();
   MpiBackend* const mpi = job.mode == Mode::mpi ? mpi_backend() : nullptr;
