@@ -15,6 +15,7 @@
 #include "exec/executor.hpp"
 #include "numfactors/errors.hpp"
 #include "numfactors/job.hpp"
+#include "numfactors/run.hpp"
 
 namespace numfactors {
 namespace {
@@ -83,6 +84,14 @@ TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   hosted.memory_limit_by = "its cgroup's memory limit";
   hosted.memory_limit_counts_mapped = false;
   EXPECT_NO_THROW(plan_job(ten14, hosted));
+  // A cgroup's limit counts the pages touched, not the threads' stacks (64 of them: 512 MiB).
+  Environment cgroup_alone = machine(2);
+  cgroup_alone.memory_limit = u64{100} << 20;
+  cgroup_alone.memory_limit_by = "its cgroup's memory limit";
+  cgroup_alone.memory_limit_counts_mapped = false;
+  Request many = ten14;
+  many.workers = 64;
+  EXPECT_NO_THROW(plan_job(many, cgroup_alone));
   // A cgroup's limit beside ulimit -v counts too.
   Environment both = machine(2);
   both.memory_limit = u64{4} << 30;
@@ -281,6 +290,20 @@ TEST(Environment, GlibcsArenaCapParsedAsGlibcParsesIt) {
   EXPECT_EQ(malloc_arena_cap("", "2x"), 2u);  // leading digits, as strtoul
   EXPECT_EQ(malloc_arena_cap("", "0x10"), 16u);
   EXPECT_EQ(malloc_arena_cap("", "many"), 0u);
+}
+
+TEST(Environment, WhatAProcessMapsCountsItsHostNotItsEarlierRuns) {
+  // glibc keeps a finished run's thread arenas (64 MiB each) and stacks mapped for the next
+  // run's threads: counted again at each plan, a second call in one process (Python, a library
+  // user) was refused what the first was given.
+  const Environment before = current_environment();
+  EXPECT_GT(before.mapped_bytes, 0u);
+  Request q = request(1'000'000'000'000, 1'000'000'000'000 + 200'000'000);
+  q.method = Method::sieve;
+  q.workers = 8;
+  EXPECT_EQ(run(plan_job(q, before)).histogram.total(), q.range.size());
+  const Environment after = current_environment();
+  EXPECT_EQ(after.mapped_bytes, before.mapped_bytes);
 }
 
 TEST(Planner, WorkersAndThreads) {

@@ -56,7 +56,7 @@ struct Environment {
   /// ranks' workers against memory_available and a cgroup's limit, one rank's against ulimit -v.
   unsigned ranks_per_machine = 1;
   std::optional<CheckpointFacts> checkpoint;  // the header of an existing checkpoint file
-  /// Bytes this process may map (RLIMIT_AS, its cgroup's memory limit); 0: no limit known.
+  /// Bytes this process may map (RLIMIT_AS), or else its cgroup's memory limit; 0: no limit known.
   u64 memory_limit = 0;
   std::string memory_limit_by;     // what sets it: "ulimit -v (RLIMIT_AS)", "its cgroup"
   /// ulimit -v counts every page a process maps (a thread's whole stack); a cgroup's limit the
@@ -75,9 +75,9 @@ struct Environment {
   /// 64 MiB, which ulimit -v counts.
   unsigned malloc_arena_max = 0;
   unsigned online_cores = 0;  // the machine's, which glibc's default cap counts; 0: unknown
-  /// Bytes this process maps when the plan is made (VmSize: the program, its libraries, and what
-  /// hosts it maps, an interpreter or Open MPI), which ulimit -v counts beside the run's; 0:
-  /// unknown.
+  /// Bytes this process maps beside its runs (VmSize at its first plan: the program, its
+  /// libraries, and what hosts it maps, an interpreter or Open MPI), which ulimit -v counts
+  /// beside the run's; 0: unknown.
   u64 mapped_bytes = 0;
 };
 

@@ -90,12 +90,14 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
                             std::to_string(limit >> 20) + " MiB",
                         r.hi, need, limit, by);
   };
-  const u64 need = analytic_footprint(
-      r.hi, threads, env.memory_limit_counts_mapped ? program_mapped(env) : kProgramBytes);
-  if (env.memory_limit != 0 && need > env.memory_limit)
-    refuse(need, env.memory_limit, env.memory_limit_by);
-  // What it touches against a cgroup's limit beside ulimit -v, and what this machine has free.
+  // What it maps against ulimit -v; what it touches against a cgroup's limit and what this
+  // machine has free.
+  const u64 mapped = analytic_footprint(r.hi, threads, program_mapped(env));
   const u64 touched = analytic_footprint(r.hi, 0, kProgramBytes);
+  if (env.memory_limit != 0) {
+    const u64 need = env.memory_limit_counts_mapped ? mapped : touched;
+    if (need > env.memory_limit) refuse(need, env.memory_limit, env.memory_limit_by);
+  }
   if (env.cgroup_limit != 0 && touched > env.cgroup_limit)
     refuse(touched, env.cgroup_limit, Environment::kCgroupLimitBy);
   if (env.memory_available != 0 && touched > env.memory_available)

@@ -262,8 +262,7 @@ int run_mpi_app(MpiSession& mpi, const std::vector<std::string>& args, std::ostr
     if (mpi.rank() != 0) return kExitUsage;
     return guarded(err, []() -> int { throw; });
   } catch (const std::bad_alloc&) {
-    write_error_line(err, "rank " + std::to_string(mpi.rank()) +
-                              ": out of memory; try a smaller --chunk or fewer --threads");
+    write_error_line(err, "rank " + std::to_string(mpi.rank()) + ": " + out_of_memory_words(true));
     mpi.abort(kExitFailure);
   } catch (const std::exception& e) {
     write_error_line(err, "rank " + std::to_string(mpi.rank()) + ": " + e.what());

@@ -74,7 +74,7 @@ std::pair<std::string, int> words() {
     return {std::string(e.what()) + " (mode 'mpi', letter i); use --mode pool or threads",
             kExitUsage};
   } catch (const std::bad_alloc&) {
-    return {"out of memory; try a smaller --chunk or fewer --workers", kExitFailure};
+    return {out_of_memory_words(false), kExitFailure};
   } catch (const std::exception& e) {
     return {e.what(), kExitFailure};
   } catch (...) {
@@ -83,6 +83,11 @@ std::pair<std::string, int> words() {
 }
 
 }  // namespace
+
+std::string out_of_memory_words(bool mpi_rank) {
+  return std::string("out of memory; try a smaller --chunk or fewer ") +
+         (mpi_rank ? "--threads" : "--workers");
+}
 
 std::string printable(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -22,6 +22,10 @@ std::string printable(std::string_view text);
 /// abort banner).
 void write_error_line(std::ostream& err, const std::string& message);
 
+/// What the command line says of running out of memory, with the flag that sets the workers of a
+/// process: --workers, or in an MPI rank --threads.
+std::string out_of_memory_words(bool mpi_rank);
+
 /// Call from a catch block: writes the exception being handled as one line
 /// "numfactors: error: ..." on `err` and returns the exit status for it (2 for an
 /// InvalidRequest, which asking otherwise fixes; 1 for anything else).

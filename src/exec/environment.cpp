@@ -144,7 +144,11 @@ Environment current_environment() {
   env.memory_available = available_memory();
   env.malloc_arena_max = malloc_arena_max();
   env.online_cores = static_cast<unsigned>(std::max(sysconf(_SC_NPROCESSORS_ONLN), 1L));
-  env.mapped_bytes = mapped_now();
+  // Once a process, at its first plan: what its host maps (an interpreter, Open MPI). A later
+  // plan would count again the arenas and stacks its own earlier runs left mapped, which glibc
+  // keeps for the next run's threads.
+  static const u64 host_mapped = mapped_now();
+  env.mapped_bytes = host_mapped;
   return env;
 }
 
