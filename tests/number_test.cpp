@@ -199,6 +199,16 @@ TEST(ParseNumber, FractionsZeroesAndUndefinedPowersAreNamed) {
             "'1.0000000000000000000000000000000000000000001e50' is beyond 2^64-1 = "
             "18446744073709551615");
   EXPECT_EQ(message_of("1.5^2"), "'1.5^2' is not an integer");
+  // Zeros at either end of the digits are no part of the size: only the value is.
+  EXPECT_EQ(parse_number("10000000000000000000000000000000000000000e-30"), 10'000'000'000u);
+  EXPECT_EQ(parse_number("1668406000000000000000000000000000000000.0000000000000000e-33"),
+            1'668'406u);
+  EXPECT_EQ(message_of("1.5e-0"), "'1.5e-0' is not an integer");
+  EXPECT_EQ(message_of("3.14159265358979323846264338327950288419716939937510"),
+            "'3.1415926535897932384626...39937510' (52 characters) is not an integer");
+  EXPECT_EQ(message_of("1e-99999999999999999999999999999999999999"),
+            "'1e-99999999999999999999999999999999999999' is not an integer: the exponent is "
+            "negative");
   // 0 times any power is 0 (the caller then says a bound must be at least 1), never too large.
   EXPECT_EQ(parse_number("0e99"), 0u);
   EXPECT_EQ(parse_number("0e18446744073709551615"), 0u);

@@ -1,6 +1,7 @@
 /// @file number.cpp
 #include "cli/number.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <string>
@@ -33,19 +34,29 @@ struct Parser {
     return a * b;
   }
 
-  u128 digits() {
-    if (pos >= text.size() || !std::isdigit(static_cast<unsigned char>(text[pos]))) {
+  bool digit_at(std::size_t i) const {
+    return i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
+  }
+
+  /// The run of digits at pos (at least one), as text.
+  std::string_view digit_run() {
+    if (!digit_at(pos)) {
       // "-5" is negative; "--help" (after --) is no number at all.
-      if (pos + 1 < text.size() && text[pos] == '-' &&
-          std::isdigit(static_cast<unsigned char>(text[pos + 1])))
-        fail("is negative: a positive integer is needed");
+      if (at('-') && digit_at(pos + 1)) fail("is negative: a positive integer is needed");
       fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
     }
+    const std::size_t start = pos;
+    while (digit_at(pos)) ++pos;
+    return text.substr(start, pos - start);
+  }
+
+  u128 value_of(std::string_view run) const {
     u128 v = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
-      v = checked(times(v, 10) + static_cast<unsigned>(text[pos++] - '0'));
+    for (const char c : run) v = checked(times(v, 10) + static_cast<unsigned>(c - '0'));
     return v;
   }
+
+  u128 digits() { return value_of(digit_run()); }
 
   u128 power(u128 base, u128 exponent) const {
     u128 v = 1;
@@ -63,48 +74,47 @@ struct Parser {
     return digits();
   }
 
-  /// 10^k exactly, or 0 when it passes kLimit (a divisor no mantissa here reaches).
-  static u128 ten_to(u128 k) {
-    u128 v = 1;
-    for (u128 i = 0; i < k; ++i)
-      if ((v *= 10) > kLimit) return 0;
-    return v;
-  }
-
   u128 term() {
-    u128 m = digits();
+    const std::string_view whole = digit_run();
     if (at('^')) {
+      const u128 base = value_of(whole);
       ++pos;
       const u128 e = exponent();
-      if (m == 0 && e == 0) fail("is undefined: 0^0");
-      return power(m, e);
+      if (base == 0 && e == 0) fail("is undefined: 0^0");
+      return power(base, e);
     }
     // digits ['.' [digits]] [('e' | 'E') ['+' | '-'] digits], taken when its value is an integer
-    // (2.5e9, 1.50e1, 10.e0, 150e-1, 1e-0): m * 10^(e - f) for the f digits after the point.
-    u128 f = 0;
+    // (2.5e9, 1.50e1, 10.e0, 150e-1, 1e-0). Its significant digits S, without the zeros at
+    // either end, times 10^k: an integer exactly when k >= 0, as S does not end in 0.
+    std::string_view fraction;
     if (at('.')) {
       ++pos;
       const std::size_t start = pos;
-      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-      std::size_t end = pos;
-      while (end > start && text[end - 1] == '0') --end;  // 1.50 is 1.5
-      for (std::size_t i = start; i < end; ++i, ++f)
-        m = checked(times(m, 10) + static_cast<unsigned>(text[i] - '0'));
+      while (digit_at(pos)) ++pos;
+      fraction = text.substr(start, pos - start);
     }
-    u128 e = 0;
     bool negative = false;
+    u128 e = 0;  // held at kLimit: beyond it only its sign matters
     if (at('e') || at('E')) {
       ++pos;
       negative = at('-');
       if (at('-') || at('+')) ++pos;
-      e = digits();
+      for (const char c : digit_run())
+        e = std::min(e * 10 + static_cast<unsigned>(c - '0'), kLimit);
     }
-    if (m == 0) return 0;  // 0e99 is 0, not an overflow
-    if (!negative && e >= f) return times(m, power(10, e - f));
-    const u128 divisor = ten_to(negative ? e + f : f - e);
-    if (divisor == 0 || m % divisor != 0)
-      fail(negative ? "is not an integer: the exponent is negative" : "is not an integer");
-    return m / divisor;
+    std::string significant = std::string(whole) + std::string(fraction);
+    const std::size_t first = significant.find_first_not_of('0');
+    if (first == std::string::npos) return 0;  // 0e99 is 0, not an overflow
+    const std::size_t last = significant.find_last_not_of('0');
+    __extension__ typedef __int128 i128;
+    const i128 k = (negative ? -static_cast<i128>(e) : static_cast<i128>(e)) -
+                   static_cast<i128>(fraction.size()) +
+                   static_cast<i128>(significant.size() - 1 - last);
+    if (k < 0)
+      fail(negative && e != 0 ? "is not an integer: the exponent is negative"
+                              : "is not an integer");
+    return times(value_of(std::string_view(significant).substr(first, last + 1 - first)),
+                 power(10, static_cast<u128>(k)));
   }
 
   u64 expression() {
