@@ -3,9 +3,9 @@
 /// record at any byte is dropped, and files of other runs or with damage inside are refused;
 /// records reach the disk in batches (at most one sync every kSyncSeconds), all of them by
 /// flush(); a journal of interleaved parts sums each part apart.
-#include "numfactors/errors.hpp"
 #include "exec/checkpoint.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/kernel.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
@@ -310,6 +311,24 @@ TEST_F(CheckpointTest, OnlyAJournalThisRunMadeAndLeftEmptyIsRemoved) {
     found.remove_if_unused();
   }
   EXPECT_TRUE(fs::exists(path_));
+}
+
+TEST_F(CheckpointTest, AJournalOpensOnlyWhileItsPathNamesIt) {
+  // A run that made a journal and gave it up unlinks it before it lets the lock go: a second
+  // run that opened it just before holds a lock on a file without a name, and opens again.
+  { std::ofstream(path_) << "x"; }
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(still_named(fd, path_));
+  const std::string link = path_ + ".link";
+  fs::create_symlink(path_, link);
+  EXPECT_TRUE(still_named(fd, link));
+  fs::remove(path_);
+  EXPECT_FALSE(still_named(fd, path_));
+  { std::ofstream(path_) << "x"; }  // another file of that name
+  EXPECT_FALSE(still_named(fd, path_));
+  ::close(fd);
+  fs::remove(link);
 }
 
 TEST_F(CheckpointTest, InterleavedPartsAreSummedApartAndCheckedByTheFormat) {

@@ -190,6 +190,13 @@ JournalFormat JournalFormat::of(const Job& job) {
           [prefixes](u64 index, const Histogram&) { return index % 2 < prefixes; }};
 }
 
+bool still_named(int fd, const std::string& path) {
+  struct stat open_file {
+  }, named{};
+  return ::fstat(fd, &open_file) == 0 && ::stat(path.c_str(), &named) == 0 &&
+         open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
+}
+
 Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double sync_seconds)
     : path_(std::move(path)), sync_seconds_(sync_seconds) {
   state_.sums.resize(format.parts);
@@ -199,34 +206,46 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
   // full disk) is removed again rather than left empty. (A dangling link's target is made by
   // the second open, so it counts as found, and stays.)
   constexpr int kFlags = O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK;
-  fd_ = ::open(path_.c_str(), kFlags | O_EXCL, 0644);
-  created_ = fd_ >= 0;
-  const bool created = created_;
-  if (!created && errno == EEXIST) fd_ = ::open(path_.c_str(), kFlags, 0644);
-  if (fd_ < 0) system_error("cannot open", path_);
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) system_error("cannot open", path_);
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd_);
-    fd_ = -1;
-    throw CheckpointError("checkpoint '" + path_ + "' is not a regular file", path_);
-  }
-  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
-  // One run a journal: two would interleave their records.
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    const std::string holder = error == EWOULDBLOCK ? lock_holder(st) : "";
-    ::close(fd_);
-    fd_ = -1;
-    if (error != EWOULDBLOCK) {
-      if (created) ::unlink(path_.c_str());
-      errno = error;
-      system_error("cannot lock", path_);
+  for (int attempt = 1;; ++attempt) {
+    fd_ = ::open(path_.c_str(), kFlags | O_EXCL, 0644);
+    created_ = fd_ >= 0;
+    if (!created_ && errno == EEXIST) fd_ = ::open(path_.c_str(), kFlags, 0644);
+    if (fd_ < 0) system_error("cannot open", path_);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) system_error("cannot open", path_);
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      fd_ = -1;
+      throw CheckpointError("checkpoint '" + path_ + "' is not a regular file", path_);
     }
-    throw CheckpointError("checkpoint '" + path_ + "' is in use by another run (" + holder +
-                              "): wait for it to end, or use another file",
-                          path_);
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+    // One run a journal: two would interleave their records.
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      const std::string holder = error == EWOULDBLOCK ? lock_holder(st) : "";
+      ::close(fd_);
+      fd_ = -1;
+      if (error != EWOULDBLOCK) {
+        if (created_) ::unlink(path_.c_str());
+        errno = error;
+        system_error("cannot lock", path_);
+      }
+      throw CheckpointError("checkpoint '" + path_ + "' is in use by another run (" + holder +
+                                "): wait for it to end, or use another file",
+                            path_);
+    }
+    // A run that made the file and gave it up unlinks it before it lets the lock go: a lock
+    // taken on a file opened just before that has no name any more. Open it again.
+    if (still_named(fd_, path_)) break;
+    ::close(fd_);
+    fd_ = -1;
+    if (attempt == 8)
+      throw CheckpointError("checkpoint '" + path_ +
+                                "' was removed or replaced while it was "
+                                "being opened, again and again: use another file",
+                            path_);
   }
+  const bool created = created_;
   // Whatever the file holds, a refused journal must not keep the lock (and the fd).
   try {
     read_journal(format);

@@ -85,6 +85,9 @@ struct JournalFormat {
   static JournalFormat of(const Plan& plan);
 };
 
+/// Whether `path` (a link followed) still names the file open at fd.
+bool still_named(int fd, const std::string& path);
+
 class Checkpoint {
  public:
   /// Opens or creates `path` for the run `format` describes. Throws CheckpointError if the file
