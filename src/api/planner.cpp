@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <string>
 
 #include "core/analytic.hpp"
 #include "core/plan.hpp"
@@ -65,6 +66,22 @@ u64 program_mapped(const Environment& env) {
 /// moment twice that, to align it), which ulimit -v counts whole.
 constexpr u64 kArenaBytes = u64{64} << 20;
 
+/// A limit of the environment: its bytes (0: none) and what sets it.
+struct Limit {
+  u64 bytes = 0;
+  std::string by;
+};
+/// ulimit -v, which counts every page a process maps.
+Limit address_space_limit(const Environment& env) {
+  return env.memory_limit_counts_mapped ? Limit{env.memory_limit, env.memory_limit_by} : Limit{};
+}
+/// A cgroup's limit, which counts the pages touched: memory_limit when it stands alone, else
+/// cgroup_limit beside ulimit -v.
+Limit touched_limit(const Environment& env) {
+  return env.memory_limit_counts_mapped ? Limit{env.cgroup_limit, Environment::kCgroupLimitBy}
+                                        : Limit{env.memory_limit, env.memory_limit_by};
+}
+
 /// Memory a process of the analytic method maps for the table of [1, hi] with `threads`
 /// threads (0: what it touches, without the stacks), `program` beside: the table, an eighth more
 /// for the walk and the allocator, the program and the stacks (measured under ulimit -v: [2,
@@ -94,12 +111,10 @@ void check_analytic_fits(const Range& r, unsigned threads, const Environment& en
   // machine has free.
   const u64 mapped = analytic_footprint(r.hi, threads, program_mapped(env));
   const u64 touched = analytic_footprint(r.hi, 0, kProgramBytes);
-  if (env.memory_limit != 0) {
-    const u64 need = env.memory_limit_counts_mapped ? mapped : touched;
-    if (need > env.memory_limit) refuse(need, env.memory_limit, env.memory_limit_by);
-  }
-  if (env.cgroup_limit != 0 && touched > env.cgroup_limit)
-    refuse(touched, env.cgroup_limit, Environment::kCgroupLimitBy);
+  if (const Limit l = address_space_limit(env); l.bytes != 0 && mapped > l.bytes)
+    refuse(mapped, l.bytes, l.by);
+  if (const Limit l = touched_limit(env); l.bytes != 0 && touched > l.bytes)
+    refuse(touched, l.bytes, l.by);
   if (env.memory_available != 0 && touched > env.memory_available)
     refuse(touched, env.memory_available, "this machine's available memory");
 }
@@ -128,9 +143,7 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
   const unsigned ranks =
       job.mode == Mode::mpi ? std::clamp(env.ranks_per_machine, 1u, std::max(job.ranks, 1u)) : 1;
   const u64 touched = ranks * base + std::min<u64>(ranks * busy, plan.chunk_count()) * each;
-  if (env.memory_limit != 0) {
-    if (!env.memory_limit_counts_mapped && touched > env.memory_limit)
-      return SieveOverflow{touched, each, env.memory_limit, env.memory_limit_by, ranks};
+  if (const Limit l = address_space_limit(env); l.bytes != 0) {
     // A pool process runs one worker, on its main thread, whatever their number. Threads map
     // their stacks and arenas as they start, before their sieves: arenas left out would take
     // the space the sieves need (16 workers near 10^15 ran out of memory under ulimit -v 1 GiB).
@@ -145,12 +158,12 @@ std::optional<SieveOverflow> sieve_overflow(const Job& job, const Plan& plan,
     const u64 program = program_mapped(env) + memory.shared;
     const u64 mapped = pool ? program + worker + kStackBytes
                             : program + busy * (worker + kStackBytes) + arenas * kArenaBytes;
-    if (env.memory_limit_counts_mapped && mapped > env.memory_limit)
-      return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - program) / busy,
-                           env.memory_limit, env.memory_limit_by};
+    if (mapped > l.bytes)
+      return SieveOverflow{mapped, pool ? worker + kStackBytes : (mapped - program) / busy, l.bytes,
+                           l.by};
   }
-  if (env.cgroup_limit != 0 && touched > env.cgroup_limit)
-    return SieveOverflow{touched, each, env.cgroup_limit, Environment::kCgroupLimitBy, ranks};
+  if (const Limit l = touched_limit(env); l.bytes != 0 && touched > l.bytes)
+    return SieveOverflow{touched, each, l.bytes, l.by, ranks};
   if (env.memory_available != 0 && touched > env.memory_available)
     return SieveOverflow{touched, each, env.memory_available, "this machine's available memory",
                          ranks};

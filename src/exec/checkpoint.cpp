@@ -245,12 +245,11 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
                                 "being opened, again and again: use another file",
                             path_);
   }
-  const bool created = created_;
   // Whatever the file holds, a refused journal must not keep the lock (and the fd).
   try {
     read_journal(format);
   } catch (...) {
-    if (created) ::unlink(path_.c_str());
+    if (created_) ::unlink(path_.c_str());
     ::close(fd_);
     fd_ = -1;
     throw;
