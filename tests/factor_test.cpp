@@ -378,9 +378,18 @@ TEST(FactorKernels, HybridAtEveryBoundAgainstTheSieve) {
           base < 1'000'000'000'000'000'000
               ? std::vector<u64>{0, 3, 100, u64{1} << 10, 5000, u64{1} << 16}
               : std::vector<u64>{0, 1000, u64{1} << 16};
+      // A chunk of exactly one window takes the path without carried offsets, one more number
+      // the carried one; the same kernel then counts both, in turns.
+      const Range one{r.lo, r.lo + HybridKernel::kWindow - 1};
+      const Range two{r.lo + 1, r.lo + HybridKernel::kWindow + 1};
+      const Histogram want_one = sieve_histogram(one, count),
+                      want_two = sieve_histogram(two, count);
       for (const u64 bound : bounds) {
         HybridKernel hybrid(count, r.hi, bound);
         EXPECT_EQ(run(hybrid, r), want) << describe(r, count) << " bound " << bound;
+        EXPECT_EQ(run(hybrid, one), want_one) << describe(one, count) << " bound " << bound;
+        EXPECT_EQ(run(hybrid, two), want_two) << describe(two, count) << " bound " << bound;
+        EXPECT_EQ(run(hybrid, one), want_one) << describe(one, count) << " bound " << bound;
       }
       const Range part{r.lo, r.lo + 4999};
       FactorKernel factor(count);

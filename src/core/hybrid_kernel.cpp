@@ -24,22 +24,36 @@ HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound, u64 largest_bound
   auto primes = std::make_shared<Primes>();
   std::vector<std::uint32_t>& p = primes->p;
   // The odd primes <= limit and one more: the smallest prime a cofactor can hold. Every gap
-  // between primes below 2^23 is under 200.
+  // between primes below 2^23 is under 200. Reserved, so that the vector does not grow in steps
+  // (each a fresh copy).
+  p.reserve(static_cast<std::size_t>(primesieve::count_primes(3, limit + 200)));
   primesieve::generate_primes(3, limit + 200, &p);
   p.resize(static_cast<std::size_t>(std::upper_bound(p.begin(), p.end(), limit) - p.begin()) + 1);
-  primes->inverse.resize(p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) primes->inverse[i] = OddDivisor::inverse_of(p[i]);
   primes_ = std::move(primes);
 }
 
-HybridKernel::HybridKernel(Count count, u64 bound, std::shared_ptr<const Primes> primes)
+HybridKernel::HybridKernel(Count count, u64 bound, std::shared_ptr<Primes> primes)
     : count_(count), bound_(bound), primes_(std::move(primes)) {}
+
+const std::vector<u64>& HybridKernel::Primes::inverses() {
+  std::call_once(made_, [this] {
+    inverse_.resize(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) inverse_[i] = OddDivisor::inverse_of(p[i]);
+  });
+  return inverse_;
+}
 
 std::unique_ptr<Kernel> HybridKernel::clone() const {
   return std::unique_ptr<Kernel>(new HybridKernel(count_, bound_, primes_));
 }
 
 namespace {
+
+/// The distance from a to the first multiple of p at or after a: one division.
+std::uint32_t first_offset(u64 a, std::uint32_t p) {
+  const u64 rem = a % p;
+  return static_cast<std::uint32_t>(rem == 0 ? 0 : p - rem);
+}
 
 /// The cost model behind choose_bound, measured by tests/bench/factor_bench.cpp (mode model):
 /// a chunk of w numbers below hi sieving the primes <= B costs about
@@ -119,20 +133,26 @@ void HybridKernel::count(const Range& r, Histogram& out) {
       static_cast<std::size_t>(std::upper_bound(p.begin(), p.end() - 1, wanted) - p.begin());
   const u64 rough = p[sieving];  // every prime factor of a cofactor is >= rough
 
-  offsets_.resize(sieving);
-  for (std::size_t i = 0; i < sieving; ++i) {
-    const u64 rem = r.lo % p[i];  // one division per prime per chunk
-    offsets_[i] = static_cast<std::uint32_t>(rem == 0 ? 0 : p[i] - rem);
+  std::array<u64, Histogram::kMaxKey + 1> bins{};
+  if (r.hi - r.lo < kWindow) {
+    const auto len = static_cast<std::size_t>(r.hi - r.lo) + 1;
+    if (cofactor_.size() < len) cofactor_.resize(len), factors_.resize(len);
+    check_stop();
+    count_window<false>(r.lo, len, sieving, rough, bins.data());
+    for (unsigned key = 0; key <= Histogram::kMaxKey; ++key)
+      if (bins[key] != 0) out.add(key, bins[key]);
+    return;
   }
+  offsets_.resize(sieving);
+  for (std::size_t i = 0; i < sieving; ++i) offsets_[i] = first_offset(r.lo, p[i]);
   cofactor_.resize(kWindow);
   factors_.resize(kWindow);
-  std::array<u64, Histogram::kMaxKey + 1> bins{};
   // Windows by offset from r.lo: r.hi may be 2^64-1, where a + len would wrap.
   for (u64 a = r.lo;;) {
     const u64 after = r.hi - a;  // numbers of the chunk after a
     const std::size_t len = static_cast<std::size_t>(std::min<u64>(after, kWindow - 1)) + 1;
     check_stop();
-    count_window(a, len, sieving, rough, bins.data());
+    count_window<true>(a, len, sieving, rough, bins.data());
     if (after < kWindow) break;
     a += kWindow;
   }
@@ -140,6 +160,7 @@ void HybridKernel::count(const Range& r, Histogram& out) {
     if (bins[key] != 0) out.add(key, bins[key]);
 }
 
+template <bool kCarried>
 void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64 rough, u64* bins) {
   const bool total = count_ == Count::total;
   u64* cof = cofactor_.data();
@@ -151,11 +172,12 @@ void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64
     k[i] = static_cast<std::uint8_t>(total ? z : (z != 0));
   }
   const std::uint32_t* primes = primes_->p.data();
-  const u64* inverses = primes_->inverse.data();
+  const u64* inverses = kCarried ? primes_->inverses().data() : nullptr;
   for (std::size_t j = 0; j < sieving; ++j) {
     const std::size_t p = primes[j];
-    const u64 inv = inverses[j];
-    std::size_t o = offsets_[j];
+    std::size_t o = kCarried ? offsets_[j] : first_offset(a, primes[j]);
+    if (!kCarried && o >= len) continue;
+    const u64 inv = kCarried ? inverses[j] : OddDivisor::inverse_of(p);
     for (; o < len; o += p) {
       // p divides n, hence its cofactor: c * p^-1 mod 2^64 is the exact quotient. It divides
       // again iff the next quotient times p does not pass 2^64.
@@ -169,7 +191,8 @@ void HybridKernel::count_window(u64 a, std::size_t len, std::size_t sieving, u64
       cof[o] = c;
       k[o] = static_cast<std::uint8_t>(k[o] + (total ? e : 1));
     }
-    offsets_[j] = static_cast<std::uint32_t>(o - len);  // < p: the next window's first multiple
+    if constexpr (kCarried)
+      offsets_[j] = static_cast<std::uint32_t>(o - len);  // < p: the next window's first multiple
   }
   // Below rough^2 a cofactor > 1 is prime (rough < 2^23, so rough^2 fits); the others go to
   // factor64 together.

@@ -14,11 +14,15 @@
 /// Memory per worker: a window's cofactors and counts (9 bytes a number: 288 KiB), one offset per
 /// sieving prime (4 bytes: 1.2 MB for 2^22), the cofactors left for factor64 (16 bytes each, at
 /// most a window's); shared by all clones: the odd primes up to min(kMaxBound, sqrt(max_hi)) with
-/// their inverses (12 bytes each: 3.5 MB for 2^22).
+/// their inverses (12 bytes each: 3.5 MB for 2^22). A chunk of one window needs neither the
+/// offsets nor the inverses (most of its primes do not hit it; those that do get their inverse
+/// then), and its arrays are its own length: a short run near 2^64 makes only the primes, as
+/// fresh memory is most of its time (on some virtual machines a page's first touch costs 15 us).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/kernel.hpp"
@@ -50,20 +54,27 @@ class HybridKernel final : public Kernel {
   std::unique_ptr<Kernel> clone() const override;
 
  private:
-  /// The odd primes up to the table's limit and the next prime after them, with p^-1 mod 2^64.
+  /// The odd primes up to the table's limit and the next prime after them, and, made by the
+  /// first chunk longer than a window (once, for all clones), p^-1 mod 2^64.
   struct Primes {
     std::vector<std::uint32_t> p;
-    std::vector<u64> inverse;
-  };
-  HybridKernel(Count count, u64 bound, std::shared_ptr<const Primes> primes);
+    const std::vector<u64>& inverses();
 
-  /// Sieves [a, a + len) with primes [0, sieving) (offsets_ holds their first multiples' offsets
-  /// from a, and is left holding them from a + len), then adds every number's count to bins.
+   private:
+    std::once_flag made_;
+    std::vector<u64> inverse_;
+  };
+  HybridKernel(Count count, u64 bound, std::shared_ptr<Primes> primes);
+
+  /// Sieves [a, a + len) with primes [0, sieving), then adds every number's count to bins. With
+  /// `carried`, offsets_ holds their first multiples' offsets from a and is left holding them
+  /// from a + len; without, a is the chunk's start and len its length (one window).
+  template <bool kCarried>
   void count_window(u64 a, std::size_t len, std::size_t sieving, u64 rough, u64* bins);
 
   Count count_;
   u64 bound_;
-  std::shared_ptr<const Primes> primes_;
+  std::shared_ptr<Primes> primes_;
   std::vector<u64> cofactor_;
   std::vector<std::uint8_t> factors_;
   std::vector<std::uint32_t> offsets_;
