@@ -2,12 +2,12 @@
 #include "core/bucket_sieve.hpp"
 
 #include <immintrin.h>
-#include <sys/mman.h>
 
 #include <cstdlib>
 #include <new>
 
 #include "core/cpu_features.hpp"
+#include "core/huge_pages.hpp"
 
 namespace numfactors::sieve {
 
@@ -16,12 +16,9 @@ Slabs::~Slabs() {
 }
 
 void* Slabs::add() {
-  void* const slab = std::aligned_alloc(kSlabBytes, kSlabBytes);
-  if (slab == nullptr) throw std::bad_alloc();
-  // Only a hint: without huge pages the blocks work the same, with more TLB misses.
-  (void)madvise(slab, kSlabBytes, MADV_HUGEPAGE);
-  slabs_.push_back(slab);
-  return slab;
+  static_assert(kSlabBytes == huge_page_round(kSlabBytes));
+  slabs_.push_back(huge_page_alloc(kSlabBytes));
+  return slabs_.back();
 }
 
 /// Why the double quotient is within one of floor(a / p), for 2^22 <= p < 2^32 and a < 2^64:

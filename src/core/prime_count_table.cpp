@@ -37,8 +37,6 @@
 /// keys that one thread has to run in turn.
 #include "core/prime_count_table.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -53,6 +51,7 @@
 #include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
 #include "core/arith.hpp"
+#include "core/huge_pages.hpp"
 #include "numfactors/errors.hpp"
 
 namespace numfactors {
@@ -72,12 +71,7 @@ u64 key_bytes(u64 root, u64 split) {
 /// replaces costs no pages. On huge pages where the kernel grants them: the build and the walk
 /// read keys all over the table, and on 4 KB pages most of those reads would also miss the TLB.
 std::shared_ptr<void> heap_storage(std::size_t bytes) {
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kHugePage - 1) & ~(kHugePage - 1);
-  void* block = std::aligned_alloc(kHugePage, rounded);
-  if (block == nullptr) throw std::bad_alloc();
-  (void)madvise(block, rounded, MADV_HUGEPAGE);  // only a hint
-  return {block, std::free};
+  return {huge_page_alloc(bytes), std::free};
 }
 
 }  // namespace

@@ -202,7 +202,8 @@ u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
   const double slabs = (root > kSegmentCells ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);
   const double direct = pi_above(static_cast<double>(std::clamp<u64>(root, 1024, kSegmentCells))) *
                         sizeof(DirectEntry) * (wheel ? 2 : 1);
-  const double segment = kSegmentCells * (sizeof(Cell) + (wheel ? 1 : 0));  // cells_, keys_
+  const double segment = static_cast<double>(huge_page_round(kSegmentCells * sizeof(Cell))) +
+                         (wheel ? kSegmentCells : 0);  // cells_, keys_
   return static_cast<u64>(segment + direct + slabs * sieve::Slabs::kSlabBytes +
                           pass_bytes(c, root, plan.large_from, wheel));
 }
@@ -216,8 +217,9 @@ u64 SieveKernel::shared_bytes(u64 max_hi) {
 
 u64 SieveKernel::held_bytes() const {
   const auto held = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  return held(direct_small_) + held(direct_) + held(rare_) + held(offsets_) + held(batch_) +
-         held(cells_) + held(keys_) + buckets_.bytes() + hits_.bytes();
+  const u64 cells = cells_.capacity() == 0 ? 0 : huge_page_round(held(cells_));
+  return held(direct_small_) + held(direct_) + held(rare_) + held(offsets_) + held(batch_) + cells +
+         held(keys_) + buckets_.bytes() + hits_.bytes();
 }
 
 void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {

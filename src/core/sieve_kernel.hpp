@@ -31,6 +31,7 @@
 
 #include "core/bucket_sieve.hpp"
 #include "core/cell_histogram.hpp"
+#include "core/huge_pages.hpp"
 #include "core/kernel.hpp"
 #include "core/presieve.hpp"
 #include "core/wheel.hpp"
@@ -155,7 +156,7 @@ class SieveKernel final : public Kernel {
   std::vector<std::uint32_t> offsets_;  // first multiples of a batch of large primes
   std::vector<std::uint32_t> batch_;    // generated large primes, gathered
   u64 segments_in_chunk_ = 0;
-  std::vector<sieve::Cell> cells_;
+  std::vector<sieve::Cell, HugePageAllocator<sieve::Cell>> cells_;  // a segment
   std::vector<std::uint8_t> keys_;  // a wheel segment's exact keys, near 1
 };
 
