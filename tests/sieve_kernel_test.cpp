@@ -6,7 +6,9 @@
 #include "core/sieve_kernel.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <limits>
 #include <primesieve.hpp>
 #include <random>
@@ -14,6 +16,7 @@
 
 #include "core/arith.hpp"
 #include "core/exact_segment.hpp"
+#include "core/huge_pages.hpp"
 #include "core/kernel.hpp"
 #include "core/trial_kernel.hpp"
 #include "oracle.hpp"
@@ -46,6 +49,34 @@ std::string describe(const Range& r, Count count) {
   std::ostringstream s;  // (operator+ chains trip a false -Wrestrict in GCC 12)
   s << "[" << r.lo << ", " << r.hi << "] " << to_string(count);
   return s.str();
+}
+
+/// This process's address space in bytes (/proc/self/statm's first field, in pages).
+u64 address_space() {
+  std::ifstream statm("/proc/self/statm");
+  u64 pages = 0;
+  statm >> pages;
+  return pages * static_cast<u64>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(HugePages, ABlockIsAlignedAndMapsExactlyItsWholePages) {
+  // The planner counts a segment as its huge page under ulimit -v: glibc's aligned_alloc had
+  // kept a huge page more of address space beside each block.
+  for (const std::size_t bytes : {std::size_t{1}, std::size_t{1} << 20, kHugePageBytes,
+                                  kHugePageBytes + 1, 3 * kHugePageBytes - 5}) {
+    const u64 before = address_space();
+    auto* const block = static_cast<unsigned char*>(huge_page_alloc(bytes));
+    EXPECT_EQ(address_space() - before, huge_page_round(bytes)) << bytes;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(block) % kHugePageBytes, 0u) << bytes;
+    EXPECT_EQ(block[0] + block[bytes - 1], 0);  // fresh memory reads as zero
+    block[0] = block[bytes - 1] = 1;
+    huge_page_free(block, bytes);
+    EXPECT_EQ(address_space(), before) << bytes;
+  }
+  EXPECT_THROW(huge_page_alloc(~std::size_t{0} - 5), std::bad_alloc);
+  std::vector<int, HugePageAllocator<int>> v(1000, 7);
+  v.resize(1 << 20, 8);
+  EXPECT_EQ(v[999] + v[(1 << 20) - 1], 15);
 }
 
 TEST(SieveKernelEdges, EveryTinyRangeAgainstTrialDivision) {

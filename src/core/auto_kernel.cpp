@@ -33,7 +33,8 @@ Kernel& AutoKernel::kernel(KernelKind kind) {
   }
   std::unique_ptr<Kernel>& mine = kind == KernelKind::hybrid ? hybrid_ : sieve_;
   if (!mine) {
-    // Prototypes are made under the lock, once; clones only read what counting never changes.
+    // Prototypes are made under the lock, once; clones share what they made (the hybrid's
+    // inverses are made once too, by its first chunk longer than a window).
     const std::lock_guard lock(shared_->mutex);
     std::unique_ptr<Kernel>& prototype =
         kind == KernelKind::hybrid ? shared_->hybrid : shared_->sieve;

@@ -3,20 +3,18 @@
 
 #include <immintrin.h>
 
-#include <cstdlib>
-#include <new>
-
 #include "core/cpu_features.hpp"
 #include "core/huge_pages.hpp"
 
 namespace numfactors::sieve {
 
 Slabs::~Slabs() {
-  for (void* slab : slabs_) std::free(slab);
+  for (void* slab : slabs_) huge_page_free(slab, kSlabBytes);
 }
 
 void* Slabs::add() {
   static_assert(kSlabBytes == huge_page_round(kSlabBytes));
+  slabs_.reserve(slabs_.size() + 1);  // so that the push below cannot throw and lose the slab
   slabs_.push_back(huge_page_alloc(kSlabBytes));
   return slabs_.back();
 }

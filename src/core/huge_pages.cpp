@@ -3,16 +3,30 @@
 
 #include <sys/mman.h>
 
-#include <cstdlib>
+#include <cstdint>
 
 namespace numfactors {
 
 void* huge_page_alloc(std::size_t bytes) {
-  const std::size_t rounded = huge_page_round(bytes);
-  void* const block = std::aligned_alloc(kHugePageBytes, rounded);
-  if (block == nullptr) throw std::bad_alloc();
-  (void)madvise(block, rounded, MADV_HUGEPAGE);  // only a hint
+  if (bytes > static_cast<std::size_t>(-1) / 2) throw std::bad_alloc();
+  const std::size_t size = huge_page_round(bytes);
+  // A huge page more than needed, then its unaligned ends returned: the block is aligned and
+  // its address space exactly size.
+  void* const mapped = mmap(nullptr, size + kHugePageBytes, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(mapped);
+  const std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  if (aligned > start) munmap(mapped, aligned - start);
+  const std::uintptr_t end = start + size + kHugePageBytes;
+  if (end > aligned + size) munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
+  void* const block = reinterpret_cast<void*>(aligned);
+  (void)madvise(block, size, MADV_HUGEPAGE);  // only a hint
   return block;
+}
+
+void huge_page_free(void* block, std::size_t bytes) noexcept {
+  if (block != nullptr) munmap(block, huge_page_round(bytes));
 }
 
 }  // namespace numfactors

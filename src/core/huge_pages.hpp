@@ -8,22 +8,24 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
 #include <new>
 
 namespace numfactors {
 
 constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 
-/// bytes rounded up to whole huge pages (at least one): what huge_page_alloc takes.
+/// bytes rounded up to whole huge pages (at least one): what huge_page_alloc maps.
 constexpr std::size_t huge_page_round(std::size_t bytes) {
   return ((bytes == 0 ? 1 : bytes) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
 }
 
-/// huge_page_round(bytes), aligned to a huge page, asked for as huge pages (madvise: only a hint;
-/// without them the memory works the same). Untouched until written. Freed by std::free. Throws
-/// std::bad_alloc.
+/// A mapping of huge_page_round(bytes), aligned to a huge page and asked for as huge pages
+/// (madvise: only a hint; without them the memory works the same), zero and untouched until
+/// written. Its address space is exactly its size (glibc's aligned_alloc would keep up to a huge
+/// page more, which counts under ulimit -v). Throws std::bad_alloc.
 void* huge_page_alloc(std::size_t bytes);
+/// Returns a block of huge_page_alloc(bytes), with the same bytes.
+void huge_page_free(void* block, std::size_t bytes) noexcept;
 
 /// For std::vector: each allocation a block of huge_page_alloc.
 template <class T>
@@ -36,7 +38,7 @@ struct HugePageAllocator {
     if (n > static_cast<std::size_t>(-1) / 2 / sizeof(T)) throw std::bad_alloc();
     return static_cast<T*>(huge_page_alloc(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t) { std::free(p); }
+  void deallocate(T* p, std::size_t n) noexcept { huge_page_free(p, n * sizeof(T)); }
   template <class U>
   bool operator==(const HugePageAllocator<U>&) const {
     return true;

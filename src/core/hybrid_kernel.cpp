@@ -4,7 +4,8 @@
 /// Exactness: after a window's sieve, cofactor_[i] * prod(p^e over the primes p <= B found) is
 /// n = a + i, factors_[i] counts those primes (with multiplicity for Count::total), and no prime
 /// <= B divides cofactor_[i]: every multiple of every such p in the window was visited (offsets
-/// carried exactly from window to window) and p was divided out while it divided.
+/// carried exactly from window to window, or found from the chunk's start when it is one window)
+/// and p was divided out while it divided.
 #include "core/hybrid_kernel.hpp"
 
 #include <algorithm>
@@ -24,9 +25,10 @@ HybridKernel::HybridKernel(Count count, u64 max_hi, u64 bound, u64 largest_bound
   auto primes = std::make_shared<Primes>();
   std::vector<std::uint32_t>& p = primes->p;
   // The odd primes <= limit and one more: the smallest prime a cofactor can hold. Every gap
-  // between primes below 2^23 is under 200. Reserved, so that the vector does not grow in steps
-  // (each a fresh copy).
-  p.reserve(static_cast<std::size_t>(primesieve::count_primes(3, limit + 200)));
+  // between primes below 2^23 is under 200. Reserved (pi(x) < 1.25506 x / ln x, Rosser and
+  // Schoenfeld), so that the vector does not grow in steps, each a fresh copy.
+  const double top = static_cast<double>(limit + 200);
+  p.reserve(static_cast<std::size_t>(1.25506 * top / std::log(top)) + 1);
   primesieve::generate_primes(3, limit + 200, &p);
   p.resize(static_cast<std::size_t>(std::upper_bound(p.begin(), p.end(), limit) - p.begin()) + 1);
   primes_ = std::move(primes);

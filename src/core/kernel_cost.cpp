@@ -40,7 +40,8 @@ constexpr double kSieveChunkSeconds = 20e-6;
 constexpr double kStoredPrimeNs = 2.0;
 constexpr double kSieveSetupSeconds = 0.85e-3;
 constexpr double kBucketSlabSeconds = 0.4e-3;
-/// The hybrid's shared table: ns a prime (generation and inverse), plus its buffers (seconds).
+/// The hybrid's shared table: ns a prime (generation and inverse, as measured; a run of chunks of
+/// one window makes no inverses and pays less), plus its buffers (seconds).
 constexpr double kHybridTablePrimeNs = 12.0;
 constexpr double kHybridSetupSeconds = 0.05e-3;
 /// A hybrid chunk's fixed cost beyond its model (window buffers), seconds.

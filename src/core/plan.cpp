@@ -76,11 +76,12 @@ std::vector<KernelKind> chunk_kernels(const Plan& plan) {
 
 WorkerMemory worker_memory(const Plan& plan) {
   // A kernel that sieves (the automatic one only where it picks the sieve), or the hybrid's
-  // windows and primes at most.
+  // windows, offsets and primes at most, its inverses (2.4 MB at most) counted with each worker:
+  // a pool's processes each make their own, after the fork.
   const std::vector<KernelKind> kinds = chunk_kernels(plan);
   if (std::none_of(kinds.begin(), kinds.end(),
                    [](KernelKind k) { return k == KernelKind::sieve || k == KernelKind::wheel; }))
-    return {u64{2} << 20, u64{4} << 20};
+    return {u64{5} << 20, u64{2} << 20};
   const bool wheel = plan.kernel == KernelKind::wheel;
   // A wheel chunk of m values holds a third as many cells.
   return {SieveKernel::worker_bytes(plan.range.hi,

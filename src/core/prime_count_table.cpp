@@ -71,7 +71,7 @@ u64 key_bytes(u64 root, u64 split) {
 /// replaces costs no pages. On huge pages where the kernel grants them: the build and the walk
 /// read keys all over the table, and on 4 KB pages most of those reads would also miss the TLB.
 std::shared_ptr<void> heap_storage(std::size_t bytes) {
-  return {huge_page_alloc(bytes), std::free};
+  return {huge_page_alloc(bytes), [bytes](void* block) { huge_page_free(block, bytes); }};
 }
 
 }  // namespace

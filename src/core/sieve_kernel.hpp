@@ -18,9 +18,9 @@
 /// prime up to 2^32 (203M: primesieve generates them, a double division each finds the first
 /// multiple), which is why passes there are as long as the memory bound allows.
 ///
-/// Memory per worker: one segment (1 MiB), the carried offsets of primes below a segment, bucket
-/// entries (8 bytes per carried prime), the large primes' hits of a pass (2 bytes each, see
-/// pass_plan), the rare power hits of a pass, and the shared table of primes up to
+/// Memory per worker: one segment (1 MiB, on a 2 MiB huge page), the carried offsets of primes
+/// below a segment, bucket entries (8 bytes per carried prime), the large primes' hits of a pass (2
+/// bytes each, see pass_plan), the rare power hits of a pass, and the shared table of primes up to
 /// min(sqrt(max_hi), kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above
 /// that limit are generated in pieces per pass and never stored together.
 #pragma once
