@@ -141,22 +141,20 @@ void HybridKernel::count(const Range& r, Histogram& out) {
     if (cofactor_.size() < len) cofactor_.resize(len), factors_.resize(len);
     check_stop();
     count_window<false>(r.lo, len, sieving, rough, bins.data());
-    for (unsigned key = 0; key <= Histogram::kMaxKey; ++key)
-      if (bins[key] != 0) out.add(key, bins[key]);
-    return;
-  }
-  offsets_.resize(sieving);
-  for (std::size_t i = 0; i < sieving; ++i) offsets_[i] = first_offset(r.lo, p[i]);
-  cofactor_.resize(kWindow);
-  factors_.resize(kWindow);
-  // Windows by offset from r.lo: r.hi may be 2^64-1, where a + len would wrap.
-  for (u64 a = r.lo;;) {
-    const u64 after = r.hi - a;  // numbers of the chunk after a
-    const std::size_t len = static_cast<std::size_t>(std::min<u64>(after, kWindow - 1)) + 1;
-    check_stop();
-    count_window<true>(a, len, sieving, rough, bins.data());
-    if (after < kWindow) break;
-    a += kWindow;
+  } else {
+    offsets_.resize(sieving);
+    for (std::size_t i = 0; i < sieving; ++i) offsets_[i] = first_offset(r.lo, p[i]);
+    cofactor_.resize(kWindow);
+    factors_.resize(kWindow);
+    // Windows by offset from r.lo: r.hi may be 2^64-1, where a + len would wrap.
+    for (u64 a = r.lo;;) {
+      const u64 after = r.hi - a;  // numbers of the chunk after a
+      const std::size_t len = static_cast<std::size_t>(std::min<u64>(after, kWindow - 1)) + 1;
+      check_stop();
+      count_window<true>(a, len, sieving, rough, bins.data());
+      if (after < kWindow) break;
+      a += kWindow;
+    }
   }
   for (unsigned key = 0; key <= Histogram::kMaxKey; ++key)
     if (bins[key] != 0) out.add(key, bins[key]);

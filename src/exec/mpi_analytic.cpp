@@ -35,6 +35,7 @@
 #include <unistd.h>
 #endif
 
+#include "core/huge_pages.hpp"
 #include "exec/mpi_threads.hpp"
 
 namespace numfactors {
@@ -265,9 +266,9 @@ class RankGroup {
   /// within_size or always) and the window is System V or anonymous shared memory
   /// (OMPI_MCA_shmem=sysv); Open MPI's default backs it with a file.
   static void advise_huge_pages(char* begin, std::size_t bytes) {
-    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-    const auto first = (reinterpret_cast<std::uintptr_t>(begin) + kHuge - 1) & ~(kHuge - 1);
-    const auto last = (reinterpret_cast<std::uintptr_t>(begin) + bytes) & ~(kHuge - 1);
+    const auto first =
+        (reinterpret_cast<std::uintptr_t>(begin) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+    const auto last = (reinterpret_cast<std::uintptr_t>(begin) + bytes) & ~(kHugePageBytes - 1);
 #ifdef MADV_HUGEPAGE
     if (first < last) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 #else
