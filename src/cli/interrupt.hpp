@@ -10,7 +10,9 @@ namespace numfactors {
 /// killing the process, so the run stops handing out tasks, journals what finished and the
 /// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
 /// once, which loses nothing a checkpoint holds. A signal ignored before (nohup) stays ignored.
-/// The previous handlers come back when it is destroyed. One at a time.
+/// A thread of its own takes the signals: threads started while it exists block them (so does the
+/// thread that made it, until it is destroyed). The previous handlers come back when it is
+/// destroyed. One at a time.
 class InterruptFlag {
  public:
   InterruptFlag();

@@ -269,8 +269,8 @@ class PoolRun {
         slot_of.push_back(i);
       }
     std::vector<std::size_t> ready;
-    // A timeout, to see a stop set by another thread (a library caller's CancelToken), which
-    // interrupts no poll; a signal's handler does.
+    // A timeout, to see a stop set on another thread (the program's signal thread, a library
+    // caller's CancelToken), which interrupts no poll.
     if (poll(fds.data(), fds.size(), kStopPollMs) < 0) {
       if (errno == EINTR) return ready;
       throw system_error("poll on the worker processes failed");

@@ -1,0 +1,83 @@
+/// @file interrupt_test.cpp
+/// @brief The program's signal flag: which threads take the stop signals, and what comes back.
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "cli/interrupt.hpp"
+
+using numfactors::InterruptFlag;
+
+namespace {
+
+constexpr int kStops[] = {SIGINT, SIGTERM, SIGHUP};
+
+bool blocks_every_stop() {
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  for (const int s : kStops)
+    if (sigismember(&mask, s) != 1) return false;
+  return true;
+}
+
+std::atomic<int> g_earlier{0};
+extern "C" void earlier_handler(int signal) { g_earlier = signal; }
+
+bool cancelled_within(const InterruptFlag& flag, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (flag.token().reason() == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  return flag.token().reason() != 0;
+}
+
+}  // namespace
+
+TEST(Interrupt, NoWorkerTakesTheSignalsAndTheEarlierStateComesBack) {
+  // A worker may wait for seconds in the kernel (a page fault behind the address-space lock);
+  // a signal given to it would wait as long. Every thread but the flag's own blocks them.
+  struct sigaction mine {}, before {};
+  mine.sa_handler = earlier_handler;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(SIGTERM, &mine, &before), 0);
+  ASSERT_FALSE(blocks_every_stop());
+  {
+    const InterruptFlag flag;
+    EXPECT_TRUE(blocks_every_stop());
+    bool worker_blocks = false;
+    std::thread([&] { worker_blocks = blocks_every_stop(); }).join();
+    EXPECT_TRUE(worker_blocks);
+    // This thread keeps running and blocks it: the flag's thread takes the signal.
+    kill(getpid(), SIGTERM);
+    EXPECT_TRUE(cancelled_within(flag, std::chrono::seconds(5)));
+    EXPECT_EQ(flag.token().reason(), SIGTERM);
+    EXPECT_EQ(g_earlier.load(), 0);
+  }
+  EXPECT_FALSE(blocks_every_stop());
+  kill(getpid(), SIGTERM);  // the earlier handler is back (and runs on this thread, unblocked)
+  EXPECT_EQ(g_earlier.load(), SIGTERM);
+  sigaction(SIGTERM, &before, nullptr);
+}
+
+TEST(Interrupt, ASecondSignalEndsTheProcess) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    signal(SIGINT, SIG_DFL);
+    const InterruptFlag flag;
+    kill(getpid(), SIGINT);
+    if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
+    kill(getpid(), SIGINT);  // the default action now: the process ends here
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    _exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), SIGINT);
+}
