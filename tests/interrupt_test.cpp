@@ -1,5 +1,7 @@
 /// @file interrupt_test.cpp
 /// @brief The program's signal flag: which threads take the stop signals, and what comes back.
+#include "cli/interrupt.hpp"
+
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -8,9 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <thread>
-
-#include "cli/interrupt.hpp"
 
 using numfactors::InterruptFlag;
 
@@ -29,6 +30,22 @@ bool blocks_every_stop() {
 std::atomic<int> g_earlier{0};
 extern "C" void earlier_handler(int signal) { g_earlier = signal; }
 
+/// A handler for `signal` while it lives, then the one before.
+class HandlerFor {
+ public:
+  explicit HandlerFor(int signal) : signal_(signal) {
+    struct sigaction mine {};
+    mine.sa_handler = earlier_handler;
+    sigemptyset(&mine.sa_mask);
+    sigaction(signal, &mine, &before_);
+  }
+  ~HandlerFor() { sigaction(signal_, &before_, nullptr); }
+
+ private:
+  int signal_;
+  struct sigaction before_ {};
+};
+
 bool cancelled_within(const InterruptFlag& flag, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (flag.token().reason() == 0 && std::chrono::steady_clock::now() < until)
@@ -41,10 +58,8 @@ bool cancelled_within(const InterruptFlag& flag, std::chrono::milliseconds limit
 TEST(Interrupt, NoWorkerTakesTheSignalsAndTheEarlierStateComesBack) {
   // A worker may wait for seconds in the kernel (a page fault behind the address-space lock);
   // a signal given to it would wait as long. Every thread but the flag's own blocks them.
-  struct sigaction mine {}, before {};
-  mine.sa_handler = earlier_handler;
-  sigemptyset(&mine.sa_mask);
-  ASSERT_EQ(sigaction(SIGTERM, &mine, &before), 0);
+  g_earlier = 0;
+  const HandlerFor earlier(SIGTERM);
   ASSERT_FALSE(blocks_every_stop());
   {
     const InterruptFlag flag;
@@ -52,7 +67,7 @@ TEST(Interrupt, NoWorkerTakesTheSignalsAndTheEarlierStateComesBack) {
     bool worker_blocks = false;
     std::thread([&] { worker_blocks = blocks_every_stop(); }).join();
     EXPECT_TRUE(worker_blocks);
-    // This thread keeps running and blocks it: the flag's thread takes the signal.
+    // Every other thread of this process blocks it now: the flag's own takes it.
     kill(getpid(), SIGTERM);
     EXPECT_TRUE(cancelled_within(flag, std::chrono::seconds(5)));
     EXPECT_EQ(flag.token().reason(), SIGTERM);
@@ -61,20 +76,40 @@ TEST(Interrupt, NoWorkerTakesTheSignalsAndTheEarlierStateComesBack) {
   EXPECT_FALSE(blocks_every_stop());
   kill(getpid(), SIGTERM);  // the earlier handler is back (and runs on this thread, unblocked)
   EXPECT_EQ(g_earlier.load(), SIGTERM);
-  sigaction(SIGTERM, &before, nullptr);
+}
+
+TEST(Interrupt, ASignalBlockedBeforeStaysBlocked) {
+  sigset_t hup, before;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &hup, &before), 0);
+  {
+    const InterruptFlag flag;
+    kill(getpid(), SIGHUP);
+    EXPECT_FALSE(cancelled_within(flag, std::chrono::milliseconds(200)));
+  }
+  // Still pending, for whoever blocked it: taken here, so that it ends nothing.
+  const timespec none{};
+  EXPECT_EQ(sigtimedwait(&hup, nullptr, &none), SIGHUP);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
 }
 
 TEST(Interrupt, ASecondSignalEndsTheProcess) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    signal(SIGINT, SIG_DFL);
-    const InterruptFlag flag;
-    kill(getpid(), SIGINT);
-    if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
-    kill(getpid(), SIGINT);  // the default action now: the process ends here
-    std::this_thread::sleep_for(std::chrono::seconds(5));
-    _exit(4);
+    // Nothing of the test framework runs in the child: any failure is its own exit status.
+    try {
+      signal(SIGINT, SIG_DFL);
+      const InterruptFlag flag;
+      kill(getpid(), SIGINT);
+      if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
+      kill(getpid(), SIGINT);  // the default action now: the process ends here
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      _exit(4);
+    } catch (...) {
+      _exit(5);
+    }
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);

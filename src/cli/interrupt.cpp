@@ -8,8 +8,6 @@
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
-#include <string>
-#include <system_error>
 
 namespace numfactors {
 namespace {
@@ -32,6 +30,7 @@ extern "C" void on_stop_signal(int signal) { g_token.cancel(signal); }
 sigset_t g_stop_set;
 sigset_t g_previous_mask;
 pthread_t g_watcher;
+bool g_watching = false;
 std::mutex g_mutex;
 std::condition_variable g_closed;
 bool g_closing = false;
@@ -75,36 +74,49 @@ InterruptFlag::InterruptFlag() {
   sigemptyset(&action.sa_mask);
   // SA_RESTART: reads, writes and waits on other threads need not expect EINTR.
   action.sa_flags = SA_RESTART | SA_RESETHAND;
-  // A signal ignored when the program started stays ignored (nohup, a script's background job
-  // under SIGINT): whoever started it asked for that.
+  // A signal ignored or blocked when the program started stays so (nohup, a script's background
+  // job under SIGINT): whoever started it asked for that.
+  pthread_sigmask(SIG_BLOCK, nullptr, &g_previous_mask);
+  sigemptyset(&g_stop_set);
   for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
     if (sigaction(kStopSignals[i], nullptr, &g_previous[i]) == 0 &&
-        g_previous[i].sa_handler != SIG_IGN)
+        g_previous[i].sa_handler != SIG_IGN &&
+        sigismember(&g_previous_mask, kStopSignals[i]) != 1) {
       sigaction(kStopSignals[i], &action, nullptr);
-  sigemptyset(&g_stop_set);
-  for (const int signal : kStopSignals) sigaddset(&g_stop_set, signal);
-  pthread_sigmask(SIG_BLOCK, &g_stop_set, &g_previous_mask);  // and the threads started from here
+      sigaddset(&g_stop_set, kStopSignals[i]);
+    }
+  pthread_sigmask(SIG_BLOCK, &g_stop_set, nullptr);  // and the threads started from here
   g_closing = false;
-  if (const int e = start_watcher(); e != 0) {
-    pthread_sigmask(SIG_SETMASK, &g_previous_mask, nullptr);
-    restore_handlers();
-    throw std::runtime_error("cannot start a thread: " + std::generic_category().message(e));
-  }
+  // Without the thread (a process limit), the signals go to whichever thread takes them, as
+  // they would without the flag: slower to be heard, no reason to fail the run.
+  g_watching = start_watcher() == 0;
+  if (!g_watching) pthread_sigmask(SIG_SETMASK, &g_previous_mask, nullptr);
   g_installed = true;
 }
 
 InterruptFlag::~InterruptFlag() {
-  {
-    const std::lock_guard lock(g_mutex);
-    g_closing = true;
+  if (g_watching) {
+    {
+      const std::lock_guard lock(g_mutex);
+      g_closing = true;
+    }
+    g_closed.notify_one();
+    pthread_join(g_watcher, nullptr);
   }
-  g_closed.notify_one();
-  pthread_join(g_watcher, nullptr);
   // A signal that comes now waits for the previous handler, as it would once this is gone.
   restore_handlers();
   pthread_sigmask(SIG_SETMASK, &g_previous_mask, nullptr);
   g_installed = false;
 }
+
+StopSignalsHeld::StopSignalsHeld() {
+  sigset_t stops;
+  sigemptyset(&stops);
+  for (const int signal : kStopSignals) sigaddset(&stops, signal);
+  pthread_sigmask(SIG_BLOCK, &stops, &previous_);
+}
+
+StopSignalsHeld::~StopSignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
 
 const CancelToken& InterruptFlag::token() const { return g_token; }
 

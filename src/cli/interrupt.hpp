@@ -2,6 +2,8 @@
 /// @brief SIGINT, SIGTERM and SIGHUP turned into a cancelled run, for as long as a run lasts.
 #pragma once
 
+#include <csignal>
+
 #include "numfactors/run.hpp"
 
 namespace numfactors {
@@ -9,10 +11,11 @@ namespace numfactors {
 /// While one exists, SIGINT, SIGTERM and SIGHUP cancel token() with the signal's number instead of
 /// killing the process, so the run stops handing out tasks, journals what finished and the
 /// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
-/// once, which loses nothing a checkpoint holds. A signal ignored before (nohup) stays ignored.
-/// A thread of its own takes the signals: threads started while it exists block them (so does the
-/// thread that made it, until it is destroyed). The previous handlers come back when it is
-/// destroyed. One at a time.
+/// once, which loses nothing a checkpoint holds. A signal ignored or blocked before (nohup) stays
+/// so. A thread of its own takes the signals: threads started while it exists block them (so does
+/// the thread that made it, until it is destroyed), as a thread may wait for seconds in the
+/// kernel before it could run a handler. The previous handlers come back when it is destroyed.
+/// One at a time.
 class InterruptFlag {
  public:
   InterruptFlag();
@@ -22,6 +25,20 @@ class InterruptFlag {
 
   /// Cancelled (with the signal's number) once a signal arrives.
   const CancelToken& token() const;
+};
+
+/// While one exists, the calling thread blocks SIGINT, SIGTERM and SIGHUP, and so do the threads
+/// it starts (a library's helpers, such as MPI's, which would otherwise take the signals before
+/// InterruptFlag's thread). A signal that comes meanwhile waits, and is then handled as usual.
+class StopSignalsHeld {
+ public:
+  StopSignalsHeld();
+  ~StopSignalsHeld();
+  StopSignalsHeld(const StopSignalsHeld&) = delete;
+  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
+
+ private:
+  sigset_t previous_;
 };
 
 }  // namespace numfactors

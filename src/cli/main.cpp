@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/app.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/launch.hpp"
 #include "cli/merge.hpp"
 #include "cli/mpi_program.hpp"
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
     // MPI starts here and only here: in MPI mode, before anything else runs.
     std::unique_ptr<numfactors::MpiSession> mpi;
     try {
+      // MPI's threads block the stop signals, so that the run's own thread takes them.
+      const numfactors::StopSignalsHeld held;
       mpi = numfactors::start_mpi(argc, argv);
     } catch (const std::exception& e) {
       numfactors::write_error_line(std::cerr, std::string("cannot start MPI: ") + e.what());
