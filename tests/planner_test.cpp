@@ -292,6 +292,23 @@ TEST(Environment, GlibcsArenaCapParsedAsGlibcParsesIt) {
   EXPECT_EQ(malloc_arena_cap("", "many"), 0u);
 }
 
+TEST(Environment, SlurmCpusPerTaskIsACountOrSaidUnreadable) {
+  const char* before = std::getenv("SLURM_CPUS_PER_TASK");
+  const std::string saved = before ? before : "";
+  const auto read = [](const char* value) {
+    setenv("SLURM_CPUS_PER_TASK", value, 1);
+    const Environment env = current_environment();
+    return std::pair{env.slurm_cpus_per_task, env.slurm_cpus_per_task_unreadable};
+  };
+  EXPECT_EQ(read("4"), (std::pair{4u, false}));
+  EXPECT_EQ(read("1048576"), (std::pair{1048576u, false}));
+  for (const char* bad : {"", "many", "4x", "0", "-2", "1048577", "99999999999999999999"})
+    EXPECT_EQ(read(bad), (std::pair{0u, true})) << bad;
+  unsetenv("SLURM_CPUS_PER_TASK");
+  EXPECT_EQ(current_environment().slurm_cpus_per_task_unreadable, false);
+  if (before) setenv("SLURM_CPUS_PER_TASK", saved.c_str(), 1);
+}
+
 TEST(Environment, WhatAProcessMapsCountsItsHostNotItsEarlierRuns) {
   // glibc keeps a finished run's thread arenas (64 MiB each) and stacks mapped for the next
   // run's threads: counted again at each plan, a second call in one process (Python, a library
@@ -333,6 +350,12 @@ TEST(Planner, SlurmCpusPerTaskIsCappedAtTheCores) {
   env.slurm_cpus_per_task = 2;
   EXPECT_EQ(plan_job(mpi, env).threads_per_rank, 2u);
   EXPECT_TRUE(plan_job(mpi, env).notes.empty());
+  env.slurm_cpus_per_task = 0;  // set, but no count: one thread, and a note saying so
+  env.slurm_cpus_per_task_unreadable = true;
+  EXPECT_EQ(plan_job(mpi, env).threads_per_rank, 1u);
+  EXPECT_TRUE(has(plan_job(mpi, env), PlanNote::slurm_cpus_unreadable));
+  env.slurm_cpus_per_task_unreadable = false;
+  env.slurm_cpus_per_task = 2;
   mpi.threads_per_rank = 8;  // asked for: obeyed, with a note
   const Job asked = plan_job(mpi, env);
   EXPECT_EQ(asked.threads_per_rank, 8u);

@@ -50,6 +50,7 @@ struct CheckpointFacts {
 struct Environment {
   unsigned cores = 1;              // in this process's CPU affinity mask
   unsigned slurm_cpus_per_task = 0;  // SLURM_CPUS_PER_TASK; 0 outside Slurm
+  bool slurm_cpus_per_task_unreadable = false;  // set, but not a count from 1 to 2^20
   unsigned ranks = 1;              // MPI ranks of the job (MPI mode)
   /// MPI: the most ranks on one machine. Each holds its own sieving workers in that machine's
   /// memory (and a Slurm job's cgroup on the node holds them all): the planner weighs that many
@@ -86,6 +87,7 @@ enum class PlanNote {
   checkpoint_runs_dynamic,   // MPI: a checkpoint needs the dynamic schedule, static was asked for
   threads_exceed_cores,      // MPI: more threads per rank asked for than this rank's cores
   slurm_cpus_capped,         // SLURM_CPUS_PER_TASK above this process's cores: the cores taken
+  slurm_cpus_unreadable,     // MPI: SLURM_CPUS_PER_TASK is no count: one thread a rank
   workers_capped_by_memory,  // the default workers (one a core; MPI: SLURM_CPUS_PER_TASK threads
                              // a rank) would not fit in memory: fewer
   analytic_does_not_fit,     // the analytic method, cheaper here, would not fit in memory: the

@@ -484,6 +484,9 @@ Job plan_job(const Request& q, const Environment& env) {
                                : 1;
     if (q.threads_per_rank == 0 && env.slurm_cpus_per_task > cores)
       job.notes.push_back(PlanNote::slurm_cpus_capped);
+    if (q.threads_per_rank == 0 && env.slurm_cpus_per_task == 0 &&
+        env.slurm_cpus_per_task_unreadable)
+      job.notes.push_back(PlanNote::slurm_cpus_unreadable);
     job.workers = job.ranks * job.threads_per_rank;
     // Rank 0 journals each task as its histogram arrives, which the dynamic schedule's messages
     // give it; the static one sends nothing until the end.

@@ -123,6 +123,8 @@ Environment current_environment() {
     const unsigned long n = std::strtoul(v, &end, 10);
     if (end != v && *end == '\0' && n >= 1 && n <= (1u << 20))
       env.slurm_cpus_per_task = static_cast<unsigned>(n);
+    else
+      env.slurm_cpus_per_task_unreadable = true;
   }
   rlimit as{};
   if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {

@@ -117,6 +117,8 @@ TEST(MpiApp, SlurmCpusPerTaskIsTheDefaultThreadsPerRank) {
   setenv("SLURM_CPUS_PER_TASK", "2", 1);
   const Outcome slurm = run_everywhere({"i", "--max", "10^6", "--format", "json"});
   const Outcome given = run_everywhere({"i", "--max", "10^6", "--format", "json", "--threads", "3"});
+  setenv("SLURM_CPUS_PER_TASK", "two", 1);
+  const Outcome unreadable = run_everywhere({"i", "--max", "10^6", "--format", "json"});
   if (before)
     setenv("SLURM_CPUS_PER_TASK", saved.c_str(), 1);
   else
@@ -133,6 +135,13 @@ TEST(MpiApp, SlurmCpusPerTaskIsTheDefaultThreadsPerRank) {
             available_cores() < 2)
       << slurm.err;
   EXPECT_EQ(nlohmann::json::parse(given.out).at("worker_stats").size(), 3 * size);
+  // Not a count: one thread a rank, and the note says why.
+  EXPECT_EQ(unreadable.status, 0);
+  EXPECT_EQ(nlohmann::json::parse(unreadable.out).at("worker_stats").size(), size);
+  EXPECT_NE(unreadable.err.find("SLURM_CPUS_PER_TASK=two is not a count of CPUs: 1 thread(s) a "
+                                "rank (--threads sets more)"),
+            std::string::npos)
+      << unreadable.err;
 }
 
 /// The rows of a timeline CSV after its header: worker, start, end, lo, hi.
