@@ -62,12 +62,12 @@ void tell_notes(const Job& job, std::ostream& err) {
       lines << "numfactors: note: SLURM_CPUS_PER_TASK is above the " << available_cores()
             << " core(s) this process may run on: " << job.threads_per_rank
             << " threads a rank (--threads sets more)\n";
-    if (note == PlanNote::slurm_cpus_unreadable)
-      lines << "numfactors: note: SLURM_CPUS_PER_TASK="
-            << printable(std::getenv("SLURM_CPUS_PER_TASK") ? std::getenv("SLURM_CPUS_PER_TASK")
-                                                            : "")
+    if (note == PlanNote::slurm_cpus_unreadable) {
+      const char* value = std::getenv("SLURM_CPUS_PER_TASK");
+      lines << "numfactors: note: SLURM_CPUS_PER_TASK=" << printable(value ? value : "")
             << " is not a count of CPUs: " << job.threads_per_rank
             << " thread(s) a rank (--threads sets more)\n";
+    }
     if (note == PlanNote::workers_capped_by_memory && job.mode == Mode::mpi)
       lines << "numfactors: note: SLURM_CPUS_PER_TASK threads a rank would not fit in memory: "
             << job.threads_per_rank << " thread(s) a rank (--threads sets more)\n";
