@@ -320,11 +320,12 @@ TEST(MpiCheckpoint, AFileOfAnotherRunIsRefusedOnceWithExit2) {
   std::remove(path.c_str());
 }
 
-// The analytic method on two prefixes ([1, 10^12] and [1, 10^11 + 2], about 28,600 items): kills
-// during the table builds or the items, then a resumed run equals a serial run of the binary.
+// The analytic method on two prefixes ([1, 10^14] and [1, 10^13 + 2], about 49,000 items whose
+// walk lasts seconds, so that a kill lands within it on a fast machine too): kills during the
+// items, then a resumed run equals a serial run of the binary.
 TEST(MpiCheckpoint, AnalyticItemsJournaledByRankZeroResumeExactly) {
-  const std::vector<std::string> range = {"--min", "10^11+3", "--max", "10^12", "--method",
-                                          "analytic"};
+  const std::vector<std::string> range = {"--min", "10^13+3",  "--max",
+                                          "10^14", "--method", "analytic"};
   std::vector<std::string> serial = {"s"};
   serial.insert(serial.end(), range.begin(), range.end());
   const test::Finished expected = test::run_program(NUMFACTORS_BINARY, serial);
@@ -341,7 +342,8 @@ TEST(MpiCheckpoint, AnalyticItemsJournaledByRankZeroResumeExactly) {
     const std::vector<pid_t> ranks = ranks_of(child);
     ASSERT_EQ(ranks.size(), 2u) << "the two ranks did not start";
     const int before = test::journal_records(path);
-    test::wait_until([&] { return test::journal_records(path) > before; }, 30);
+    test::wait_until([&] { return test::journal_records(path) > before || test::gone(ranks[0]); },
+                     60);
     const double at = std::uniform_real_distribution<double>(0.0, 0.3)(random);
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
     const Killed k = kill_job(child, ranks);
