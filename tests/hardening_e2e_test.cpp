@@ -217,6 +217,23 @@ TEST(Hardening, ControlCharactersInAnArgumentAreEscapedInTheMessage) {
     EXPECT_TRUE(c >= 0x20 && c != 0x7f) << int(c);
 }
 
+TEST(Hardening, ALongFileNameIsEchoedByItsTwoEnds) {
+  // A name no file can have (100,000 characters): the error says so in one short line, for each
+  // option that names a file, and for two options naming the same one.
+  const std::string name(100'000, '9');
+  for (const std::vector<std::string>& options : {std::vector<std::string>{"--output", name},
+                                                  {"--checkpoint", name},
+                                                  {"--timeline", name},
+                                                  {"--checkpoint", name, "--output", name}}) {
+    std::vector<std::string> args = {"--max", "10"};
+    args.insert(args.end(), options.begin(), options.end());
+    const test::Finished f = test::run_program(NUMFACTORS_BINARY, args);
+    EXPECT_NE(f.status, 0);
+    expect_one_error_line(f, f.status, "(100000 characters)");
+    EXPECT_LT(f.err.size(), 500u) << options[0];
+  }
+}
+
 TEST(Hardening, ATableStateThatIsNotARegularFileIsRefused) {
   // A FIFO where the analytic table's state goes would block its read forever.
   ScratchDir dir;

@@ -224,6 +224,12 @@ TEST(ParseNumber, LongArgumentsAreEchoedShort) {
   EXPECT_NE(m.find("(100000 characters)"), std::string::npos) << m;
   EXPECT_NE(m.find("beyond 2^64-1"), std::string::npos) << m;
   EXPECT_EQ(quote_arg("12,000"), "'12,000'");
+  // File names are kept whole longer: a real path's two ends are what tells it apart.
+  const std::string path(256, 'p');
+  EXPECT_EQ(quote_path(path), "'" + path + "'");
+  const std::string longer = "/a" + std::string(300, 'p') + "/z";
+  EXPECT_EQ(quote_path(longer),
+            "'/a" + std::string(158, 'p') + "..." + std::string(78, 'p') + "/z' (304 characters)");
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ struct PartResult {
 /// One part from a JSON report; UsageError naming the file for anything else.
 PartResult read_part(const std::string& file) {
   std::ifstream in(file);
-  if (!in) throw UsageError("merge: cannot read " + quote_arg(file));
+  if (!in) throw UsageError("merge: cannot read " + quote_path(file));
   PartResult p;
   p.file = file;
   try {
@@ -61,16 +61,17 @@ PartResult read_part(const std::string& file) {
     p.cpu_seconds = j.value("cpu_seconds", 0.0);
     p.workers = j.value("workers", u64{0});
   } catch (const std::exception&) {
-    throw UsageError("merge: " + quote_arg(file) + " is not a numfactors JSON result (--format json)");
+    throw UsageError("merge: " + quote_path(file) +
+                     " is not a numfactors JSON result (--format json)");
   }
   if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != p.range.size())
-    throw UsageError("merge: " + quote_arg(file) + " does not count every number of its range");
+    throw UsageError("merge: " + quote_path(file) + " does not count every number of its range");
   // Only 1 has no prime factor, and k factors need a number of at least 2 * 3 * 5 * ... (the
   // first k primes; 2^k counted with multiplicity).
   const auto impossible = [&](unsigned k) {
     const u64 n = p.histogram[k];
     const std::string has = k == 0 && p.range.lo == 1 ? "one" : "none";
-    throw UsageError("merge: " + quote_arg(file) + " counts " + std::to_string(n) +
+    throw UsageError("merge: " + quote_path(file) + " counts " + std::to_string(n) +
                      (n == 1 ? " number" : " numbers") + " with " + std::to_string(k) +
                      " prime factors in [" + std::to_string(p.range.lo) + ", " +
                      std::to_string(p.range.hi) + "], which has " + has);

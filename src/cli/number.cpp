@@ -142,16 +142,4 @@ struct Parser {
 
 u64 parse_number(std::string_view text) { return Parser{text}.expression(); }
 
-std::string quote_arg(std::string_view text) {
-  constexpr std::size_t kHead = 24, kTail = 8;
-  // Appended piece by piece: GCC 12 warns wrongly (-Wrestrict) about "'" + std::string(...).
-  std::string out = "'";
-  if (text.size() <= kHead + kTail + 16) {
-    out.append(text);
-    return out.append("'");
-  }
-  out.append(text.substr(0, kHead)).append("...").append(text.substr(text.size() - kTail));
-  return out.append("' (").append(std::to_string(text.size())).append(" characters)");
-}
-
 }  // namespace numfactors

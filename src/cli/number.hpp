@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "cli/usage_error.hpp"
+#include "exec/quoted.hpp"
 #include "numfactors/histogram.hpp"
 
 namespace numfactors {
@@ -15,9 +16,5 @@ namespace numfactors {
 /// All arithmetic is exact in 128 bits; a result or intermediate beyond 2^64-1, a negative
 /// value, a fraction or a separator is a UsageError that names the problem.
 u64 parse_number(std::string_view text);
-
-/// `text` in quotes as a message echoes an argument: whole when short, else its two ends and its
-/// length (a 100,000-digit argument must not become a 100,000-byte error line).
-std::string quote_arg(std::string_view text);
 
 }  // namespace numfactors

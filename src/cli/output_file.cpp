@@ -11,12 +11,13 @@
 #include <stdexcept>
 
 #include "cli/usage_error.hpp"
+#include "exec/quoted.hpp"
 
 namespace numfactors {
 namespace {
 
 [[noreturn]] void failed(const std::string& option, const std::string& path, int error) {
-  throw std::runtime_error("cannot write " + option + " file '" + path + "': " +
+  throw std::runtime_error("cannot write " + option + " file " + quote_path(path) + ": " +
                            std::strerror(error));
 }
 
@@ -44,7 +45,7 @@ bool names_descriptor(const std::string& path, int fd) {
 std::string output_path(const std::string& path) {
   if (path.empty() || path == "-" || names_descriptor(path, STDOUT_FILENO)) return "";
   if (names_descriptor(path, STDERR_FILENO))
-    throw UsageError("--output '" + path + "' is this process's stderr");
+    throw UsageError("--output " + quote_path(path) + " is this process's stderr");
   return path;
 }
 
@@ -78,9 +79,9 @@ void check_own_file(const std::string& path, const std::string& option) {
   if (path == "-")
     throw UsageError(option + " '-': " + option + " writes a file of its own, not stdout");
   if (names_descriptor(path, STDOUT_FILENO))
-    throw UsageError(option + " '" + path + "' is this process's stdout");
+    throw UsageError(option + " " + quote_path(path) + " is this process's stdout");
   if (names_descriptor(path, STDERR_FILENO))
-    throw UsageError(option + " '" + path + "' is this process's stderr");
+    throw UsageError(option + " " + quote_path(path) + " is this process's stderr");
   check_regular_file(path, option);
 }
 
@@ -88,7 +89,7 @@ void check_regular_file(const std::string& path, const std::string& option) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;  // absent: it will be made
   if (!S_ISREG(st.st_mode))
-    throw UsageError(option + " '" + path + "' is not a regular file");
+    throw UsageError(option + " " + quote_path(path) + " is not a regular file");
 }
 
 void check_distinct_files(const std::string& a, const std::string& option_a, const std::string& b,
@@ -102,7 +103,8 @@ void check_distinct_files(const std::string& a, const std::string& option_a, con
     return fs::weakly_canonical(fs::absolute(link_target(p)), ec);
   };
   const bool same = full(a) == full(b) || fs::equivalent(a, b, ec);
-  if (same) throw UsageError(option_a + " and " + option_b + " name the same file '" + b + "'");
+  if (same)
+    throw UsageError(option_a + " and " + option_b + " name the same file " + quote_path(b));
 }
 
 }  // namespace numfactors

@@ -1,9 +1,6 @@
 /// @file checkpoint.cpp
 #include "exec/checkpoint.hpp"
 
-#include "exec/pending_file.hpp"
-#include "numfactors/errors.hpp"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -18,6 +15,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "exec/pending_file.hpp"
+#include "exec/quoted.hpp"
+#include "numfactors/errors.hpp"
 
 namespace numfactors {
 namespace {
@@ -38,7 +39,7 @@ std::string hex(u64 v) {
 
 [[noreturn]] void system_error(const std::string& what, const std::string& path,
                                int error = errno) {
-  throw std::runtime_error(what + " checkpoint '" + path + "': " + std::strerror(error));
+  throw std::runtime_error(what + " checkpoint " + quote_path(path) + ": " + std::strerror(error));
 }
 
 bool parse_u64(std::string_view s, u64& v) {
@@ -216,7 +217,7 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     if (!S_ISREG(st.st_mode)) {
       ::close(fd_);
       fd_ = -1;
-      throw CheckpointError("checkpoint '" + path_ + "' is not a regular file", path_);
+      throw CheckpointError("checkpoint " + quote_path(path_) + " is not a regular file", path_);
     }
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
     // One run a journal: two would interleave their records.
@@ -230,8 +231,8 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
         errno = error;
         system_error("cannot lock", path_);
       }
-      throw CheckpointError("checkpoint '" + path_ + "' is in use by another run (" + holder +
-                                "): wait for it to end, or use another file",
+      throw CheckpointError("checkpoint " + quote_path(path_) + " is in use by another run (" +
+                                holder + "): wait for it to end, or use another file",
                             path_);
     }
     // A run that made the file and gave it up unlinks it before it lets the lock go: a lock
@@ -240,8 +241,8 @@ Checkpoint::Checkpoint(std::string path, const JournalFormat& format, double syn
     ::close(fd_);
     fd_ = -1;
     if (attempt == 8)
-      throw CheckpointError("checkpoint '" + path_ +
-                                "' was removed or replaced while it was "
+      throw CheckpointError("checkpoint " + quote_path(path_) +
+                                " was removed or replaced while it was "
                                 "being opened, again and again: use another file",
                             path_);
   }
@@ -266,8 +267,9 @@ void Checkpoint::remove_if_unused() {
 
 void Checkpoint::read_journal(const JournalFormat& format) {
   const auto impossible_record = [this](u64 index) {
-    return CheckpointError("checkpoint '" + path_ + "' has an impossible record for chunk " +
-                               std::to_string(index) + ": use another file or delete it",
+    return CheckpointError("checkpoint " + quote_path(path_) +
+                               " has an impossible record for chunk " + std::to_string(index) +
+                               ": use another file or delete it",
                            path_);
   };
   std::string text;
@@ -306,7 +308,7 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     for (char& c : found)
       if (c < 0x20 || c > 0x7e) c = '?';
     if (found.size() < std::min(first_newline, text.size())) found += "...";
-    throw CheckpointError("checkpoint '" + path_ + "' belongs to another run (" + found +
+    throw CheckpointError("checkpoint " + quote_path(path_) + " belongs to another run (" + found +
                               "; this run is " + head + "): use another file or delete it",
                           path_);
   }
@@ -322,7 +324,7 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     if (!ok) {
       // Only the last line can be torn by a crash; damage before it is not ours to guess about.
       if (nl != std::string::npos && nl + 1 < text.size())
-        throw CheckpointError("checkpoint '" + path_ + "' is corrupt at byte " +
+        throw CheckpointError("checkpoint " + quote_path(path_) + " is corrupt at byte " +
                                   std::to_string(good_end) + ": use another file or delete it",
                               path_);
       state_.torn_record = true;

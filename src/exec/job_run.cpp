@@ -21,6 +21,7 @@
 #include "exec/executor.hpp"
 #include "exec/mpi.hpp"
 #include "exec/pool.hpp"
+#include "exec/quoted.hpp"
 #include "exec/table_state.hpp"
 #include "exec/thread_team.hpp"
 #include "numfactors/choices.hpp"
@@ -239,9 +240,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
     }
     if (journal) {
       if (!done.empty() && done.back() >= tasks->count())
-        throw CheckpointError("checkpoint '" + journal->path() + "' has a record for task " +
-                                  std::to_string(done.back()) + " of a stage of " +
-                                  std::to_string(tasks->count()) +
+        throw CheckpointError("checkpoint " + quote_path(journal->path()) +
+                                  " has a record for task " + std::to_string(done.back()) +
+                                  " of a stage of " + std::to_string(tasks->count()) +
                                   ": use another file or delete it",
                               journal->path());
       double skipped = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exec/pending_file.hpp"
+#include "exec/quoted.hpp"
 #include "numfactors/errors.hpp"
 
 namespace numfactors {
@@ -58,17 +59,18 @@ std::string header_of(const PrimeCountTable& t, std::size_t rounds, std::uint64_
 }
 
 [[noreturn]] void refuse(const std::string& path, const std::string& why) {
-  throw CheckpointError("table state '" + path + "' " + why + ": delete it to build the table "
-                        "from the start",
+  throw CheckpointError("table state " + quote_path(path) + " " + why +
+                            ": delete it to build the table "
+                            "from the start",
                         path);
 }
 
 [[noreturn]] void damaged(const std::string& path, const std::string& why) {
-  throw TableStateDamaged("table state '" + path + "' " + why, path);
+  throw TableStateDamaged("table state " + quote_path(path) + " " + why, path);
 }
 
 [[noreturn]] void failed(const std::string& what, const std::string& path) {
-  throw std::runtime_error("cannot " + what + " table state '" + path + "': " +
+  throw std::runtime_error("cannot " + what + " table state " + quote_path(path) + ": " +
                            std::strerror(errno));
 }
 
