@@ -47,6 +47,45 @@ TEST(Planner, TheMethodFollowsTheCostModel) {
   EXPECT_EQ(plan_job(trial, machine(2)).method, Method::sieve);
 }
 
+TEST(Planner, TheDefaultThreadsOfTheAnalyticMethodAreHalvedUntilItsTableFits) {
+  // Each thread maps a stack: under a ulimit -v that one thread's table and stack fit, eight
+  // default threads would not.
+  Request one = request(2, 1'000'000'000'000);
+  one.method = Method::analytic;
+  one.workers = 1;
+  Environment tiny = machine(8);
+  tiny.memory_limit = 1;
+  tiny.memory_limit_by = "ulimit -v (RLIMIT_AS)";
+  u64 need_one = 0;
+  try {
+    plan_job(one, tiny);
+    ADD_FAILURE() << "planned past the memory limit";
+  } catch (const TableTooLarge& e) {
+    need_one = e.bytes;
+  }
+  Environment limited = tiny;
+  limited.memory_limit = need_one + (u64{1} << 20);
+  for (const Method method : {Method::automatic, Method::analytic}) {
+    Request q = request(2, 1'000'000'000'000);
+    q.method = method;
+    const Job job = plan_job(q, limited);
+    EXPECT_EQ(job.method, Method::analytic);
+    EXPECT_EQ(job.workers, 1u);
+    EXPECT_TRUE(has(job, PlanNote::workers_capped_by_memory));
+    EXPECT_FALSE(has(job, PlanNote::analytic_does_not_fit));
+    // Workers asked for are not cut: the analytic method is refused, and so is auto's fallback,
+    // the sieve, whose eight workers do not fit either.
+    q.workers = 8;
+    if (method == Method::analytic) {
+      EXPECT_THROW(plan_job(q, limited), TableTooLarge);
+    } else {
+      EXPECT_THROW(plan_job(q, limited), TooManyWorkers);
+    }
+  }
+  // Without a limit, a thread a core as before.
+  EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), machine(8)).workers, 8u);
+}
+
 TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
   Environment small = machine(2);
   small.memory_limit = u64{200} << 20;

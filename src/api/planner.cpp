@@ -191,18 +191,32 @@ void check_sieve_fits(const Job& job, const Plan& plan, const WorkerMemory& memo
                        asked, mpi, over->each, over->need, over->limit, over->by, over->ranks);
 }
 
+/// check_analytic_fits with `threads` threads, which, when they are the default (a thread a
+/// core), are halved until the table fits, as the sieve's workers are: each thread maps a stack.
+void fit_analytic(const Range& r, unsigned& threads, bool by_default, const Environment& env) {
+  for (; by_default && threads > 1; threads /= 2) {
+    try {
+      check_analytic_fits(r, threads, env);
+      return;
+    } catch (const TableTooLarge&) {
+    }
+  }
+  check_analytic_fits(r, threads, env);
+}
+
 /// The method: the one asked for; else the sieve when a choice of the sieve (kernel, chunk) is
 /// made; else the checkpoint's (a resumed run goes on as it started); else the cheaper, when its
-/// table fits the memory this process may use (else the sieve, with a note).
-Method method_for(const Request& q, const Environment& env, unsigned threads,
-                  std::vector<PlanNote>& notes) {
-  if (q.method == Method::analytic) check_analytic_fits(q.range, threads, env);
+/// table fits the memory this process may use (else the sieve, with a note). For the analytic
+/// method, `threads` becomes the default threads that fit.
+Method method_for(const Request& q, const Environment& env, unsigned& threads,
+                  bool threads_by_default, std::vector<PlanNote>& notes) {
+  if (q.method == Method::analytic) fit_analytic(q.range, threads, threads_by_default, env);
   if (q.method != Method::automatic) return q.method;
   if (q.kernel || q.chunk != 0) return Method::sieve;
   if (env.checkpoint) return env.checkpoint->method;
   if (!analytic_is_cheaper(q.range)) return Method::sieve;
   try {
-    check_analytic_fits(q.range, threads, env);
+    fit_analytic(q.range, threads, threads_by_default, env);
   } catch (const TableTooLarge&) {
     notes.push_back(PlanNote::analytic_does_not_fit);
     return Method::sieve;
@@ -467,11 +481,13 @@ Job plan_job(const Request& q, const Environment& env) {
   job.count = q.count;
   job.mode = q.mode;
   // The threads of one process, for its memory: the workers asked for, or every core.
-  const unsigned threads = q.mode == Mode::serial      ? 1
-                           : q.mode == Mode::mpi       ? std::max(q.threads_per_rank, 1u)
-                           : q.workers != 0            ? q.workers
-                                                       : cores;
-  job.method = method_for(q, env, threads, job.notes);
+  const unsigned asked = q.mode == Mode::serial ? 1
+                         : q.mode == Mode::mpi  ? std::max(q.threads_per_rank, 1u)
+                         : q.workers != 0       ? q.workers
+                                                : cores;
+  unsigned threads = asked;
+  const bool threads_by_default = q.mode != Mode::serial && q.mode != Mode::mpi && q.workers == 0;
+  job.method = method_for(q, env, threads, threads_by_default, job.notes);
   job.kernel = job.method == Method::sieve ? kernel_for(q, env) : KernelKind::sieve;
 
   if (q.mode == Mode::mpi) {
@@ -499,6 +515,10 @@ Job plan_job(const Request& q, const Environment& env) {
     job.workers = q.mode == Mode::serial ? 1
                   : q.workers != 0       ? q.workers
                                          : default_workers(q.range, job.method, job.kernel, cores);
+    if (job.method == Method::analytic && threads < job.workers) {
+      job.workers = threads;
+      job.notes.push_back(PlanNote::workers_capped_by_memory);
+    }
   }
 
   if (job.method == Method::sieve) {
