@@ -217,6 +217,13 @@ TEST(ParseNumber, FractionsZeroesAndUndefinedPowersAreNamed) {
   EXPECT_EQ(parse_number("7^0"), 1u);
 }
 
+TEST(ParseNumber, ASignWhereATermShouldBeginIsNoNegativeNumber) {
+  EXPECT_EQ(message_of("10^12--1"),
+            "'10^12--1' is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
+  EXPECT_EQ(message_of("10^12+-1").find("negative"), std::string::npos);
+  EXPECT_NE(message_of("-5").find("is negative"), std::string::npos);
+}
+
 TEST(ParseNumber, LongArgumentsAreEchoedShort) {
   const std::string digits(100'000, '9');
   const std::string m = message_of(digits);

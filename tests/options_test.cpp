@@ -243,6 +243,16 @@ TEST(Suggest, ClosestCandidate) {
   EXPECT_EQ(closest("cluster", modes), "");
   EXPECT_EQ(did_you_mean("cluster", modes), "");
   EXPECT_EQ(did_you_mean("poll", modes), " (did you mean 'pool'?)");
+  // Options: a short option's letter, upper case, a long option with more after it.
+  const std::vector<std::string> options = {"--min",    "--max",  "--mode",    "--method",
+                                            "--output", "--help", "--version", "-h"};
+  EXPECT_EQ(closest("-v", options), "--version");
+  EXPECT_EQ(closest("-V", options), "--version");
+  EXPECT_EQ(closest("-o", options), "--output");
+  EXPECT_EQ(closest("-m", options), "");  // four long options begin with m
+  EXPECT_EQ(closest("-x", options), "");
+  EXPECT_EQ(closest("--HELP", options), "--help");
+  EXPECT_EQ(closest("--output-file", options), "--output");
 }
 
 }  // namespace

@@ -97,6 +97,17 @@ TEST(Report, JsonHasExactlyItsFields) {
   EXPECT_DOUBLE_EQ(j["worker_stats"][1]["busy_seconds"].get<double>(), 0.0625);
 }
 
+TEST(Report, JsonSecondsAreGivenToTheMicrosecond) {
+  RunResult r = result_of({{1, 7}, {2, 2}});
+  r.seconds = 0.1 + 0.2;             // 0.30000000000000004
+  r.cpu_seconds = 0.000214 - 1e-19;  // what a sum of times can be: 0.00021399999999999978
+  r.workers[0].busy_seconds = 4.105999999999999e-06;
+  const std::string json = format_report(Format::json, kSeedInfo, r);
+  EXPECT_NE(json.find(R"("seconds":0.3,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("cpu_seconds":0.000214,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("busy_seconds":4e-06})"), std::string::npos) << json;
+}
+
 TEST(Report, JsonNamesEveryChoice) {
   const Job info = info_of({5, 6}, Count::total, KernelKind::trial, Mode::threads, 7);
   const auto j = nlohmann::json::parse(format_report(Format::json, info, result_of({{1, 1}, {2, 1}})));

@@ -20,6 +20,10 @@ std::string format_dict(const Histogram& h);
 /// "worker_stats": [{"name", "chunks", "numbers", "busy_seconds"}]}, exact integers.
 std::string format_report(Format format, const Job& job, const RunResult& result);
 
+/// Seconds as the JSON report gives them: to the microsecond, so that a time prints as 0.000214,
+/// not 0.00021399999999999978.
+double json_seconds(double seconds);
+
 /// "worker,start,end,lo,hi" and a row per task: the worker's name as in worker_stats, start and
 /// end in seconds since the run started (microseconds), and the task's range (ChunkEvent). Rows
 /// go worker by worker in the order of result.workers, each worker's tasks by start time.

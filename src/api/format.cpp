@@ -2,10 +2,10 @@
 #include "numfactors/format.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/plan.hpp"
 
@@ -37,8 +37,8 @@ std::string format_json(const Job& job, const RunResult& result) {
       j["chunk_kernels"].push_back(to_string(k));
   j["mode"] = to_string(job.mode);
   j["workers"] = job.workers;
-  j["seconds"] = result.seconds;
-  j["cpu_seconds"] = result.cpu_seconds;
+  j["seconds"] = json_seconds(result.seconds);
+  j["cpu_seconds"] = json_seconds(result.cpu_seconds);
   j["histogram"] = nlohmann::ordered_json::object();
   for_each_bin(result.histogram, [&](unsigned k, u64 n) { j["histogram"][std::to_string(k)] = n; });
   j["worker_stats"] = nlohmann::ordered_json::array();
@@ -46,7 +46,7 @@ std::string format_json(const Job& job, const RunResult& result) {
     j["worker_stats"].push_back({{"name", w.name},
                                  {"chunks", w.chunks},
                                  {"numbers", w.numbers},
-                                 {"busy_seconds", w.busy_seconds}});
+                                 {"busy_seconds", json_seconds(w.busy_seconds)}});
   return j.dump() + "\n";
 }
 
@@ -75,6 +75,8 @@ std::string format_csv(const Histogram& h) {
 }
 
 }  // namespace
+
+double json_seconds(double seconds) { return std::round(seconds * 1e6) / 1e6; }
 
 std::string format_timeline_csv(const RunResult& result) {
   std::vector<ChunkEvent> rows = result.timeline;

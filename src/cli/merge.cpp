@@ -2,16 +2,17 @@
 #include "cli/merge.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/error_words.hpp"
 #include "cli/number.hpp"
 #include "cli/output_file.hpp"
+#include "cli/suggest.hpp"
 #include "cli/usage_error.hpp"
 #include "numfactors/format.hpp"
 
@@ -29,6 +30,8 @@ struct PartResult {
 
 /// One part from a JSON report; UsageError naming the file for anything else.
 PartResult read_part(const std::string& file) {
+  if (std::filesystem::is_directory(file))
+    throw UsageError("merge: " + quote_path(file) + " is a directory, not a JSON result");
   std::ifstream in(file);
   if (!in) throw UsageError("merge: cannot read " + quote_path(file));
   PartResult p;
@@ -138,16 +141,14 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
         allow_gaps = true;
       } else if (a == "--format") {
         if (format) throw UsageError("option '--format' is given twice; give it once");
-        const std::string name = value(a);
-        format = parse_choice<Format>(name);
-        if (!format)
-          throw UsageError("unknown format " + quote_arg(name) + "; choose one of " +
-                           choice_list<Format>());
+        format = choose<Format>("format", value(a));
       } else if (a == "--output") {
         if (output) throw UsageError("option '--output' is given twice; give it once");
         output = value(a);
       } else if (a.starts_with("-")) {
-        throw UsageError("merge: unknown option " + quote_arg(a) + "; see numfactors merge --help");
+        throw UsageError("merge: unknown option " + quote_arg(a) +
+                         did_you_mean(a, {"--allow-gaps", "--format", "--help", "--output"}) +
+                         "; see numfactors merge --help");
       } else {
         files.push_back(a);
       }
@@ -192,8 +193,8 @@ int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       j["count"] = to_string(count);
       j["parts"] = parts.size();
       j["numbers"] = histogram.total();  // less than max - min + 1 with --allow-gaps
-      j["seconds"] = seconds;
-      j["cpu_seconds"] = cpu_seconds;
+      j["seconds"] = json_seconds(seconds);
+      j["cpu_seconds"] = json_seconds(cpu_seconds);
       j["histogram"] = nlohmann::ordered_json::object();
       for (unsigned k = 0; k <= Histogram::kMaxKey; ++k)
         if (histogram[k] != 0) j["histogram"][std::to_string(k)] = histogram[k];

@@ -42,7 +42,8 @@ struct Parser {
   std::string_view digit_run() {
     if (!digit_at(pos)) {
       // "-5" is negative; "--help" (after --) is no number at all.
-      if (at('-') && digit_at(pos + 1)) fail("is negative: a positive integer is needed");
+      if (pos == 0 && at('-') && digit_at(pos + 1))
+        fail("is negative: a positive integer is needed");
       fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
     }
     const std::size_t start = pos;

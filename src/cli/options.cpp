@@ -45,16 +45,6 @@ std::vector<std::string> option_names() {
   return names;
 }
 
-/// The value of E named `value`, or a UsageError that lists the names and suggests the closest.
-template <class E>
-E choose(const std::string& what, const std::string& value) {
-  if (const std::optional<E> e = parse_choice<E>(value)) return *e;
-  std::vector<std::string> names;
-  for (const Choice<E>& c : choices<E>()) names.emplace_back(c.name);
-  throw UsageError("unknown " + what + " " + quote_arg(value) + did_you_mean(value, names) +
-                   "; choose one of " + choice_list<E>());
-}
-
 /// The seed's mode letters, in the order of choices<Mode>().
 const std::vector<std::pair<std::string, Mode>> kModeLetters = {
     {"s", Mode::serial}, {"t", Mode::threads}, {"m", Mode::pool}, {"i", Mode::mpi}};
