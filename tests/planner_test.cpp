@@ -84,6 +84,23 @@ TEST(Planner, TheDefaultThreadsOfTheAnalyticMethodAreHalvedUntilItsTableFits) {
   }
   // Without a limit, a thread a core as before.
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), machine(8)).workers, 8u);
+  // An MPI rank's SLURM_CPUS_PER_TASK threads alike; its --threads are not cut.
+  Environment rank = limited;
+  rank.ranks = 2;
+  rank.slurm_cpus_per_task = 8;
+  Request mpi = request(2, 1'000'000'000'000);
+  mpi.mode = Mode::mpi;
+  const Job job = plan_job(mpi, rank);
+  EXPECT_EQ(job.method, Method::analytic);
+  EXPECT_EQ(job.threads_per_rank, 1u);
+  EXPECT_EQ(job.workers, 2u);
+  EXPECT_TRUE(has(job, PlanNote::workers_capped_by_memory));
+  mpi.method = Method::analytic;
+  mpi.threads_per_rank = 8;
+  EXPECT_THROW(plan_job(mpi, rank), TableTooLarge);
+  rank.memory_limit = 0;
+  mpi.threads_per_rank = 0;
+  EXPECT_EQ(plan_job(mpi, rank).threads_per_rank, 8u);
 }
 
 TEST(Planner, TheAnalyticTableMustFitTheMemoryAProcessMayUse) {
@@ -711,6 +728,9 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   EXPECT_EQ(dashed.out, "{1: 7, 2: 2}\n") << dashed.err;
   refused("-- --allow-gaps", "cannot read");
   refused("--format", "missing value");
+  refused(dir + "/good.json --format tabel", "unknown format 'tabel' (did you mean 'table'?)");
+  refused(dir + "/good.json --fromat json", "unknown option '--fromat' (did you mean '--format'?)");
+  refused(dir, "is a directory, not a JSON result");
   // Sums that add up, but no range holds such numbers: 0 factors besides 1, 3 distinct factors
   // below 30 = 2 * 3 * 5, 4 with multiplicity below 16 = 2^4. At the bounds they are accepted.
   for (const std::string& bad :

@@ -480,24 +480,29 @@ Job plan_job(const Request& q, const Environment& env) {
   job.range = q.range;
   job.count = q.count;
   job.mode = q.mode;
-  // The threads of one process, for its memory: the workers asked for, or every core.
-  const unsigned asked = q.mode == Mode::serial ? 1
-                         : q.mode == Mode::mpi  ? std::max(q.threads_per_rank, 1u)
-                         : q.workers != 0       ? q.workers
-                                                : cores;
-  unsigned threads = asked;
-  const bool threads_by_default = q.mode != Mode::serial && q.mode != Mode::mpi && q.workers == 0;
+  // An MPI rank's threads: Slurm's CPUs per task, but no more than the cores this rank may run
+  // on (a SLURM_CPUS_PER_TASK the allocation does not back would only crowd the cores it has).
+  const unsigned rank_threads = q.threads_per_rank != 0 ? q.threads_per_rank
+                                : env.slurm_cpus_per_task != 0
+                                    ? std::min(env.slurm_cpus_per_task, cores)
+                                    : 1;
+  // The threads of one process, for its memory: those asked for, or the default.
+  unsigned threads = q.mode == Mode::serial ? 1
+                     : q.mode == Mode::mpi  ? rank_threads
+                     : q.workers != 0       ? q.workers
+                                            : cores;
+  const bool threads_by_default =
+      q.mode == Mode::mpi ? q.threads_per_rank == 0 : q.mode != Mode::serial && q.workers == 0;
   job.method = method_for(q, env, threads, threads_by_default, job.notes);
   job.kernel = job.method == Method::sieve ? kernel_for(q, env) : KernelKind::sieve;
 
   if (q.mode == Mode::mpi) {
     job.ranks = std::max(env.ranks, 1u);
-    // Slurm's CPUs per task, but no more than the cores this rank may run on: a
-    // SLURM_CPUS_PER_TASK the allocation does not back would only crowd the cores it has.
-    job.threads_per_rank = q.threads_per_rank != 0 ? q.threads_per_rank
-                           : env.slurm_cpus_per_task != 0
-                               ? std::min(env.slurm_cpus_per_task, cores)
-                               : 1;
+    job.threads_per_rank = rank_threads;
+    if (job.method == Method::analytic && threads < rank_threads) {
+      job.threads_per_rank = threads;  // the default threads that fit (fit_analytic)
+      job.notes.push_back(PlanNote::workers_capped_by_memory);
+    }
     if (q.threads_per_rank == 0 && env.slurm_cpus_per_task > cores)
       job.notes.push_back(PlanNote::slurm_cpus_capped);
     if (q.threads_per_rank == 0 && env.slurm_cpus_per_task == 0 &&
