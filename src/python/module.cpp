@@ -90,8 +90,14 @@ E choice_argument(py::handle value, const char* name, const char* what) {
                          numfactors::choice_list<E>() + "), not " + type_name(value));
   const std::string text = value.cast<std::string>();
   if (const std::optional<E> e = numfactors::parse_choice<E>(text)) return *e;
-  throw py::value_error("unknown " + std::string(what) + " '" + text + "'; choose one of " +
-                        numfactors::choice_list<E>());
+  // The closest name by Python's own measure (difflib), as the command line suggests one.
+  py::list names;
+  for (const auto& c : numfactors::choices<E>()) names.append(py::str(std::string(c.name)));
+  const py::list close = py::module_::import("difflib").attr("get_close_matches")(value, names, 1);
+  const std::string suggestion =
+      close.empty() ? "" : " (did you mean '" + close[0].cast<std::string>() + "'?)";
+  throw py::value_error("unknown " + std::string(what) + " '" + text + "'" + suggestion +
+                        "; choose one of " + numfactors::choice_list<E>());
 }
 
 /// The request of a call's arguments. mode='mpi' is refused here: MPI ranks are processes that
