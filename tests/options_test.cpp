@@ -253,6 +253,10 @@ TEST(Suggest, ClosestCandidate) {
   EXPECT_EQ(closest("-x", options), "");
   EXPECT_EQ(closest("--HELP", options), "--help");
   EXPECT_EQ(closest("--output-file", options), "--output");
+  EXPECT_EQ(closest("--max-workers", {"--max", "--workers"}), "");  // which one?
+  EXPECT_EQ(closest("--partition", {"--part"}), "");
+  EXPECT_EQ(closest("-n", {"--no-progress", "--min"}), "");
+  EXPECT_EQ(closest("THREADS", modes), "threads");
 }
 
 }  // namespace

@@ -82,6 +82,13 @@ TEST(Planner, TheDefaultThreadsOfTheAnalyticMethodAreHalvedUntilItsTableFits) {
       EXPECT_THROW(plan_job(q, limited), TooManyWorkers);
     }
   }
+  // A run resumed from its checkpoint goes on with the threads that fit, as it started.
+  Environment resumed = limited;
+  resumed.checkpoint = CheckpointFacts{Method::analytic, std::nullopt, 0};
+  Request again = request(2, 1'000'000'000'000);
+  again.checkpoint = true;
+  EXPECT_EQ(plan_job(again, resumed).method, Method::analytic);
+  EXPECT_EQ(plan_job(again, resumed).workers, 1u);
   // Without a limit, a thread a core as before.
   EXPECT_EQ(plan_job(request(2, 1'000'000'000'000), machine(8)).workers, 8u);
   // An MPI rank's SLURM_CPUS_PER_TASK threads alike; its --threads are not cut.
@@ -731,6 +738,7 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   refused(dir + "/good.json --format tabel", "unknown format 'tabel' (did you mean 'table'?)");
   refused(dir + "/good.json --fromat json", "unknown option '--fromat' (did you mean '--format'?)");
   refused(dir, "is a directory, not a JSON result");
+  refused(std::string(300, '9'), "merge: cannot read '999");  // a stat that fails: no such name
   // Sums that add up, but no range holds such numbers: 0 factors besides 1, 3 distinct factors
   // below 30 = 2 * 3 * 5, 4 with multiplicity below 16 = 2^4. At the bounds they are accepted.
   for (const std::string& bad :

@@ -213,7 +213,12 @@ Method method_for(const Request& q, const Environment& env, unsigned& threads,
   if (q.method == Method::analytic) fit_analytic(q.range, threads, threads_by_default, env);
   if (q.method != Method::automatic) return q.method;
   if (q.kernel || q.chunk != 0) return Method::sieve;
-  if (env.checkpoint) return env.checkpoint->method;
+  if (env.checkpoint) {
+    // Resumed as it started, with as many threads as fit (those it started with did).
+    if (env.checkpoint->method == Method::analytic)
+      fit_analytic(q.range, threads, threads_by_default, env);
+    return env.checkpoint->method;
+  }
   if (!analytic_is_cheaper(q.range)) return Method::sieve;
   try {
     fit_analytic(q.range, threads, threads_by_default, env);

@@ -30,7 +30,7 @@ struct PartResult {
 
 /// One part from a JSON report; UsageError naming the file for anything else.
 PartResult read_part(const std::string& file) {
-  if (std::filesystem::is_directory(file))
+  if (std::error_code error; std::filesystem::is_directory(file, error))
     throw UsageError("merge: " + quote_path(file) + " is a directory, not a JSON result");
   std::ifstream in(file);
   if (!in) throw UsageError("merge: cannot read " + quote_path(file));
@@ -92,7 +92,8 @@ PartResult read_part(const std::string& file) {
 }
 
 std::string describe(const PartResult& p) {
-  return p.file + " [" + std::to_string(p.range.lo) + ", " + std::to_string(p.range.hi) + "]";
+  return quote_path(p.file) + " [" + std::to_string(p.range.lo) + ", " +
+         std::to_string(p.range.hi) + "]";
 }
 
 }  // namespace

@@ -28,21 +28,30 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string closest(std::string_view typed, const std::vector<std::string>& candidates) {
   std::string lower(typed);
   for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  // A short option "-v" stands for the one long option of its letter (--version), if one.
+  // A short option "-v" stands for the one long option of its letter (--version), if one
+  // (-m: --min, --max, --mode and --method, none); "-n" is no --no-... switch.
   if (lower.size() == 2 && lower[0] == '-' && lower[1] != '-') {
     const std::string prefix = "--" + lower.substr(1);
     std::string only;
     for (const std::string& c : candidates)
       if (c.starts_with(prefix)) only = only.empty() ? c : "-";
-    return only == "-" ? "" : only;  // none, or ambiguous (-m: --min, --max, --mode, --method)
+    return only == "-" || only.starts_with("--no-") ? "" : only;
   }
+  // Whether `rest` (what follows a candidate in what was typed) is part of another candidate:
+  // --max-workers means --workers as much as --max.
+  const auto names_another = [&](std::string_view rest) {
+    return std::any_of(candidates.begin(), candidates.end(),
+                       [&](const std::string& c) { return c.find(rest) != std::string::npos; });
+  };
   std::string best;
   std::size_t best_distance = 3;  // farther than 2 edits is no suggestion
   for (const std::string& c : candidates) {
-    std::size_t d = lower == c ? 0 : edit_distance(typed, c);
-    if (typed.size() >= 2 && c.starts_with(typed)) d = std::min<std::size_t>(d, 1);
-    // A candidate with something after it (--output-file for --output).
-    if (c.size() >= 5 && lower.starts_with(c)) d = std::min<std::size_t>(d, 2);
+    std::size_t d = edit_distance(lower, c);
+    if (typed.size() >= 2 && c.starts_with(lower)) d = std::min<std::size_t>(d, 1);
+    // An option with a word after it: --output-file for --output.
+    if (c.starts_with("--") && lower.starts_with(c + "-") &&
+        !names_another(lower.substr(c.size() + 1)))
+      d = std::min<std::size_t>(d, 2);
     if (d < best_distance) {
       best_distance = d;
       best = c;

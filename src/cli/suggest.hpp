@@ -12,8 +12,9 @@
 
 namespace numfactors {
 
-/// The candidate closest to `typed` (edit distance at most 2, or a candidate that starts with it),
-/// or "" when none is close.
+/// The candidate closest to `typed`, ignoring case: at most 2 edits away, or starting with it
+/// (thr: threads), or an option that it extends by a word (--output-file: --output); a short
+/// option's letter names the one long option it begins (-v: --version). "" when none is close.
 std::string closest(std::string_view typed, const std::vector<std::string>& candidates);
 
 /// " (did you mean 'x'?)" or "".

@@ -91,11 +91,16 @@ E choice_argument(py::handle value, const char* name, const char* what) {
   const std::string text = value.cast<std::string>();
   if (const std::optional<E> e = numfactors::parse_choice<E>(text)) return *e;
   // The closest name by Python's own measure (difflib), as the command line suggests one.
-  py::list names;
-  for (const auto& c : numfactors::choices<E>()) names.append(py::str(std::string(c.name)));
-  const py::list close = py::module_::import("difflib").attr("get_close_matches")(value, names, 1);
-  const std::string suggestion =
-      close.empty() ? "" : " (did you mean '" + close[0].cast<std::string>() + "'?)";
+  std::string suggestion;
+  try {
+    py::list names;
+    for (const auto& c : numfactors::choices<E>()) names.append(py::str(std::string(c.name)));
+    const py::list close =
+        py::module_::import("difflib").attr("get_close_matches")(py::str(text), names, 1);
+    if (!close.empty()) suggestion = " (did you mean '" + close[0].cast<std::string>() + "'?)";
+  } catch (const py::error_already_set&) {
+    // No suggestion then: the error itself is what matters.
+  }
   throw py::value_error("unknown " + std::string(what) + " '" + text + "'" + suggestion +
                         "; choose one of " + numfactors::choice_list<E>());
 }
