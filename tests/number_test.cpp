@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/number.hpp"
+#include "exec/quoted.hpp"
 #include "seed.hpp"
 
 namespace numfactors {

@@ -4,16 +4,18 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/error_words.hpp"
 #include "cli/number.hpp"
 #include "cli/output_file.hpp"
 #include "cli/suggest.hpp"
 #include "cli/usage_error.hpp"
+#include "exec/quoted.hpp"
 #include "numfactors/format.hpp"
 
 namespace numfactors {

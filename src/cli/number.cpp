@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "exec/quoted.hpp"
+
 namespace numfactors {
 namespace {
 

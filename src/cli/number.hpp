@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "cli/usage_error.hpp"
-#include "exec/quoted.hpp"
 #include "numfactors/histogram.hpp"
 
 namespace numfactors {

@@ -14,6 +14,7 @@
 
 #include "cli/number.hpp"
 #include "cli/suggest.hpp"
+#include "exec/quoted.hpp"
 
 namespace numfactors {
 namespace {

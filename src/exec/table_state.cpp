@@ -60,8 +60,7 @@ std::string header_of(const PrimeCountTable& t, std::size_t rounds, std::uint64_
 
 [[noreturn]] void refuse(const std::string& path, const std::string& why) {
   throw CheckpointError("table state " + quote_path(path) + " " + why +
-                            ": delete it to build the table "
-                            "from the start",
+                            ": delete it to build the table from the start",
                         path);
 }
 
