@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/number.hpp"
+#include "exec/quoted.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
