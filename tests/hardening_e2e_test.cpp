@@ -274,6 +274,19 @@ TEST(Hardening, ALinkToTheOtherFileNotMadeYetIsTheSameFile) {
   EXPECT_FALSE(fs::exists(dir / "t1"));
 }
 
+TEST(Hardening, TwoNamesTooLongAreTwoFilesAndTheErrorSaysTooLong) {
+  // Neither resolves; that must not make them "the same file".
+  ScratchDir dir;
+  const fs::path a = dir / std::string(300, 'a'), b = dir / std::string(300, 'b');
+  const test::Finished run =
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e5", "--checkpoint", a, "--timeline", b});
+  expect_one_error_line(run, 1, "File name too long");
+  EXPECT_EQ(run.err.find("same file"), std::string::npos) << run.err;
+  expect_one_error_line(
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e5", "--checkpoint", a, "--timeline", a}), 2,
+      "name the same file");
+}
+
 TEST(Hardening, AFileSizeLimitIsAFailureSaidNotASilentDeath) {
   // ulimit -f: SIGXFSZ would end the process with no word; the write fails with EFBIG instead.
   ScratchDir dir;

@@ -238,6 +238,12 @@ TEST(ParseNumber, LongArgumentsAreEchoedShort) {
   const std::string longer = "/a" + std::string(300, 'p') + "/z";
   EXPECT_EQ(quote_path(longer),
             "'/a" + std::string(158, 'p') + "..." + std::string(78, 'p') + "/z' (304 characters)");
+  // A cut inside a character moves to its start: each "é" is 2 bytes, "€" 3.
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";
+  const std::string shown = quote_path("/" + accents + "\xE2\x82\xAC" + std::string(79, 'q'));
+  EXPECT_EQ(shown, "'/" + accents.substr(0, 158) + "..." + "\xE2\x82\xAC" + std::string(79, 'q') +
+                       "' (383 characters)");
 }
 
 }  // namespace

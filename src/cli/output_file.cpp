@@ -98,10 +98,14 @@ void check_distinct_files(const std::string& a, const std::string& option_a, con
   // link_target first: a link to a file not made yet (that the other option makes) resolves to
   // nothing; absolute() next: weakly_canonical leaves a relative path that does not exist as it is.
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto full = [&ec](const std::string& p) {
-    return fs::weakly_canonical(fs::absolute(link_target(p)), ec);
+  // A path that cannot be resolved (too long, say) is compared as it is: two such paths are not
+  // the same file only because both resolved to nothing; opening it will say what is wrong.
+  const auto full = [](const std::string& p) {
+    std::error_code ec;
+    auto resolved = fs::weakly_canonical(fs::absolute(link_target(p)), ec);
+    return ec ? fs::path(p) : resolved;
   };
+  std::error_code ec;
   const bool same = full(a) == full(b) || fs::equivalent(a, b, ec);
   if (same)
     throw UsageError(option_a + " and " + option_b + " name the same file " + quote_path(b));

@@ -3,6 +3,8 @@
 namespace numfactors {
 namespace {
 
+bool continues_a_character(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
 std::string quote(std::string_view text, std::size_t head, std::size_t tail) {
   // Appended piece by piece: GCC 12 warns wrongly (-Wrestrict) about "'" + std::string(...).
   std::string out = "'";
@@ -10,7 +12,12 @@ std::string quote(std::string_view text, std::size_t head, std::size_t tail) {
     out.append(text);
     return out.append("'");
   }
-  out.append(text.substr(0, head)).append("...").append(text.substr(text.size() - tail));
+  // The cuts move back to the start of a UTF-8 character, so that no name is shown with half
+  // of one (a continuation byte is 10xxxxxx; text that is not UTF-8 is cut where it falls).
+  std::size_t cut = head, from = text.size() - tail;
+  for (int k = 0; k < 3 && cut > 0 && continues_a_character(text[cut]); ++k) --cut;
+  for (int k = 0; k < 3 && from > cut && continues_a_character(text[from]); ++k) --from;
+  out.append(text.substr(0, cut)).append("...").append(text.substr(from));
   return out.append("' (").append(std::to_string(text.size())).append(" characters)");
 }
 
