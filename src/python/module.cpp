@@ -55,8 +55,8 @@ bool is_bool(py::handle value) {
 }
 
 /// An integer argument in [0, 2^64-1]: an int or any object with __index__ (numpy's integers),
-/// not a float, a str or a bool. Outside the range is a TypeError, as for any C integer
-/// argument: no u64 stands for it.
+/// not a float, a str or a bool (TypeError). An int outside the range is a ValueError, as lo=0
+/// is, and as Python's own chr(-1) or bytes([256]) are: its type was right, its value not.
 u64 u64_argument(py::handle value, const char* name) {
   if (is_bool(value) || !PyIndex_Check(value.ptr()))
     throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
@@ -66,7 +66,7 @@ u64 u64_argument(py::handle value, const char* name) {
   if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
     const bool negative = PyObject_RichCompareBool(index.ptr(), py::int_(0).ptr(), Py_LT) == 1;
-    throw py::type_error(std::string(name) + "=" + repr_of(index) +
+    throw py::value_error(std::string(name) + "=" + repr_of(index) +
                          (negative ? " is negative" : " is beyond 2**64-1 = 18446744073709551615") +
                          ": numbers are ints in [1, 2**64-1]");
   }

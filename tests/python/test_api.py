@@ -137,8 +137,9 @@ def test_version_is_the_programs():
 @pytest.mark.parametrize("args, kwargs, error, words", [
     ((0, 10), {}, ValueError, "lo must be at least 1 (got 0)"),
     ((10, 2), {}, ValueError, "empty range: lo 10 is greater than hi 2"),
-    ((-1, 10), {}, TypeError, "lo=-1 is negative"),
-    ((2, 2**64), {}, TypeError, "hi=18446744073709551616 is beyond 2**64-1"),
+    ((-1, 10), {}, ValueError, "lo=-1 is negative: numbers are ints in [1, 2**64-1]"),
+    ((2, 2**64), {}, ValueError, "hi=18446744073709551616 is beyond 2**64-1"),
+    ((2, 10), {"workers": -2}, ValueError, "workers=-2 is negative"),
     ((2.0, 10), {}, TypeError, "lo must be an int, not float"),
     ((2, "10"), {}, TypeError, "hi must be an int, not str"),
     ((True, 10), {}, TypeError, "lo must be an int, not bool"),

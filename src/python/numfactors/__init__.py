@@ -17,9 +17,9 @@ on every core of this process's affinity mask by default, with the GIL released,
 several Python threads run at the same time. A long call answers Ctrl-C within a chunk's time
 (KeyboardInterrupt; chunks last up to about a second by default, pass chunk= for shorter).
 
-Errors: ValueError for a request that asking otherwise fixes (an empty range, an unknown or
-conflicting choice, method="analytic" whose table would not fit in memory), TypeError for an
-argument of the wrong type or an int outside [0, 2**64-1], MemoryError when memory runs out,
+Errors: ValueError for a request that asking otherwise fixes (an empty range, an int outside
+[1, 2**64-1], an unknown or conflicting choice, method="analytic" whose table would not fit in
+memory), TypeError for an argument of the wrong type, MemoryError when memory runs out,
 RuntimeError when the system refuses a thread or a process.
 """
 
@@ -161,10 +161,10 @@ def histogram(lo: int, hi: int, *, count: str = "distinct", method: str = "auto"
         and total in units of estimated work (done / total is the fraction done).
 
     Raises:
-      ValueError: an empty range, lo = 0, an unknown or conflicting choice, a kernel that cannot
-        count the range, or method="analytic" for a table beyond the memory limit.
-      TypeError: a non-int lo, hi, workers or chunk (floats too), an int outside
-        [0, 2**64-1], or a non-str choice.
+      ValueError: an empty range, lo = 0, an int outside [1, 2**64-1], an unknown or
+        conflicting choice, a kernel that cannot count the range, or method="analytic" for a
+        table beyond the memory limit.
+      TypeError: a non-int lo, hi, workers or chunk (floats too), or a non-str choice.
       MemoryError: memory ran out.
       KeyboardInterrupt: Ctrl-C (SIGINT) during the call; the run stops within a chunk's time.
     """
