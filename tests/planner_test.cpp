@@ -544,7 +544,7 @@ TEST(PlannerEndToEnd, UnderAnAddressSpaceLimitTheDefaultWorkersFitTheirMallocAre
   const test::Finished f = test::run_program("/bin/sh", {"-c", limit}, 120);
   EXPECT_EQ(f.status, 0) << f.err;
   // One core gives one worker, and nothing to say.
-  EXPECT_EQ(f.err.find("numfactors: note: a worker a core would not fit in memory: 1 worker(s)") !=
+  EXPECT_EQ(f.err.find("numfactors: note: a worker a core would not fit in memory: 1 worker (") !=
                 std::string::npos,
             available_cores() >= 2)
       << f.err;
@@ -652,6 +652,42 @@ TEST(SplitByCost, ManyPartsTileTheRange) {
   }
 }
 
+TEST(SplitByCost, AForcedSievesPartsCostTheSievesTimeAlike) {
+  // [3e9, 4e9]: the cheapest split gives its first part to the analytic method (95% of the
+  // range: its prefix costs little); a sieve run of those parts would take the first part alone
+  // 20 times as long as each other one.
+  const Range r{3'000'000'000, 4'000'000'000};
+  const auto spread = [](const std::vector<Range>& split, KernelKind kernel) {
+    double most = 0, least = 1e300;
+    for (const Range& p : split) {
+      const double s =
+          sieve_method_seconds(p, kernel == KernelKind::automatic ? default_kernel(p) : kernel);
+      most = std::max(most, s);
+      least = std::min(least, s);
+    }
+    return most / least;
+  };
+  EXPECT_GT(spread(split_by_cost(r, 4), KernelKind::automatic), 5.0);
+  EXPECT_LE(spread(split_by_cost(r, 4, Method::sieve), KernelKind::automatic), 1.25);
+  EXPECT_LE(spread(split_by_cost(r, 4, Method::sieve, KernelKind::sieve), KernelKind::sieve), 1.25);
+  // The wheel's model prices [1, hi]: its parts are cut as the default kernel's.
+  EXPECT_EQ(split_by_cost(r, 4, Method::sieve, KernelKind::wheel),
+            split_by_cost(r, 4, Method::sieve));
+  // plan_job cuts a part by the method the request forces: --method, --kernel or --chunk.
+  Request q = request(r.lo, r.hi);
+  q.part = {1, 4};
+  EXPECT_EQ(plan_job(q, machine(2)).range, split_by_cost(r, 4)[0]);
+  q.method = Method::sieve;
+  EXPECT_EQ(plan_job(q, machine(2)).range, split_by_cost(r, 4, Method::sieve)[0]);
+  q.method = Method::automatic;
+  q.chunk = 10'000'000;
+  EXPECT_EQ(plan_job(q, machine(2)).range, split_by_cost(r, 4, Method::sieve)[0]);
+  q.chunk = 0;
+  q.kernel = KernelKind::sieve;
+  EXPECT_EQ(plan_job(q, machine(2)).range,
+            split_by_cost(r, 4, Method::sieve, KernelKind::sieve)[0]);
+}
+
 TEST(SplitByCost, APartIsPlannedAsItsOwnRange) {
   Request q = request(1'000'000'000'000, 1'000'100'000'000);
   q.part = {2, 3};
@@ -737,6 +773,14 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   refused("--format", "missing value");
   refused(dir + "/good.json --format tabel", "unknown format 'tabel' (did you mean 'table'?)");
   refused(dir + "/good.json --fromat json", "unknown option '--fromat' (did you mean '--format'?)");
+  // "--name=value", as the main command takes it.
+  const test::Finished inline_value =
+      run("merge " + dir + "/good.json --format=json --output=" + dir + "/inline.json");
+  EXPECT_EQ(inline_value.status, 0) << inline_value.err;
+  EXPECT_NE(test::read_file(dir + "/inline.json").find(R"("histogram":{"1":7,"2":2})"),
+            std::string::npos);
+  refused(dir + "/good.json --allow-gaps=yes", "option '--allow-gaps' takes no value");
+  refused(dir + "/good.json --fromat=json", "unknown option '--fromat=json'");
   refused(dir, "is a directory, not a JSON result");
   refused(std::string(300, '9'), "merge: cannot read '999");  // a stat that fails: no such name
   // Sums that add up, but no range holds such numbers: 0 factors besides 1, 3 distinct factors

@@ -119,11 +119,14 @@ struct Job {
 /// Cost: microseconds (the cost model is a few formulas).
 Job plan_job(const Request& request, const Environment& environment);
 
-/// The range cut into `parts` adjacent ranges of equal estimated cost (the cost model of the
-/// cheaper method for each part, as the planner would pick it), which a job array's tasks count
-/// apart: a part near 1 is wider than one far from it. Fewer parts when the range has fewer
-/// numbers. Deterministic: every task of an array computes the same parts.
-std::vector<Range> split_by_cost(const Range& range, unsigned parts);
+/// The range cut into `parts` adjacent ranges of equal estimated cost, which a job array's tasks
+/// count apart: a part near 1 is wider than one far from it. The cost is the model's for
+/// `method` (the sieve's with `kernel` where one is given), and for automatic that of the
+/// cheaper method for each part, as the planner would pick it. Fewer parts when the range has
+/// fewer numbers. Deterministic: every task of an array computes the same parts.
+std::vector<Range> split_by_cost(const Range& range, unsigned parts,
+                                 Method method = Method::automatic,
+                                 std::optional<KernelKind> kernel = std::nullopt);
 
 /// This process's environment: the cores of its affinity mask, SLURM_CPUS_PER_TASK and the
 /// memory limit (RLIMIT_AS, and its cgroup's, read once a process). Ranks and checkpoint are

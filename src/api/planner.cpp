@@ -244,21 +244,39 @@ KernelKind kernel_for(const Request& q, const Environment& env) {
   return fallback;
 }
 
-/// Estimated seconds of the cheaper method on r (as the planner picks: the analytic method only
-/// where its table fits the library's budget).
-double cheapest_seconds(const Range& r) {
-  const MethodCost c = estimate_cost(r);
-  return c.analytic_bytes <= PrimeCountTable::kDefaultMaxBytes
-             ? std::min(c.sieve_seconds, c.analytic_seconds)
-             : c.sieve_seconds;
-}
+/// Estimated seconds of a part, by the method its run will take: the one the request forces
+/// (the analytic method; the sieve, by a kernel or a chunk asked for), else the cheaper, as the
+/// planner picks it (the analytic method only where its table fits the library's budget).
+struct PartCost {
+  Method method = Method::automatic;
+  std::optional<KernelKind> kernel;
 
-/// The largest b in [a, hi] with cheapest_seconds([a, b]) <= budget (costs grow with b), or a.
-u64 exact_part_end(u64 a, u64 hi, double budget) {
+  double operator()(const Range& r) const {
+    const MethodCost c = estimate_cost(r);
+    switch (method) {
+      case Method::analytic:
+        return c.analytic_seconds;
+      case Method::sieve:
+        // The wheel's and the trial kernel's models price [1, hi] and every number alike, not a
+        // part: its width in the default kernel's cost stands for theirs.
+        if (kernel && *kernel != KernelKind::wheel && *kernel != KernelKind::trial)
+          return sieve_method_seconds(r, *kernel);
+        return c.sieve_seconds;
+      case Method::automatic:
+        break;
+    }
+    return c.analytic_bytes <= PrimeCountTable::kDefaultMaxBytes
+               ? std::min(c.sieve_seconds, c.analytic_seconds)
+               : c.sieve_seconds;
+  }
+};
+
+/// The largest b in [a, hi] with cost([a, b]) <= budget (costs grow with b), or a.
+u64 exact_part_end(const PartCost& cost, u64 a, u64 hi, double budget) {
   u64 lo = a, top = hi;
   while (lo < top) {
     const u64 mid = lo + (top - lo + 1) / 2;  // no wrap: top - lo < 2^64
-    if (cheapest_seconds({a, mid}) <= budget)
+    if (cost({a, mid}) <= budget)
       lo = mid;
     else
       top = mid - 1;
@@ -266,14 +284,14 @@ u64 exact_part_end(u64 a, u64 hi, double budget) {
   return lo;
 }
 
-/// A b in [a, hi] with cheapest_seconds([a, b]) <= budget < cheapest_seconds([a, b + e]) for an
+/// A b in [a, hi] with cost([a, b]) <= budget < cost([a, b + e]) for an
 /// e in [1, tolerance] (costs grow with b), or hi if that fits, or a. A part costs about
 /// what the one before it did, so the search starts at that one's width (`guess`) and steps
 /// out by doubling steps until b is bracketed; then it probes where the line through the last
 /// two costs meets the budget (costs are near linear in the width, up to the jumps where the
 /// model changes its chunks: the last two points are then both below the jump), halving the
 /// bracket where that stalls. A handful of estimates a part, where halving [a, hi] took 64.
-u64 fast_part_end(u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
+u64 fast_part_end(const PartCost& cost, u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
   struct Point {
     u64 b;
     double cost;
@@ -281,7 +299,7 @@ u64 fast_part_end(u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
   Point lo{a, 0}, top{}, last{}, before{};  // lo fits (a is taken as fitting), top does not
   const auto probe = [&](u64 b) {
     before = last;
-    last = {b, cheapest_seconds({a, b})};
+    last = {b, cost({a, b})};
     (last.cost <= budget ? lo : top) = last;
   };
   const u64 start = a + (std::clamp<u64>(guess, 1, hi - a + 1) - 1);
@@ -318,8 +336,9 @@ u64 fast_part_end(u64 a, u64 hi, double budget, u64 guess, u64 tolerance) {
 /// fast split ends each part to a tolerance (fast_part_end), the k-th part of `near`, a split
 /// for budget `near_budget`, guessing the k-th width (scaled by the budgets, as a part's cost
 /// grows about with its width); else each part ends exactly.
-std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, bool fast,
-                                const std::vector<Range>& near = {}, double near_budget = 0) {
+std::vector<Range> greedy_parts(const PartCost& cost, const Range& r, double budget, unsigned limit,
+                                bool fast, const std::vector<Range>& near = {},
+                                double near_budget = 0) {
   std::vector<Range> parts;
   for (u64 a = r.lo, width = r.size() / limit + 1;;) {
     if (parts.size() < near.size()) {
@@ -329,8 +348,8 @@ std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, b
     // Within 1/(64 limit) of the part before's width (the first part exactly: near 1 its cost
     // is flat in its end, which moves all the others).
     const u64 tolerance = parts.empty() ? 1 : std::max<u64>(width / (64 * u64{limit}), 1);
-    const u64 b =
-        fast ? fast_part_end(a, r.hi, budget, width, tolerance) : exact_part_end(a, r.hi, budget);
+    const u64 b = fast ? fast_part_end(cost, a, r.hi, budget, width, tolerance)
+                       : exact_part_end(cost, a, r.hi, budget);
     parts.push_back({a, b});
     if (b == r.hi || parts.size() > limit) break;
     width = b - a + 1;
@@ -341,8 +360,8 @@ std::vector<Range> greedy_parts(const Range& r, double budget, unsigned limit, b
 
 /// Whether the split has `parts` parts and its last, which takes what the others leave, costs
 /// at least 4/5 of the budget (the others' cost is the budget, within the search's tolerance).
-bool full(const std::vector<Range>& split, unsigned parts, double budget) {
-  return split.size() == parts && cheapest_seconds(split.back()) >= 0.8 * budget;
+bool full(const PartCost& cost, const std::vector<Range>& split, unsigned parts, double budget) {
+  return split.size() == parts && cost(split.back()) >= 0.8 * budget;
 }
 
 /// The greedy split for the least budget a part that cuts r into at most `parts` parts.
@@ -351,14 +370,15 @@ bool full(const std::vector<Range>& split, unsigned parts, double budget) {
 /// part's excess over the least budget then shortens the last part by about 1/64 of a part,
 /// together, where costs grow with the width) and the split is full, or 60 steps. Exact: 60
 /// halvings of [0, whole], with exact part ends. Sets `budget` to the split's.
-std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast, double& budget) {
-  const double whole = cheapest_seconds(r);
+std::vector<Range> least_budget_split(const PartCost& cost, const Range& r, unsigned parts,
+                                      bool fast, double& budget) {
+  const double whole = cost(r);
   std::vector<Range> result{r};  // the split at `high`
   if (!fast) {
     double low = 0, high = whole;
     for (int i = 0; i < 60; ++i) {
       const double mid = (low + high) / 2;
-      std::vector<Range> split = greedy_parts(r, mid, parts, false);
+      std::vector<Range> split = greedy_parts(cost, r, mid, parts, false);
       if (split.size() <= parts)
         high = mid, result = std::move(split);
       else
@@ -368,13 +388,14 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast,
     return result;
   }
   double low = whole / parts, high = whole;
-  std::vector<Range> near = greedy_parts(r, low, parts, true);  // the latest split: its widths
-  double near_budget = low;                                     // guess the next one's
+  // The latest split: its widths guess the next one's.
+  std::vector<Range> near = greedy_parts(cost, r, low, parts, true);
+  double near_budget = low;
   if (near.size() <= parts) high = low, low = 0, result = near;
   for (int i = 0; i < 60; ++i) {
-    if (high - low <= high / (64.0 * parts) && full(result, parts, high)) break;
+    if (high - low <= high / (64.0 * parts) && full(cost, result, parts, high)) break;
     const double mid = low > 0 ? std::sqrt(low * high) : high / 2;
-    near = greedy_parts(r, mid, parts, true, near, near_budget);
+    near = greedy_parts(cost, r, mid, parts, true, near, near_budget);
     near_budget = mid;
     if (near.size() <= parts)
       high = mid, result = near;
@@ -386,10 +407,10 @@ std::vector<Range> least_budget_split(const Range& r, unsigned parts, bool fast,
 }
 
 /// The most estimated cost of a part over the least.
-double cost_spread(const std::vector<Range>& split) {
+double cost_spread(const PartCost& cost, const std::vector<Range>& split) {
   double most = 0, least = 1e300;
   for (const Range& p : split) {
-    const double s = cheapest_seconds(p);
+    const double s = cost(p);
     most = std::max(most, s);
     least = std::min(least, s);
   }
@@ -414,8 +435,10 @@ std::vector<Range> equal_widths(const Range& r, unsigned parts) {
 
 }  // namespace
 
-std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
+std::vector<Range> split_by_cost(const Range& r, unsigned parts, Method method,
+                                 std::optional<KernelKind> kernel) {
   check_range(r);
+  const PartCost cost{method, kernel};
   if (parts <= 1) return {r};
   if (r.size() <= parts) return equal_widths(r, static_cast<unsigned>(r.size()));  // a number each
   // Many parts: the search's work grows with them. Parts of under 1024 numbers cost about their
@@ -424,7 +447,7 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
   // group's 64 or 65 parts are within 1/64 of the others').
   if (r.size() / parts < 1024) return equal_widths(r, parts);
   if (parts >= 64 * kGroups) {
-    const std::vector<Range> groups = split_by_cost(r, kGroups);
+    const std::vector<Range> groups = split_by_cost(r, kGroups, method, kernel);
     std::vector<Range> result;
     result.reserve(parts);
     for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -441,12 +464,13 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts) {
   // sieve part's set-up beside an analytic part near 1), the budgets that give `parts` even
   // parts can be a sliver that only the exact search finds; equal widths within 1.25 do too.
   std::vector<Range> even = equal_widths(r, parts);
-  const double even_spread = cost_spread(even);
+  const double even_spread = cost_spread(cost, even);
   if (even_spread <= 1.02) return even;
   double budget = 0;
-  std::vector<Range> result = least_budget_split(r, parts, true, budget);
-  if (!full(result, parts, budget))
-    result = even_spread <= 1.25 ? std::move(even) : least_budget_split(r, parts, false, budget);
+  std::vector<Range> result = least_budget_split(cost, r, parts, true, budget);
+  if (!full(cost, result, parts, budget))
+    result =
+        even_spread <= 1.25 ? std::move(even) : least_budget_split(cost, r, parts, false, budget);
   // A budget that fits in fewer parts: split the widest until there are `parts`, so every task
   // of the array has work.
   while (result.size() < parts) {
@@ -468,7 +492,10 @@ Job plan_job(const Request& q, const Environment& env) {
     if (q.part.index < 1 || q.part.index > q.part.of)
       throw InvalidRequest("part " + std::to_string(q.part.index) + " of " +
                            std::to_string(q.part.of) + " does not exist: parts count from 1");
-    const std::vector<Range> parts = split_by_cost(q.range, q.part.of);
+    // Priced by the method the parts will run: a forced sieve's parts cost the sieve's time.
+    const bool sieve = q.method == Method::sieve || q.kernel || q.chunk != 0;
+    const std::vector<Range> parts =
+        split_by_cost(q.range, q.part.of, sieve ? Method::sieve : q.method, q.kernel);
     // Every task of an array alike: all refused, not the last few only (whose failure would
     // leave the others' merge waiting on an afterok that never comes).
     if (parts.size() < q.part.of)

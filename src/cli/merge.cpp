@@ -116,8 +116,38 @@ different counts (distinct and total), a file that is no such result.
 )";
 }
 
-int run_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+namespace {
+
+/// The arguments with each "--name=value" of an option that takes a value written as the two
+/// arguments "--name value", as the main command takes them.
+std::vector<std::string> split_inline_values(const std::vector<std::string>& args) {
+  std::vector<std::string> result;
+  bool options_ended = false;
+  for (const std::string& a : args) {
+    const std::size_t eq = a.find('=');
+    if (options_ended || !a.starts_with("--") || eq == std::string::npos) {
+      options_ended = options_ended || a == "--";
+      result.push_back(a);
+      continue;
+    }
+    const std::string name = a.substr(0, eq);
+    if (name == "--allow-gaps" || name == "--help")
+      throw UsageError("option '" + name + "' takes no value");
+    if (name != "--format" && name != "--output") {
+      result.push_back(a);  // unknown: refused below, with a suggestion
+      continue;
+    }
+    result.push_back(name);
+    result.push_back(a.substr(eq + 1));
+  }
+  return result;
+}
+
+}  // namespace
+
+int run_merge(const std::vector<std::string>& given, std::ostream& out, std::ostream& err) {
   try {
+    const std::vector<std::string> args = split_inline_values(given);
     std::vector<std::string> files;
     bool allow_gaps = false, help = false;
     std::optional<Format> format;
