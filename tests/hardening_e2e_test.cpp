@@ -274,6 +274,28 @@ TEST(Hardening, ALinkToTheOtherFileNotMadeYetIsTheSameFile) {
   EXPECT_FALSE(fs::exists(dir / "t1"));
 }
 
+TEST(Hardening, ANameAsLongAsTheDirectoryAllowsIsWritten) {
+  // The temporary name beside it (the name and six letters) would be too long: a short one of
+  // its own stands in, and nothing else is left in the directory.
+  ScratchDir dir;
+  const std::string here = dir / ".";
+  const long name_max = ::pathconf(here.c_str(), _PC_NAME_MAX);
+  ASSERT_GT(name_max, 8);
+  const std::string out = dir / std::string(static_cast<std::size_t>(name_max), 'z');
+  const std::string timeline = dir / std::string(static_cast<std::size_t>(name_max) - 3, 't');
+  for (int round = 0; round < 2; ++round) {  // made, then replaced
+    const test::Finished run = test::run_program(
+        NUMFACTORS_BINARY, {"--max", "10", "--output", out, "--timeline", timeline});
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(test::read_file(out), "{1: 7, 2: 2}\n");
+    EXPECT_TRUE(fs::is_regular_file(timeline));
+    EXPECT_EQ(std::distance(fs::directory_iterator(here), fs::directory_iterator()), 2);
+  }
+  expect_one_error_line(
+      test::run_program(NUMFACTORS_BINARY, {"--max", "10", "--output", out + "z"}), 1,
+      "File name too long");
+}
+
 TEST(Hardening, TwoNamesTooLongAreTwoFilesAndTheErrorSaysTooLong) {
   // Neither resolves; that must not make them "the same file".
   ScratchDir dir;

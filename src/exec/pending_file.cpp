@@ -42,7 +42,11 @@ int PendingFile::open(const std::string& path, mode_t mode) {
   const std::string name = std::filesystem::path(path_).filename().string();
   const std::string dir = std::filesystem::path(path_).parent_path().string();
   const long name_max = ::pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
-  if (name_max > 0 && name.size() + 7 > static_cast<std::size_t>(name_max)) return ENAMETOOLONG;
+  if (name_max > 0 && name.size() > static_cast<std::size_t>(name_max)) return ENAMETOOLONG;
+  // The temporary name is the name and six letters, or, where that would be too long for the
+  // directory, a short one of its own there (a rename stays within a directory either way).
+  const bool fits = name_max <= 0 || name.size() + 7 <= static_cast<std::size_t>(name_max);
+  template_ = fits ? path_ + ".XXXXXX" : (dir.empty() ? "" : dir + "/") + ".numfactors-XXXXXX";
 #ifdef O_TMPFILE
   if (::access("/proc/self/fd", X_OK) == 0) {
     fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -52,7 +56,7 @@ int PendingFile::open(const std::string& path, mode_t mode) {
     }
   }
 #endif
-  std::string temporary = path_ + ".XXXXXX";
+  std::string temporary = template_;
   fd_ = ::mkstemp(temporary.data());
   if (fd_ < 0) return errno;
   ::fchmod(fd_, mode);
@@ -64,7 +68,7 @@ int PendingFile::open(const std::string& path, mode_t mode) {
 int PendingFile::name_unnamed() {
   const std::string self = "/proc/self/fd/" + std::to_string(fd_);
   for (unsigned attempt = 0; attempt < 100; ++attempt) {
-    std::string name = path_ + ".XXXXXX";
+    std::string name = template_;
     // mkstemp picks a free name; the file it makes is removed and the name linked at once.
     const int probe = ::mkstemp(name.data());
     if (probe < 0) return errno;

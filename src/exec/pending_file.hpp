@@ -41,6 +41,7 @@ class PendingFile {
   int name_unnamed();
 
   std::string path_, temporary_;  // temporary_ is empty while the file has no name
+  std::string template_;          // mkstemp's template for a temporary name beside path_
   int fd_ = -1;
 };
 
