@@ -27,18 +27,27 @@ void* huge_page_alloc(std::size_t bytes);
 /// Returns a block of huge_page_alloc(bytes), with the same bytes.
 void huge_page_free(void* block, std::size_t bytes) noexcept;
 
-/// For std::vector: each allocation a block of huge_page_alloc.
+/// For std::vector: each allocation of half a huge page or more a block of huge_page_alloc;
+/// smaller ones from the heap, as the kernel would fill a whole huge page (2 MiB of zeros) on the
+/// first touch of a block that a tiny range's sieve writes a few bytes of.
 template <class T>
 struct HugePageAllocator {
   using value_type = T;
+  static constexpr std::size_t kSmallBytes = kHugePageBytes / 2;
   HugePageAllocator() = default;
   template <class U>
   HugePageAllocator(const HugePageAllocator<U>&) {}
   T* allocate(std::size_t n) {
     if (n > static_cast<std::size_t>(-1) / 2 / sizeof(T)) throw std::bad_alloc();
+    if (n * sizeof(T) < kSmallBytes) return static_cast<T*>(::operator new(n * sizeof(T)));
     return static_cast<T*>(huge_page_alloc(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t n) noexcept { huge_page_free(p, n * sizeof(T)); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n * sizeof(T) < kSmallBytes)
+      ::operator delete(p);
+    else
+      huge_page_free(p, n * sizeof(T));
+  }
   template <class U>
   bool operator==(const HugePageAllocator<U>&) const {
     return true;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <memory>
 
 #include "core/wheel.hpp"
 
@@ -36,6 +38,22 @@ const std::array<std::vector<PrimePower>, Presieve::kPatterns> kWheelGroups = {{
 }};
 
 }  // namespace
+
+std::shared_ptr<const Presieve> Presieve::shared(Count count, Layout layout) {
+  // Without a lock, so that a process forked while another thread makes one (Python's
+  // multiprocessing forks) never waits on it: two threads may each make one; one is kept, for
+  // the life of the process.
+  static std::array<std::atomic<const Presieve*>, 4> made{};
+  std::atomic<const Presieve*>& slot =
+      made[(count == Count::total ? 2 : 0) + (layout == Layout::wheel ? 1 : 0)];
+  const Presieve* kept = slot.load(std::memory_order_acquire);
+  if (kept == nullptr) {
+    auto fresh = std::make_unique<const Presieve>(count, layout);
+    if (slot.compare_exchange_strong(kept, fresh.get(), std::memory_order_acq_rel))
+      kept = fresh.release();
+  }
+  return {std::shared_ptr<const Presieve>(), kept};  // shares no ownership: it is never freed
+}
 
 Presieve::Presieve(Count count, Layout layout)
     : largest_prime_(layout == Layout::wheel ? kWheelLargestPrime : kLargestPrime) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,11 @@ class Presieve {
 
   /// Patterns for counting omega (a prime adds one factor once) or Omega (every power adds one).
   explicit Presieve(Count count, Layout layout = Layout::numbers);
+
+  /// The presieve of (count, layout), made once a process on first use and shared by every
+  /// kernel after: its patterns take longer to make than a range of a few hundred numbers takes
+  /// to sieve (a kernel is made for each call of the library).
+  static std::shared_ptr<const Presieve> shared(Count count, Layout layout);
 
   /// cells[i] = the sum of the pattern words of every covered prime power dividing the number of
   /// cell a + i (a + i itself in the number layout).

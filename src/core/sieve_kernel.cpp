@@ -59,10 +59,10 @@ SieveKernel::SieveKernel(Count count, std::shared_ptr<const Primes> primes, u64 
       primes_(std::move(primes)),
       stored_limit_(stored_limit),
       wheel_(std::move(wheel)),
-      presieve_(presieve ? std::move(presieve)
-                         : std::make_shared<const sieve::Presieve>(
-                               count, wheel_ ? sieve::Presieve::Layout::wheel
-                                             : sieve::Presieve::Layout::numbers)),
+      presieve_(presieve
+                    ? std::move(presieve)
+                    : sieve::Presieve::shared(count, wheel_ ? sieve::Presieve::Layout::wheel
+                                                            : sieve::Presieve::Layout::numbers)),
       prime_word_base_(sieve::kCountUnit),
       power_word_base_(count == Count::total ? sieve::kCountUnit : 0) {}
 
@@ -217,7 +217,10 @@ u64 SieveKernel::shared_bytes(u64 max_hi) {
 
 u64 SieveKernel::held_bytes() const {
   const auto held = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  const u64 cells = cells_.capacity() == 0 ? 0 : huge_page_round(held(cells_));
+  // A segment maps whole huge pages; a tiny chunk's cells are on the heap (HugePageAllocator).
+  const u64 cells = held(cells_) < HugePageAllocator<Cell>::kSmallBytes
+                        ? held(cells_)
+                        : huge_page_round(held(cells_));
   return held(direct_small_) + held(direct_) + held(rare_) + held(offsets_) + held(batch_) + cells +
          held(keys_) + buckets_.bytes() + hits_.bytes();
 }
@@ -498,7 +501,9 @@ void SieveKernel::add_wheel_segment(u64 a, std::size_t len, int threshold, sieve
 
 void SieveKernel::count_pass(const Range& r, u64 large_from, Histogram& out) {
   prepare_chunk(r, large_from);
-  cells_.resize(kSegmentCells);
+  // A segment, or the whole chunk where it is shorter (a tiny chunk then costs no 1 MiB segment).
+  if (cells_.size() < std::min<u64>(kSegmentCells, r.size()))
+    cells_.resize(std::min<u64>(kSegmentCells, r.size()));
   const u64 root = isqrt(number_of(r.hi));
   sieve::Bins bins{};
   for (u64 segment = 0;; ++segment) {
@@ -513,7 +518,7 @@ void SieveKernel::count_pass(const Range& r, u64 large_from, Histogram& out) {
                                                    large_ ? 2 * large_error_ : 0.0);
     if (wheel_) {
       if (threshold < 0) {
-        keys_.resize(kSegmentCells);
+        if (keys_.size() < len) keys_.resize(len);
         wheel::exact_keys(a, len, *primes_, count_, keys_.data());
       }
       add_wheel_segment(a, len, threshold, bins);
