@@ -216,6 +216,16 @@ TEST(Wheel, RefusesWhatItCannotCount) {
                KernelRangeError);
   EXPECT_THROW(make_plan({668, 999}, Count::distinct, KernelKind::wheel, 0, 1), KernelRangeError);
   EXPECT_NO_THROW(make_plan({667, 999}, Count::distinct, KernelKind::wheel, 0, 1));
+  // "MIN-1 at most 2 MAX/3" exactly, also where 3 does not divide MAX: 2 * 50 / 3 = 33.3.
+  EXPECT_NO_THROW(make_plan({34, 50}, Count::distinct, KernelKind::wheel, 0, 1));
+  EXPECT_THROW(make_plan({35, 50}, Count::distinct, KernelKind::wheel, 0, 1), KernelRangeError);
+  EXPECT_NO_THROW(make_plan({2, 2}, Count::distinct, KernelKind::wheel, 0, 1));
+  // The default takes the wheel a little inside that bound (MIN-1 < 2 floor(MAX/3)).
+  EXPECT_FALSE(wheel::pays_for({34, 50}));
+  EXPECT_FALSE(wheel::pays_for({667, 999}));
+  EXPECT_TRUE(wheel::pays_for({666, 999}));
+  EXPECT_FALSE(wheel::pays_for({1, wheel::kMaxHi + 1}));
+  EXPECT_TRUE(wheel::pays_for({wheel::kMaxHi / 3, wheel::kMaxHi}));
   const auto kernel = make_kernel(Plan{{1, 1000}, Count::distinct, KernelKind::wheel, 1});
   Histogram h;
   EXPECT_THROW(kernel->count({1, 1001}, h), std::logic_error);

@@ -35,7 +35,8 @@ void check_kernel_range(const Range& r, KernelKind kernel) {
     throw KernelRangeError("the wheel kernel counts up to 2^62-1, not up to " + std::to_string(r.hi),
                            kernel, r);
   // The wheel sieves all of [1, hi] / 3 whatever lo is: far from 1 that is many times the work.
-  if (kernel == KernelKind::wheel && r.lo - 1 > r.hi / 3 * 2)
+  // 3 (lo - 1) > 2 hi: lo - 1 above 2 hi / 3 exactly (hi < 2^62 here: no wrap).
+  if (kernel == KernelKind::wheel && 3 * (r.lo - 1) > 2 * r.hi)
     throw KernelRangeError("the wheel kernel sieves [1, hi] and is for ranges near 1 (lo-1 at most "
                            "2 hi/3)",
                            kernel, r);
