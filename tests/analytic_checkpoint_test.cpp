@@ -401,8 +401,10 @@ TEST(AnalyticCheckpointEndToEnd, SigintSaysHowManyItemsAreSaved) {
   EXPECT_EQ(f.out, "");
   const int saved = test::journal_records(path);
   EXPECT_NE(f.err.find("numfactors: interrupted by SIGINT; " + std::to_string(saved) +
-                       " items of the analytic walk and the prime count table built so far are "
-                       "saved in " + path + "*: run the same command again to resume\n"),
+                       (saved == 1 ? " item" : " items") +
+                       " of the analytic walk and the prime count table built so far are "
+                       "saved in " +
+                       path + "*: run the same command again to resume\n"),
             std::string::npos)
       << f.err;
   remove_journal(path);

@@ -66,14 +66,16 @@ void tell_notes(const Job& job, std::ostream& err) {
       const char* value = std::getenv("SLURM_CPUS_PER_TASK");
       lines << "numfactors: note: SLURM_CPUS_PER_TASK=" << printable(value ? value : "")
             << " is not a count of CPUs: " << job.threads_per_rank
-            << " thread(s) a rank (--threads sets more)\n";
+            << (job.threads_per_rank == 1 ? " thread" : " threads")
+            << " a rank (--threads sets more)\n";
     }
     if (note == PlanNote::workers_capped_by_memory && job.mode == Mode::mpi)
       lines << "numfactors: note: SLURM_CPUS_PER_TASK threads a rank would not fit in memory: "
-            << job.threads_per_rank << " thread(s) a rank (--threads sets more)\n";
+            << job.threads_per_rank << (job.threads_per_rank == 1 ? " thread" : " threads")
+            << " a rank (--threads sets more)\n";
     else if (note == PlanNote::workers_capped_by_memory)
       lines << "numfactors: note: a worker a core would not fit in memory: " << job.workers
-            << " worker(s) (--workers sets more)\n";
+            << (job.workers == 1 ? " worker" : " workers") << " (--workers sets more)\n";
     if (note == PlanNote::analytic_does_not_fit)
       lines << "numfactors: note: the analytic method's table would not fit in memory (--method "
                "analytic says how much it needs): the sieve counts instead, which takes longer\n";
@@ -175,8 +177,9 @@ class Session {
       line << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
     } else if (job_.method == Method::analytic) {
       const bool table = table_saved();
-      line << result.saved_tasks << " items of the analytic walk"
-           << (table ? " and the prime count table built so far" : "") << " are saved in "
+      line << result.saved_tasks << (result.saved_tasks == 1 ? " item" : " items")
+           << " of the analytic walk" << (table ? " and the prime count table built so far" : "")
+           << (result.saved_tasks == 1 && !table ? " is" : " are") << " saved in "
            << printable(options_.checkpoint) << (table ? "*" : "")
            << ": run the same command again to resume\n";
     } else {

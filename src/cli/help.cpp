@@ -5,7 +5,7 @@ namespace numfactors {
 
 std::string help_text() {
   return R"(Usage: numfactors [s|t|m|i] [[MIN] MAX] [options]
-       numfactors merge FILE... [options]   (numfactors merge --help)
+   or: numfactors merge FILE... [options]   (numfactors merge --help)
 
 Histogram of the number of distinct prime factors omega(n) (or, with --count total,
 Omega(n), counted with multiplicity) for every n in [MIN, MAX], printed as
@@ -33,8 +33,9 @@ Options:
   --schedule NAME    MPI mode: static (chunks dealt out once, default) or dynamic
                      (handed out on request: for uneven ranks or machines)
   --part I/N         count only the I-th of N parts of [MIN, MAX] of equal
-                     estimated cost (a job array's task I of N; numfactors merge
-                     adds the parts' JSON results up)
+                     estimated cost for the method they will run (a job array's
+                     task I of N; numfactors merge adds the parts' JSON results
+                     up)
   --output FILE      write the result to FILE (whole, or not at all: a temporary
                      file renamed into place) instead of stdout ('-': stdout)
   --timeline FILE    write one CSV row per chunk: worker,start,end,lo,hi
@@ -59,7 +60,7 @@ Options:
                      for windows under ~10^9 wide at 10^12; a --checkpoint
                      FILE that exists keeps the method that wrote it).
                      Analytic runs in every mode, journals finished walk
-                     items with --checkpoint; --kernel trial and --chunk are
+                     items with --checkpoint; --kernel and --chunk are
                      errors with it; json's worker_stats then count items
                      in "chunks" ("numbers" is 0)
   --chunk N          sieve: numbers per chunk, for the wheel values of m in
@@ -87,11 +88,17 @@ Examples:
   numfactors                          {1: 41724, 2: 150785, ...} for [2, 500000]
   numfactors s 10                     serial over [2, 10]: {1: 7, 2: 2}
   numfactors --max 1e9 --format table
+                                      k, count, share in percent and a bar
   numfactors --min 2^64-10^6 --max 2^64-1 --count total --format json
+                                      Omega(n) at the top of the range, as JSON
   numfactors m --workers 4 --timeline chunks.csv
+                                      4 processes; a CSV row a chunk
   mpiexec -n 4 numfactors i --max 1e10 --schedule dynamic
-  numfactors --max 1e11 --method sieve --checkpoint run.ckpt   (again: resumes)
+                                      4 MPI ranks, chunks handed out on request
+  numfactors --max 1e11 --method sieve --checkpoint run.ckpt
+                                      journaled: the same command again resumes
   numfactors --max 1e14 --method analytic --progress
+                                      the analytic method, with a progress bar
 
 SIGINT (Ctrl-C), SIGTERM (scancel, a Slurm time limit) or SIGHUP (a closed
 terminal) stops the run within a second: finished chunks are journaled (and an

@@ -138,7 +138,7 @@ TEST(MpiApp, SlurmCpusPerTaskIsTheDefaultThreadsPerRank) {
   // Not a count: one thread a rank, and the note says why.
   EXPECT_EQ(unreadable.status, 0);
   EXPECT_EQ(nlohmann::json::parse(unreadable.out).at("worker_stats").size(), size);
-  EXPECT_NE(unreadable.err.find("SLURM_CPUS_PER_TASK=two is not a count of CPUs: 1 thread(s) a "
+  EXPECT_NE(unreadable.err.find("SLURM_CPUS_PER_TASK=two is not a count of CPUs: 1 thread a "
                                 "rank (--threads sets more)"),
             std::string::npos)
       << unreadable.err;
