@@ -346,7 +346,9 @@ TEST(AnalyticCheckpointEndToEnd, ASignalInTheTableBuildIsAnsweredAtOnceAndTheBui
   journaled_args.insert(journaled_args.end(), {"--checkpoint", path});
   test::ChildProcess child(NUMFACTORS_BINARY, journaled_args);
   ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Inside the build, whatever the machine's (or a sanitizer's) speed: a share of the whole
+  // run's time, of which the build takes most.
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.3, 0.15 * whole.seconds)));
   const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
   ASSERT_EQ(f.status, 143) << f.err;
   // Between rounds, and the state written: well within Slurm's 30 s before SIGKILL.
