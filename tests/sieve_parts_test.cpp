@@ -20,12 +20,34 @@ namespace numfactors::sieve {
 namespace {
 
 constexpr u64 kTop = std::numeric_limits<u64>::max();
+__extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
 
 void expect_weight_bound(u64 p) {
   const long double exact = kLogScale * std::log2(static_cast<long double>(p));
   const long double w = weight_of(p);
   EXPECT_LE(w, exact) << p;
   EXPECT_LT(exact - w, kWeightError) << p;
+}
+
+TEST(Arith, IsqrtIsTheFloorOfTheRootAtEverySquareBoundary) {
+  // r = isqrt(n) exactly when r^2 <= n < (r+1)^2, checked in 128 bits: at k^2 - 1, k^2, k^2 + 1
+  // for k near 2^26 and 2^32 (where a double loses the low bits of n), at random k, and at 2^64-1.
+  const auto check = [](u64 n) {
+    const u128 r = isqrt(n);
+    EXPECT_LE(r * r, n) << n;
+    EXPECT_GT((r + 1) * (r + 1), n) << n;
+  };
+  std::mt19937_64 rng(test::test_seed(7103));
+  std::vector<u64> roots;
+  for (u64 d = 0; d < 2000; ++d)
+    roots.insert(roots.end(), {d, (u64{1} << 26) + d - 1000, (u64{1} << 32) - 1 - d, rng() >> 32});
+  for (const u64 k : roots) {
+    check(k * k);
+    if (k > 0) check(k * k - 1);
+    if (k < 0xFFFFFFFFull) check(k * k + 1);
+  }
+  for (u64 d = 0; d < 1000; ++d) check(kTop - d);
+  for (int i = 0; i < 100000; ++i) check(rng() >> (rng() % 64));
 }
 
 TEST(SieveWeights, EveryLeadingBitShiftsTheSameEightBitTable) {
