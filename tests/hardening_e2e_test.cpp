@@ -332,6 +332,42 @@ TEST(Hardening, AFileSizeLimitIsAFailureSaidNotASilentDeath) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir / ""), fs::directory_iterator()), 0);
 }
 
+TEST(Hardening, TimeoutsSignalSentTwiceIsOneStopAndItsWorkIsKept) {
+  // timeout(1) sends SIGTERM to its child and then to its process group: the run gets it twice,
+  // the second as soon as the first has been handled. Taken as a second Ctrl-C, that ended the
+  // run at once, without a word and without saving the table built so far.
+  ScratchDir dir;
+  const std::string journal = dir / "run.ckpt";
+  const std::vector<std::string> args = {"--max",     "1e13", "--method",     "analytic",
+                                         "--workers", "1",    "--checkpoint", journal};
+  // Stopped as by one signal: the run says so (after the line on what it resumed) and saves.
+  const auto expect_one_stop = [](const test::Finished& f) {
+    EXPECT_EQ(f.status, 143) << f.err;
+    EXPECT_EQ(f.out, "");
+    EXPECT_NE(f.err.find("numfactors: interrupted by SIGTERM; "), std::string::npos) << f.err;
+  };
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    test::ChildProcess child(NUMFACTORS_BINARY, args);
+    ASSERT_TRUE(test::wait_until([&] { return test::catches(child.pid(), SIGTERM); }, 30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(child.pid(), SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // the first is handled by now
+    kill(-child.pid(), SIGTERM);                                // its process group
+    const test::Finished f = child.wait(60);
+    expect_one_stop(f);
+    if (attempt > 0) EXPECT_TRUE(f.err.starts_with("numfactors: resuming from ")) << f.err;
+  }
+  std::vector<std::string> timed = {"--preserve-status", "0.4", NUMFACTORS_BINARY};
+  timed.insert(timed.end(), args.begin(), args.end());
+  expect_one_stop(test::run_program("/usr/bin/timeout", timed));
+  // What the stops kept resumes to the uninterrupted run's histogram.
+  const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, args);
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  const test::Finished whole =
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e13", "--method", "analytic"});
+  EXPECT_EQ(resumed.out, whole.out);
+}
+
 TEST(Hardening, ASignalInALargeTableStartIsAnsweredWithinASecond) {
   // The table's start values at 5*10^16 (a division for each of 2.2e8 keys, into fresh pages)
   // once took seconds before the first look at the stop flag.

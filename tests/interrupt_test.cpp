@@ -104,7 +104,9 @@ TEST(Interrupt, ASecondSignalEndsTheProcess) {
       const InterruptFlag flag;
       kill(getpid(), SIGINT);
       if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
-      kill(getpid(), SIGINT);  // the default action now: the process ends here
+      // A second Ctrl-C, as a hand gives it: the default action now, the process ends here.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      kill(getpid(), SIGINT);
       std::this_thread::sleep_for(std::chrono::seconds(5));
       _exit(4);
     } catch (...) {
@@ -115,4 +117,30 @@ TEST(Interrupt, ASecondSignalEndsTheProcess) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
   EXPECT_EQ(WTERMSIG(status), SIGINT);
+}
+
+TEST(Interrupt, OneStopSentTwiceAtOnceIsOneStop) {
+  // timeout(1) sends SIGTERM to its child and then to its process group: the child gets it twice
+  // within microseconds, after the first has been handled. That is one stop, not two.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      signal(SIGTERM, SIG_DFL);
+      signal(SIGINT, SIG_DFL);
+      const InterruptFlag flag;
+      kill(getpid(), SIGTERM);
+      if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
+      kill(getpid(), SIGTERM);
+      kill(getpid(), SIGINT);  // another stop signal at once: the same stop too
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      _exit(flag.token().reason() == SIGTERM ? 0 : 6);
+    } catch (...) {
+      _exit(5);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "ended by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }

@@ -3,8 +3,11 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <cstdint>
+#include <ctime>
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
@@ -20,7 +23,30 @@ constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 struct sigaction g_previous[std::size(kStopSignals)];
 bool g_installed = false;
 
-extern "C" void on_stop_signal(int signal) { g_token.cancel(signal); }
+// When the first stop signal came (CLOCK_MONOTONIC, ns; 0: none yet). A stop signal within
+// kSameStopNs of it is the same stop sent twice: timeout(1) signals its child and then its
+// process group, and a job manager may signal a process and its group alike. A later one ends
+// the process at once, by the signal's default action.
+std::atomic<std::int64_t> g_first_ns{0};
+constexpr std::int64_t kSameStopNs = 250'000'000;
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
+
+// clock_gettime, sigaction and raise are async-signal-safe; so is a lock-free atomic.
+extern "C" void on_stop_signal(int signal) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const std::int64_t ns = std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec + 1;  // never 0
+  std::int64_t first = 0;
+  if (g_first_ns.compare_exchange_strong(first, ns)) {
+    g_token.cancel(signal);
+  } else if (ns - first >= kSameStopNs) {
+    struct sigaction fallback {};
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(signal, &fallback, nullptr);
+    raise(signal);  // blocked while this handler runs: delivered, fatally, as it returns
+  }
+}
 
 // The thread that takes the signals: every other thread started while the flag exists blocks them.
 // The kernel gives a process's signal to its main thread first, and there a handler may wait for
@@ -69,11 +95,12 @@ void restore_handlers() {
 InterruptFlag::InterruptFlag() {
   if (g_installed) throw std::logic_error("only one InterruptFlag at a time");
   g_token.reset();
+  g_first_ns = 0;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   // SA_RESTART: reads, writes and waits on other threads need not expect EINTR.
-  action.sa_flags = SA_RESTART | SA_RESETHAND;
+  action.sa_flags = SA_RESTART;
   // A signal ignored or blocked when the program started stays so (nohup, a script's background
   // job under SIGINT): whoever started it asked for that.
   pthread_sigmask(SIG_BLOCK, nullptr, &g_previous_mask);

@@ -10,8 +10,10 @@ namespace numfactors {
 
 /// While one exists, SIGINT, SIGTERM and SIGHUP cancel token() with the signal's number instead of
 /// killing the process, so the run stops handing out tasks, journals what finished and the
-/// program exits 128 + signal. The handler is one-shot (SA_RESETHAND): a second Ctrl-C kills at
-/// once, which loses nothing a checkpoint holds. A signal ignored or blocked before (nohup) stays
+/// program exits 128 + signal. A second stop signal a quarter of a second or more after the first
+/// (a second Ctrl-C) kills at once, which loses nothing a checkpoint holds; one sooner is the
+/// same stop sent twice (timeout(1) sends it to the child and to its process group) and changes
+/// nothing. A signal ignored or blocked before (nohup) stays
 /// so. A thread of its own takes the signals: threads started while it exists block them (so does
 /// the thread that made it, until it is destroyed), as a thread may wait for seconds in the
 /// kernel before it could run a handler. The previous handlers come back when it is destroyed.
