@@ -296,6 +296,32 @@ TEST(Hardening, ANameAsLongAsTheDirectoryAllowsIsWritten) {
       "File name too long");
 }
 
+TEST(Hardening, ACheckpointNameTooLongForItsTableIsRefusedBeforeTheRun) {
+  // The analytic method keeps its table beside the checkpoint as FILE.table-N: with a FILE of
+  // 236 characters that name was found too long only when saved (every run near 1 failed, and
+  // an interrupted one lost its table). The sieve keeps no table: the same name serves it.
+  ScratchDir dir;
+  const std::string here = dir / ".";
+  const long name_max = ::pathconf(here.c_str(), _PC_NAME_MAX);
+  ASSERT_GT(name_max, 20);
+  const std::string suffix = ".table-1000000000000";
+  const std::string journal =
+      dir / std::string(static_cast<std::size_t>(name_max) - suffix.size() + 1, 'c');
+  expect_one_error_line(
+      test::run_program(NUMFACTORS_BINARY, {"--max", "1e12", "--checkpoint", journal}), 2,
+      "use a shorter name");
+  EXPECT_EQ(std::distance(fs::directory_iterator(here), fs::directory_iterator()), 0);
+  const test::Finished sieve = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e6", "--method", "sieve", "--checkpoint", journal});
+  EXPECT_EQ(sieve.status, 0) << sieve.err;
+  EXPECT_EQ(sieve.out, test::known_dict_line(2, 1000000));
+  // One character shorter, the table's name fits: the analytic run goes on as usual.
+  fs::remove(journal);
+  const test::Finished fits = test::run_program(
+      NUMFACTORS_BINARY, {"--max", "1e12", "--checkpoint", journal.substr(0, journal.size() - 1)});
+  EXPECT_EQ(fits.status, 0) << fits.err;
+}
+
 TEST(Hardening, TwoNamesTooLongAreTwoFilesAndTheErrorSaysTooLong) {
   // Neither resolves; that must not make them "the same file".
   ScratchDir dir;

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <climits>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
@@ -22,6 +24,7 @@
 #include "cli/progress.hpp"
 #include "core/cell_histogram.hpp"
 #include "exec/mpi.hpp"
+#include "exec/quoted.hpp"
 #include "exec/table_state.hpp"
 #include "numfactors/format.hpp"
 #include "numfactors/run.hpp"
@@ -211,11 +214,32 @@ void check_files(Options& o) {
   check_distinct_files(o.timeline, "--timeline", o.output, "--output");
 }
 
+/// The analytic method keeps its tables beside the checkpoint, as FILE.table-N: a name too long
+/// for them would fail only when the first is saved, after the work it was to keep.
+void check_table_names(const Options& o, const Job& job) {
+  if (o.checkpoint.empty() || job.method != Method::analytic) return;
+  const std::string dir = std::filesystem::path(o.checkpoint).parent_path().string();
+  const long name_max = pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  const auto most = static_cast<std::size_t>(name_max > 0 ? name_max : NAME_MAX);
+  for (const u64 n : {job.range.hi, job.range.lo - 1}) {
+    if (n == 0) continue;
+    const std::string name =
+        std::filesystem::path(TableState::path_for(o.checkpoint, n)).filename().string();
+    if (name.size() > most)
+      throw UsageError("--checkpoint: the analytic method keeps its table beside it as " +
+                       quote_path(name) + ", a name of " + std::to_string(name.size()) +
+                       " bytes, more than this file system allows (" + std::to_string(most) +
+                       "): use a shorter name");
+  }
+}
+
 Job plan_for(const Options& o, Environment env) {
   Request request = o.request;
   request.checkpoint = !o.checkpoint.empty();
   if (request.checkpoint) env.checkpoint = checkpoint_facts(o.checkpoint);
-  return plan_job(request, env);
+  Job job = plan_job(request, env);
+  check_table_names(o, job);
+  return job;
 }
 
 int run_app(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
