@@ -734,6 +734,43 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
   refused(dir + "/total-1.json " + dir + "/distinct-2.json", "counts distinct");
   refused(dir + "/nothing.json", "cannot read");
   EXPECT_EQ(run("merge --allow-gaps " + dir + "/total-1.json " + dir + "/total-3.json").status, 0);
+  // A merge with gaps says which ranges it counts, and a later merge fills them: it gives the
+  // whole range's histogram, and refuses the same part twice.
+  ASSERT_EQ(run("merge --allow-gaps " + dir + "/total-1.json " + dir + "/total-3.json" +
+                " --format json --output " + dir + "/gaps.json")
+                .status,
+            0);
+  EXPECT_NE(test::read_file(dir + "/gaps.json").find(R"("parts":2,)"), std::string::npos);
+  EXPECT_NE(test::read_file(dir + "/gaps.json").find(R"("ranges":[[1000000000000,)"),
+            std::string::npos)
+      << test::read_file(dir + "/gaps.json");
+  const test::Finished filled = run("merge " + dir + "/total-2.json " + dir + "/gaps.json");
+  EXPECT_EQ(filled.status, 0) << filled.err;
+  EXPECT_EQ(filled.out, whole.out);
+  const test::Finished filled_json =
+      run("merge " + dir + "/total-2.json " + dir + "/gaps.json --format json");
+  EXPECT_EQ(filled_json.out.find("ranges"), std::string::npos) << filled_json.out;
+  EXPECT_NE(filled_json.out.find(R"("parts":3,)"), std::string::npos) << filled_json.out;
+  refused(dir + "/gaps.json", "a gap between");
+  refused(dir + "/gaps.json " + dir + "/total-3.json", "overlap");
+  // Ranges that are not the pieces of [min, max], or whose counts are not theirs.
+  const std::string gapped = R"({"min":2,"max":20,"count":"distinct","histogram":{"1":7,"2":2},)";
+  for (const std::string& ranges :
+       {std::string(R"("ranges":[[2,10],[10,20]]})"), std::string(R"("ranges":[[2,10],[15,19]]})"),
+        std::string(R"("ranges":[[3,10],[15,20]]})"), std::string(R"("ranges":[[10,2]]})"),
+        std::string(R"("ranges":[[2,-10],[15,20]]})"), std::string(R"("ranges":[]})"),
+        std::string(R"("ranges":[[2,10,11]]})"), std::string(R"("ranges":"2-10"})")}) {
+    std::ofstream(dir + "/bad.json") << gapped << ranges << "\n";
+    refused(dir + "/bad.json", "is not a numfactors JSON result");
+  }
+  std::ofstream(dir + "/bad.json") << gapped << R"("ranges":[[2,10],[15,20]]})"
+                                   << "\n";
+  refused(dir + "/bad.json", "does not count every number of its ranges");
+  std::ofstream(dir + "/two.json")
+      << R"({"min":2,"max":20,"count":"distinct","histogram":{"1":7,"2":3},)"
+      << R"("ranges":[[2,10],[20,20]]})"
+      << "\n";
+  EXPECT_EQ(run("merge --allow-gaps " + dir + "/two.json").out, "{1: 7, 2: 3}\n");
   refused("--allow-gaps --allow-gaps " + dir + "/total-1.json", "given twice");
   // Counts that only add up modulo 2^64, or are not counts at all.
   const std::string head = R"({"min":2,"max":10,"count":"distinct","histogram":)";

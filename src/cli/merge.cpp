@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli/error_words.hpp"
 #include "cli/number.hpp"
@@ -24,10 +24,14 @@ namespace {
 struct PartResult {
   std::string file;
   Range range;
+  /// The numbers it counts: [range] itself, or for a merge with --allow-gaps the ranges of its
+  /// parts (ascending, disjoint), so that the gaps can be filled by a later merge.
+  std::vector<Range> covered;
   Count count = Count::distinct;
   Histogram histogram;
   double seconds = 0, cpu_seconds = 0;
   u64 workers = 0;
+  u64 parts = 1;  // the parts an earlier merge added up
 };
 
 /// One part from a JSON report; UsageError naming the file for anything else.
@@ -40,13 +44,29 @@ PartResult read_part(const std::string& file) {
   p.file = file;
   try {
     const auto j = nlohmann::json::parse(in);
-    // get<u64> would convert a negative or fractional bound: only unsigned integers are bounds.
-    const auto bound = [&](const char* name) {
+    // get<u64> would convert a negative or fractional value: bounds and counts are unsigned.
+    const auto unsigned_at = [&](const char* name) {
       const auto& v = j.at(name);
       if (!v.is_number_unsigned()) throw UsageError("");
       return v.get<u64>();
     };
-    p.range = {bound("min"), bound("max")};
+    p.range = {unsigned_at("min"), unsigned_at("max")};
+    if (j.contains("ranges")) {
+      for (const auto& r : j.at("ranges")) {
+        if (!r.is_array() || r.size() != 2 || !r[0].is_number_unsigned() ||
+            !r[1].is_number_unsigned())
+          throw UsageError("");
+        const Range piece{r[0].get<u64>(), r[1].get<u64>()};
+        if (piece.lo > piece.hi || (!p.covered.empty() && piece.lo <= p.covered.back().hi))
+          throw UsageError("");
+        p.covered.push_back(piece);
+      }
+      if (p.covered.empty() || p.covered.front().lo != p.range.lo ||
+          p.covered.back().hi != p.range.hi)
+        throw UsageError("");
+    } else {
+      p.covered = {p.range};
+    }
     const auto count = parse_choice<Count>(j.at("count").get<std::string>());
     if (!count) throw UsageError("");
     p.count = *count;
@@ -65,12 +85,16 @@ PartResult read_part(const std::string& file) {
     p.seconds = j.value("seconds", 0.0);
     p.cpu_seconds = j.value("cpu_seconds", 0.0);
     p.workers = j.value("workers", u64{0});
+    if (j.contains("parts")) p.parts = unsigned_at("parts");
   } catch (const std::exception&) {
     throw UsageError("merge: " + quote_path(file) +
                      " is not a numfactors JSON result (--format json)");
   }
-  if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != p.range.size())
-    throw UsageError("merge: " + quote_path(file) + " does not count every number of its range");
+  u64 numbers = 0;  // the pieces lie in [min, max], disjoint: no wrap
+  for (const Range& r : p.covered) numbers += r.size();
+  if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != numbers)
+    throw UsageError("merge: " + quote_path(file) + " does not count every number of its " +
+                     (p.covered.size() > 1 ? "ranges" : "range"));
   // Only 1 has no prime factor, and k factors need a number of at least 2 * 3 * 5 * ... (the
   // first k primes; 2^k counted with multiplicity).
   const auto impossible = [&](unsigned k) {
@@ -93,10 +117,11 @@ PartResult read_part(const std::string& file) {
   return p;
 }
 
-std::string describe(const PartResult& p) {
-  return quote_path(p.file) + " [" + std::to_string(p.range.lo) + ", " +
-         std::to_string(p.range.hi) + "]";
+std::string describe(const std::string& file, const Range& r) {
+  return quote_path(file) + " [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + "]";
 }
+
+std::string describe(const PartResult& p) { return describe(p.file, p.range); }
 
 }  // namespace
 
@@ -106,7 +131,8 @@ std::string merge_help_text() {
 Adds up the JSON results (numfactors --format json) of adjacent parts of a range,
 such as the tasks of a job array that each counted --part I/N, into the histogram
 of the whole range. Refused with status 2: parts that overlap, a gap between two
-parts (unless --allow-gaps: then the result counts the parts only), parts of
+parts (unless --allow-gaps: then the result counts the parts only, and its JSON
+lists the ranges counted, so that a later merge can fill the gaps), parts of
 different counts (distinct and total), a file that is no such result.
 
   --allow-gaps     merge parts with gaps between them
@@ -196,36 +222,59 @@ int run_merge(const std::vector<std::string>& given, std::ostream& out, std::ost
     for (const std::string& f : files) check_distinct_files(f, "merge: a part", path, "--output");
     std::vector<PartResult> parts;
     for (const std::string& f : files) parts.push_back(read_part(f));
-    std::sort(parts.begin(), parts.end(),
-              [](const PartResult& a, const PartResult& b) { return a.range.lo < b.range.lo; });
     const Count count = parts.front().count;
     Histogram histogram;
     double seconds = 0, cpu_seconds = 0;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const PartResult& p = parts[i];
+    u64 part_count = 0;
+    // Every range a part counts (one, or those of an earlier merge with gaps), in order.
+    struct Piece {
+      Range range;
+      const PartResult* part;
+    };
+    std::vector<Piece> pieces;
+    for (const PartResult& p : parts) {
       if (p.count != count)
         throw UsageError("merge: " + describe(p) + " counts " + to_string(p.count) + ", " +
                          describe(parts.front()) + " " + to_string(count));
-      if (i > 0) {
-        const PartResult& prev = parts[i - 1];
-        if (p.range.lo <= prev.range.hi)
-          throw UsageError("merge: " + describe(prev) + " and " + describe(p) + " overlap");
-        if (p.range.lo - 1 != prev.range.hi && !allow_gaps)
-          throw UsageError("merge: a gap between " + describe(prev) + " and " + describe(p) +
-                           " (--allow-gaps merges them anyway)");
-      }
+      for (const Range& r : p.covered) pieces.push_back({r, &p});
       histogram += p.histogram;
       seconds = std::max(seconds, p.seconds);  // the parts ran side by side
       cpu_seconds += p.cpu_seconds;
+      part_count += p.parts;
     }
+    std::sort(pieces.begin(), pieces.end(),
+              [](const Piece& a, const Piece& b) { return a.range.lo < b.range.lo; });
+    // An overlap anywhere is the error to report, before any gap.
+    for (std::size_t i = 1; i < pieces.size(); ++i)
+      if (pieces[i].range.lo <= pieces[i - 1].range.hi)
+        throw UsageError("merge: " + describe(pieces[i - 1].part->file, pieces[i - 1].range) +
+                         " and " + describe(pieces[i].part->file, pieces[i].range) + " overlap");
+    std::vector<Range> covered{pieces.front().range};  // the union, in maximal ranges
+    for (std::size_t i = 1; i < pieces.size(); ++i) {
+      const Piece &prev = pieces[i - 1], &p = pieces[i];
+      if (p.range.lo - 1 == prev.range.hi) {
+        covered.back().hi = p.range.hi;
+        continue;
+      }
+      if (!allow_gaps)
+        throw UsageError("merge: a gap between " + describe(prev.part->file, prev.range) + " and " +
+                         describe(p.part->file, p.range) + " (--allow-gaps merges them anyway)");
+      covered.push_back(p.range);
+    }
+    const Range whole{covered.front().lo, covered.back().hi};
     std::string report;
     if (format == Format::json) {
       nlohmann::ordered_json j;
-      j["min"] = parts.front().range.lo;
-      j["max"] = parts.back().range.hi;
+      j["min"] = whole.lo;
+      j["max"] = whole.hi;
       j["count"] = to_string(count);
-      j["parts"] = parts.size();
+      j["parts"] = part_count;
       j["numbers"] = histogram.total();  // less than max - min + 1 with --allow-gaps
+      // With gaps, the ranges counted: a later merge with the missing parts fills them.
+      if (covered.size() > 1) {
+        j["ranges"] = nlohmann::ordered_json::array();
+        for (const Range& r : covered) j["ranges"].push_back({r.lo, r.hi});
+      }
       j["seconds"] = json_seconds(seconds);
       j["cpu_seconds"] = json_seconds(cpu_seconds);
       j["histogram"] = nlohmann::ordered_json::object();
@@ -234,7 +283,7 @@ int run_merge(const std::vector<std::string>& given, std::ostream& out, std::ost
       report = j.dump() + "\n";
     } else {
       Job job;  // only its range and count show in these formats
-      job.range = {parts.front().range.lo, parts.back().range.hi};
+      job.range = whole;
       job.count = count;
       RunResult merged;
       merged.histogram = histogram;
