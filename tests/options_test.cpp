@@ -111,6 +111,11 @@ TEST(ParseOptions, HelpAndVersion) {
   EXPECT_TRUE(parse_options({"--help"}).help);
   EXPECT_TRUE(parse_options({"-h"}).help);
   EXPECT_TRUE(parse_options({"--version"}).version);
+  // Help answers whatever else is on the line, mistakes included (unless it is taken as a
+  // missing value: --max --help).
+  for (const Args& args : {Args{"--help", "--max", "x"}, Args{"--max", "x", "-h"},
+                           Args{"-h", "--help"}, Args{"bogus", "--help"}})
+    EXPECT_TRUE(parse_options(args).help) << describe(args);
 }
 
 TEST(ParseOptions, UpperBoundGivenTwice) {
@@ -133,7 +138,8 @@ TEST(ParseOptions, AnOptionGivenTwiceNamesTheSpellingsGiven) {
             "option '--no-progress' is given twice (with --progress); give it once");
   EXPECT_EQ(message({"--no-progress", "--progress"}),
             "option '--progress' is given twice (with --no-progress); give it once");
-  EXPECT_EQ(message({"-h", "--help"}), "option '--help' is given twice (with -h); give it once");
+  EXPECT_EQ(message({"--mode", "serial", "--mode=threads"}),
+            "option '--mode' is given twice; give it once");
 }
 
 TEST(ParseOptions, BadNumbers) {
@@ -162,7 +168,10 @@ TEST(ParseOptions, ZeroAndEmptyRanges) {
   expect_usage_error({"--chunk", "0"}, {"--chunk", "at least 1"});
   expect_usage_error({"--workers", std::to_string(kMaxWorkers + 1)}, {"--workers", "at most"});
   expect_usage_error({"--min", "10", "--max", "5"}, {"10", "5", "greater than"});
-  expect_usage_error({"s", "1"}, {"2", "1", "greater than"});  // [2, 1]: the default min is 2
+  // [2, 1] and [10^6, 500000]: a bound met the other's default, which the message names.
+  expect_usage_error({"s", "1"}, {"max 1 is below the default min 2", "--min"});
+  expect_usage_error({"--min", "1e6"},
+                     {"min 1000000 is greater than the default max 500000", "--max"});
   expect_usage_error({"--min", "2^64-1", "--max", "2^64-2"}, {"greater than"});
 }
 
@@ -180,7 +189,6 @@ TEST(ParseOptions, AnOptionGivenTwiceIsAnError) {
   expect_usage_error({"--max", "5", "--max", "7"}, {"'--max'", "twice"});
   expect_usage_error({"--workers=2", "--workers", "2"}, {"'--workers'", "twice"});
   expect_usage_error({"--progress", "--no-progress"}, {"'--no-progress'", "twice", "--progress"});
-  expect_usage_error({"-h", "--help"}, {"'--help'", "twice"});
   expect_usage_error({"--format", "csv", "--format", "json"}, {"'--format'", "twice"});
 }
 
@@ -209,6 +217,10 @@ TEST(ParseOptions, DidYouMean) {
   expect_usage_error({"thread"}, {"unknown mode", "did you mean 't' or '--mode threads'?"});
   expect_usage_error({"serail"}, {"unknown mode", "did you mean 's' or '--mode serial'?"});
   expect_usage_error({"p", "10"}, {"unknown mode", "did you mean 'm' or '--mode pool'?"});
+  // The other command and help, tried as modes.
+  expect_usage_error({"help"}, {"unknown mode 'help'", "numfactors --help"});
+  expect_usage_error({"mer"}, {"did you mean 'merge'?", "goes first: numfactors merge FILE"});
+  expect_usage_error({"--max", "10", "merge"}, {"'merge' goes first"});
 }
 
 TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {

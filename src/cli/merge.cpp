@@ -2,6 +2,8 @@
 #include "cli/merge.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -38,8 +40,11 @@ struct PartResult {
 PartResult read_part(const std::string& file) {
   if (std::error_code error; std::filesystem::is_directory(file, error))
     throw UsageError("merge: " + quote_path(file) + " is a directory, not a JSON result");
+  errno = 0;
   std::ifstream in(file);
-  if (!in) throw UsageError("merge: cannot read " + quote_path(file));
+  if (!in)  // the open(2) behind it says why
+    throw UsageError("merge: cannot read " + quote_path(file) +
+                     (errno != 0 ? std::string(": ") + std::strerror(errno) : ""));
   PartResult p;
   p.file = file;
   try {

@@ -203,6 +203,13 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
       p.letter_mode = mode;
       return;
     }
+    // Words a user may try for the other command and for help.
+    if (arg == "help") throw UsageError("unknown mode 'help'; for help: numfactors --help");
+    if (arg == "merge") throw UsageError("'merge' goes first: numfactors merge FILE... [options]");
+    if (closest(arg, {"merge"}) == "merge")
+      throw UsageError(
+          "unknown mode " + quote_arg(arg) +
+          " (did you mean 'merge'? it goes first: numfactors merge FILE... [options])");
     // A mode's name (or a near miss of one) here is meant as its letter.
     std::vector<std::string> names;
     for (const auto& [letter, mode] : kModeLetters) names.push_back(to_string(mode));
@@ -231,10 +238,20 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
 }  // namespace
 
 Options parse_options(const std::vector<std::string>& args) {
+  // --help answers whatever else is on the line, as the options before it may be the mistake;
+  // not where it stands for a value that is missing (--max --help).
+  const std::vector<Token> tokens = scan(args);
+  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.missing_value; }))
+    for (const Token& t : tokens)
+      if (t.option && (t.text == "--help" || t.text == "-h") && !t.inline_value) {
+        Options help;
+        help.help = true;
+        return help;
+      }
   Parsed p;
   std::size_t positional_index = 0;
   std::vector<std::pair<std::string, std::string>> seen;  // options given, each at most once
-  for (const Token& t : scan(args)) {
+  for (const Token& t : tokens) {
     if (!t.option) {
       positional(p, t.text, positional_index++);
       continue;
@@ -277,7 +294,19 @@ Options parse_options(const std::vector<std::string>& args) {
       o.request.range.lo = p.numbers.front();
     }
   }
-  if (!o.help && !o.version) check_range(o.request.range);
+  if (o.help || o.version) return o;
+  // An empty range whose other bound is the default: say which default it met.
+  const Range& r = o.request.range;
+  const bool min_set = p.min_given || p.numbers.size() == 2;
+  const bool max_set = p.max_given || !p.numbers.empty();
+  if (r.lo > r.hi && min_set != max_set)
+    throw UsageError("empty range: " +
+                     (min_set
+                          ? "min " + std::to_string(r.lo) + " is greater than the default max " +
+                                std::to_string(r.hi) + " (give MAX or --max)"
+                          : "max " + std::to_string(r.hi) + " is below the default min " +
+                                std::to_string(r.lo) + " (give MIN or --min)"));
+  check_range(r);
   return o;
 }
 
