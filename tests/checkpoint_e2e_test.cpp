@@ -80,6 +80,13 @@ TEST(ProgressLine, DurationsAndLines) {
   terminal.finish();
   EXPECT_TRUE(tty.str().ends_with("\r\x1b[K"));
   EXPECT_EQ(tty.str().find('\n'), std::string::npos);
+  // A terminal narrower than the line: cut to one column less, so that it never wraps (a line
+  // that wrapped is redrawn below itself, not in place).
+  std::ostringstream narrow;
+  ProgressLine cut(narrow, 1000, true, [] { return 20u; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a first redraw is due
+  cut.update({1000, 1000, 0});
+  EXPECT_EQ(narrow.str(), "\rnumfactors: 100.0% \x1b[K");
   // A run that resumed a whole checkpoint did no work, whatever the rounding of the work's sum.
   for (const double rounding : {-1e-12, 0.0, 1e-12}) {
     std::ostringstream resumed;

@@ -3,6 +3,7 @@
 /// -> Job -> run -> RunResult -> report. MPI ranks share rank 0's job and run the same path.
 #include "cli/app.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <climits>
@@ -103,7 +104,10 @@ class Session {
     if (!o.output.empty()) output_.emplace(o.output, "--output");
     const bool terminal = isatty(STDERR_FILENO) == 1;
     if (o.progress.value_or(terminal))
-      progress_ = std::make_unique<ProgressLine>(err, job.range.size(), terminal);
+      progress_ = std::make_unique<ProgressLine>(err, job.range.size(), terminal, [] {
+        winsize size{};  // asked at each redraw: the window may be resized meanwhile
+        return ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 ? unsigned{size.ws_col} : 0u;
+      });
   }
 
   /// Runs the job, on every rank alike in MPI mode.

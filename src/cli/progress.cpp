@@ -4,11 +4,17 @@
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
+#include <string>
+#include <utility>
 
 namespace numfactors {
 
-ProgressLine::ProgressLine(std::ostream& err, u64 numbers, bool terminal)
-    : err_(err), numbers_(static_cast<double>(numbers)), terminal_(terminal) {}
+ProgressLine::ProgressLine(std::ostream& err, u64 numbers, bool terminal,
+                           std::function<unsigned()> columns)
+    : err_(err),
+      numbers_(static_cast<double>(numbers)),
+      terminal_(terminal),
+      columns_(std::move(columns)) {}
 
 std::string ProgressLine::duration(double seconds) {
   char buf[32];
@@ -50,9 +56,12 @@ void ProgressLine::draw(bool force) {
                 fraction > 1 - 1e-9 ? duration(0).c_str()
                 : rate > 0          ? duration(eta).c_str()
                                     : "?");
-  if (terminal_)
-    err_ << (std::string("\r") + line + "\x1b[K") << std::flush;  // erase a longer line's rest
-  else
+  if (terminal_) {
+    std::string text = line;
+    if (const unsigned width = columns_ ? columns_() : 0; width > 1 && text.size() >= width)
+      text.resize(width - 1);                        // the line is ASCII
+    err_ << ("\r" + text + "\x1b[K") << std::flush;  // erase a longer line's rest
+  } else
     err_ << (std::string(line) + "\n") << std::flush;
 }
 

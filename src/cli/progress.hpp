@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <mutex>
 #include <string>
@@ -15,8 +16,10 @@ class ProgressLine {
  public:
   /// `numbers`: the range's size, for the rate (numbers a second, from the work fraction). On a
   /// terminal one line is redrawn at most 4 times a second; elsewhere (a batch log) a line every
-  /// 10 s.
-  ProgressLine(std::ostream& err, u64 numbers, bool terminal);
+  /// 10 s. `columns`, if given, says the terminal's width at each redraw: the line is cut to
+  /// one less, as a line that wraps cannot be redrawn in place.
+  ProgressLine(std::ostream& err, u64 numbers, bool terminal,
+               std::function<unsigned()> columns = {});
 
   /// The run's progress (Hooks::progress); redraws if it is time. Thread-safe.
   void update(const Progress& progress);
@@ -33,6 +36,7 @@ class ProgressLine {
   std::ostream& err_;
   double numbers_;
   bool terminal_;
+  std::function<unsigned()> columns_;
   Progress now_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw_ = start_;
