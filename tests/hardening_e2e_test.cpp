@@ -394,6 +394,35 @@ TEST(Hardening, TimeoutsSignalSentTwiceIsOneStopAndItsWorkIsKept) {
   EXPECT_EQ(resumed.out, whole.out);
 }
 
+TEST(Hardening, ATableThatCannotBeSavedIsAWarningAndTheStopStillSaysWhatWasKept) {
+  // A full disk (here a file size limit below the table's 19 MB) when a stop saves the table:
+  // the run once ended on that error (status 1, no word of the stop). It costs only a rebuild.
+  ScratchDir dir;
+  const std::string journal = dir / "run.ckpt";
+  const std::string run = std::string(NUMFACTORS_BINARY) +
+                          " --max 1e13 --method analytic --workers 1 --checkpoint " + journal;
+  test::ChildProcess child("/bin/bash", {"-c", "ulimit -f 2000; exec " + run});
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::read_file("/proc/" + std::to_string(child.pid()) + "/comm") ==
+                   "numfactors\n" &&
+               test::catches(child.pid(), SIGTERM);
+      },
+      30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto [f, seconds] = test::stop_and_time(child, {child.pid()}, SIGTERM);
+  EXPECT_EQ(f.status, 143) << f.err;
+  EXPECT_NE(f.err.find("numfactors: warning: cannot write table state"), std::string::npos)
+      << f.err;
+  EXPECT_NE(f.err.find("File too large; the next run builds the table again\n"), std::string::npos)
+      << f.err;
+  EXPECT_NE(f.err.find("numfactors: interrupted by SIGTERM; "), std::string::npos) << f.err;
+  EXPECT_FALSE(fs::exists(journal + ".table-10000000000000"));
+  const test::Finished resumed = test::run_program("/bin/sh", {"-c", "exec " + run});
+  EXPECT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, test::run_program(NUMFACTORS_BINARY, {"--max", "1e13"}).out);
+}
+
 TEST(Hardening, ASignalInALargeTableStartIsAnsweredWithinASecond) {
   // The table's start values at 5*10^16 (a division for each of 2.2e8 keys, into fresh pages)
   // once took seconds before the first look at the stop flag.

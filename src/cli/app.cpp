@@ -225,6 +225,8 @@ void check_table_names(const Options& o, const Job& job) {
   const std::string dir = std::filesystem::path(o.checkpoint).parent_path().string();
   const long name_max = pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
   const auto most = static_cast<std::size_t>(name_max > 0 ? name_max : NAME_MAX);
+  // A checkpoint name too long itself is refused by its own open, which says so.
+  if (std::filesystem::path(o.checkpoint).filename().string().size() > most) return;
   for (const u64 n : {job.range.hi, job.range.lo - 1}) {
     if (n == 0) continue;
     const std::string name =

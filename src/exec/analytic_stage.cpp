@@ -47,6 +47,17 @@ std::size_t rounds_to_resume(const TableJournal& journal, const PrimeCountTable&
   return static_cast<std::size_t>(std::stoull(shared.substr(7)));
 }
 
+/// Saves the table's state for a later run. The journal keeps the finished items either way:
+/// a failed save (a full disk) costs only a rebuild, so it is a warning, not the run's end.
+void keep_table(const std::string& path, const PrimeCountTable& table, std::size_t rounds,
+                const std::function<void(const std::string&)>& warn) {
+  try {
+    TableState::save(path, table, rounds);
+  } catch (const std::exception& e) {
+    if (warn) warn(std::string(e.what()) + "; the next run builds the table again");
+  }
+}
+
 }  // namespace
 
 ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
@@ -82,7 +93,7 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
   walked_->whole_here = built.whole_here;
   if (built.rounds_done < table.rounds()) {
     if (!journal.path.empty() && built.whole_here && built.rounds_done > from)
-      TableState::save(journal.path, table, built.rounds_done);
+      keep_table(journal.path, table, built.rounds_done, journal.warn);
     TableStopped stopped;
     stopped.rounds_resumed = from;
     stopped.rounds = table.rounds();
@@ -92,9 +103,10 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
   walked_->built = true;
 }
 
-void ItemTasks::save_table(const std::string& path) const {
+void ItemTasks::save_table(const std::string& path,
+                           const std::function<void(const std::string&)>& warn) const {
   if (walked_->built && walked_->whole_here)
-    TableState::save(path, walked_->table, walked_->table.rounds());
+    keep_table(path, walked_->table, walked_->table.rounds(), warn);
 }
 
 std::vector<std::unique_ptr<TaskKernel>> ItemTasks::kernels(unsigned n) {

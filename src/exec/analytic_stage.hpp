@@ -68,8 +68,10 @@ class ItemTasks final : public Tasks {
   std::size_t rounds_resumed() const { return rounds_resumed_; }
 
   /// Saves the finished table to `path` when this process holds all of it (MPI: rank 0 of one
-  /// machine's ranks), so that a run that goes on later does not build it again.
-  void save_table(const std::string& path) const;
+  /// machine's ranks), so that a run that goes on later does not build it again. A save that
+  /// fails (a full disk) loses only that: `warn` hears why, and the run goes on.
+  void save_table(const std::string& path,
+                  const std::function<void(const std::string&)>& warn) const;
 
  private:
   /// The table and its walk, shared read-only by every worker's kernel (and copied into pool

@@ -277,7 +277,7 @@ RunResult run(const Job& job, const Hooks& hooks) {
     stage.tasks = tasks->count();
     // A table that a later run (or the next stage of a resumed one) would build again is kept.
     if (!table_path(part).empty() && (stage.interrupted != 0 || part + 1 < stages))
-      static_cast<const ItemTasks&>(*tasks).save_table(table_path(part));
+      static_cast<const ItemTasks&>(*tasks).save_table(table_path(part), hooks.warn);
     if (journal) {
       stage.histogram += journal->state().sums[part];
       stage.resumed_tasks = done.size();
