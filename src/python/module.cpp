@@ -54,10 +54,15 @@ bool is_bool(py::handle value) {
   return type == "numpy.bool_" || type == "numpy.bool";
 }
 
+/// What a range's bound may be, for the errors.
+constexpr const char* kNumbers = "numbers are ints in [1, 2**64-1]";
+
 /// An integer argument in [0, 2^64-1]: an int or any object with __index__ (numpy's integers),
-/// not a float, a str or a bool (TypeError). An int outside the range is a ValueError, as lo=0
-/// is, and as Python's own chr(-1) or bytes([256]) are: its type was right, its value not.
-u64 u64_argument(py::handle value, const char* name) {
+/// not a float, a str or a bool (TypeError). An int outside the range is a ValueError (ending
+/// with `allowed`), as lo=0 is, and as Python's own chr(-1) or bytes([256]) are: its type was
+/// right, its value not.
+
+u64 u64_argument(py::handle value, const char* name, const std::string& allowed) {
   if (is_bool(value) || !PyIndex_Check(value.ptr()))
     throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
   const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
@@ -66,17 +71,17 @@ u64 u64_argument(py::handle value, const char* name) {
   if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
     PyErr_Clear();
     const bool negative = PyObject_RichCompareBool(index.ptr(), py::int_(0).ptr(), Py_LT) == 1;
-    throw py::value_error(std::string(name) + "=" + repr_of(index) +
-                         (negative ? " is negative" : " is beyond 2**64-1 = 18446744073709551615") +
-                         ": numbers are ints in [1, 2**64-1]");
+    throw py::value_error(
+        std::string(name) + "=" + repr_of(index) +
+        (negative ? " is negative" : " is beyond 2**64-1 = 18446744073709551615") + ": " + allowed);
   }
   return v;
 }
 
 /// A count (workers, chunk): None for the planner's choice (0), else an int at least 1.
-u64 count_argument(py::handle value, const char* name) {
+u64 count_argument(py::handle value, const char* name, const std::string& allowed) {
   if (value.is_none()) return 0;
-  const u64 n = u64_argument(value, name);
+  const u64 n = u64_argument(value, name, allowed);
   if (n == 0) throw py::value_error(std::string(name) + " must be at least 1 (got 0)");
   return n;
 }
@@ -111,7 +116,7 @@ numfactors::Request request_of(py::handle lo, py::handle hi, py::handle count, p
                                py::handle kernel, py::handle workers, py::handle mode,
                                py::handle chunk) {
   numfactors::Request q;
-  q.range = {u64_argument(lo, "lo"), u64_argument(hi, "hi")};
+  q.range = {u64_argument(lo, "lo", kNumbers), u64_argument(hi, "hi", kNumbers)};
   q.count = choice_argument<numfactors::Count>(count, "count", "count");
   q.method = choice_argument<numfactors::Method>(method, "method", "method");
   if (!kernel.is_none())
@@ -122,12 +127,13 @@ numfactors::Request request_of(py::handle lo, py::handle hi, py::handle count, p
         "mode='mpi' needs processes started by mpiexec: run the numfactors program "
         "(mpiexec -n N numfactors i ...), or call histogram() on each mpi4py rank with its own "
         "part of the range and reduce; from one process use mode='threads' or 'pool'");
-  const u64 w = count_argument(workers, "workers");
+  const u64 w = count_argument(
+      workers, "workers", "workers is None or an int in [1, " + std::to_string(kMaxWorkers) + "]");
   if (w > kMaxWorkers)
     throw py::value_error("workers must be at most " + std::to_string(kMaxWorkers) + " (got " +
                           std::to_string(w) + ")");
   q.workers = static_cast<unsigned>(w);
-  q.chunk = count_argument(chunk, "chunk");
+  q.chunk = count_argument(chunk, "chunk", "chunk is None or an int in [1, 2**64-1]");
   return q;
 }
 
@@ -397,8 +403,8 @@ void translate(std::exception_ptr error) {
 /// Seconds a call of numfactors::histogram(lo, hi) takes from C++, the mean of `repeat` calls
 /// in a loop: the library's own time, which scripts/bench sets beside a Python call's.
 double cpp_call_seconds(py::handle lo, py::handle hi, py::handle repeat) {
-  const u64 a = u64_argument(lo, "lo"), b = u64_argument(hi, "hi");
-  const u64 n = count_argument(repeat, "repeat");
+  const u64 a = u64_argument(lo, "lo", kNumbers), b = u64_argument(hi, "hi", kNumbers);
+  const u64 n = count_argument(repeat, "repeat", "repeat is None or an int in [1, 2**64-1]");
   py::gil_scoped_release release;
   u64 sink = 0;
   const double start = monotonic_seconds();
