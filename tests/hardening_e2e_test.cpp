@@ -144,6 +144,17 @@ TEST(Hardening, OutputFollowsLinksKeepsModesAndKnowsStdout) {
   EXPECT_EQ(fs::status(dir / "private.txt").permissions(),
             fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(test::read_file(dir / "private.txt"), "{1: 7, 2: 2}\n");
+  // And its owner and group, where this user may give them: root gives a file of nobody's back
+  // to nobody (another user keeps it, as with any program that replaces a file).
+  struct stat before {};
+  if (geteuid() == 0) ASSERT_EQ(::chown((dir / "private.txt").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::stat((dir / "private.txt").c_str(), &before), 0);
+  EXPECT_EQ(shell("s 20 --output " + dir / "private.txt", "").status, 0);
+  struct stat after {};
+  ASSERT_EQ(::stat((dir / "private.txt").c_str(), &after), 0);
+  EXPECT_EQ(after.st_uid, before.st_uid);
+  EXPECT_EQ(after.st_gid, before.st_gid);
+  EXPECT_EQ(test::read_file(dir / "private.txt"), "{1: 12, 2: 7}\n");
 }
 
 TEST(Hardening, TheTimelineAndTheJournalAreNeverStdoutOrStderr) {

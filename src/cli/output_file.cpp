@@ -60,13 +60,18 @@ AtomicFile::AtomicFile(std::string path, std::string option)
   // file gets the mode `>` would give it (mkstemp's 0600 would make it private).
   struct stat st {};
   mode_t mode = 0;
-  if (::stat(path_.c_str(), &st) == 0) {
+  const bool existing = ::stat(path_.c_str(), &st) == 0;
+  if (existing) {
     if (::access(path_.c_str(), W_OK) != 0) failed(option_, path_, errno);
     mode = st.st_mode & 07777;
   } else {
     mode = new_file_mode(0666);
   }
   if (const int error = file_.open(path_, mode); error != 0) failed(option_, path_, error);
+  // And its owner and group, where this user may give them (root; others keep it themselves,
+  // as with any program that replaces a file).
+  if (existing && ::fchown(file_.fd(), st.st_uid, st.st_gid) != 0) {
+  }
 }
 
 void AtomicFile::commit(const std::string& text) {
