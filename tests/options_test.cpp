@@ -217,6 +217,9 @@ TEST(ParseOptions, DidYouMean) {
   expect_usage_error({"thread"}, {"unknown mode", "did you mean 't' or '--mode threads'?"});
   expect_usage_error({"serail"}, {"unknown mode", "did you mean 's' or '--mode serial'?"});
   expect_usage_error({"p", "10"}, {"unknown mode", "did you mean 'm' or '--mode pool'?"});
+  // A letter after --mode is the mode again: the same is taken, another refused.
+  EXPECT_EQ(parse_options({"--mode", "serial", "s", "10"}).request.mode, Mode::serial);
+  expect_usage_error({"--mode", "threads", "s", "10"}, {"mode given twice", "'s'", "threads"});
   // The other command and help, tried as modes.
   expect_usage_error({"help"}, {"unknown mode 'help'", "numfactors --help"});
   expect_usage_error({"mer"}, {"did you mean 'merge'?", "goes first: numfactors merge FILE"});

@@ -197,12 +197,14 @@ void apply(Parsed& p, const std::string& name, const std::string& value) {
 void positional(Parsed& p, const std::string& arg, std::size_t index) {
   const bool looks_numeric = !arg.empty() && (std::isdigit(static_cast<unsigned char>(arg[0])) ||
                                               arg[0] == '-' || arg[0] == '.');
-  // A word is read as the mode letter only while no mode is given: after --mode it is extra.
-  if (index == 0 && !looks_numeric && !p.options.mode_given) {
+  // A mode letter first is the mode, also after --mode (the two must then agree); another word
+  // is read as a mode only while no mode is given: after --mode it is extra.
+  if (index == 0 && !looks_numeric)
     if (const std::optional<Mode> mode = mode_of_letter(arg)) {
       p.letter_mode = mode;
       return;
     }
+  if (index == 0 && !looks_numeric && !p.options.mode_given) {
     // Words a user may try for the other command and for help.
     if (arg == "help") throw UsageError("unknown mode 'help'; for help: numfactors --help");
     if (arg == "merge") throw UsageError("'merge' goes first: numfactors merge FILE... [options]");
