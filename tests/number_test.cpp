@@ -68,6 +68,14 @@ TEST(ParseNumber, SumsAndDifferences) {
   EXPECT_EQ(parse_number("1+2+3-4"), 2u);
   EXPECT_EQ(parse_number("5-5"), 0u);
   EXPECT_EQ(parse_number("2^100-2^100+7"), 7u);  // intermediates beyond 2^64 are exact
+  // and below 0: only the final value must be in [0, 2^64-1]
+  EXPECT_EQ(parse_number("2^64-1-2^64+2"), 1u);
+  EXPECT_EQ(parse_number("0-5+6"), 1u);
+  expect_error("5-10", "is negative");
+  expect_error("1-2^100+2^100-2", "is negative");
+  // A zero exponent with a sign is 10^0, as 1e-0 is.
+  EXPECT_EQ(parse_number("10^-0"), 1u);
+  EXPECT_EQ(parse_number("10^+2"), 100u);
 }
 
 TEST(ParseNumber, HugeExponents) {

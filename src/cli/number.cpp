@@ -70,11 +70,14 @@ struct Parser {
     return exponent == 0 ? 1 : v;
   }
 
-  /// The exponent after '^': digits, never a sign (10^-3 is a fraction).
+  /// The exponent after '^': digits with an optional sign; a negative one makes a fraction
+  /// (10^-3), but for -0 (10^-0 is 1, as 1e-0 is).
   u128 exponent() {
-    if (at('-')) fail("is not an integer: the exponent is negative");
-    if (at('+')) ++pos;
-    return digits();
+    const bool negative = at('-');
+    if (at('-') || at('+')) ++pos;
+    const u128 e = digits();
+    if (negative && e != 0) fail("is not an integer: the exponent is negative");
+    return e;
   }
 
   u128 term() {
@@ -122,12 +125,16 @@ struct Parser {
 
   u64 expression() {
     if (text.empty()) fail("is empty: a positive integer is needed");
-    u128 v = term();
+    // Signed and exact: only the final value must lie in [0, 2^64-1] (2^64-1-2^64+2 is 1).
+    __extension__ typedef __int128 i128;
+    constexpr auto kBound = static_cast<i128>(kLimit);
+    i128 v = static_cast<i128>(term());
     while (at('+') || at('-')) {
       const bool minus = text[pos++] == '-';
-      const u128 t = term();
-      if (minus && t > v) fail("is negative: a positive integer is needed");
-      v = minus ? v - t : checked(v + t);
+      const auto t = static_cast<i128>(term());
+      v = minus ? v - t : v + t;  // |v|, t <= 2^120: no overflow
+      if (v > kBound) too_large();
+      if (v < -kBound) fail("is negative: a positive integer is needed");
     }
     if (pos < text.size()) {
       const char c = text[pos];
@@ -136,7 +143,8 @@ struct Parser {
         fail("has a separator: write digits only, such as 12000 or 12e3");
       fail("is not a number: write digits such as 1000000, 1e6, 10^6 or 2^64-1");
     }
-    if (v > kMax) too_large();
+    if (v < 0) fail("is negative: a positive integer is needed");
+    if (static_cast<u128>(v) > kMax) too_large();
     return static_cast<u64>(v);
   }
 };
