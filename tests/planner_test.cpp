@@ -789,6 +789,13 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
         << "{" << bounds << R"(,"count":"distinct","histogram":{"1":7,"2":2}})" << "\n";
     refused(dir + "/bad.json", "is not a numfactors JSON result");
   }
+  // A key twice in one object (JSON allows it; a parser keeps one of them): refused.
+  std::ofstream(dir + "/twice.json") << head << R"({"1":6,"2":4},"histogram":{"1":10}})"
+                                     << "\n";
+  refused(dir + "/twice.json", "has the key 'histogram' twice in one object");
+  std::ofstream(dir + "/twice.json") << head << R"({"1":7,"1":2}})"
+                                     << "\n";
+  refused(dir + "/twice.json", "has the key '1' twice in one object");
   std::ofstream(dir + "/good.json") << head << R"({"1":7,"2":2})" << "}\n";
   EXPECT_EQ(run("merge " + dir + "/good.json").out, "{1: 7, 2: 2}\n");
   // Started as tasks of an MPI launch (mpiexec -n 2 numfactors merge ...): the first merges, the

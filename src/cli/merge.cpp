@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -47,8 +48,23 @@ PartResult read_part(const std::string& file) {
                      (errno != 0 ? std::string(": ") + std::strerror(errno) : ""));
   PartResult p;
   p.file = file;
+  // A key given twice in one object would be taken at its last value, silently: refused.
+  std::string twice;
+  const auto key_twice = [&] {
+    return UsageError("merge: " + quote_path(file) + " has the key " + quote_arg(twice) +
+                      " twice in one object");
+  };
   try {
-    const auto j = nlohmann::json::parse(in);
+    std::vector<std::set<std::string>> keys;  // of each object open
+    const auto j = nlohmann::json::parse(
+        in, [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          if (event == nlohmann::json::parse_event_t::object_start) keys.emplace_back();
+          if (event == nlohmann::json::parse_event_t::object_end) keys.pop_back();
+          if (event == nlohmann::json::parse_event_t::key && twice.empty() &&
+              !keys.back().insert(parsed.get<std::string>()).second)
+            twice = parsed.get<std::string>();
+          return true;
+        });
     // get<u64> would convert a negative or fractional value: bounds and counts are unsigned.
     const auto unsigned_at = [&](const char* name) {
       const auto& v = j.at(name);
@@ -92,9 +108,11 @@ PartResult read_part(const std::string& file) {
     p.workers = j.value("workers", u64{0});
     if (j.contains("parts")) p.parts = unsigned_at("parts");
   } catch (const std::exception&) {
+    if (!twice.empty()) throw key_twice();
     throw UsageError("merge: " + quote_path(file) +
                      " is not a numfactors JSON result (--format json)");
   }
+  if (!twice.empty()) throw key_twice();
   u64 numbers = 0;  // the pieces lie in [min, max], disjoint: no wrap
   for (const Range& r : p.covered) numbers += r.size();
   if (p.range.lo == 0 || p.range.lo > p.range.hi || p.histogram.total() != numbers)
