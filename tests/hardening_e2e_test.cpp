@@ -147,13 +147,18 @@ TEST(Hardening, OutputFollowsLinksKeepsModesAndKnowsStdout) {
   // And its owner and group, where this user may give them: root gives a file of nobody's back
   // to nobody (another user keeps it, as with any program that replaces a file).
   struct stat before {};
-  if (geteuid() == 0) ASSERT_EQ(::chown((dir / "private.txt").c_str(), 65534, 65534), 0);
+  if (geteuid() == 0) {
+    ASSERT_EQ(::chown((dir / "private.txt").c_str(), 65534, 65534), 0);
+  }
+  // with set-user-ID and set-group-ID bits, which a chown clears
+  ASSERT_EQ(::chmod((dir / "private.txt").c_str(), 06750), 0);
   ASSERT_EQ(::stat((dir / "private.txt").c_str(), &before), 0);
   EXPECT_EQ(shell("s 20 --output " + dir / "private.txt", "").status, 0);
   struct stat after {};
   ASSERT_EQ(::stat((dir / "private.txt").c_str(), &after), 0);
   EXPECT_EQ(after.st_uid, before.st_uid);
   EXPECT_EQ(after.st_gid, before.st_gid);
+  EXPECT_EQ(after.st_mode & 07777, 06750u);
   EXPECT_EQ(test::read_file(dir / "private.txt"), "{1: 12, 2: 7}\n");
 }
 
@@ -392,7 +397,9 @@ TEST(Hardening, TimeoutsSignalSentTwiceIsOneStopAndItsWorkIsKept) {
     kill(-child.pid(), SIGTERM);                                // its process group
     const test::Finished f = child.wait(60);
     expect_one_stop(f);
-    if (attempt > 0) EXPECT_TRUE(f.err.starts_with("numfactors: resuming from ")) << f.err;
+    if (attempt > 0) {
+      EXPECT_TRUE(f.err.starts_with("numfactors: resuming from ")) << f.err;
+    }
   }
   std::vector<std::string> timed = {"--preserve-status", "0.4", NUMFACTORS_BINARY};
   timed.insert(timed.end(), args.begin(), args.end());

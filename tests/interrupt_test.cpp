@@ -121,26 +121,34 @@ TEST(Interrupt, ASecondSignalEndsTheProcess) {
 
 TEST(Interrupt, OneStopSentTwiceAtOnceIsOneStop) {
   // timeout(1) sends SIGTERM to its child and then to its process group: the child gets it twice
-  // within microseconds, after the first has been handled. That is one stop, not two.
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    try {
-      signal(SIGTERM, SIG_DFL);
-      signal(SIGINT, SIG_DFL);
-      const InterruptFlag flag;
-      kill(getpid(), SIGTERM);
-      if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
-      kill(getpid(), SIGTERM);
-      kill(getpid(), SIGINT);  // another stop signal at once: the same stop too
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      _exit(flag.token().reason() == SIGTERM ? 0 : 6);
-    } catch (...) {
-      _exit(5);
-    }
-  }
+  // within microseconds, after the first has been handled. That is one stop, not two. An attempt
+  // whose signals were sent 200 ms or more apart (a busy machine) proves nothing: another is made.
+  constexpr int kInconclusive = 7;
   int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      try {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        const InterruptFlag flag;
+        const auto first = std::chrono::steady_clock::now();
+        kill(getpid(), SIGTERM);
+        if (!cancelled_within(flag, std::chrono::seconds(5))) _exit(3);
+        kill(getpid(), SIGTERM);
+        kill(getpid(), SIGINT);  // another stop signal at once: the same stop too
+        if (std::chrono::steady_clock::now() - first >= std::chrono::milliseconds(200))
+          _exit(kInconclusive);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        _exit(flag.token().reason() == SIGTERM ? 0 : 6);
+      } catch (...) {
+        _exit(5);
+      }
+    }
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != kInconclusive) break;
+  }
   ASSERT_TRUE(WIFEXITED(status)) << "ended by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }

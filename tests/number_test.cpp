@@ -73,6 +73,8 @@ TEST(ParseNumber, SumsAndDifferences) {
   EXPECT_EQ(parse_number("0-5+6"), 1u);
   expect_error("5-10", "is negative");
   expect_error("1-2^100+2^100-2", "is negative");
+  expect_error("2^120+1-2^120", "has a partial sum beyond 2^120");
+  EXPECT_EQ(parse_number("2^120-2^120+1"), 1u);
   // A zero exponent with a sign is 10^0, as 1e-0 is.
   EXPECT_EQ(parse_number("10^-0"), 1u);
   EXPECT_EQ(parse_number("10^+2"), 100u);

@@ -113,8 +113,9 @@ TEST(ParseOptions, HelpAndVersion) {
   EXPECT_TRUE(parse_options({"--version"}).version);
   // Help answers whatever else is on the line, mistakes included (unless it is taken as a
   // missing value: --max --help).
-  for (const Args& args : {Args{"--help", "--max", "x"}, Args{"--max", "x", "-h"},
-                           Args{"-h", "--help"}, Args{"bogus", "--help"}})
+  for (const Args& args :
+       {Args{"--help", "--max", "x"}, Args{"--max", "x", "-h"}, Args{"-h", "--help"},
+        Args{"bogus", "--help"}, Args{"--help", "--max"}, Args{"--checkpoint=", "--help"}})
     EXPECT_TRUE(parse_options(args).help) << describe(args);
 }
 

@@ -759,7 +759,9 @@ TEST(MergeEndToEnd, PartsAddUpToTheWholeRangeAndBadSetsAreRefused) {
        {std::string(R"("ranges":[[2,10],[10,20]]})"), std::string(R"("ranges":[[2,10],[15,19]]})"),
         std::string(R"("ranges":[[3,10],[15,20]]})"), std::string(R"("ranges":[[10,2]]})"),
         std::string(R"("ranges":[[2,-10],[15,20]]})"), std::string(R"("ranges":[]})"),
-        std::string(R"("ranges":[[2,10,11]]})"), std::string(R"("ranges":"2-10"})")}) {
+        std::string(R"("ranges":[[2,10,11]]})"), std::string(R"("ranges":"2-10"})"),
+        std::string(R"("ranges":{"a":[2,10],"b":[15,20]}})"),
+        std::string(R"("ranges":[[2,10],[15,20]],"parts":0})")}) {
     std::ofstream(dir + "/bad.json") << gapped << ranges << "\n";
     refused(dir + "/bad.json", "is not a numfactors JSON result");
   }

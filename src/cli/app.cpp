@@ -4,10 +4,12 @@
 #include "cli/app.hpp"
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -164,12 +166,22 @@ class Session {
     err_ << line.str() << std::flush;  // one write: MPI forwards stderr in the pieces written
   }
 
-  /// Whether a prime count table of the job is saved beside the checkpoint (table_state.hpp).
-  bool table_saved() const {
-    for (const u64 n : {job_.range.hi, job_.range.lo - 1})
-      if (n > 0 && access(TableState::path_for(options_.checkpoint, n).c_str(), F_OK) == 0)
-        return true;
-    return false;
+  /// Which prime count table of the job is saved beside the checkpoint (table_state.hpp): none,
+  /// one this run saved, or only one from before (this run's save failed, or it built nothing).
+  enum class Saved { none, now, before };
+  Saved table_saved() const {
+    Saved saved = Saved::none;
+    for (const u64 n : {job_.range.hi, job_.range.lo - 1}) {
+      struct stat st {};
+      if (n == 0 || ::stat(TableState::path_for(options_.checkpoint, n).c_str(), &st) != 0)
+        continue;
+      const bool now =
+          st.st_mtim.tv_sec > started_.tv_sec ||
+          (st.st_mtim.tv_sec == started_.tv_sec && st.st_mtim.tv_nsec >= started_.tv_nsec);
+      if (now) return Saved::now;
+      saved = Saved::before;
+    }
+    return saved;
   }
 
   int stopped(const RunResult& result) {
@@ -183,9 +195,13 @@ class Session {
     if (options_.checkpoint.empty()) {
       line << "nothing was saved (use --checkpoint FILE to keep finished chunks)\n";
     } else if (job_.method == Method::analytic) {
-      const bool table = table_saved();
+      const Saved saved = table_saved();
+      const bool table = saved != Saved::none;
       line << result.saved_tasks << (result.saved_tasks == 1 ? " item" : " items")
-           << " of the analytic walk" << (table ? " and the prime count table built so far" : "")
+           << " of the analytic walk"
+           << (saved == Saved::now      ? " and the prime count table built so far"
+               : saved == Saved::before ? " and the prime count table saved before"
+                                        : "")
            << (result.saved_tasks == 1 && !table ? " is" : " are") << " saved in "
            << printable(options_.checkpoint) << (table ? "*" : "")
            << ": run the same command again to resume\n";
@@ -199,6 +215,13 @@ class Session {
 
   const Options& options_;
   const Job& job_;
+  // A table file written after this is this run's. The coarse clock is the one file times come
+  // from, so a file written at once is not dated before it.
+  timespec started_ = [] {
+    timespec t{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &t);
+    return t;
+  }();
   bool root_;
   std::ostream& err_;
   std::optional<AtomicFile> timeline_;

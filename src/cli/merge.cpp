@@ -73,6 +73,7 @@ PartResult read_part(const std::string& file) {
     };
     p.range = {unsigned_at("min"), unsigned_at("max")};
     if (j.contains("ranges")) {
+      if (!j.at("ranges").is_array()) throw UsageError("");
       for (const auto& r : j.at("ranges")) {
         if (!r.is_array() || r.size() != 2 || !r[0].is_number_unsigned() ||
             !r[1].is_number_unsigned())
@@ -107,6 +108,7 @@ PartResult read_part(const std::string& file) {
     p.cpu_seconds = j.value("cpu_seconds", 0.0);
     p.workers = j.value("workers", u64{0});
     if (j.contains("parts")) p.parts = unsigned_at("parts");
+    if (p.parts == 0) throw UsageError("");
   } catch (const std::exception&) {
     if (!twice.empty()) throw key_twice();
     throw UsageError("merge: " + quote_path(file) +
@@ -263,7 +265,8 @@ int run_merge(const std::vector<std::string>& given, std::ostream& out, std::ost
       histogram += p.histogram;
       seconds = std::max(seconds, p.seconds);  // the parts ran side by side
       cpu_seconds += p.cpu_seconds;
-      part_count += p.parts;
+      if (__builtin_add_overflow(part_count, p.parts, &part_count))
+        throw UsageError("merge: the parts' \"parts\" add up beyond 2^64-1");
     }
     std::sort(pieces.begin(), pieces.end(),
               [](const Piece& a, const Piece& b) { return a.range.lo < b.range.lo; });

@@ -133,8 +133,7 @@ struct Parser {
       const bool minus = text[pos++] == '-';
       const auto t = static_cast<i128>(term());
       v = minus ? v - t : v + t;  // |v|, t <= 2^120: no overflow
-      if (v > kBound) too_large();
-      if (v < -kBound) fail("is negative: a positive integer is needed");
+      if (v > kBound || v < -kBound) fail("has a partial sum beyond 2^120 either way");
     }
     if (pos < text.size()) {
       const char c = text[pos];

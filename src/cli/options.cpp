@@ -243,13 +243,17 @@ Options parse_options(const std::vector<std::string>& args) {
   // --help answers whatever else is on the line, as the options before it may be the mistake;
   // not where it stands for a value that is missing (--max --help).
   const std::vector<Token> tokens = scan(args);
-  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.missing_value; }))
-    for (const Token& t : tokens)
-      if (t.option && (t.text == "--help" || t.text == "-h") && !t.inline_value) {
-        Options help;
-        help.help = true;
-        return help;
-      }
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    const bool in_a_values_place =
+        i > 0 && tokens[i - 1].missing_value && !tokens[i - 1].inline_value;
+    if (t.option && (t.text == "--help" || t.text == "-h") && !t.inline_value &&
+        !in_a_values_place) {
+      Options help;
+      help.help = true;
+      return help;
+    }
+  }
   Parsed p;
   std::size_t positional_index = 0;
   std::vector<std::pair<std::string, std::string>> seen;  // options given, each at most once

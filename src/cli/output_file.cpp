@@ -69,9 +69,9 @@ AtomicFile::AtomicFile(std::string path, std::string option)
   }
   if (const int error = file_.open(path_, mode); error != 0) failed(option_, path_, error);
   // And its owner and group, where this user may give them (root; others keep it themselves,
-  // as with any program that replaces a file).
-  if (existing && ::fchown(file_.fd(), st.st_uid, st.st_gid) != 0) {
-  }
+  // as with any program that replaces a file). A chown clears the set-user-ID and set-group-ID
+  // bits: the mode is set again after it.
+  if (existing && ::fchown(file_.fd(), st.st_uid, st.st_gid) == 0) ::fchmod(file_.fd(), mode);
 }
 
 void AtomicFile::commit(const std::string& text) {

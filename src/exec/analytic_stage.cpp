@@ -1,6 +1,8 @@
 /// @file analytic_stage.cpp
 #include "exec/analytic_stage.hpp"
 
+#include <unistd.h>
+
 #include "exec/mpi.hpp"
 #include "exec/table_state.hpp"
 #include "numfactors/errors.hpp"
@@ -54,7 +56,11 @@ void keep_table(const std::string& path, const PrimeCountTable& table, std::size
   try {
     TableState::save(path, table, rounds);
   } catch (const std::exception& e) {
-    if (warn) warn(std::string(e.what()) + "; the next run builds the table again");
+    // The state an earlier stop saved is still whole: the next run goes on from it.
+    if (warn)
+      warn(std::string(e.what()) + (::access(path.c_str(), F_OK) == 0
+                                        ? "; the state saved before is kept"
+                                        : "; the next run builds the table again"));
   }
 }
 
