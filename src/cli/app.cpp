@@ -27,6 +27,7 @@
 #include "cli/progress.hpp"
 #include "core/cell_histogram.hpp"
 #include "exec/mpi.hpp"
+#include "exec/pending_file.hpp"
 #include "exec/quoted.hpp"
 #include "exec/table_state.hpp"
 #include "numfactors/format.hpp"
@@ -245,8 +246,7 @@ void check_files(Options& o) {
 /// for them would fail only when the first is saved, after the work it was to keep.
 void check_table_names(const Options& o, const Job& job) {
   if (o.checkpoint.empty() || job.method != Method::analytic) return;
-  const std::string dir = std::filesystem::path(o.checkpoint).parent_path().string();
-  const long name_max = pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  const long name_max = name_max_beside(o.checkpoint);
   const auto most = static_cast<std::size_t>(name_max > 0 ? name_max : NAME_MAX);
   // A checkpoint name too long itself is refused by its own open, which says so.
   if (std::filesystem::path(o.checkpoint).filename().string().size() > most) return;

@@ -35,13 +35,18 @@ mode_t new_file_mode(mode_t requested) {
   return requested & ~mask;
 }
 
+long name_max_beside(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return ::pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+}
+
 int PendingFile::open(const std::string& path, mode_t mode) {
   path_ = path;
   // An unnamed file is made in the directory whatever the name: a name too long for it must
   // fail now, before the work, not at commit.
   const std::string name = std::filesystem::path(path_).filename().string();
   const std::string dir = std::filesystem::path(path_).parent_path().string();
-  const long name_max = ::pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  const long name_max = name_max_beside(path_);
   if (name_max > 0 && name.size() > static_cast<std::size_t>(name_max)) return ENAMETOOLONG;
   // The temporary name is the name and six letters, or, where that would be too long for the
   // directory, a short one of its own there (a rename stays within a directory either way).

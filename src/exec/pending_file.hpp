@@ -45,6 +45,10 @@ class PendingFile {
   int fd_ = -1;
 };
 
+/// The longest file name the directory of `path` takes (pathconf(_PC_NAME_MAX) of its parent,
+/// "." for a bare name); 0 or less where it has no limit or cannot tell.
+long name_max_beside(const std::string& path);
+
 /// `requested` less this process's umask: the mode open() gives a new file. The umask is read
 /// from /proc/self/status where it can be, since setting it to read it races with other threads.
 mode_t new_file_mode(mode_t requested);

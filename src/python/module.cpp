@@ -61,7 +61,6 @@ constexpr const char* kNumbers = "numbers are ints in [1, 2**64-1]";
 /// not a float, a str or a bool (TypeError). An int outside the range is a ValueError (ending
 /// with `allowed`), as lo=0 is, and as Python's own chr(-1) or bytes([256]) are: its type was
 /// right, its value not.
-
 u64 u64_argument(py::handle value, const char* name, const std::string& allowed) {
   if (is_bool(value) || !PyIndex_Check(value.ptr()))
     throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
