@@ -11,7 +11,8 @@ published histogram (tests/data/omega_histograms.json).
 
 Run by ctest (label slurm) as `slurm_test.py CLASS`, with NUMFACTORS (the binary),
 NUMFACTORS_SOURCE_DIR and NUMFACTORS_JOB_MODE (mpi, or threads while the build has no MPI mode);
-the two-node classes also with NUMFACTORS_SHARED_NODES (tests/slurm/shared_nodes.cpp, built).
+the two-node classes also with NUMFACTORS_SHARED_NODES and NUMFACTORS_PMIX_FENCES
+(tests/slurm/shared_nodes.cpp and pmix_fences.cpp, built).
 """
 import glob
 import json
@@ -342,6 +343,7 @@ class ResumableChain(ClusterTest):
 
 
 SHARED_NODES = os.environ.get("NUMFACTORS_SHARED_NODES", "")
+PMIX_FENCES = os.environ.get("NUMFACTORS_PMIX_FENCES", "")
 TWO_NODES = ["--nodes=2", "--ntasks-per-node=1"]
 
 
@@ -379,6 +381,22 @@ class TwoNodes(ClusterTest):
         for daemon in ("munged", "slurmctld", "slurmd nf1", "slurmd nf2"):
             self.assertRegex(status.stdout, rf"{daemon}: running \(pid \d+\)")
         self.assertEqual(self.cluster.node_states(), {"nf1": "idle", "nf2": "idle"})
+
+    def test_pmix_fences_across_the_nodes_are_barriers(self):
+        # With Slurm's default tree algorithm for barriers, two slurmds of one machine released
+        # a rank from every fence at once; Open MPI then let a rank that had left MPI_Init send
+        # to one still in it (SIGSEGV in the TCP BTL, now and then, under load). slurm-local sets
+        # PMIxCollFence=ring in mpi.conf.
+        self.assertTrue(os.access(PMIX_FENCES, os.X_OK), "NUMFACTORS_PMIX_FENCES is not set")
+        fences = 1000
+        marks = tempfile.mkdtemp(prefix="fences.", dir=self.cluster.work)
+        command = f"srun --mpi=pmix {PMIX_FENCES} {fences} {marks}"
+        job = self.cluster.sbatch_wrap("nf-fences", command, TWO_NODES)
+        self.cluster.wait(job)
+        text = self.cluster.output(f"nf-fences-{job}.out")
+        for rank in (0, 1):
+            self.assertIn(f"rank {rank}: {fences} fences, 0 released early", text)
+        self.assertCompleted(job)
 
     def test_ranks_on_two_nodes_are_two_shared_memory_groups(self):
         self.assertTrue(os.access(SHARED_NODES, os.X_OK), "NUMFACTORS_SHARED_NODES is not set")
