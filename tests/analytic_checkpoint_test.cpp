@@ -378,10 +378,12 @@ TEST(AnalyticCheckpointEndToEnd, ABuildResumedAndStoppedAgainSaysWhereItResumed)
     const std::string resuming = "numfactors: resuming from " + path +
                                  ": [1, 100000000000000]: the prime count table's ";
     EXPECT_EQ(f.err.find(resuming) != std::string::npos, run == 2) << f.err;
-    EXPECT_NE(f.err.find("SIGTERM; 0 items of the analytic walk and the prime count table built "
-                         "so far are saved"),
-              std::string::npos)
-        << f.err;
+    // The second run saves its table only if it got past the rounds it resumed from (a slow
+    // machine, or a sanitizer's build, may still be loading them): else it keeps the first's.
+    const std::string saved = "SIGTERM; 0 items of the analytic walk and the prime count table ";
+    const bool built = f.err.find(saved + "built so far are saved") != std::string::npos;
+    const bool kept = f.err.find(saved + "saved before are saved") != std::string::npos;
+    EXPECT_TRUE(run == 1 ? built : built || kept) << f.err;
     if (run == 1) {
       EXPECT_EQ(std::filesystem::status(TableState::path_for(path, 100'000'000'000'000))
                     .permissions(),
