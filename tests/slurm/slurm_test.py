@@ -383,9 +383,9 @@ class TwoNodes(ClusterTest):
         self.assertEqual(self.cluster.node_states(), {"nf1": "idle", "nf2": "idle"})
 
     def test_pmix_fences_across_the_nodes_are_barriers(self):
-        # With Slurm's default tree algorithm for barriers, two slurmds of one machine released
-        # a rank from every fence at once; Open MPI then let a rank that had left MPI_Init send
-        # to one still in it (SIGSEGV in the TCP BTL, now and then, under load). slurm-local sets
+        # With Slurm's default tree algorithm for barriers, two slurmds of one machine let a rank
+        # out of fences its peer had not entered; Open MPI then let a rank that had left MPI_Init
+        # send to one still in it (SIGSEGV in the TCP BTL, now and then). slurm-local sets
         # PMIxCollFence=ring in mpi.conf.
         self.assertTrue(os.access(PMIX_FENCES, os.X_OK), "NUMFACTORS_PMIX_FENCES is not set")
         fences = 1000
