@@ -243,11 +243,29 @@ TEST(ParseOptions, MissingValuesUnknownOptionsExtraArguments) {
   expect_usage_error({"--mode", "serial", "extra"}, {"MAX:", "'extra'", "not a number"});
 }
 
+TEST(ParseOptions, ABadPositionalNumberIsCalledByItsName) {
+  // One number is MAX; of two, the first is MIN and the second MAX (both were once named after
+  // how many had come before them: "MAX" for the first, "MIN MAX" for the second).
+  expect_usage_error({"0"}, {"MAX must be at least 1", "'0'"});
+  expect_usage_error({"0", "5"}, {"MIN must be at least 1", "'0'"});
+  expect_usage_error({"3", "0"}, {"MAX must be at least 1", "'0'"});
+  expect_usage_error({"1.5", "10"}, {"MIN: '1.5' is not an integer"});
+  expect_usage_error({"5", "2^64"}, {"MAX: '2^64' is beyond 2^64-1"});
+  expect_usage_error({"s", "x5", "10"}, {"MIN: 'x5'"});
+  for (const Args& args : std::vector<Args>{{"0", "5"}, {"3", "0"}, {"5", "2^64"}}) {
+    try {
+      parse_options(args);
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()).find("MIN MAX"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ParseOptions, DoubleDashEndsTheOptions) {
   EXPECT_EQ(parse_options({"--", "10"}).request.range, (Range{2, 10}));
   EXPECT_EQ(parse_options({"t", "--workers", "2", "--", "5", "10"}).request.range, (Range{5, 10}));
   // After it, what looks like an option is a positional argument, and said to be one.
-  expect_usage_error({"--", "--max", "10"}, {"MAX:", "'--max'", "is not a number"});
+  expect_usage_error({"--", "--max", "10"}, {"MIN:", "'--max'", "is not a number"});
   EXPECT_EQ(parse_options({}).request.range, parse_options({"--"}).request.range);
 }
 

@@ -136,7 +136,7 @@ unsigned count_for(const std::string& option, const std::string& value) {
 struct Parsed {
   Options options;
   std::optional<Mode> letter_mode;
-  std::vector<u64> numbers;  // positional numbers: MAX, or MIN MAX
+  std::vector<std::string> numbers;  // positional numbers as given: MAX, or MIN MAX
   bool min_given = false, max_given = false;
 };
 
@@ -234,7 +234,7 @@ void positional(Parsed& p, const std::string& arg, std::size_t index) {
   if (p.numbers.size() == 2)
     throw UsageError("unexpected argument " + quote_arg(arg) +
                      "; usage: numfactors [s|t|m|i] [[MIN] MAX] [options]");
-  p.numbers.push_back(positive_for(p.numbers.empty() ? "MAX" : "MIN MAX", arg));
+  p.numbers.push_back(arg);  // read once all are known: the first is MIN when a second follows
 }
 
 }  // namespace
@@ -293,12 +293,11 @@ Options parse_options(const std::vector<std::string>& args) {
     o.mode_given = true;
   }
   if (!p.numbers.empty()) {
+    if (p.numbers.size() == 2) o.request.range.lo = positive_for("MIN", p.numbers.front());
+    o.request.range.hi = positive_for("MAX", p.numbers.back());
     if (p.max_given) throw UsageError("the upper bound is given twice: MAX and --max");
-    o.request.range.hi = p.numbers.back();
-    if (p.numbers.size() == 2) {
-      if (p.min_given) throw UsageError("the lower bound is given twice: MIN and --min");
-      o.request.range.lo = p.numbers.front();
-    }
+    if (p.numbers.size() == 2 && p.min_given)
+      throw UsageError("the lower bound is given twice: MIN and --min");
   }
   if (o.help || o.version) return o;
   // An empty range whose other bound is the default: say which default it met.
