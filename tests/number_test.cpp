@@ -74,6 +74,13 @@ TEST(ParseNumber, SumsAndDifferences) {
   expect_error("5-10", "is negative");
   expect_error("1-2^100+2^100-2", "is negative");
   expect_error("2^120+1-2^120", "has a partial sum beyond 2^120");
+  // A term beyond 2^120 is not worked out, even where the sum would fit: said as such, not as
+  // a value beyond 2^64-1 (which 5 is not).
+  expect_error("2^121-2^121+5", "has a term beyond 2^120");
+  expect_error("5+2^121-2^121", "has a term beyond 2^120");
+  expect_error("1e37-1e37+5", "has a term beyond 2^120");
+  expect_error("2^121", "beyond 2^64-1");
+  expect_error("1e-0+2^121", "has a term beyond 2^120");
   EXPECT_EQ(parse_number("2^120-2^120+1"), 1u);
   // A zero exponent with a sign is 10^0, as 1e-0 is.
   EXPECT_EQ(parse_number("10^-0"), 1u);

@@ -26,13 +26,28 @@ struct Parser {
   }
   bool at(char c) const { return pos < text.size() && text[pos] == c; }
 
+  /// Whether the text is a sum of terms: a '+' or '-' that is not an exponent's sign.
+  bool has_terms() const {
+    for (std::size_t i = 1; i < text.size(); ++i)
+      if ((text[i] == '+' || text[i] == '-') && text[i - 1] != '^' && text[i - 1] != 'e' &&
+          text[i - 1] != 'E')
+        return true;
+    return false;
+  }
+
   [[noreturn]] void too_large() const { fail("is beyond 2^64-1 = 18446744073709551615"); }
+  /// A term past 2^120: in a sum it might still cancel out (2^121-2^121+5), which is not worked
+  /// out, so the message says what the limit is rather than that the value passes 2^64-1.
+  [[noreturn]] void term_too_large() const {
+    if (has_terms()) fail("has a term beyond 2^120: terms and partial sums must stay below it");
+    too_large();
+  }
   u128 checked(u128 v) const {
-    if (v > kLimit) too_large();
+    if (v > kLimit) term_too_large();
     return v;
   }
   u128 times(u128 a, u128 b) const {
-    if (b != 0 && a > kLimit / b) too_large();
+    if (b != 0 && a > kLimit / b) term_too_large();
     return a * b;
   }
 
