@@ -70,7 +70,8 @@ TEST(ProgressLine, DurationsAndLines) {
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
   // A terminal: redrawn in place at most 4 times a second, cleared at the end.
   std::ostringstream tty;
-  ProgressLine terminal(tty, 1000, true);
+  constexpr std::chrono::milliseconds kUsual{0};  // 250 ms on a terminal, 10 s elsewhere
+  ProgressLine terminal(tty, 1000, true, {}, kUsual, /*tick=*/false);
   for (int i = 1; i <= 100; ++i) terminal.update({5.0 * i, 1000, 0});
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   terminal.update({1000, 1000, 0});
@@ -83,7 +84,8 @@ TEST(ProgressLine, DurationsAndLines) {
   // A terminal narrower than the line: cut to one column less, so that it never wraps (a line
   // that wrapped is redrawn below itself, not in place).
   std::ostringstream narrow;
-  ProgressLine cut(narrow, 1000, true, [] { return 20u; });
+  ProgressLine cut(
+      narrow, 1000, true, [] { return 20u; }, kUsual, /*tick=*/false);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a first redraw is due
   cut.update({1000, 1000, 0});
   EXPECT_EQ(narrow.str(), "\rnumfactors: 100.0% \x1b[K");
@@ -97,6 +99,30 @@ TEST(ProgressLine, DurationsAndLines) {
         << resumed.str();
     EXPECT_NE(resumed.str().find("ETA 0.0s"), std::string::npos) << resumed.str();
   }
+}
+
+TEST(ProgressLine, WithoutUpdatesTheLineIsStillRedrawn) {
+  // A run of one long chunk has no update until it ends: the log still gets a line at every
+  // interval (once none came in 12 s of a 10 s interval), each with the elapsed time.
+  std::ostringstream log;
+  ProgressLine line(log, 1000, false, {}, std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  line.update({500, 1000, 0});  // drawn only if 100 ms have passed since the last line
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  line.finish();
+  const std::string text = log.str();
+  std::istringstream lines(text);
+  std::vector<std::string> all;
+  for (std::string l; std::getline(lines, l);) all.push_back(l);
+  ASSERT_GE(all.size(), 5u) << text;  // 3 before the update, 1-2 after it, and the last
+  EXPECT_LE(all.size(), 8u) << text;
+  EXPECT_TRUE(all.front().starts_with("numfactors:   0.0% done, 0 numbers/s, elapsed 0.")) << text;
+  EXPECT_TRUE(all.front().ends_with("ETA ?")) << text;
+  EXPECT_NE(all[all.size() - 2].find(" 50.0% done"), std::string::npos) << text;
+  EXPECT_TRUE(all.back().starts_with("numfactors:  50.0% done")) << text;
+  // After finish nothing more is drawn.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(log.str(), text);
 }
 
 // SIGKILL at random moments, several times in a row, each time in another mode; then one run

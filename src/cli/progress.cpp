@@ -1,20 +1,57 @@
 /// @file progress.cpp
 #include "cli/progress.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <utility>
 
 namespace numfactors {
 
 ProgressLine::ProgressLine(std::ostream& err, u64 numbers, bool terminal,
-                           std::function<unsigned()> columns)
+                           std::function<unsigned()> columns, std::chrono::milliseconds every,
+                           bool tick)
     : err_(err),
       numbers_(static_cast<double>(numbers)),
       terminal_(terminal),
-      columns_(std::move(columns)) {}
+      columns_(std::move(columns)),
+      every_(every.count() > 0 ? every
+             : terminal        ? std::chrono::milliseconds(250)
+                               : std::chrono::milliseconds(10000)) {
+  if (!tick) return;
+  try {
+    ticker_ = std::thread([this] { this->tick(); });
+  } catch (const std::system_error&) {
+    // No thread to spare (a process limit): the line is redrawn on updates only.
+  }
+}
+
+ProgressLine::~ProgressLine() { stop_ticking(); }
+
+void ProgressLine::tick() {
+  // Stop signals go to the thread that waits for them (interrupt.hpp), never to this one.
+  sigset_t stops;
+  sigemptyset(&stops);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stops, signal);
+  pthread_sigmask(SIG_BLOCK, &stops, nullptr);
+  std::unique_lock lock(mutex_);
+  while (!stopped_.wait_until(lock, last_draw_ + every_, [this] { return stopping_; }))
+    draw(false);  // draws only if no update drew meanwhile
+}
+
+void ProgressLine::stop_ticking() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stopped_.notify_one();
+  if (ticker_.joinable()) ticker_.join();
+}
 
 std::string ProgressLine::duration(double seconds) {
   char buf[32];
@@ -38,8 +75,7 @@ void ProgressLine::update(const Progress& progress) {
 
 void ProgressLine::draw(bool force) {
   const auto now = std::chrono::steady_clock::now();
-  const auto every = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000);
-  if (!force && now - last_draw_ < every) return;
+  if (!force && now - last_draw_ < every_) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double fraction = now_.total > 0 ? std::min(1.0, now_.done / now_.total) : 0.0;
@@ -66,6 +102,7 @@ void ProgressLine::draw(bool force) {
 }
 
 void ProgressLine::finish() {
+  stop_ticking();
   std::lock_guard lock(mutex_);
   if (terminal_)
     err_ << "\r\x1b[K" << std::flush;
