@@ -123,6 +123,17 @@ TEST(ProgressLine, WithoutUpdatesTheLineIsStillRedrawn) {
   // After finish nothing more is drawn.
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   EXPECT_EQ(log.str(), text);
+  // A run that fails: the line a terminal shows is cleared, so that the error starts a line of
+  // its own; nothing is written when nothing was drawn.
+  std::ostringstream tty, quiet;
+  {
+    ProgressLine drawn(tty, 1000, true, {}, std::chrono::milliseconds(50));
+    ProgressLine none(quiet, 1000, true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }  // read only now: the ticking threads wrote to the streams until here
+  EXPECT_TRUE(tty.str().starts_with("\rnumfactors:   0.0% done")) << tty.str();
+  EXPECT_TRUE(tty.str().ends_with("ETA ?\x1b[K\r\x1b[K")) << tty.str();
+  EXPECT_EQ(quiet.str(), "");
 }
 
 // SIGKILL at random moments, several times in a row, each time in another mode; then one run

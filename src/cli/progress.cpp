@@ -31,7 +31,15 @@ ProgressLine::ProgressLine(std::ostream& err, u64 numbers, bool terminal,
   }
 }
 
-ProgressLine::~ProgressLine() { stop_ticking(); }
+ProgressLine::~ProgressLine() { abandon(); }
+
+void ProgressLine::abandon() {
+  stop_ticking();
+  std::lock_guard lock(mutex_);
+  if (ended_) return;
+  ended_ = true;
+  if (terminal_ && drawn_) err_ << "\r\x1b[K" << std::flush;
+}
 
 void ProgressLine::tick() {
   // Stop signals go to the thread that waits for them (interrupt.hpp), never to this one.
@@ -97,6 +105,7 @@ void ProgressLine::draw(bool force) {
     if (const unsigned width = columns_ ? columns_() : 0; width > 1 && text.size() >= width)
       text.resize(width - 1);                        // the line is ASCII
     err_ << ("\r" + text + "\x1b[K") << std::flush;  // erase a longer line's rest
+    drawn_ = true;
   } else
     err_ << (std::string(line) + "\n") << std::flush;
 }
@@ -104,6 +113,7 @@ void ProgressLine::draw(bool force) {
 void ProgressLine::finish() {
   stop_ticking();
   std::lock_guard lock(mutex_);
+  ended_ = true;
   if (terminal_)
     err_ << "\r\x1b[K" << std::flush;
   else

@@ -34,6 +34,9 @@ class ProgressLine {
   /// Clears the redrawn line (on a terminal) so the report or an error starts on a clean line;
   /// elsewhere writes one last line.
   void finish();
+  /// Stops the redrawing and clears the line on a terminal, without a last line: the run failed,
+  /// and its error comes next. The destructor does this unless finish() was called.
+  void abandon();
 
   /// "1:02:03" or "2:03" or "3.1s".
   static std::string duration(double seconds);
@@ -54,6 +57,8 @@ class ProgressLine {
   std::mutex mutex_;
   std::condition_variable stopped_;  // wakes the ticking thread to end
   bool stopping_ = false;
+  bool drawn_ = false;  // a line is on the terminal
+  bool ended_ = false;  // finish() or abandon() was called
   std::thread ticker_;
 };
 
