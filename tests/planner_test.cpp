@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "child_process.hpp"
@@ -398,6 +399,26 @@ TEST(Planner, WorkersAndThreads) {
   Request asked = request(2, 100);
   asked.workers = 64;
   EXPECT_EQ(plan_job(asked, machine(2)).workers, 64u);  // asked for, so obeyed
+}
+
+TEST(Planner, TheWholeRangeIsCutAsItsNeighboursAre) {
+  // [1, 2^64-1] has 2^64-1 numbers: its candidate of one number a chunk once made ceil(n / w)
+  // wrap to 0 rounds, looked free, and was chosen (a checkpoint line a number).
+  const u64 top = ~u64{0};
+  for (const unsigned cores : {2u, 3u, 8u})
+    for (const std::optional<KernelKind> kernel :
+         {std::optional<KernelKind>{}, std::optional{KernelKind::sieve},
+          std::optional{KernelKind::factor}, std::optional{KernelKind::hybrid}}) {
+      Request whole = request(1, top), neighbour = request(2, top);
+      whole.kernel = neighbour.kernel = kernel;
+      const u64 chunk = plan_job(whole, machine(cores)).chunk_size;
+      const u64 beside = plan_job(neighbour, machine(cores)).chunk_size;
+      const std::string which = std::to_string(cores) + " cores, kernel " +
+                                (kernel ? to_string(*kernel) : std::string("auto"));
+      EXPECT_GE(chunk, beside / 2) << which;
+      EXPECT_LE(chunk, beside * 2) << which;
+      EXPECT_GE(chunk, u64{1} << 20) << which;
+    }
 }
 
 TEST(Planner, SlurmCpusPerTaskIsCappedAtTheCores) {

@@ -164,8 +164,10 @@ u64 chunk_size_for(KernelKind kind, const Range& range, unsigned workers) {
   for (const u64 c : candidates) {
     const u64 n = (size - 1) / c + 1;
     const double total = run_seconds(kind, range, c) + static_cast<double>(n) * kChunkSeconds;
-    // n equal chunks on w workers: ceil(n / w) rounds of a chunk each.
-    const double finish = static_cast<double>((n + w - 1) / w) * total / static_cast<double>(n);
+    // n equal chunks on w workers: ceil(n / w) rounds of a chunk each (not (n + w - 1) / w,
+    // which wraps for the 2^64-1 chunks of one number of [1, 2^64-1] and made them look free).
+    const double rounds = static_cast<double>(n / w + (n % w != 0));
+    const double finish = rounds * total / static_cast<double>(n);
     options.push_back({c, n, finish});
     best = std::min(best, finish);
   }
