@@ -75,6 +75,9 @@ def mpi(numbers):
 
 def main(argv):
     modes = {"s": serial, "m": pooled, "i": mpi}
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return
     if len(argv) not in (2, 3) or argv[1] not in modes:
         sys.exit("usage: num_factors.py s|m|i [N]")
     try:

@@ -70,6 +70,35 @@ class PlotTest(unittest.TestCase):
         self.assertUsageError("histogram", self.write("bad.json", "{1: 7, 2: 2}\n"))
         self.assertUsageError("histogram", self.path("missing.json"))
 
+    def test_malformed_results_and_timelines_are_one_line_each(self):
+        # Each of these once ended in a Python traceback (or, for a negative count, a picture).
+        for name, text in (("key", '{"histogram": {"a": 1}}'), ("list", '{"histogram": [1, 2]}'),
+                           ("null", '{"histogram": null}'), ("inf", '{"histogram": {"1": 1e400}}'),
+                           ("negative", '{"histogram": {"1": -5}}'),
+                           ("float", '{"histogram": {"1": 2.5}}')):
+            self.assertUsageError("histogram", self.write(name + ".json", text + "\n"))
+        with open(self.path("binary.csv"), "wb") as f:
+            f.write(b"\xff\xfe\x00")
+        self.assertUsageError("timeline", self.path("binary.csv"))
+        self.assertUsageError("timeline", self.write("row.csv", "worker,start,end,lo,hi\n0,0.1\n"))
+        for seconds in ("0", '"abc"', "null"):
+            self.write("workers-1.json", result_json(1.0, 1).replace('"seconds": 1.0',
+                                                                    f'"seconds": {seconds}'))
+            self.write("workers-2.json", result_json(0.5, 2))
+            self.assertUsageError("scaling", self.dir)
+
+    def test_scripts_answer_help_and_refuse_unknown_arguments(self):
+        scripts = os.path.join(SOURCE, "scripts")
+        for script in ("sanitize", "setup", "test", "num_factors.py", "slurm-local", "scaling"):
+            proc = run(os.path.join(scripts, script), "--help")
+            self.assertGreater(len(proc.stdout.splitlines()), 3, script)
+        for script, args in (("sanitize", ["--bogus"]), ("setup", ["--bogus"]),
+                             ("scaling", ["--workers", "abc"]), ("scaling", ["--workers", ",,"]),
+                             ("scaling", ["--repeat", "0"])):
+            proc = run(os.path.join(scripts, script), *args, check=False)
+            self.assertEqual(proc.returncode, 2, (script, args, proc.stderr))
+            self.assertNotIn("Traceback", proc.stderr, script)
+
     def test_timeline_of_a_real_run(self):
         timeline = self.path("run.csv")
         subprocess.run([BINARY, "--mode", "threads", "--workers", "3", "--max", "1e7",
