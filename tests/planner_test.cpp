@@ -716,6 +716,8 @@ TEST(SplitByCost, APartIsPlannedAsItsOwnRange) {
   EXPECT_EQ(job.range, split_by_cost(q.range, 3)[1]);
   q.part = {4, 3};
   EXPECT_THROW(plan_job(q, machine(2)), InvalidRequest);
+  q.part = {1, 0};  // of no parts: not the whole range, which is {0, 0}
+  EXPECT_THROW(plan_job(q, machine(2)), InvalidRequest);
   // More parts than numbers: every task refused alike, not only those past the last number.
   Request tiny = request(2, 10);
   for (unsigned i = 1; i <= 12; ++i) {

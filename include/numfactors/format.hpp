@@ -16,7 +16,8 @@ std::string format_dict(const Histogram& h);
 
 /// The whole report of a run of `job`, ending in a newline; only bins with a non-zero count
 /// appear, keys ascending. json: {"min", "max", "count", "method", "kernel" (null for the
-/// analytic method), "mode", "workers", "seconds", "cpu_seconds", "histogram": {"k": n},
+/// analytic method), "chunk_kernels" (the kernels the chunks may take: [] for the analytic
+/// method), "mode", "workers", "seconds", "cpu_seconds", "histogram": {"k": n},
 /// "worker_stats": [{"name", "chunks", "numbers", "busy_seconds"}]}, exact integers.
 std::string format_report(Format format, const Job& job, const RunResult& result);
 

@@ -488,6 +488,9 @@ std::vector<Range> split_by_cost(const Range& r, unsigned parts, Method method,
 
 Job plan_job(const Request& q, const Environment& env) {
   check_range(q.range);
+  if (q.part.of == 0 && q.part.index != 0)
+    throw InvalidRequest("part " + std::to_string(q.part.index) +
+                         " of 0 does not exist: {0, 0} is the whole range");
   if (q.part.of != 0) {
     if (q.part.index < 1 || q.part.index > q.part.of)
       throw InvalidRequest("part " + std::to_string(q.part.index) + " of " +
