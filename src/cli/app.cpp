@@ -125,15 +125,14 @@ class Session {
     };
     const InterruptFlag interrupt;  // SIGINT/SIGTERM/SIGHUP cancel the run only while it runs
     hooks.cancel = &interrupt.token();
-    std::optional<RunResult> result;
     try {
-      result = run(job_, hooks);
+      RunResult result = run(job_, hooks);
+      if (progress_) progress_->finish();
+      return result;
     } catch (...) {
       if (progress_) progress_->abandon();  // the error goes on a clean line
       throw;
     }
-    if (progress_) progress_->finish();
-    return *result;
   }
 
   /// Rank 0 after the run: how to resume after a signal, else the report. The exit status.
