@@ -4,27 +4,26 @@
 /// an uninterrupted run; impossible records are refused; `auto` resumes with the method that
 /// wrote the file; the binary killed with SIGKILL at random moments, then resumed, is exact.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "numfactors/errors.hpp"
-#include "cli/options.hpp"
 #include "cli/app.hpp"
-#include "job_helpers.hpp"
+#include "cli/options.hpp"
+#include "core/analytic.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/table_state.hpp"
+#include "job_helpers.hpp"
+#include "numfactors/errors.hpp"
 #include "resume_helpers.hpp"
 #include "seed.hpp"
 
@@ -203,6 +202,63 @@ TEST(AnalyticCheckpoint, AStateOfAnotherTableIsRefused) {
   TableState::save(TableState::path_for(path, 10'000'000), small, small.rounds());
   EXPECT_THROW(run(job_for({2, 10'000'000}, Count::distinct, Mode::serial), journaled(path)),
                CheckpointError);
+  remove_journal(path);
+}
+
+// A journal of a version before balanced items holds items exact in every bin: a run that
+// resumes it goes on with such items, as a sum of both kinds would be wrong in two bins.
+TEST(AnalyticCheckpoint, AJournalOfExactItemsGoesOnWithExactItems) {
+  const Range r{1'000'000'007, 4'000'000'000};
+  const std::string path = fresh_path("exact_items");
+  for (const Count count : {Count::distinct, Count::total}) {
+    SCOPED_TRACE(to_string(count));
+    const Job job = job_for(r, count, Mode::threads);
+    const RunResult whole = run(job);
+    // The earlier version's file: its header without items=balanced, and exact records of
+    // every third item of both prefixes (task k of prefix part is record 2 k + part).
+    JournalFormat format = JournalFormat::of(job);
+    CheckpointHeader header = CheckpointHeader::of(job);
+    ASSERT_TRUE(header.balanced_items);
+    header.balanced_items = false;
+    format.header = header.text();
+    u64 recorded = 0;
+    Histogram mixed;  // the records, and the other items balanced: what a run must not add up
+    {
+      Checkpoint journal(path, format);
+      for (unsigned part = 0; part < 2; ++part) {
+        PrimeCountTable table(part == 0 ? r.hi : r.lo - 1);
+        table.build();
+        const AnalyticWalk walk(table);
+        Histogram prefix;
+        for (std::size_t k = 0; k < walk.item_count(); ++k) {
+          if (k % 3 == 0) {
+            const Histogram exact = walk.run_item(k).of(count);
+            journal.record(2 * k + part, exact);
+            prefix += exact;
+            ++recorded;
+          } else {
+            prefix += walk.run_item(k, count);
+          }
+        }
+        if (part == 0)
+          mixed += prefix;
+        else
+          mixed -= prefix;
+      }
+    }
+    ASSERT_NE(mixed, whole.histogram) << "the test would not see a sum of both kinds";
+    const RunResult resumed = run(job, journaled(path));
+    EXPECT_EQ(resumed.histogram, whole.histogram);
+    EXPECT_EQ(resumed.resumed_tasks, recorded);
+    EXPECT_EQ(items_run(resumed) + recorded, items_run(whole));
+    EXPECT_EQ(CheckpointHeader::read(path), header);  // the file is still the earlier version's
+    remove_journal(path);
+  }
+  // A run's own new journal says its items are balanced.
+  run(job_for({2, 1'000'000}, Count::distinct, Mode::serial), journaled(path));
+  const auto written = CheckpointHeader::read(path);
+  ASSERT_TRUE(written.has_value());
+  EXPECT_TRUE(written->balanced_items);
   remove_journal(path);
 }
 

@@ -113,6 +113,84 @@ TEST(Analytic, RandomRangesMatchTheSieve) {
   expect_matches_sieve({3, 3});
 }
 
+/// The sum of all of a walk's items of one count, balanced (AnalyticWalk::run_item(k, count)).
+Histogram balanced_sum(const AnalyticWalk& walk, Count count) {
+  Histogram sum;
+  for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k, count);
+  return sum;
+}
+
+TEST(Analytic, TheSumOfOmegaComesFromTheTable) {
+  // Against factorizations by trial division, for every n up to 3000.
+  u64 omega_sum = 0, big_omega_sum = 0;
+  for (u64 n = 1; n <= 3000; ++n) {
+    for (u64 m = n, p = 2; m > 1; ++p) {
+      if (p * p > m) p = m;
+      if (m % p != 0) continue;
+      ++omega_sum;
+      for (; m % p == 0; m /= p) ++big_omega_sum;
+    }
+    PrimeCountTable table(n);
+    table.build();
+    ASSERT_EQ(factor_count_sum(table, Count::distinct), omega_sum) << n;
+    ASSERT_EQ(factor_count_sum(table, Count::total), big_omega_sum) << n;
+  }
+  // Against the sieve's histograms, with 64-bit large keys too.
+  for (const u64 n : {u64{10'000'019}, u64{99'999'989}}) {
+    PrimeCountTable table(n);
+    table.build(thread_for(2));
+    for (const Count count : {Count::distinct, Count::total}) {
+      const Histogram h = sieve_histogram({1, n}, count);
+      u64 moment = 0;
+      for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) moment += k * h[k];
+      EXPECT_EQ(factor_count_sum(table, count), moment) << n << " " << to_string(count);
+    }
+  }
+}
+
+TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
+  // Every n to 400, random ones to 2^36, and both sides of 10^12, where omega's balanced bins
+  // move from 5, 6 to 6, 7. The walk of both counts (exact items) is what the other tests hold
+  // against the sieve; each balanced sum must equal it.
+  std::vector<u64> ns;
+  for (u64 n = 1; n <= 400; ++n) ns.push_back(n);
+  std::mt19937_64 rng(analytic_seed(7));
+  for (int i = 0; i < 12; ++i) ns.push_back(1 + rng() % (u64{1} << (12 + i * 2)));
+  ns.push_back(999'999'999'989);
+  ns.push_back(1'000'000'000'039);
+  for (const u64 n : ns) {
+    PrimeCountTable table(n);
+    table.build(thread_for(2));
+    const AnalyticWalk walk(table, 256);
+    FactorHistograms exact;
+    for (std::size_t k = 0; k < walk.item_count(); ++k) exact += walk.run_item(k);
+    for (const Count count : {Count::distinct, Count::total}) {
+      ASSERT_EQ(balanced_sum(walk, count), exact.of(count)) << n << " " << to_string(count);
+      if (walk.item_count() < 2) continue;
+      // Any other set of items: exact outside the two balanced bins, which hold what makes its
+      // count and first moment 0 (mod 2^64).
+      const unsigned b = AnalyticWalk::balanced_bin(n, count);
+      Histogram some, some_exact;
+      for (std::size_t k = 1; k < walk.item_count(); k += 2) {
+        some += walk.run_item(k, count);
+        some_exact += walk.run_item(k).of(count);
+      }
+      u64 numbers = 0, moment = 0;
+      for (unsigned j = 0; j <= Histogram::kMaxKey; ++j) {
+        if (j != b && j != b + 1) {
+          ASSERT_EQ(some[j], some_exact[j]) << n << " bin " << j;
+        }
+        numbers += some[j];
+        moment += j * some[j];
+      }
+      EXPECT_EQ(numbers, 0u) << n;
+      EXPECT_EQ(moment, 0u) << n;
+    }
+  }
+  EXPECT_EQ(AnalyticWalk::balanced_bin(999'999'999'999, Count::distinct), 5u);
+  EXPECT_EQ(AnalyticWalk::balanced_bin(1'000'000'000'000, Count::distinct), 6u);
+}
+
 TEST(Analytic, SquaresOfPrimesAroundTableBoundaries) {
   // r = floor(sqrt(N)) and the rounds change at p^2 and p^4; N with many small factors too.
   std::mt19937_64 rng(analytic_seed(2));
@@ -574,6 +652,9 @@ TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
         for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k);
         EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method)
                                  << " limit " << limit;
+        for (const Count count : {Count::distinct, Count::total})
+          EXPECT_EQ(balanced_sum(walk, count), expected.of(count))
+              << "n " << n << " method " << static_cast<int>(method) << " limit " << limit;
       }
   }
   PrimeCountTable big(u64{1} << 52, PrimeCountTable::kDefaultMaxBytes);

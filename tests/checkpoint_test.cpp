@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/kernel.hpp"
+#include "job_helpers.hpp"
 #include "numfactors/errors.hpp"
 
 namespace numfactors {
@@ -392,6 +393,13 @@ TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
             "numfactors-checkpoint 1 min=5 max=18446744073709551615 count=distinct "
             "method=analytic");
   EXPECT_EQ(CheckpointHeader::parse(analytic.text()), analytic);
+  // A run's journal today: balanced items (an analytic header without them is an earlier one's).
+  const CheckpointHeader balanced{{5, 9}, Count::total, Method::analytic, Space::numbers, 0, true};
+  EXPECT_EQ(balanced.text(),
+            "numfactors-checkpoint 1 min=5 max=9 count=total method=analytic items=balanced");
+  EXPECT_EQ(CheckpointHeader::parse(balanced.text()), balanced);
+  EXPECT_TRUE(CheckpointHeader::of(test::analytic_job({5, 9}, Count::total, Mode::serial, 1))
+                  .balanced_items);
   for (const char* bad :
        {"", "numfactors-checkpoint 2 min=2 max=3 count=total kernel=sieve chunk=1",
         "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve",
@@ -399,6 +407,10 @@ TEST(CheckpointHeaderText, WritesAndReadsEveryField) {
         "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve chunk=0",
         "numfactors-checkpoint 1 min=2 max=3 min=2 count=total kernel=sieve chunk=1",
         "numfactors-checkpoint 1 min=2 max=3 count=total method=analytic chunk=1",
+        "numfactors-checkpoint 1 min=2 max=3 count=total method=analytic items=exact",
+        "numfactors-checkpoint 1 min=2 max=3 count=total method=analytic items=balanced "
+        "items=balanced",
+        "numfactors-checkpoint 1 min=2 max=3 count=total space=numbers chunk=1 items=balanced",
         "numfactors-checkpoint 1 min=2 max=3 count=total kernel=sieve chunk=1 ",
         "numfactors-checkpoint 1 min=x max=3 count=total kernel=sieve chunk=1",
         "numfactors-checkpoint 1 min=2 max=3 count=total kernel=hybrid chunk=1",

@@ -15,7 +15,8 @@
 ///
 /// Children q with q^3 > N/m are leaves: m q^2 q' > N for every q' > q, so they contribute only
 /// pi(N/(m q)) - pi(q) numbers m q q' and the number m q^2. That loop is where the time goes;
-/// it reads large[m q] (no division) while m q <= sqrt(N), else small[N/(m q)].
+/// it reads large[m q] (no division) while m q <= sqrt(N), else small[N/(m q)]. A walk of one
+/// count skips it where its numbers fall in one of two balanced bins (AnalyticWalk::run_item).
 #include "core/analytic_walk.hpp"
 
 #include <algorithm>
@@ -29,16 +30,24 @@
 namespace numfactors {
 namespace {
 
+/// No balanced bins: above every key.
+constexpr unsigned kNoBins = Histogram::kMaxKey + 1;
+
 template <QuotientMethod kMethod>
 class Walker {
  public:
-  Walker(const PrimeCountTable& table, const std::atomic<int>* stop)
+  /// `balanced_*`: the first of the two bins of the distinct (total) count whose numbers are
+  /// left out (AnalyticWalk::run_item), or kNoBins.
+  Walker(const PrimeCountTable& table, const std::atomic<int>* stop, unsigned balanced_distinct,
+         unsigned balanced_total)
       : table_(table),
         primes_(table.primes().data()),
         inverses_(table.prime_inverses().data()),
         inverse_count_(table.prime_inverses().size()),
         root_(table.root()),
-        stop_(stop) {}
+        stop_(stop),
+        balanced_distinct_(balanced_distinct),
+        balanced_total_(balanced_total) {}
 
   /// The numbers m q^e k counted at node m (x = N/m, primes of m below primes[i0], omega w,
   /// Omega W) for children q = primes[i], i in [begin, end): each subtree below a child.
@@ -87,19 +96,27 @@ class Walker {
   void node(u64 m, u64 x, u64 i0, unsigned w, unsigned W) {
     // The count pi(x) is a read at a scattered key, most often a cache miss: it is asked for
     // first and used last, after the children, so that the wait overlaps their work.
-    __builtin_prefetch(table_.odd_pi_quotient_address(m, x));
+    if (!balanced(w + 1, W + 1)) __builtin_prefetch(table_.odd_pi_quotient_address(m, x));
     children(m, x, i0, ~u64{0}, w, W);
     node_primes(m, x, i0, w, W);
   }
 
   /// Node m's numbers m q for the primes q >= primes[i0] (q <= x = N/m): pi(x) - i0 of them.
   void node_primes(u64 m, u64 x, u64 i0, unsigned w, unsigned W) {
+    if (balanced(w + 1, W + 1)) return;
     // pi(x) - i0 = (odd primes <= x) + 1 - i0, >= 0 since x >= primes[i0 - 1]
     add(w + 1, W + 1, table_.odd_pi_quotient(m, x) + 1 - i0);
   }
 
   /// Children i in [begin, end) with q^3 > x (and q^2 <= x): leaves.
   void leaves(u64 m, u64 x, u64 begin, u64 end, unsigned w, unsigned W) {
+    if (balanced(w + 2, W + 2) && x < kPlainDoubleLimit) {
+      // Their numbers m q q' go to a balanced bin: only the numbers m q^2 are counted, one a
+      // leaf, without reading a count.
+      const u64 stop = leaves_end(x, end);
+      if (stop > begin) add(w + 1, W + 2, stop - begin);
+      return;
+    }
     u64 i = begin;
     u64 sum = 0;       // sum of odd_pi(x/q) over the leaves
     if (m <= root_) {  // m q <= r: large[m q]
@@ -114,10 +131,7 @@ class Walker {
     // Per node, not per table: above 2^52 only the nodes m < N / 2^52 miss it (m = 1 and 2 at
     // N = 10^16), so the vectorized loop serves nearly every leaf there too.
     if (x < kPlainDoubleLimit) {
-      // x < 2^52: floor(sqrt(x)) is exact in double (sqrt(x) is at least 1/(2k) below the next
-      // integer k <= 2^26, more than half an ulp), and the leaves end at the pi(sqrt(x))-th prime.
-      const auto s = static_cast<u64>(std::sqrt(xd));
-      const u64 stop = std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
+      const u64 stop = leaves_end(x, end);
       if (i < stop) {
         sum += table_.small_quotient_sum(x, i, stop);
         i = stop;
@@ -135,6 +149,20 @@ class Walker {
     const u64 indices = (begin + i - 1) * (i - begin) / 2;  // sum of i over the leaves
     add(w + 2, W + 2, sum - indices);
     add(w + 1, W + 2, i - begin);
+  }
+
+  /// For x < 2^52: the index of the first prime above sqrt(x), or `end` if that is less. The
+  /// leaves end there: floor(sqrt(x)) is exact in double (sqrt(x) is at least 1/(2k) below the
+  /// next integer k <= 2^26, more than half an ulp), and the leaves end at the pi(sqrt(x))-th
+  /// prime.
+  u64 leaves_end(u64 x, u64 end) const {
+    const auto s = static_cast<u64>(std::sqrt(static_cast<double>(x)));
+    return std::min(end, s >= 2 ? table_.odd_pi_small(s) + 1 : 0);
+  }
+
+  /// Whether the numbers of omega w and Omega W go to a balanced bin.
+  bool balanced(unsigned w, unsigned W) const {
+    return w - balanced_distinct_ < 2 || W - balanced_total_ < 2;
   }
 
   void add(unsigned w, unsigned W, u64 c) {
@@ -163,14 +191,16 @@ class Walker {
   u64 inverse_count_;  // the primes with an inverse: p^2 < 2^51
   u64 root_;
   const std::atomic<int>* stop_;
+  unsigned balanced_distinct_, balanced_total_;
   std::array<u64, Histogram::kMaxKey + 1> distinct_{};
   std::array<u64, Histogram::kMaxKey + 1> total_{};
 };
 
 template <QuotientMethod kMethod>
 FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::uint32_t q2_index,
-                     std::uint32_t begin, std::uint32_t end, const std::atomic<int>* stop) {
-  Walker<kMethod> walker(table, stop);
+                     std::uint32_t begin, std::uint32_t end, const std::atomic<int>* stop,
+                     unsigned balanced_distinct, unsigned balanced_total) {
+  Walker<kMethod> walker(table, stop, balanced_distinct, balanced_total);
   const u64 n = table.n();
   const auto* primes = table.primes().data();
   if (q1_index == AnalyticWalk::kRoot) {
@@ -240,20 +270,82 @@ FactorHistograms& FactorHistograms::operator-=(const FactorHistograms& o) {
   return *this;
 }
 
-FactorHistograms AnalyticWalk::run_item(std::size_t k, const std::atomic<int>* stop) const {
+FactorHistograms AnalyticWalk::walk_item(std::size_t k, const std::atomic<int>* stop,
+                                         unsigned balanced_distinct,
+                                         unsigned balanced_total) const {
   const Item& it = items_.at(k);
   switch (table_.quotient_method()) {
     case QuotientMethod::plain_double:
       return run<QuotientMethod::plain_double>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                               it.child_end, stop);
+                                               it.child_end, stop, balanced_distinct,
+                                               balanced_total);
     case QuotientMethod::corrected_double:
       return run<QuotientMethod::corrected_double>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                                   it.child_end, stop);
+                                                   it.child_end, stop, balanced_distinct,
+                                                   balanced_total);
     case QuotientMethod::integer:
       break;
   }
   return run<QuotientMethod::integer>(table_, it.q1_index, it.q2_index, it.child_begin,
-                                      it.child_end, stop);
+                                      it.child_end, stop, balanced_distinct, balanced_total);
+}
+
+FactorHistograms AnalyticWalk::run_item(std::size_t k, const std::atomic<int>* stop) const {
+  return walk_item(k, stop, kNoBins, kNoBins);
+}
+
+unsigned AnalyticWalk::balanced_bin(u64 n, Count count) {
+  // The adjacent pair with the most leaves, as counted at 10^11 ... 10^15: omega 5 and 6 below
+  // 10^12 (65% of the leaves at 10^11), then 6 and 7 (58-59% from 10^13 to 10^15); Omega 6 and
+  // 7 (35-37%). Journals hold items balanced so: a change here needs a new items= value in
+  // their header (CheckpointHeader), as earlier files would mean something else.
+  if (count == Count::total) return 6;
+  return n < u64{1000000000000} ? 5 : 6;
+}
+
+u64 factor_count_sum(const PrimeCountTable& table, Count count) {
+  const u64 n = table.n(), r = table.root();
+  const std::vector<std::uint32_t>& primes = table.primes();  // ends with a prime above r
+  // sum_{j <= n} omega(j) = sum_{p <= n} floor(n/p) = #{(p, d) : p d <= n}: the pairs with
+  // p <= r, and for each d <= n / (r + 1) the primes in (r, n/d] (no p > r pairs with a larger
+  // d). Omega(j) adds floor(n / p^e) for every prime power p^e <= n, e >= 2 (p <= r).
+  u64 sum = 0;
+  for (std::size_t i = 0; primes[i] <= r; ++i) {
+    const u64 p = primes[i];
+    sum += n / p;
+    if (count == Count::total)
+      for (u64 q = p; q <= n / p;) {
+        q *= p;
+        sum += n / q;
+      }
+  }
+  const u64 pi_r = table.pi(r);
+  for (u64 d = 1; d <= n / (r + 1); ++d) sum += table.odd_pi_large(d) + 1 - pi_r;
+  return sum;
+}
+
+Histogram AnalyticWalk::run_item(std::size_t k, Count count, const std::atomic<int>* stop) const {
+  const unsigned b = balanced_bin(table_.n(), count);
+  Histogram h = walk_item(k, stop, count == Count::distinct ? b : kNoBins,
+                          count == Count::total ? b : kNoBins)
+                    .of(count);
+  // The bins b and b + 1 such that the item's bins add up to `numbers` and their first moment
+  // to `moment` (mod 2^64): for the root item those of [1, n], for the others 0.
+  u64 numbers = 0, moment = 0;
+  if (items_.at(k).q1_index == kRoot) {
+    numbers = table_.n();
+    moment = factor_count_sum(table_, count);
+  }
+  auto& bins = h.bins();
+  bins[b] = bins[b + 1] = 0;
+  for (unsigned j = 0; j <= Histogram::kMaxKey; ++j) {
+    numbers -= bins[j];
+    moment -= j * bins[j];
+  }
+  // x + y = numbers, b x + (b + 1) y = moment
+  bins[b + 1] = moment - b * numbers;
+  bins[b] = numbers - bins[b + 1];
+  return h;
 }
 
 }  // namespace numfactors

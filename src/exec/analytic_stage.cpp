@@ -12,15 +12,18 @@ namespace {
 
 class ItemKernel final : public TaskKernel {
  public:
-  ItemKernel(std::shared_ptr<const void> keep, const AnalyticWalk& walk, Count count)
-      : keep_(std::move(keep)), walk_(walk), count_(count) {}
-  Histogram run(u64 task) override { return walk_.run_item(task, stop_).of(count_); }
+  ItemKernel(std::shared_ptr<const void> keep, const AnalyticWalk& walk, Count count, bool balanced)
+      : keep_(std::move(keep)), walk_(walk), count_(count), balanced_(balanced) {}
+  Histogram run(u64 task) override {
+    return balanced_ ? walk_.run_item(task, count_, stop_) : walk_.run_item(task, stop_).of(count_);
+  }
   void watch(const std::atomic<int>* stop) override { stop_ = stop; }
 
  private:
   std::shared_ptr<const void> keep_;  // the table and walk, alive while a kernel is
   const AnalyticWalk& walk_;
   Count count_;
+  bool balanced_;
   const std::atomic<int>* stop_ = nullptr;
 };
 
@@ -68,8 +71,11 @@ void keep_table(const std::string& path, const PrimeCountTable& table, std::size
 
 ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
                      const PrimeCountTable::Progress& progress, double walk_work,
-                     const TableJournal& journal, u64 max_bytes)
-    : walked_(std::make_shared<Walked>(n, max_bytes)), count_(count), walk_work_(walk_work) {
+                     const TableJournal& journal, bool balanced_items, u64 max_bytes)
+    : walked_(std::make_shared<Walked>(n, max_bytes)),
+      count_(count),
+      balanced_items_(balanced_items),
+      walk_work_(walk_work) {
   PrimeCountTable& table = walked_->table;
   walked_->walk.emplace(table);
   double costs = 0;
@@ -118,7 +124,7 @@ void ItemTasks::save_table(const std::string& path,
 std::vector<std::unique_ptr<TaskKernel>> ItemTasks::kernels(unsigned n) {
   std::vector<std::unique_ptr<TaskKernel>> out;
   for (unsigned i = 0; i < n; ++i)
-    out.push_back(std::make_unique<ItemKernel>(walked_, *walked_->walk, count_));
+    out.push_back(std::make_unique<ItemKernel>(walked_, *walked_->walk, count_, balanced_items_));
   return out;
 }
 

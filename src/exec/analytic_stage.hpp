@@ -47,10 +47,13 @@ class ItemTasks final : public Tasks {
   /// (collective), telling `progress` the fraction built, from a saved state when `journal.path`
   /// holds one. The items' work() adds up to `walk_work`. Throws TableStopped when journal.stop
   /// stopped the build (its state saved first), TableTooLarge when the table would exceed
-  /// max_bytes, CheckpointError for a state file that is not this table's.
+  /// max_bytes, CheckpointError for a state file that is not this table's. Its tasks' histograms
+  /// are the walk's balanced items (AnalyticWalk::run_item(k, count)), or with `balanced_items`
+  /// false items exact in every bin (for a journal that holds such items).
   ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build_for,
             const PrimeCountTable::Progress& progress, double walk_work,
-            const TableJournal& journal = {}, u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
+            const TableJournal& journal = {}, bool balanced_items = true,
+            u64 max_bytes = PrimeCountTable::kDefaultMaxBytes);
 
   u64 count() const override { return walked_->walk->item_count(); }
   Range span(u64 task) const override { return walked_->walk->item_span(task); }
@@ -85,6 +88,7 @@ class ItemTasks final : public Tasks {
   };
   std::shared_ptr<Walked> walked_;
   Count count_;
+  bool balanced_items_;  // AnalyticWalk::run_item(k, count); else exact items
   double walk_work_;
   double work_a_cost_;
   std::size_t rounds_resumed_ = 0;

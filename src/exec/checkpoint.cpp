@@ -105,7 +105,8 @@ std::string lock_holder(const struct stat& st) {
 std::string CheckpointHeader::text() const {
   std::string t = "numfactors-checkpoint 1 min=" + std::to_string(range.lo) +
                   " max=" + std::to_string(range.hi) + " count=" + to_string(count);
-  if (method == Method::analytic) return t + " method=analytic";
+  if (method == Method::analytic)
+    return t + " method=analytic" + (balanced_items ? " items=balanced" : "");
   return t + (space == Space::wheel ? " space=wheel" : " space=numbers") +
          " chunk=" + std::to_string(chunk_size);
 }
@@ -114,7 +115,7 @@ std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
   constexpr std::string_view kMagic = "numfactors-checkpoint 1";
   if (!line.starts_with(kMagic)) return std::nullopt;
   CheckpointHeader h;
-  bool min = false, max = false, count = false, space = false, chunk = false;
+  bool min = false, max = false, count = false, space = false, chunk = false, items = false;
   for (std::string_view rest = line.substr(kMagic.size()); !rest.empty();) {
     if (rest[0] != ' ') return std::nullopt;
     rest.remove_prefix(1);
@@ -146,6 +147,9 @@ std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
       ok = !space && (value == "sieve" || value == "trial" || value == "wheel");
       h.space = value == "wheel" ? Space::wheel : Space::numbers;
       space = true;
+    } else if (key == "items") {
+      ok = !items && value == "balanced";
+      h.balanced_items = items = true;
     } else if (key == "chunk") {
       ok = !chunk && parse_u64(value, h.chunk_size) && h.chunk_size > 0;
       chunk = true;
@@ -153,7 +157,8 @@ std::optional<CheckpointHeader> CheckpointHeader::parse(std::string_view line) {
     if (!ok) return std::nullopt;
   }
   const bool sieve_fields = space && chunk;
-  if (!min || !max || !count || (h.method == Method::analytic ? space || chunk : !sieve_fields))
+  if (!min || !max || !count ||
+      (h.method == Method::analytic ? space || chunk : !sieve_fields || items))
     return std::nullopt;
   return h;
 }
@@ -172,7 +177,9 @@ std::optional<CheckpointHeader> CheckpointHeader::read(const std::string& path) 
 }
 
 CheckpointHeader CheckpointHeader::of(const Job& job) {
-  return {job.range, job.count, job.method, space_of(job.kernel), job.chunk_size};
+  return {job.range,      job.count,
+          job.method,     space_of(job.kernel),
+          job.chunk_size, job.method == Method::analytic};
 }
 
 JournalFormat JournalFormat::of(const Plan& plan) {
@@ -296,11 +303,15 @@ void Checkpoint::read_journal(const JournalFormat& format) {
   }
   const auto first_newline = text.find('\n');
   // The same run: the same header, or one an earlier version wrote for it (kernel=sieve where
-  // this one says space=numbers).
+  // this one says space=numbers; analytic items not balanced, which the run goes on with).
   const auto same_run = [&] {
     if (text.compare(0, first_newline, head) == 0) return true;
-    const auto found = CheckpointHeader::parse(std::string_view(text).substr(0, first_newline));
-    return found.has_value() && found == CheckpointHeader::parse(head);
+    auto found = CheckpointHeader::parse(std::string_view(text).substr(0, first_newline));
+    const auto ours = CheckpointHeader::parse(head);
+    if (!found || !ours) return false;
+    state_.exact_items = ours->balanced_items && !found->balanced_items;
+    found->balanced_items = ours->balanced_items;
+    return found == ours;
   };
   if (first_newline == std::string::npos || !same_run()) {
     // Whatever the file holds reaches the terminal printable and short: a header is ASCII.

@@ -37,16 +37,23 @@ struct CheckpointState {
   /// a plan's chunks, so sums[0] is their histogram).
   std::vector<Histogram> sums;
   bool torn_record = false; // a torn last record was dropped
+  /// An analytic journal written before items were balanced (CheckpointHeader): its items'
+  /// bins are all exact, and the run goes on with such items.
+  bool exact_items = false;
 };
 
 /// The first line of a checkpoint file: which run wrote it. One type writes and reads it.
 ///   numfactors-checkpoint 1 min=2 max=500000 count=distinct space=numbers chunk=65536
-///   numfactors-checkpoint 1 min=2 max=1000000000000 count=distinct method=analytic
+///   numfactors-checkpoint 1 min=2 max=1000000000000 count=distinct method=analytic items=balanced
 /// A sieve run records the space its chunks cut, not its kernel: a chunk of numbers has the same
 /// histogram whichever direct kernel (sieve, hybrid, factor, trial, or auto's choice) counts it,
 /// so any of them resumes any other's file exactly; the wheel's chunks are ranges of m instead
 /// (wheel.hpp), and a file of one space is refused by a run of the other. Files written before
 /// spaces were recorded say kernel=sieve|trial (numbers) or kernel=wheel, and are read so.
+/// The analytic method's records are its walk items, balanced (AnalyticWalk::run_item(k,
+/// count)): the sum of all of them is exact, that of some is not. Files written before they were
+/// lack items=balanced: their items are exact in every bin, and a run that resumes one goes on
+/// with such items (a version before balanced items refuses a file that has them).
 struct CheckpointHeader {
   enum class Space { numbers, wheel };
   Range range;
@@ -54,6 +61,7 @@ struct CheckpointHeader {
   Method method = Method::sieve;
   Space space = Space::numbers;  // the sieve's
   u64 chunk_size = 0;            // the sieve's
+  bool balanced_items = false;   // the analytic method's
 
   /// The space of a kernel's chunks.
   static Space space_of(KernelKind kernel) {

@@ -81,7 +81,7 @@ double total_work(const Job& job) {
 /// when the journal's table path holds one; not built when the journal holds every item).
 /// Throws TableStopped when the journal's stop flag stopped the table build.
 std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& meter,
-                                  const TableJournal& table_journal) {
+                                  const TableJournal& table_journal, bool balanced_items) {
   if (job.method != Method::analytic)
     return std::make_unique<ChunkTasks>(Plan{job.range, job.count, job.kernel, job.chunk_size});
   const u64 n = prefixes_of(job)[part];
@@ -100,9 +100,9 @@ std::unique_ptr<Tasks> make_stage(const Job& job, unsigned part, ProgressMeter& 
   const ParallelFor parallel_for = job.mode == Mode::mpi
                                        ? threads_for(threads, std::chrono::microseconds{0})
                                        : threads_for(threads);
-  auto items = std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for,
-                                           build_progress, (1 - kAnalyticTableShare) * work,
-                                           table_journal);
+  auto items =
+      std::make_unique<ItemTasks>(n, job.count, job.mode == Mode::mpi, parallel_for, build_progress,
+                                  (1 - kAnalyticTableShare) * work, table_journal, balanced_items);
   if (!items->built()) meter.skip(kAnalyticTableShare * work);  // a stage the journal finished
   return items;
 }
@@ -191,6 +191,10 @@ RunResult run(const Job& job, const Hooks& hooks) {
   }
   if (mpi != nullptr && !(refused = mpi->share_text(refused)).empty())
     throw CheckpointError(refused, hooks.checkpoint);
+  // A journal of an earlier version goes on with items like its own (exact in every bin).
+  bool balanced_items = !(journal && journal->state().exact_items);
+  if (mpi != nullptr && job.method == Method::analytic)
+    balanced_items = mpi->share_text(balanced_items ? "balanced" : "") == "balanced";
   // A run that fails before its first record leaves no journal it made.
   struct RemoveUnused {
     std::optional<Checkpoint>& journal;
@@ -221,8 +225,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
         if (index % format.parts == part) done.push_back(index / format.parts);
     std::unique_ptr<Tasks> tasks;
     try {
-      tasks = make_stage(job, part, meter,
-                         TableJournal{table_path(part), stop, done.size(), hooks.warn});
+      tasks =
+          make_stage(job, part, meter,
+                     TableJournal{table_path(part), stop, done.size(), hooks.warn}, balanced_items);
     } catch (const TableStopped& e) {  // the build stopped (on every rank alike) and was saved
       if (hooks.resumed && (e.rounds_resumed > 0 || !done.empty())) {
         Resumed resumed;

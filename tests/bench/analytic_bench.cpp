@@ -2,7 +2,10 @@
 /// @brief Times the analytic method's two phases on [1, N] (and the sieve kernel on a window, for
 /// the cost model), on the threads of the executors' ParallelFor (exec/thread_team.hpp).
 ///
-///   numfactors_analytic_bench N [threads]        table build, walk, total; peak memory
+///   numfactors_analytic_bench N [threads] [distinct|total|both]
+///                                                table build, walk, total; peak memory (the walk
+///                                                of one count, as a run makes it: distinct by
+///                                                default; both: the walk of both counts at once)
 ///   numfactors_analytic_bench --sieve LO HI      the sieve kernel on [LO, HI], one thread
 ///   numfactors_analytic_bench --items N          each walk item's estimated cost and seconds
 ///
@@ -83,11 +86,18 @@ int main(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "--items")
     return bench_items(std::strtoull(argv[2], nullptr, 10));
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s N [threads] | --sieve LO HI | --items N\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s N [threads] [distinct|total|both] | --sieve LO HI | --items N\n",
+                 argv[0]);
     return 2;
   }
   const u64 n = std::strtoull(argv[1], nullptr, 10);
   const unsigned threads = argc > 2 ? static_cast<unsigned>(std::max(1, std::atoi(argv[2]))) : 1;
+  const std::string counts = argc > 3 ? argv[3] : "distinct";
+  if (counts != "distinct" && counts != "total" && counts != "both") {
+    std::fprintf(stderr, "count must be distinct, total or both, not %s\n", counts.c_str());
+    return 2;
+  }
   // The executors' own ParallelFor, so the phases are timed as --method analytic runs them.
   const numfactors::ParallelFor parallel_for = numfactors::threads_for(threads);
 
@@ -101,7 +111,15 @@ int main(int argc, char** argv) {
   // far apart, so pieces of many items would leave a thread idle at the end.
   std::atomic<std::size_t> next{0};
   parallel_for(0, threads, [&](u64, u64) {
-    for (std::size_t k; (k = next.fetch_add(1)) < parts.size();) parts[k] = walk.run_item(k);
+    for (std::size_t k; (k = next.fetch_add(1)) < parts.size();) {
+      if (counts == "both") {
+        parts[k] = walk.run_item(k);
+      } else if (counts == "distinct") {
+        parts[k].distinct = walk.run_item(k, numfactors::Count::distinct);
+      } else {
+        parts[k].total = walk.run_item(k, numfactors::Count::total);
+      }
+    }
   });
   numfactors::FactorHistograms h;
   for (const auto& part : parts) h += part;

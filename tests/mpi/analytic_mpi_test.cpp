@@ -3,21 +3,25 @@
 /// schedules, 1 and 2 threads a rank, give rank 0 the sieve's histogram (run serially on rank 0)
 /// on seeded random ranges for both counts, and every rank's items are in its statistics.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <sstream>
 
-#include "exec/thread_team.hpp"
 #include "../job_helpers.hpp"
+#include "../run_checks.hpp"
 #include "../seed.hpp"
+#include "core/analytic.hpp"
 #include "exec/analytic_stage.hpp"
+#include "exec/checkpoint.hpp"
 #include "exec/executor.hpp"
 #include "exec/mpi.hpp"
 #include "exec/mpi_deal.hpp"
-#include "../run_checks.hpp"
+#include "exec/thread_team.hpp"
 #include "test_session.hpp"
 
 namespace numfactors {
@@ -93,6 +97,39 @@ TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
       }
     }
   }
+}
+
+TEST(AnalyticMpi, AJournalOfExactItemsGoesOnWithExactItemsOnEveryRank) {
+  // Rank 0 writes the journal a version before balanced items would have (its header without
+  // items=balanced, exact records of every third item): every rank must go on with exact items.
+  const Range r{10'000'019, 300'000'000};
+  const std::string path =
+      "/tmp/numfactors_mpi_exact_items_" + mpi_backend()->share_text(std::to_string(::getpid()));
+  const Job job = test::analytic_job(r, Count::distinct, Mode::mpi, 1, Schedule::dynamic);
+  u64 recorded = 0;
+  if (rank() == 0) {
+    std::remove(path.c_str());
+    JournalFormat format = JournalFormat::of(job);
+    CheckpointHeader header = CheckpointHeader::of(job);
+    header.balanced_items = false;
+    format.header = header.text();
+    Checkpoint journal(path, format);
+    for (unsigned part = 0; part < 2; ++part) {
+      PrimeCountTable table(part == 0 ? r.hi : r.lo - 1);
+      table.build();
+      const AnalyticWalk walk(table);
+      for (std::size_t k = 0; k < walk.item_count(); k += 3, ++recorded)
+        journal.record(2 * k + part, walk.run_item(k).of(Count::distinct));
+    }
+  }
+  mpi_backend()->share_text("");  // the journal is whole before any rank runs
+  Hooks hooks;
+  hooks.checkpoint = path;
+  const RunResult got = run(job, hooks);
+  if (rank() != 0) return;
+  EXPECT_EQ(got.histogram, run(test::analytic_job(r, Count::distinct, Mode::serial, 1)).histogram);
+  EXPECT_EQ(got.resumed_tasks, recorded);
+  std::remove(path.c_str());
 }
 
 TEST(AnalyticMpi, ItemsAreSharedByEveryRank) {
