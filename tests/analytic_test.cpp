@@ -24,6 +24,7 @@
 
 #include "core/analytic_leaves.hpp"
 #include "core/analytic_quotient.hpp"
+#include "core/analytic_sums.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
 #include "numfactors/errors.hpp"
@@ -113,51 +114,62 @@ TEST(Analytic, RandomRangesMatchTheSieve) {
   expect_matches_sieve({3, 3});
 }
 
-/// The sum of all of a walk's items of one count, balanced (AnalyticWalk::run_item(k, count)).
-Histogram balanced_sum(const AnalyticWalk& walk, Count count) {
+/// The sum of all of a walk's items of one count, balanced (AnalyticWalk::run_item(k, count)),
+/// completed.
+Histogram balanced_sum(const AnalyticWalk& walk, u64 n, Count count) {
   Histogram sum;
   for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k, count);
+  AnalyticWalk::complete(sum, n, count);
   return sum;
 }
 
-TEST(Analytic, TheSumOfOmegaComesFromTheTable) {
-  // Against factorizations by trial division, for every n up to 3000.
-  u64 omega_sum = 0, big_omega_sum = 0;
+TEST(Analytic, TheSumsThatBalanceBinsAreThoseOfTheirFactorizations) {
+  // The sums of omega, Omega and 2^omega against factorizations by trial division, for every n
+  // up to 3000.
+  u64 omega_sum = 0, big_omega_sum = 0, two_to_omega = 0;
   for (u64 n = 1; n <= 3000; ++n) {
+    unsigned omega = 0;
     for (u64 m = n, p = 2; m > 1; ++p) {
       if (p * p > m) p = m;
       if (m % p != 0) continue;
-      ++omega_sum;
+      ++omega;
       for (; m % p == 0; m /= p) ++big_omega_sum;
     }
+    omega_sum += omega;
+    two_to_omega += u64{1} << omega;
     PrimeCountTable table(n);
     table.build();
     ASSERT_EQ(factor_count_sum(table, Count::distinct), omega_sum) << n;
     ASSERT_EQ(factor_count_sum(table, Count::total), big_omega_sum) << n;
+    ASSERT_TRUE(two_to_omega_sum(n) == two_to_omega) << n;
   }
-  // Against the sieve's histograms, with 64-bit large keys too.
+  // Against the sieve's histograms, with 64-bit large keys too, and on threads.
   for (const u64 n : {u64{10'000'019}, u64{99'999'989}}) {
     PrimeCountTable table(n);
     table.build(thread_for(2));
     for (const Count count : {Count::distinct, Count::total}) {
       const Histogram h = sieve_histogram({1, n}, count);
-      u64 moment = 0;
-      for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) moment += k * h[k];
+      u64 moment = 0, powers = 0;
+      for (unsigned k = 0; k <= Histogram::kMaxKey; ++k) {
+        moment += k * h[k];
+        powers += h[k] << k;
+      }
       EXPECT_EQ(factor_count_sum(table, count), moment) << n << " " << to_string(count);
+      if (count == Count::distinct) {
+        EXPECT_TRUE(two_to_omega_sum(n, thread_for(2)) == powers) << n;
+      }
     }
   }
+  EXPECT_TRUE(two_to_omega_sum(0) == 0);
 }
 
 TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
-  // Every n to 400, random ones to 2^36, and both sides of 10^12, where omega's balanced bins
-  // move from 5, 6 to 6, 7. The walk of both counts (exact items) is what the other tests hold
-  // against the sieve; each balanced sum must equal it.
+  // Every n to 400 and random ones to 2^34. The walk of both counts (exact items) is what the
+  // other tests hold against the sieve; each completed balanced sum must equal it.
   std::vector<u64> ns;
   for (u64 n = 1; n <= 400; ++n) ns.push_back(n);
   std::mt19937_64 rng(analytic_seed(7));
   for (int i = 0; i < 12; ++i) ns.push_back(1 + rng() % (u64{1} << (12 + i * 2)));
-  ns.push_back(999'999'999'989);
-  ns.push_back(1'000'000'000'039);
   for (const u64 n : ns) {
     PrimeCountTable table(n);
     table.build(thread_for(2));
@@ -165,11 +177,11 @@ TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
     FactorHistograms exact;
     for (std::size_t k = 0; k < walk.item_count(); ++k) exact += walk.run_item(k);
     for (const Count count : {Count::distinct, Count::total}) {
-      ASSERT_EQ(balanced_sum(walk, count), exact.of(count)) << n << " " << to_string(count);
+      ASSERT_EQ(balanced_sum(walk, n, count), exact.of(count)) << n << " " << to_string(count);
       if (walk.item_count() < 2) continue;
-      // Any other set of items: exact outside the two balanced bins, which hold what makes its
+      // Any other set of items: exact outside the balanced bins, which hold what makes its
       // count and first moment 0 (mod 2^64).
-      const unsigned b = AnalyticWalk::balanced_bin(n, count);
+      const AnalyticWalk::Bins b = AnalyticWalk::balanced_bins(count);
       Histogram some, some_exact;
       for (std::size_t k = 1; k < walk.item_count(); k += 2) {
         some += walk.run_item(k, count);
@@ -177,7 +189,7 @@ TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
       }
       u64 numbers = 0, moment = 0;
       for (unsigned j = 0; j <= Histogram::kMaxKey; ++j) {
-        if (j != b && j != b + 1) {
+        if (j < b.first || j >= b.first + b.size) {
           ASSERT_EQ(some[j], some_exact[j]) << n << " bin " << j;
         }
         numbers += some[j];
@@ -187,8 +199,6 @@ TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
       EXPECT_EQ(moment, 0u) << n;
     }
   }
-  EXPECT_EQ(AnalyticWalk::balanced_bin(999'999'999'999, Count::distinct), 5u);
-  EXPECT_EQ(AnalyticWalk::balanced_bin(1'000'000'000'000, Count::distinct), 6u);
 }
 
 TEST(Analytic, SquaresOfPrimesAroundTableBoundaries) {
@@ -653,7 +663,7 @@ TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
         EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method)
                                  << " limit " << limit;
         for (const Count count : {Count::distinct, Count::total})
-          EXPECT_EQ(balanced_sum(walk, count), expected.of(count))
+          EXPECT_EQ(balanced_sum(walk, n, count), expected.of(count))
               << "n " << n << " method " << static_cast<int>(method) << " limit " << limit;
       }
   }

@@ -16,7 +16,7 @@
 /// Children q with q^3 > N/m are leaves: m q^2 q' > N for every q' > q, so they contribute only
 /// pi(N/(m q)) - pi(q) numbers m q q' and the number m q^2. That loop is where the time goes;
 /// it reads large[m q] (no division) while m q <= sqrt(N), else small[N/(m q)]. A walk of one
-/// count skips it where its numbers fall in one of two balanced bins (AnalyticWalk::run_item).
+/// count skips it where its numbers fall in a balanced bin (AnalyticWalk::run_item).
 #include "core/analytic_walk.hpp"
 
 #include <algorithm>
@@ -24,22 +24,20 @@
 #include <cmath>
 
 #include "core/analytic_quotient.hpp"
+#include "core/analytic_sums.hpp"
 #include "core/arith.hpp"
 #include "core/kernel.hpp"
 
 namespace numfactors {
 namespace {
 
-/// No balanced bins: above every key.
-constexpr unsigned kNoBins = Histogram::kMaxKey + 1;
-
 template <QuotientMethod kMethod>
 class Walker {
  public:
-  /// `balanced_*`: the first of the two bins of the distinct (total) count whose numbers are
-  /// left out (AnalyticWalk::run_item), or kNoBins.
-  Walker(const PrimeCountTable& table, const std::atomic<int>* stop, unsigned balanced_distinct,
-         unsigned balanced_total)
+  /// `balanced_*`: the bins of the distinct (total) count whose numbers are left out
+  /// (AnalyticWalk::run_item); none for the walk of both counts.
+  Walker(const PrimeCountTable& table, const std::atomic<int>* stop,
+         AnalyticWalk::Bins balanced_distinct, AnalyticWalk::Bins balanced_total)
       : table_(table),
         primes_(table.primes().data()),
         inverses_(table.prime_inverses().data()),
@@ -162,7 +160,8 @@ class Walker {
 
   /// Whether the numbers of omega w and Omega W go to a balanced bin.
   bool balanced(unsigned w, unsigned W) const {
-    return w - balanced_distinct_ < 2 || W - balanced_total_ < 2;
+    return w - balanced_distinct_.first < balanced_distinct_.size ||
+           W - balanced_total_.first < balanced_total_.size;
   }
 
   void add(unsigned w, unsigned W, u64 c) {
@@ -191,7 +190,7 @@ class Walker {
   u64 inverse_count_;  // the primes with an inverse: p^2 < 2^51
   u64 root_;
   const std::atomic<int>* stop_;
-  unsigned balanced_distinct_, balanced_total_;
+  AnalyticWalk::Bins balanced_distinct_, balanced_total_;
   std::array<u64, Histogram::kMaxKey + 1> distinct_{};
   std::array<u64, Histogram::kMaxKey + 1> total_{};
 };
@@ -199,7 +198,7 @@ class Walker {
 template <QuotientMethod kMethod>
 FactorHistograms run(const PrimeCountTable& table, std::uint32_t q1_index, std::uint32_t q2_index,
                      std::uint32_t begin, std::uint32_t end, const std::atomic<int>* stop,
-                     unsigned balanced_distinct, unsigned balanced_total) {
+                     AnalyticWalk::Bins balanced_distinct, AnalyticWalk::Bins balanced_total) {
   Walker<kMethod> walker(table, stop, balanced_distinct, balanced_total);
   const u64 n = table.n();
   const auto* primes = table.primes().data();
@@ -271,8 +270,7 @@ FactorHistograms& FactorHistograms::operator-=(const FactorHistograms& o) {
 }
 
 FactorHistograms AnalyticWalk::walk_item(std::size_t k, const std::atomic<int>* stop,
-                                         unsigned balanced_distinct,
-                                         unsigned balanced_total) const {
+                                         Bins balanced_distinct, Bins balanced_total) const {
   const Item& it = items_.at(k);
   switch (table_.quotient_method()) {
     case QuotientMethod::plain_double:
@@ -291,61 +289,58 @@ FactorHistograms AnalyticWalk::walk_item(std::size_t k, const std::atomic<int>* 
 }
 
 FactorHistograms AnalyticWalk::run_item(std::size_t k, const std::atomic<int>* stop) const {
-  return walk_item(k, stop, kNoBins, kNoBins);
+  return walk_item(k, stop, {}, {});
 }
 
-unsigned AnalyticWalk::balanced_bin(u64 n, Count count) {
-  // The adjacent pair with the most leaves, as counted at 10^11 ... 10^15: omega 5 and 6 below
-  // 10^12 (65% of the leaves at 10^11), then 6 and 7 (58-59% from 10^13 to 10^15); Omega 6 and
-  // 7 (35-37%). Journals hold items balanced so: a change here needs a new items= value in
-  // their header (CheckpointHeader), as earlier files would mean something else.
-  if (count == Count::total) return 6;
-  return n < u64{1000000000000} ? 5 : 6;
-}
-
-u64 factor_count_sum(const PrimeCountTable& table, Count count) {
-  const u64 n = table.n(), r = table.root();
-  const std::vector<std::uint32_t>& primes = table.primes();  // ends with a prime above r
-  // sum_{j <= n} omega(j) = sum_{p <= n} floor(n/p) = #{(p, d) : p d <= n}: the pairs with
-  // p <= r, and for each d <= n / (r + 1) the primes in (r, n/d] (no p > r pairs with a larger
-  // d). Omega(j) adds floor(n / p^e) for every prime power p^e <= n, e >= 2 (p <= r).
-  u64 sum = 0;
-  for (std::size_t i = 0; primes[i] <= r; ++i) {
-    const u64 p = primes[i];
-    sum += n / p;
-    if (count == Count::total)
-      for (u64 q = p; q <= n / p;) {
-        q *= p;
-        sum += n / q;
-      }
-  }
-  const u64 pi_r = table.pi(r);
-  for (u64 d = 1; d <= n / (r + 1); ++d) sum += table.odd_pi_large(d) + 1 - pi_r;
-  return sum;
+AnalyticWalk::Bins AnalyticWalk::balanced_bins(Count count) {
+  // The bins with the most leaf reads, as counted at 10^11, 10^13, 10^14 and 10^15: omega 5, 6
+  // and 7 (81%, 82%, 79% and 76% of them), Omega 6 and 7 (37%, 36%, 36%, 35%). Journals hold
+  // items balanced so: a change here needs a new items= value in their header
+  // (CheckpointHeader), as earlier files would mean something else.
+  return count == Count::distinct ? Bins{5, 3} : Bins{6, 2};
 }
 
 Histogram AnalyticWalk::run_item(std::size_t k, Count count, const std::atomic<int>* stop) const {
-  const unsigned b = balanced_bin(table_.n(), count);
-  Histogram h = walk_item(k, stop, count == Count::distinct ? b : kNoBins,
-                          count == Count::total ? b : kNoBins)
-                    .of(count);
-  // The bins b and b + 1 such that the item's bins add up to `numbers` and their first moment
-  // to `moment` (mod 2^64): for the root item those of [1, n], for the others 0.
+  const Bins b = balanced_bins(count);
+  Histogram h =
+      walk_item(k, stop, count == Count::distinct ? b : Bins{}, count == Count::total ? b : Bins{})
+          .of(count);
+  // Bins f = b.first and f + 1 such that the item's bins add up to `numbers` and their first
+  // moment to `moment` (mod 2^64), the others of b 0: for the root item those of [1, n], for
+  // the others 0. (So a third bin's count c is in f and f + 1 as -c and +2c: complete().)
   u64 numbers = 0, moment = 0;
   if (items_.at(k).q1_index == kRoot) {
     numbers = table_.n();
     moment = factor_count_sum(table_, count);
   }
   auto& bins = h.bins();
-  bins[b] = bins[b + 1] = 0;
+  for (unsigned j = b.first; j < b.first + b.size; ++j) bins[j] = 0;
   for (unsigned j = 0; j <= Histogram::kMaxKey; ++j) {
     numbers -= bins[j];
     moment -= j * bins[j];
   }
-  // x + y = numbers, b x + (b + 1) y = moment
-  bins[b + 1] = moment - b * numbers;
-  bins[b] = numbers - bins[b + 1];
+  // x + y = numbers, f x + (f + 1) y = moment
+  const unsigned f = b.first;
+  bins[f + 1] = moment - f * numbers;
+  bins[f] = numbers - bins[f + 1];
   return h;
+}
+
+void AnalyticWalk::complete(Histogram& sum, u64 n, Count count, const ParallelFor& parallel_for) {
+  const Bins b = balanced_bins(count);
+  if (b.size < 3) return;
+  // With the true bins x, y, c (f, f + 1, f + 2), the items add up to x - c, y + 2 c and 0. The
+  // sum of 2^omega over [1, n] less that of the other bins is 2^f (x + 2 y + 4 c), and
+  // x + 2 y + 4 c = (x - c) + 2 (y + 2 c) + c.
+  const unsigned f = b.first;
+  u128 rest = two_to_omega_sum(n, parallel_for);
+  for (unsigned j = 0; j <= Histogram::kMaxKey; ++j)
+    if (j < f || j > f + 2) rest -= u128{sum[j]} << j;
+  auto& bins = sum.bins();
+  const u64 c = static_cast<u64>(rest >> f) - bins[f] - 2 * bins[f + 1];
+  bins[f] += c;
+  bins[f + 1] -= 2 * c;
+  bins[f + 2] = c;
 }
 
 }  // namespace numfactors

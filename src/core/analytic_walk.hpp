@@ -50,20 +50,29 @@ class AnalyticWalk {
   /// gives up within milliseconds.
   FactorHistograms run_item(std::size_t k, const std::atomic<int>* stop = nullptr) const;
 
+  /// Bins [first, first + size) of one count.
+  struct Bins {
+    unsigned first = 0, size = 0;
+  };
+  /// The bins run_item(k, count) leaves out: those whose leaves take the most table reads
+  /// (omega 5, 6, 7: three quarters of them at 10^15; Omega 6, 7: a third).
+  static Bins balanced_bins(Count count);
+
   /// Item k's histogram of one count, with fewer table reads: the walk skips the leaves whose
-  /// numbers fall in the bins b = balanced_bin(n, count) and b + 1 (about 59% of the reads for
-  /// omega, 35% for Omega), and sets those two bins from sums every histogram of [1, n] has
-  /// instead. Its bins add up to n, and k times bin k adds up to the sum of omega(j) (Omega(j))
-  /// over j <= n, sum_{p^e <= n} floor(n / p^e) over the primes (e = 1 only for omega), which
-  /// the table gives in O(sqrt n). The root item takes those sums, every other item 0 (mod
-  /// 2^64: its two bins wrap below zero). So the sum of all items is the exact histogram, the
-  /// sum of some is exact outside bins b and b + 1, and an item's own bins b, b + 1 mean
-  /// nothing alone. Items of run_item(k) (both counts) are exact everywhere: a sum must not mix
-  /// the two.
+  /// numbers fall in balanced_bins(count) and sets those bins from sums that every histogram of
+  /// [1, n] has instead. Its bins add up to n, and k times bin k adds up to the sum of omega(j)
+  /// (Omega(j)) over j <= n, which the table gives in O(sqrt n) (factor_count_sum): the root
+  /// item sets the first two balanced bins to those sums, every other item to 0 (mod 2^64: the
+  /// two wrap below zero), and a third balanced bin to 0. So a sum of items is exact outside
+  /// the balanced bins, and an item's own balanced bins mean nothing alone; the sum of all items
+  /// is exact after complete(). Items of run_item(k) (both counts) are exact in every bin: a sum
+  /// must not mix the two.
   Histogram run_item(std::size_t k, Count count, const std::atomic<int>* stop = nullptr) const;
-  /// The first of the two bins run_item(k, count) balances for [1, n]: the adjacent pair whose
-  /// leaves take the most reads.
-  static unsigned balanced_bin(u64 n, Count count);
+  /// Makes the sum of every item's run_item(k, count) for [1, n] the histogram: omega's third
+  /// balanced bin comes from the sum of 2^omega(j) over j <= n (two_to_omega_sum, which needs no
+  /// table), the first two are corrected by it. Nothing to do for Omega.
+  static void complete(Histogram& sum, u64 n, Count count,
+                       const ParallelFor& parallel_for = serial_for);
 
   /// The q1 index of the root item, and the q2 index of an item that is a block of q2.
   static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;
@@ -76,15 +85,11 @@ class AnalyticWalk {
     std::uint32_t child_begin, child_end;  // children primes[j], j in [child_begin, child_end)
     double cost;
   };
-  FactorHistograms walk_item(std::size_t k, const std::atomic<int>* stop,
-                             unsigned balanced_distinct, unsigned balanced_total) const;
+  FactorHistograms walk_item(std::size_t k, const std::atomic<int>* stop, Bins balanced_distinct,
+                             Bins balanced_total) const;
 
   const PrimeCountTable& table_;
   std::vector<Item> items_;
 };
-
-/// The sum of omega(j) (count distinct) or Omega(j) (total) over j in [1, table.n()], from the
-/// built table: sum_{p <= n} floor(n/p), and floor(n/p^e) for every prime power too for Omega.
-u64 factor_count_sum(const PrimeCountTable& table, Count count);
 
 }  // namespace numfactors

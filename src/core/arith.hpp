@@ -7,6 +7,8 @@
 
 namespace numfactors {
 
+__extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
+
 /// floor(sqrt(n)) exactly for every 64-bit n. The double estimate is off by at most one; the
 /// corrections square r, which fits in 64 bits for r < 2^32. (A long double estimate costs x87
 /// conversions, which were most of the time of cutting the analytic walk into items.)

@@ -41,8 +41,6 @@
 namespace numfactors {
 namespace {
 
-__extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; -pedantic wants the marker
-
 // ---------------------------------------------------------------------------------------------
 // Trial division table
 

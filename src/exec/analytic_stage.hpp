@@ -63,6 +63,10 @@ class ItemTasks final : public Tasks {
   bool uneven() const override { return true; }
   std::vector<std::unique_ptr<TaskKernel>> kernels(unsigned n) override;
 
+  /// Makes the sum of every task's histogram (balanced items) the prefix's histogram
+  /// (AnalyticWalk::complete); nothing for exact items.
+  void complete(Histogram& sum) const;
+
   /// Whether the table was built (not when the checkpoint held every item).
   bool built() const { return walked_->built; }
 
@@ -88,6 +92,7 @@ class ItemTasks final : public Tasks {
   };
   std::shared_ptr<Walked> walked_;
   Count count_;
+  ParallelFor parallel_for_;  // the table's threads, for complete()
   bool balanced_items_;  // AnalyticWalk::run_item(k, count); else exact items
   double walk_work_;
   double work_a_cost_;

@@ -287,6 +287,9 @@ RunResult run(const Job& job, const Hooks& hooks) {
       stage.histogram += journal->state().sums[part];
       stage.resumed_tasks = done.size();
     }
+    // Rank 0 holds the sum of every item (the other ranks' parts were sent to it).
+    if (analytic && stage.interrupted == 0 && root)
+      static_cast<const ItemTasks&>(*tasks).complete(stage.histogram);
     if (part == 0) {
       result = std::move(stage);
     } else {
