@@ -116,10 +116,10 @@ TEST(Analytic, RandomRangesMatchTheSieve) {
 
 /// The sum of all of a walk's items of one count, balanced (AnalyticWalk::run_item(k, count)),
 /// completed.
-Histogram balanced_sum(const AnalyticWalk& walk, u64 n, Count count) {
+Histogram balanced_sum(const AnalyticWalk& walk, Count count) {
   Histogram sum;
   for (std::size_t k = 0; k < walk.item_count(); ++k) sum += walk.run_item(k, count);
-  AnalyticWalk::complete(sum, n, count);
+  AnalyticWalk::complete(sum, count);
   return sum;
 }
 
@@ -161,6 +161,16 @@ TEST(Analytic, TheSumsThatBalanceBinsAreThoseOfTheirFactorizations) {
     }
   }
   EXPECT_TRUE(two_to_omega_sum(0) == 0);
+  // Every vector path's quotient sums against integer division, up to 2^52 - 1.
+  std::mt19937_64 rng(analytic_seed(8));
+  for (const QuotientSumPath& path : quotient_sum_paths())
+    for (int i = 0; i < 400; ++i) {
+      const u64 x = i == 0 ? (u64{1} << 52) - 1 : rng() % (u64{1} << (1 + i % 52));
+      const u64 s = std::min<u64>(isqrt(x), i % 3 == 0 ? u64{1} << 16 : rng() % 40);
+      u64 expected = 0;
+      for (u64 j = 1; j <= s; ++j) expected += x / j;
+      ASSERT_EQ(path.sum(static_cast<double>(x), s), expected) << path.name << " x " << x;
+    }
 }
 
 TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
@@ -177,10 +187,11 @@ TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
     FactorHistograms exact;
     for (std::size_t k = 0; k < walk.item_count(); ++k) exact += walk.run_item(k);
     for (const Count count : {Count::distinct, Count::total}) {
-      ASSERT_EQ(balanced_sum(walk, n, count), exact.of(count)) << n << " " << to_string(count);
+      ASSERT_EQ(balanced_sum(walk, count), exact.of(count)) << n << " " << to_string(count);
       if (walk.item_count() < 2) continue;
       // Any other set of items: exact outside the balanced bins, which hold what makes its
-      // count and first moment 0 (mod 2^64).
+      // count and first moment 0 (mod 2^64), and omega's bins 62 and 63, which carry parts of
+      // the sum of 2^omega.
       const AnalyticWalk::Bins b = AnalyticWalk::balanced_bins(count);
       Histogram some, some_exact;
       for (std::size_t k = 1; k < walk.item_count(); k += 2) {
@@ -188,7 +199,8 @@ TEST(Analytic, BalancedItemsAddUpToTheExactHistogram) {
         some_exact += walk.run_item(k).of(count);
       }
       u64 numbers = 0, moment = 0;
-      for (unsigned j = 0; j <= Histogram::kMaxKey; ++j) {
+      const unsigned last = count == Count::distinct ? 61 : Histogram::kMaxKey;
+      for (unsigned j = 0; j <= last; ++j) {
         if (j < b.first || j >= b.first + b.size) {
           ASSERT_EQ(some[j], some_exact[j]) << n << " bin " << j;
         }
@@ -663,7 +675,7 @@ TEST(Analytic, TheDivisionsOfTablesAbove2To52GiveTheSameTableAndWalk) {
         EXPECT_EQ(sum, expected) << "n " << n << " method " << static_cast<int>(method)
                                  << " limit " << limit;
         for (const Count count : {Count::distinct, Count::total})
-          EXPECT_EQ(balanced_sum(walk, n, count), expected.of(count))
+          EXPECT_EQ(balanced_sum(walk, count), expected.of(count))
               << "n " << n << " method " << static_cast<int>(method) << " limit " << limit;
       }
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/analytic_sums.hpp"
 #include "core/analytic_walk.hpp"
 #include "core/arith.hpp"
 
@@ -101,6 +102,7 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
   }
   std::stable_sort(items_.begin() + 1, items_.end(),
                    [](const Item& a, const Item& b) { return a.cost > b.cost; });
+  two_to_omega_cuts_ = two_to_omega_cuts(n, kTwoToOmegaParts);
 }
 
 Range AnalyticWalk::item_span(std::size_t k) const {

@@ -4,9 +4,12 @@
 /// bins these sums determine.
 #pragma once
 
-#include "numfactors/choices.hpp"
+#include <cstdint>
+#include <vector>
+
 #include "core/arith.hpp"
 #include "core/prime_count_table.hpp"
+#include "numfactors/choices.hpp"
 
 namespace numfactors {
 
@@ -15,8 +18,22 @@ namespace numfactors {
 /// too for Omega.
 u64 factor_count_sum(const PrimeCountTable& table, Count count);
 
-/// The sum of 2^omega(j) over j in [1, n] (the squarefree divisors of every j), without a
-/// table, in O(sqrt(n) log n) divisions shared by `parallel_for`'s pieces.
+/// A way to add up floor(x / i) over i in [1, s] for x < 2^52 (as a double), and its name.
+struct QuotientSumPath {
+  const char* name;
+  u64 (*sum)(double x, u64 s);
+};
+/// Every path this CPU runs, the one two_to_omega_sum takes last (for the tests).
+std::vector<QuotientSumPath> quotient_sum_paths();
+
+/// The sum of 2^omega(j) over j in [1, n] (the squarefree divisors of every j) is
+/// sum_{k <= sqrt n} mu(k) D(floor(n / k^2)), D(x) = sum_{i <= x} floor(x / i): O(sqrt(n) log n)
+/// divisions, no table. Its parts: the cuts 1 = c_0 < ... < c_m = floor(sqrt n) + 1 of about
+/// `parts` ranges of k of about equal cost, and the terms of k in [lo, hi) (mod 2^128: a part may
+/// be negative), given the ascending primes up to at least sqrt(hi - 1) (more may follow).
+std::vector<u64> two_to_omega_cuts(u64 n, u64 parts);
+u128 two_to_omega_part(u64 n, u64 lo, u64 hi, const std::vector<std::uint32_t>& primes);
+/// All parts, shared by `parallel_for`'s pieces.
 u128 two_to_omega_sum(u64 n, const ParallelFor& parallel_for = serial_for);
 
 }  // namespace numfactors

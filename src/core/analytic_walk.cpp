@@ -31,6 +31,10 @@
 namespace numfactors {
 namespace {
 
+/// The bins omega's items carry the sum of 2^omega in (AnalyticWalk::run_item): its low 32 bits,
+/// and the rest.
+constexpr unsigned kLowBin = 62, kHighBin = 63;
+
 template <QuotientMethod kMethod>
 class Walker {
  public:
@@ -323,20 +327,31 @@ Histogram AnalyticWalk::run_item(std::size_t k, Count count, const std::atomic<i
   const unsigned f = b.first;
   bins[f + 1] = moment - f * numbers;
   bins[f] = numbers - bins[f + 1];
+  if (b.size == 3) {
+    u128 parts = 0;
+    for (std::size_t j = k; j + 1 < two_to_omega_cuts_.size(); j += items_.size())
+      parts += two_to_omega_part(table_.n(), two_to_omega_cuts_[j], two_to_omega_cuts_[j + 1],
+                                 table_.primes());
+    bins[kLowBin] = static_cast<u64>(parts) & 0xFFFFFFFFu;
+    bins[kHighBin] = static_cast<u64>(parts >> 32);
+  }
   return h;
 }
 
-void AnalyticWalk::complete(Histogram& sum, u64 n, Count count, const ParallelFor& parallel_for) {
+void AnalyticWalk::complete(Histogram& sum, Count count) {
   const Bins b = balanced_bins(count);
   if (b.size < 3) return;
+  auto& bins = sum.bins();
+  // The carried sum: the low bin adds up to under 2^40, the high one wraps mod 2^64.
+  constexpr u128 kMod96 = (u128{1} << 96) - 1;
+  u128 rest = (u128{bins[kLowBin]} + (u128{bins[kHighBin]} << 32)) & kMod96;
+  bins[kLowBin] = bins[kHighBin] = 0;
   // With the true bins x, y, c (f, f + 1, f + 2), the items add up to x - c, y + 2 c and 0. The
   // sum of 2^omega over [1, n] less that of the other bins is 2^f (x + 2 y + 4 c), and
   // x + 2 y + 4 c = (x - c) + 2 (y + 2 c) + c.
   const unsigned f = b.first;
-  u128 rest = two_to_omega_sum(n, parallel_for);
   for (unsigned j = 0; j <= Histogram::kMaxKey; ++j)
-    if (j < f || j > f + 2) rest -= u128{sum[j]} << j;
-  auto& bins = sum.bins();
+    if (j < f || j > f + 2) rest -= u128{bins[j]} << j;
   const u64 c = static_cast<u64>(rest >> f) - bins[f] - 2 * bins[f + 1];
   bins[f] += c;
   bins[f + 1] -= 2 * c;

@@ -63,16 +63,17 @@ class AnalyticWalk {
   /// [1, n] has instead. Its bins add up to n, and k times bin k adds up to the sum of omega(j)
   /// (Omega(j)) over j <= n, which the table gives in O(sqrt n) (factor_count_sum): the root
   /// item sets the first two balanced bins to those sums, every other item to 0 (mod 2^64: the
-  /// two wrap below zero), and a third balanced bin to 0. So a sum of items is exact outside
-  /// the balanced bins, and an item's own balanced bins mean nothing alone; the sum of all items
-  /// is exact after complete(). Items of run_item(k) (both counts) are exact in every bin: a sum
-  /// must not mix the two.
+  /// two wrap below zero), and a third balanced bin to 0. For omega the first items also carry
+  /// the parts of the sum of 2^omega(j) (two_to_omega_part), in bins 62 and 63 (its low 32 bits
+  /// and the rest, mod 2^96), which no omega below 2^64 reaches (at most 15). So a sum of items
+  /// is exact outside the balanced bins (and 62, 63), and an item's own balanced bins mean
+  /// nothing alone; the sum of all items is exact after complete(). Items of run_item(k) (both
+  /// counts) are exact in every bin: a sum must not mix the two.
   Histogram run_item(std::size_t k, Count count, const std::atomic<int>* stop = nullptr) const;
   /// Makes the sum of every item's run_item(k, count) for [1, n] the histogram: omega's third
-  /// balanced bin comes from the sum of 2^omega(j) over j <= n (two_to_omega_sum, which needs no
-  /// table), the first two are corrected by it. Nothing to do for Omega.
-  static void complete(Histogram& sum, u64 n, Count count,
-                       const ParallelFor& parallel_for = serial_for);
+  /// balanced bin comes from the sum of 2^omega(j) over j <= n that the items carry, the first
+  /// two are corrected by it. Nothing to do for Omega.
+  static void complete(Histogram& sum, Count count);
 
   /// The q1 index of the root item, and the q2 index of an item that is a block of q2.
   static constexpr std::uint32_t kRoot = 0xFFFFFFFFu;
@@ -88,8 +89,13 @@ class AnalyticWalk {
   FactorHistograms walk_item(std::size_t k, const std::atomic<int>* stop, Bins balanced_distinct,
                              Bins balanced_total) const;
 
+  /// The parts of the sum of 2^omega that omega's items carry (two_to_omega_cuts): item k
+  /// carries parts k, k + item_count(), ... (a part takes milliseconds).
+  static constexpr u64 kTwoToOmegaParts = 256;
+
   const PrimeCountTable& table_;
   std::vector<Item> items_;
+  std::vector<u64> two_to_omega_cuts_;
 };
 
 }  // namespace numfactors

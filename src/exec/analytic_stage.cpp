@@ -74,7 +74,6 @@ ItemTasks::ItemTasks(u64 n, Count count, bool on_ranks, const ParallelFor& build
                      const TableJournal& journal, bool balanced_items, u64 max_bytes)
     : walked_(std::make_shared<Walked>(n, max_bytes)),
       count_(count),
-      parallel_for_(build_for),
       balanced_items_(balanced_items),
       walk_work_(walk_work) {
   PrimeCountTable& table = walked_->table;
@@ -123,7 +122,7 @@ void ItemTasks::save_table(const std::string& path,
 }
 
 void ItemTasks::complete(Histogram& sum) const {
-  if (balanced_items_) AnalyticWalk::complete(sum, walked_->table.n(), count_, parallel_for_);
+  if (balanced_items_) AnalyticWalk::complete(sum, count_);
 }
 
 std::vector<std::unique_ptr<TaskKernel>> ItemTasks::kernels(unsigned n) {

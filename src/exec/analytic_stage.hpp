@@ -92,7 +92,6 @@ class ItemTasks final : public Tasks {
   };
   std::shared_ptr<Walked> walked_;
   Count count_;
-  ParallelFor parallel_for_;  // the table's threads, for complete()
   bool balanced_items_;  // AnalyticWalk::run_item(k, count); else exact items
   double walk_work_;
   double work_a_cost_;

@@ -124,9 +124,8 @@ int main(int argc, char** argv) {
   numfactors::FactorHistograms h;
   for (const auto& part : parts) h += part;
   if (counts == "distinct")
-    numfactors::AnalyticWalk::complete(h.distinct, n, numfactors::Count::distinct, parallel_for);
-  if (counts == "total")
-    numfactors::AnalyticWalk::complete(h.total, n, numfactors::Count::total, parallel_for);
+    numfactors::AnalyticWalk::complete(h.distinct, numfactors::Count::distinct);
+  if (counts == "total") numfactors::AnalyticWalk::complete(h.total, numfactors::Count::total);
   const double w2 = wall(), c2 = cpu(), m2 = main_cpu();
 
   std::printf("N=%llu threads=%u items=%zu table_mib=%.0f peak_rss_mib=%ld\n",
