@@ -40,7 +40,9 @@ struct RunResult {
   /// shared them (oversubscription), close to it when each had a core.
   double cpu_seconds = 0;
   /// Non-zero when the run was cancelled (CancelToken) with tasks left undone: the reason given
-  /// (the command line gives the signal's number). The histogram is then partial.
+  /// (the command line gives the signal's number). The histogram is then partial: the sieve's
+  /// chunks done; for the analytic method a sum of walk items, which means nothing in the bins
+  /// that only all items together set (see the README's "Two methods").
   int interrupted = 0;
   u64 tasks = 0;          // tasks of the stages the run went through (chunks, or walk items)
   u64 resumed_tasks = 0;  // of them, those a checkpoint held, added from it instead of run
