@@ -508,6 +508,32 @@ TEST(Analytic, AWalkItemGivesUpOnAStopAndCountsAsBeforeWithout) {
       EXPECT_EQ(walk.run_item(k, &later), walk.run_item(k)) << "item " << k;
     }
   }
+  // One count's items too, the root's sums (and their parts of 2^omega's) included.
+  for (const Count count : {Count::distinct, Count::total})
+    for (const std::size_t k : {std::size_t{0}, std::size_t{1}})
+      EXPECT_THROW(walk.run_item(k, count, &stop), Stopped) << to_string(count) << " item " << k;
+  EXPECT_THROW(factor_count_sum(table, Count::total, &stop), Stopped);
+  EXPECT_THROW(two_to_omega_part(n, 1, 2, table.primes(), &stop), Stopped);
+}
+
+TEST(Analytic, TheCutsOfTwoToOmegasSumAreWholeNumbersAlike) {
+  // In integers (every rank and every later run must cut the same parts), from 1 to sqrt(n)
+  // + 1, growing by a sixteenth: also where sqrt(n) is a power of some whole number (10^16,
+  // 2^48), which pow() might have missed by an ulp.
+  for (const u64 n : {u64{0}, u64{1}, u64{3}, u64{4}, u64{1000}, u64{1} << 48,
+                      u64{10'000'000'000'000'000}, ~u64{0}}) {
+    const std::vector<u64> cuts = two_to_omega_cuts(n);
+    ASSERT_GE(cuts.size(), 1u) << n;  // no part at all for n = 0
+    EXPECT_EQ(cuts.front(), 1u) << n;
+    EXPECT_EQ(cuts.back(), isqrt(n) + 1) << n;
+    for (std::size_t j = 1; j < cuts.size(); ++j) {
+      EXPECT_GT(cuts[j], cuts[j - 1]) << n;
+      if (j + 1 < cuts.size()) {
+        EXPECT_EQ(cuts[j] - cuts[j - 1], std::max<u64>(1, cuts[j - 1] / 16)) << n;
+      }
+    }
+  }
+  EXPECT_EQ(two_to_omega_cuts(1'000'000'000'000'000).size() - 1, 263u);
 }
 
 TEST(Analytic, TableGivesPrimeCounts) {

@@ -75,10 +75,11 @@ struct Hooks {
 /// minimised (the sieve: about 1 ns a number on a core, a few MiB a worker; the analytic method:
 /// about 15 ns * N^(3/4) / ln N on a core, memory about 7 sqrt(N) bytes a process).
 /// MPI mode is collective: every rank calls it with the same job, after start_mpi(); rank 0 gets
-/// the whole result, the other ranks their own part. Thread-safe: runs may go on at the same
-/// time in several threads (pool mode forks, so not beside other threads of the caller's
-/// that hold locks). Throws CheckpointError for a checkpoint of another run, Unavailable for MPI
-/// mode without MPI, std::runtime_error when the system refuses a file or a process.
+/// the whole result, the other ranks their own part (the analytic method's part is a sum of
+/// walk items, which means nothing in the bins only all items together set). Thread-safe: runs may
+/// go on at the same time in several threads (pool mode forks, so not beside other threads of the
+/// caller's that hold locks). Throws CheckpointError for a checkpoint of another run, Unavailable
+/// for MPI mode without MPI, std::runtime_error when the system refuses a file or a process.
 RunResult run(const Job& job, const Hooks& hooks = {});
 
 /// plan_job(request, current_environment() with the facts of hooks.checkpoint's file), then run.

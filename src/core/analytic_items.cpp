@@ -102,7 +102,7 @@ AnalyticWalk::AnalyticWalk(const PrimeCountTable& table, std::size_t target_item
   }
   std::stable_sort(items_.begin() + 1, items_.end(),
                    [](const Item& a, const Item& b) { return a.cost > b.cost; });
-  two_to_omega_cuts_ = two_to_omega_cuts(n, kTwoToOmegaParts);
+  two_to_omega_cuts_ = two_to_omega_cuts(n);
 }
 
 Range AnalyticWalk::item_span(std::size_t k) const {

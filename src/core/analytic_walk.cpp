@@ -299,8 +299,9 @@ FactorHistograms AnalyticWalk::run_item(std::size_t k, const std::atomic<int>* s
 AnalyticWalk::Bins AnalyticWalk::balanced_bins(Count count) {
   // The bins with the most leaf reads, as counted at 10^11, 10^13, 10^14 and 10^15: omega 5, 6
   // and 7 (81%, 82%, 79% and 76% of them), Omega 6 and 7 (37%, 36%, 36%, 35%). Journals hold
-  // items balanced so: a change here needs a new items= value in their header
-  // (CheckpointHeader), as earlier files would mean something else.
+  // items balanced so: a change here, in the parts of 2^omega's sum (two_to_omega_cuts) or in
+  // which item carries which part, needs a new items= value in their header (CheckpointHeader),
+  // as earlier files would mean something else.
   return count == Count::distinct ? Bins{5, 3} : Bins{6, 2};
 }
 
@@ -315,7 +316,7 @@ Histogram AnalyticWalk::run_item(std::size_t k, Count count, const std::atomic<i
   u64 numbers = 0, moment = 0;
   if (items_.at(k).q1_index == kRoot) {
     numbers = table_.n();
-    moment = factor_count_sum(table_, count);
+    moment = factor_count_sum(table_, count, stop);
   }
   auto& bins = h.bins();
   for (unsigned j = b.first; j < b.first + b.size; ++j) bins[j] = 0;
@@ -331,7 +332,7 @@ Histogram AnalyticWalk::run_item(std::size_t k, Count count, const std::atomic<i
     u128 parts = 0;
     for (std::size_t j = k; j + 1 < two_to_omega_cuts_.size(); j += items_.size())
       parts += two_to_omega_part(table_.n(), two_to_omega_cuts_[j], two_to_omega_cuts_[j + 1],
-                                 table_.primes());
+                                 table_.primes(), stop);
     bins[kLowBin] = static_cast<u64>(parts) & 0xFFFFFFFFu;
     bins[kHighBin] = static_cast<u64>(parts >> 32);
   }

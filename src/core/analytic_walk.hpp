@@ -89,12 +89,10 @@ class AnalyticWalk {
   FactorHistograms walk_item(std::size_t k, const std::atomic<int>* stop, Bins balanced_distinct,
                              Bins balanced_total) const;
 
-  /// The parts of the sum of 2^omega that omega's items carry (two_to_omega_cuts): item k
-  /// carries parts k, k + item_count(), ... (a part takes milliseconds).
-  static constexpr u64 kTwoToOmegaParts = 256;
-
   const PrimeCountTable& table_;
   std::vector<Item> items_;
+  /// The parts of the sum of 2^omega that omega's items carry: item k carries parts k, k +
+  /// item_count(), ... (a part takes milliseconds below 2^52).
   std::vector<u64> two_to_omega_cuts_;
 };
 
