@@ -2,7 +2,6 @@
 #include "core/analytic_sums.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <primesieve.hpp>
 #include <vector>
@@ -23,11 +22,14 @@ namespace {
 // (analytic_quotient.hpp: k i <= x < 2^52 for the quotient k), vector lanes alike, and under
 // x (ln s + 1) < 2^58 in all.
 
-u64 quotient_sum_baseline(double x, u64 s) {
+/// The quotients of i in [first, s], one by one: the whole sum, or the vector paths' tails.
+u64 quotient_sum_from(double x, u64 first, u64 s) {
   u64 sum = 0;
-  for (u64 i = 1; i <= s; ++i) sum += static_cast<u64>(x / static_cast<double>(i));
+  for (u64 i = first; i <= s; ++i) sum += static_cast<u64>(x / static_cast<double>(i));
   return sum;
 }
+
+u64 quotient_sum_baseline(double x, u64 s) { return quotient_sum_from(x, 1, s); }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -45,9 +47,7 @@ u64 quotient_sum_baseline(double x, u64 s) {
   }
   alignas(32) u64 lanes[4];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), sum);
-  u64 total = lanes[0] + lanes[1] + lanes[2] + lanes[3];
-  for (; next <= s; ++next) total += static_cast<u64>(x / static_cast<double>(next));
-  return total;
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3] + quotient_sum_from(x, next, s);
 }
 
 [[gnu::target("avx512f,avx512dq")]] u64 quotient_sum_avx512(double x, u64 s) {
@@ -59,9 +59,8 @@ u64 quotient_sum_baseline(double x, u64 s) {
     sum = _mm512_add_epi64(sum, _mm512_cvttpd_epu64(_mm512_div_pd(xv, i)));
   alignas(64) u64 lanes[8];  // (not _mm512_reduce_add_epi64: GCC 12 warns about its insides)
   _mm512_store_si512(lanes, sum);
-  u64 total = 0;
+  u64 total = quotient_sum_from(x, next, s);
   for (const u64 lane : lanes) total += lane;
-  for (; next <= s; ++next) total += static_cast<u64>(x / static_cast<double>(next));
   return total;
 }
 

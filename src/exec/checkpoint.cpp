@@ -302,16 +302,18 @@ void Checkpoint::read_journal(const JournalFormat& format) {
     return;
   }
   const auto first_newline = text.find('\n');
+  const auto found = CheckpointHeader::parse(std::string_view(text).substr(0, first_newline));
+  const auto ours = CheckpointHeader::parse(head);
+  // An analytic journal an earlier version wrote, of exact items: the run goes on with them.
+  state_.exact_items = found && ours && ours->balanced_items && !found->balanced_items;
   // The same run: the same header, or one an earlier version wrote for it (kernel=sieve where
-  // this one says space=numbers; analytic items not balanced, which the run goes on with).
+  // this one says space=numbers; exact analytic items).
   const auto same_run = [&] {
     if (text.compare(0, first_newline, head) == 0) return true;
-    auto found = CheckpointHeader::parse(std::string_view(text).substr(0, first_newline));
-    const auto ours = CheckpointHeader::parse(head);
     if (!found || !ours) return false;
-    state_.exact_items = ours->balanced_items && !found->balanced_items;
-    found->balanced_items = ours->balanced_items;
-    return found == ours;
+    CheckpointHeader as_ours = *found;
+    as_ours.balanced_items = ours->balanced_items;
+    return as_ours == *ours;
   };
   if (first_newline == std::string::npos || !same_run()) {
     // Whatever the file holds reaches the terminal printable and short: a header is ASCII.
