@@ -380,7 +380,9 @@ TEST(Hardening, TimeoutsSignalSentTwiceIsOneStopAndItsWorkIsKept) {
   // run at once, without a word and without saving the table built so far.
   ScratchDir dir;
   const std::string journal = dir / "run.ckpt";
-  const std::vector<std::string> args = {"--max",     "1e13", "--method",     "analytic",
+  // [1, 4*10^13] on one worker takes seconds: the four stops below, 0.3-0.4 s each, must all
+  // come before its end (10^13, a second since the walk of one count skips most leaves, did not).
+  const std::vector<std::string> args = {"--max",     "4e13", "--method",     "analytic",
                                          "--workers", "1",    "--checkpoint", journal};
   // Stopped as by one signal: the run says so (after the line on what it resumed) and saves.
   const auto expect_one_stop = [](const test::Finished& f) {
@@ -408,7 +410,7 @@ TEST(Hardening, TimeoutsSignalSentTwiceIsOneStopAndItsWorkIsKept) {
   const test::Finished resumed = test::run_program(NUMFACTORS_BINARY, args);
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   const test::Finished whole =
-      test::run_program(NUMFACTORS_BINARY, {"--max", "1e13", "--method", "analytic"});
+      test::run_program(NUMFACTORS_BINARY, {"--max", "4e13", "--method", "analytic"});
   EXPECT_EQ(resumed.out, whole.out);
 }
 
