@@ -329,7 +329,14 @@ TEST(Analytic, ATableBuildStoppedAfterAnyRoundResumesFromItsKeys) {
     const std::size_t rounds = whole.rounds();
     const std::size_t tail = first_tail_round(whole);
     ASSERT_GT(rounds, 2u);
-    std::vector<std::size_t> stops = {0, 1, 1 + rng() % (tail - 1), tail - 1};
+    // Rounds of p^2 <= r change the small keys, which are packed during them.
+    std::size_t packed_rounds = 0;
+    while (u64{whole.primes()[packed_rounds + 1]} * whole.primes()[packed_rounds + 1] <=
+           whole.root())
+      ++packed_rounds;
+    ASSERT_GT(packed_rounds, 1u);
+    std::vector<std::size_t> stops = {
+        0, 1, 1 + rng() % (tail - 1), tail - 1, 1 + rng() % packed_rounds, packed_rounds};
     if (n > 1'000'000'000) {
       ASSERT_GT(questions, tail + 1) << n;  // the tail's rounds came in several batches
       stops.insert(stops.end(), {tail + rng() % (questions - tail), questions - 1});
@@ -663,6 +670,45 @@ TEST(Analytic, EveryBuildOfTheTableSubtractionAgrees) {
       ASSERT_EQ(keys64, expected) << "x " << x << " trial " << trial << " " << path.name;
       std::vector<std::uint32_t> keys32(start.begin(), start.end());
       path.subtract32(keys32.data(), small.data(), begin, end, stride, c, static_cast<double>(x));
+      ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
+          << "x " << x << " trial " << trial << " " << path.name;
+    }
+  }
+}
+
+TEST(Analytic, EveryBuildOfThePackedSubtractionAgrees) {
+  // The same update from small keys packed as bits and counts (as the table keeps them while
+  // rounds change them), in each build this CPU runs, against the unpacked counts.
+  std::mt19937_64 rng(analytic_seed(17));
+  constexpr u64 kEntries = u64{1} << 20;
+  std::vector<std::uint32_t> counts(kEntries), packed(kEntries / 16);
+  std::uint32_t count = 0;
+  for (u64 i = 0; i < kEntries; ++i) {
+    const bool rises = i > 0 && rng() % 3 == 0;
+    count += rises ? 1 : 0;
+    counts[i] = count;
+    if (rises) packed[4 * (i / 64) + (i % 64) / 32] |= std::uint32_t{1} << (i % 32);
+    if (i % 64 == 63 && i + 1 < kEntries) packed[4 * ((i + 1) / 64) + 2] = count;
+  }
+  for (u64 i = 0; i < kEntries; i += 1 + rng() % 97)
+    ASSERT_EQ(packed_count(packed.data(), i), counts[i]) << i;
+  for (int trial = 0; trial < 200; ++trial) {
+    const u64 x =
+        kPlainDoubleLimit - 1 - (trial < 10 ? static_cast<u64>(trial) : rng() % (u64{1} << 51));
+    const u64 begin = x / (2 * kEntries) + 1 + rng() % 1000;  // floor(x / d) < 2 * kEntries
+    const u64 end = begin + rng() % 200;
+    const u64 stride = 1 + static_cast<u64>(trial % 2);
+    const auto c = static_cast<std::uint32_t>(rng() % 1000);
+    std::vector<std::uint64_t> start(end - begin);
+    for (auto& v : start) v = u64{1} << 31 | rng() % (u64{1} << 30);
+    std::vector<std::uint64_t> expected = start;
+    for (u64 d = begin; d < end; d += stride) expected[d - begin] -= counts[(x / d - 1) / 2] - c;
+    for (const LeafPath& path : leaf_paths()) {
+      std::vector<std::uint64_t> keys64 = start;
+      path.packed64(keys64.data(), packed.data(), begin, end, stride, c, static_cast<double>(x));
+      ASSERT_EQ(keys64, expected) << "x " << x << " trial " << trial << " " << path.name;
+      std::vector<std::uint32_t> keys32(start.begin(), start.end());
+      path.packed32(keys32.data(), packed.data(), begin, end, stride, c, static_cast<double>(x));
       ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
           << "x " << x << " trial " << trial << " " << path.name;
     }

@@ -3,7 +3,9 @@
 /// walk's leaves) and the table update of a run of 32-bit large keys from small keys.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "numfactors/histogram.hpp"
@@ -33,13 +35,34 @@ void subtract_small_counts(std::uint32_t* large, const std::uint32_t* small, u64
 void subtract_small_counts(std::uint64_t* large, const std::uint32_t* small, u64 begin, u64 end,
                            u64 stride, std::uint32_t c, double xd);
 
-/// One build of the four loops above.
+/// Small keys packed (PrimeCountTable, while rounds change them): block b of 4 words from
+/// packed + 4 b holds the odd numbers 2i + 1, i in [64 b, 64 b + 64), the bits (words 0 and 1,
+/// bit i - 64 b set where the count rises at i) and the count before the block (word 2). The
+/// count of entry i:
+inline u64 packed_count(const std::uint32_t* packed, u64 i) {
+  const std::uint32_t* block = packed + 4 * (i >> 6);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, block, sizeof bits);
+  return block[2] + static_cast<u64>(std::popcount(bits & (~std::uint64_t{0} >> (63 - (i & 63)))));
+}
+
+/// subtract_small_counts from packed small keys: for d = begin, begin + stride, ... < end,
+/// large[d - begin] -= packed_count(packed, (floor(x / d) - 1) / 2) - c. Vectorized with AVX2
+/// (a popcount by nibbles) and with AVX-512's own popcount where the CPU has it.
+void subtract_packed_counts(std::uint32_t* large, const std::uint32_t* packed, u64 begin, u64 end,
+                            u64 stride, std::uint32_t c, double xd);
+void subtract_packed_counts(std::uint64_t* large, const std::uint32_t* packed, u64 begin, u64 end,
+                            u64 stride, std::uint32_t c, double xd);
+
+/// One build of the loops above.
 struct LeafPath {
   const char* name;
   u64 (*leaf_sum)(const std::uint32_t*, const std::uint32_t*, u64, u64, double);
   u64 (*leaf_sum_reciprocal)(const std::uint32_t*, const double*, u64, u64, double);
   void (*subtract32)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
   void (*subtract64)(std::uint64_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
+  void (*packed32)(std::uint32_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
+  void (*packed64)(std::uint64_t*, const std::uint32_t*, u64, u64, u64, std::uint32_t, double);
 };
 
 /// The builds this CPU runs, baseline first; the functions above call the last. For the tests,

@@ -25,4 +25,14 @@ inline bool cpu_has_avx512_dq_vl() {
 #endif
 }
 
+/// AVX-512's popcount of 64-bit lanes (VPOPCNTDQ), beside F, DQ and VL.
+inline bool cpu_has_avx512_popcount() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return cpu_has_avx512_dq_vl() && __builtin_cpu_supports("avx512vpopcntdq");
+#else
+  return false;
+#endif
+}
+
 }  // namespace numfactors

@@ -10,12 +10,18 @@
 /// rounds for all p <= sqrt(n), S(v) is the number of odd primes <= v.
 ///
 /// Within a round every entry must read the value its source had before the round. In serial
-/// order (large keys by increasing d, then small keys by decreasing v) that holds because a source
-/// is always updated later. For the parallel version each step is cut where the sources change:
-/// large keys d in (r/p^(k+1), r/p^k] read only d p in (r/p^k, r/p^(k-1)], so these segments
-/// run one after another from the smallest d up, each split freely; likewise small keys in
-/// segments from the top down. Large keys with d p > r read small keys, which change only after
-/// every large key is done.
+/// order (large keys by increasing d, then small keys) that holds because a source is always
+/// updated later. For the parallel version each step is cut where the sources change: large keys
+/// d in (r/p^(k+1), r/p^k] read only d p in (r/p^k, r/p^(k-1)], so these segments run one after
+/// another from the smallest d up, each split freely. Large keys with d p > r read small keys,
+/// which change only after every large key is done.
+///
+/// Small keys. For a small v the update is the sieve of Eratosthenes itself: S(v) counts the odd
+/// k <= v not yet struck, and round p strikes the odd multiples p m, m >= p. So while rounds
+/// change small keys (p^2 <= r) they are kept as that sieve, a bit an odd number and the count
+/// before every 64 of them (pack_small), and a round clears the bits of its multiples, r / (2 p)
+/// of them, rather than rewriting the r / 2 keys above p^2 (which streamed the whole small table
+/// through memory, and both cores' share of its bandwidth, once a round). A read is a popcount.
 ///
 /// Runs. Where d > sqrt(n/p), consecutive keys share floor(n/(d p)), so a round subtracts one
 /// amount from a whole run of keys: one division and one read for the run (large_runs). Whole
@@ -239,14 +245,28 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
       total += static_cast<double>(keys(primes_[k]));
       if (k <= rounds_done) done += static_cast<double>(keys(primes_[k]));
     }
+  // The rounds of primes p with p^2 <= r (the first ones) change small keys: packed for them.
+  // Every process of a shared table keeps the same packed_, and only the leader converts (the
+  // others are between steps then), as it does the rounds' short steps.
+  const auto changes_small = [this](std::size_t k) {
+    return k + 1 < primes_.size() && u64{primes_[k]} * primes_[k] <= root_;
+  };
+  const auto set_packed = [this](bool packed) {
+    if (packed == packed_) return;
+    if (role_ == Role::leader) packed ? pack_small() : unpack_small();
+    packed_ = packed;
+  };
+  set_packed(changes_small(rounds_done + 1));
   // Round k is that of the k-th odd prime, primes_[k]; the tail's rounds go in batches.
   for (std::size_t k = rounds_done + 1; k + 1 < primes_.size();) {
     if (stop_here && stop_here()) {
-      // The state saved between builds has nothing pending. The other processes of a shared
-      // table are between steps now, so the leader folds alone.
+      // The state saved between builds has nothing pending and its small keys unpacked. The
+      // other processes of a shared table are between steps now, so the leader does it alone.
       if (role_ == Role::leader) fold_pending(0, pending_slots(root_));
+      set_packed(false);
       return k - 1;
     }
+    set_packed(changes_small(k));
     const u64 p = primes_[k];
     std::size_t next = k + 1;
     if (p * p > n_ / p) {  // p^3 > n
@@ -264,6 +284,7 @@ std::size_t PrimeCountTable::build(const ParallelFor& parallel_for, const Progre
       if (progress) done += static_cast<double>(keys(primes_[k]));
     if (progress && done - reported >= total / 100) progress((reported = done) / total);
   }
+  set_packed(false);
   run_step(parallel_for, 0, pending_slots(root_), [this](u64 lo, u64 hi) { fold_pending(lo, hi); });
   if (progress) progress(1.0);
   return rounds();
@@ -316,16 +337,9 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
       break;
   }
   run_step(parallel_for, runs_from, end, [&](u64 a, u64 b) { large_runs(p, c, a, b); });
-  if (p * p > r) return;  // small keys < p^2 are final
-
-  // Small keys v in [p^2, r] from the top down, segment (r/p^(k+1), r/p^k] before the next lower.
-  for (u64 top = r; top >= p * p;) {
-    const u64 below = std::max(top / p, p * p - 1);  // segment (below, top]
-    // odd v = 2i + 1 in (below, top] <=> i in [(below + 1) / 2, (top - 1) / 2]
-    run_step(parallel_for, (below + 1) / 2, (top - 1) / 2 + 1,
-             [&](u64 a, u64 b) { small_from_small(p, c, a, b); });
-    top = below;
-  }
+  // The small keys v >= p^2 lose the odd multiples of p that survived the rounds before: the
+  // leader strikes them (build() packed the small keys while p^2 <= r).
+  if (p * p <= r) strike(p, parallel_for);
 }
 
 std::size_t PrimeCountTable::tail_batch_end(std::size_t first, u64& updates) const {
@@ -366,6 +380,7 @@ void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64
 
 template <QuotientMethod kMethod>
 void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
+  if (packed_) return large_from_packed<kMethod>(p, c, lo, hi);
   const double nd = static_cast<double>(n_);
   const std::uint32_t* small = small_;
   auto source = [&](u64 d) -> u64 {
@@ -427,7 +442,7 @@ void PrimeCountTable::large_runs(u64 p, u64 c, u64 lo, u64 hi) {
         __builtin_prefetch(large32_ + (ahead - split_ - 1) - 8, 1);
       }
     }
-    subtract_run(d, end, small_[(v - 1) >> 1] - c32);
+    subtract_run(d, end, static_cast<std::uint32_t>(small_count((v - 1) >> 1)) - c32);
     d = end;
   }
 }
@@ -458,19 +473,85 @@ void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d * p) - c);
 }
 
-void PrimeCountTable::small_from_small(u64 p, u64 c, u64 lo, u64 hi) {
-  // Odd v = 2i + 1 with the same floor(v/p) rounded down to odd j share S(j): those with
-  // v >= j p. Walking i down and j down in step needs no division inside the loop.
-  std::uint32_t* small = small_;
-  const auto c32 = static_cast<std::uint32_t>(c);
-  // Runs of p entries (one j each) from the top down; a run's loop has no exit, so it
-  // vectorizes.
-  u64 end = hi;  // the run is [first, end)
-  for (u64 j = ((2 * (hi - 1) + 1) / p - 1) | 1; end > lo; j -= 2) {
-    const std::uint32_t s = small[j >> 1] - c32;
-    const u64 first = std::max((j * p) >> 1, lo);
-    for (u64 i = first; i < end; ++i) small[i] -= s;
-    end = first;
+template <QuotientMethod kMethod>
+void PrimeCountTable::large_from_packed(u64 p, u64 c, u64 lo, u64 hi) {
+  // As large_from_small: floor(n / (d p)) = floor(floor(n / p) / d), vectorized below 2^52.
+  const u64 np = n_ / p;
+  const auto npd = static_cast<double>(np);
+  lo = first_of_share(lo, stride_, parity_);
+  const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
+  if (np < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer) {
+    const auto c32 = static_cast<std::uint32_t>(c);
+    if (lo < mid) subtract_packed_counts(large64_ + lo, small_, lo, mid, stride_, c32, npd);
+    if (mid < hi)
+      subtract_packed_counts(large32_ + (mid - split_ - 1), small_, mid, hi, stride_, c32, npd);
+    return;
+  }
+  for (u64 d = lo; d < hi; d += stride_) {
+    const u64 amount = packed_count(small_, (quotient<kMethod>(np, npd, d) - 1) >> 1) - c;
+    if (d <= split_)
+      large64_[d] -= amount;
+    else
+      large32_[d - split_ - 1] -= static_cast<std::uint32_t>(amount);
+  }
+}
+
+void PrimeCountTable::pack_small() {
+  // Block b holds odd numbers 2i + 1, i in [64 b, 64 b + 64), in 4 words from small_ + 4 b: the
+  // bits (bit i - 64 b set where S rises at i: 2i + 1 survives), then S before the block. The
+  // blocks go bottom up: block b reads entries from 64 b - 1 on and writes words 4 b to 4 b + 3,
+  // below any entry a later block reads (block 0 reads its entries before it writes).
+  const u64 entries = (root_ + 1) / 2;
+  for (u64 b = 0; 64 * b < entries; ++b) {
+    const u64 first = 64 * b, end = std::min(entries, first + 64);
+    const std::uint32_t below = first == 0 ? 0 : small_[first - 1];
+    std::uint64_t bits = 0;
+    for (u64 i = first; i < end; ++i)
+      bits |= static_cast<std::uint64_t>(small_[i] != (i == first ? below : small_[i - 1]))
+              << (i - first);
+    small_[4 * b] = static_cast<std::uint32_t>(bits);
+    small_[4 * b + 1] = static_cast<std::uint32_t>(bits >> 32);
+    small_[4 * b + 2] = below;
+    small_[4 * b + 3] = 0;
+  }
+}
+
+void PrimeCountTable::unpack_small() {
+  // Top down: block b writes entries 64 b to 64 b + 63, which held blocks 16 b and up, all
+  // unpacked already (block 0 reads its words before it writes).
+  const u64 entries = (root_ + 1) / 2;
+  for (u64 b = (entries + 63) / 64; b-- > 0;) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, small_ + 4 * b, sizeof bits);
+    std::uint32_t value = small_[4 * b + 2];
+    const u64 first = 64 * b, end = std::min(entries, first + 64);
+    for (u64 i = first; i < end; ++i) {
+      value += static_cast<std::uint32_t>((bits >> (i - first)) & 1);
+      small_[i] = value;
+    }
+  }
+}
+
+void PrimeCountTable::strike(u64 p, const ParallelFor& parallel_for) {
+  // The odd multiples p m, m >= p odd: i = (p m - 1) / 2 from (p^2 - 1) / 2 in steps of p.
+  // Clearing a bit twice is harmless, so multiples of smaller primes need no test. Pieces are
+  // whole blocks: each clears its blocks' bits and leaves their count of bits in word 3.
+  const u64 entries = (root_ + 1) / 2, first = (p * p - 1) / 2, blocks = (entries + 63) / 64;
+  run_step(parallel_for, first >> 6, blocks, [&](u64 lo, u64 hi) {
+    const u64 start = std::max(first, 64 * lo), end = std::min(entries, 64 * hi);
+    for (u64 i = start + (p - (start - first) % p) % p; i < end; i += p)
+      small_[4 * (i >> 6) + ((i >> 5) & 1)] &= ~(std::uint32_t{1} << (i & 31));
+    for (u64 b = lo; b < hi; ++b)
+      small_[4 * b + 3] = static_cast<std::uint32_t>(std::popcount(small_[4 * b]) +
+                                                     std::popcount(small_[4 * b + 1]));
+  });
+  // The counts before each block, from the first block that changed (word 3 back to 0).
+  if (role_ != Role::leader) return;
+  std::uint32_t below = small_[4 * (first >> 6) + 2];
+  for (u64 b = first >> 6; b < blocks; ++b) {
+    small_[4 * b + 2] = below;
+    below += small_[4 * b + 3];
+    small_[4 * b + 3] = 0;
   }
 }
 

@@ -187,7 +187,19 @@ class PrimeCountTable {
   static u64 pending_slots(u64 root) { return root / kRunBlock + 1; }
   /// Adds every pending amount to its keys and zeroes it.
   void fold_pending(u64 lo, u64 hi);
-  void small_from_small(u64 p, u64 c, u64 lo, u64 hi);
+  template <QuotientMethod kMethod>
+  void large_from_packed(u64 p, u64 c, u64 lo, u64 hi);
+
+  /// The rounds of primes p with p^2 <= root() change small keys: in them the small keys are
+  /// packed, in their own memory, as a bit for each odd number (set while it is a prime or has
+  /// no prime factor below the round's) and the count before each block of 64, so that a round
+  /// clears the bits of its multiples instead of rewriting every small key above p^2, which
+  /// streamed the whole small table through memory once a round. A count costs a popcount.
+  void pack_small();
+  void unpack_small();
+  void strike(u64 p, const ParallelFor& parallel_for);
+  /// Entry i of the small keys, packed or not.
+  u64 small_count(u64 i) const { return packed_ ? packed_count(small_, i) : small_[i]; }
 
   /// Keys per block of pending amounts: a cache line of 32-bit keys.
   static constexpr u64 kRunBlock = 16;
@@ -210,6 +222,7 @@ class PrimeCountTable {
   u64 stride_ = 1;  // 2 when building one parity of d only
   u64 parity_ = 0;  // d % 2 of the large keys built when stride_ is 2
   Role role_ = Role::leader;
+  bool packed_ = false;  // the small keys are packed (pack_small)
   u64 min_step_ = kMinParallelStep;
   std::vector<std::uint32_t> primes_;
   std::vector<double> inverses_;
