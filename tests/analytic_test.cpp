@@ -648,11 +648,21 @@ TEST(Analytic, LeafSumsByDivisionAndByReciprocalAgree) {
 TEST(Analytic, EveryBuildOfTheTableSubtractionAgrees) {
   // The Lucy update of a run of large keys d in [begin, end) (every key, or every other) from
   // the small keys at floor(x / d), in each build this CPU runs (baseline, AVX2, AVX-512), on
-  // 32-bit and 64-bit keys, against a plain loop with integer division.
+  // 32-bit and 64-bit keys, from the small keys as they are and packed as bits and counts (as
+  // the table keeps them while rounds change them), against a plain loop with integer division.
   std::mt19937_64 rng(analytic_seed(13));
   constexpr u64 kEntries = u64{1} << 20;
-  std::vector<std::uint32_t> small(kEntries);
-  for (auto& s : small) s = 1000 + static_cast<std::uint32_t>(rng() % 1'000'000);
+  std::vector<std::uint32_t> small(kEntries), packed(kEntries / 16);
+  std::uint32_t count = 1000;  // above every c below
+  for (u64 i = 0; i < kEntries; ++i) {
+    if (i % 64 == 0) packed[4 * (i / 64) + 2] = count;
+    const bool rises = rng() % 3 == 0;
+    count += rises ? 1 : 0;
+    small[i] = count;
+    if (rises) packed[4 * (i / 64) + (i % 64) / 32] |= std::uint32_t{1} << (i % 32);
+  }
+  for (u64 i = 0; i < kEntries; i += 1 + rng() % 97)
+    ASSERT_EQ(packed_count(packed.data(), i), small[i]) << i;
   for (int trial = 0; trial < 200; ++trial) {
     const u64 x =
         kPlainDoubleLimit - 1 - (trial < 10 ? static_cast<u64>(trial) : rng() % (u64{1} << 51));
@@ -664,53 +674,21 @@ TEST(Analytic, EveryBuildOfTheTableSubtractionAgrees) {
     for (auto& v : start) v = u64{1} << 31 | rng() % (u64{1} << 30);
     std::vector<std::uint64_t> expected = start;
     for (u64 d = begin; d < end; d += stride) expected[d - begin] -= small[(x / d - 1) / 2] - c;
+    const auto xd = static_cast<double>(x);
     for (const LeafPath& path : leaf_paths()) {
-      std::vector<std::uint64_t> keys64 = start;
-      path.subtract64(keys64.data(), small.data(), begin, end, stride, c, static_cast<double>(x));
-      ASSERT_EQ(keys64, expected) << "x " << x << " trial " << trial << " " << path.name;
-      std::vector<std::uint32_t> keys32(start.begin(), start.end());
-      path.subtract32(keys32.data(), small.data(), begin, end, stride, c, static_cast<double>(x));
-      ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
-          << "x " << x << " trial " << trial << " " << path.name;
-    }
-  }
-}
-
-TEST(Analytic, EveryBuildOfThePackedSubtractionAgrees) {
-  // The same update from small keys packed as bits and counts (as the table keeps them while
-  // rounds change them), in each build this CPU runs, against the unpacked counts.
-  std::mt19937_64 rng(analytic_seed(17));
-  constexpr u64 kEntries = u64{1} << 20;
-  std::vector<std::uint32_t> counts(kEntries), packed(kEntries / 16);
-  std::uint32_t count = 0;
-  for (u64 i = 0; i < kEntries; ++i) {
-    const bool rises = i > 0 && rng() % 3 == 0;
-    count += rises ? 1 : 0;
-    counts[i] = count;
-    if (rises) packed[4 * (i / 64) + (i % 64) / 32] |= std::uint32_t{1} << (i % 32);
-    if (i % 64 == 63 && i + 1 < kEntries) packed[4 * ((i + 1) / 64) + 2] = count;
-  }
-  for (u64 i = 0; i < kEntries; i += 1 + rng() % 97)
-    ASSERT_EQ(packed_count(packed.data(), i), counts[i]) << i;
-  for (int trial = 0; trial < 200; ++trial) {
-    const u64 x =
-        kPlainDoubleLimit - 1 - (trial < 10 ? static_cast<u64>(trial) : rng() % (u64{1} << 51));
-    const u64 begin = x / (2 * kEntries) + 1 + rng() % 1000;  // floor(x / d) < 2 * kEntries
-    const u64 end = begin + rng() % 200;
-    const u64 stride = 1 + static_cast<u64>(trial % 2);
-    const auto c = static_cast<std::uint32_t>(rng() % 1000);
-    std::vector<std::uint64_t> start(end - begin);
-    for (auto& v : start) v = u64{1} << 31 | rng() % (u64{1} << 30);
-    std::vector<std::uint64_t> expected = start;
-    for (u64 d = begin; d < end; d += stride) expected[d - begin] -= counts[(x / d - 1) / 2] - c;
-    for (const LeafPath& path : leaf_paths()) {
-      std::vector<std::uint64_t> keys64 = start;
-      path.packed64(keys64.data(), packed.data(), begin, end, stride, c, static_cast<double>(x));
-      ASSERT_EQ(keys64, expected) << "x " << x << " trial " << trial << " " << path.name;
-      std::vector<std::uint32_t> keys32(start.begin(), start.end());
-      path.packed32(keys32.data(), packed.data(), begin, end, stride, c, static_cast<double>(x));
-      ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
-          << "x " << x << " trial " << trial << " " << path.name;
+      for (const bool is_packed : {false, true}) {
+        const std::uint32_t* keys = is_packed ? packed.data() : small.data();
+        std::vector<std::uint64_t> keys64 = start;
+        (is_packed ? path.packed64 : path.subtract64)(keys64.data(), keys, begin, end, stride, c,
+                                                      xd);
+        ASSERT_EQ(keys64, expected)
+            << "x " << x << " trial " << trial << " " << path.name << " packed " << is_packed;
+        std::vector<std::uint32_t> keys32(start.begin(), start.end());
+        (is_packed ? path.packed32 : path.subtract32)(keys32.data(), keys, begin, end, stride, c,
+                                                      xd);
+        ASSERT_EQ(std::vector<std::uint64_t>(keys32.begin(), keys32.end()), expected)
+            << "x " << x << " trial " << trial << " " << path.name << " packed " << is_packed;
+      }
     }
   }
 }
