@@ -337,8 +337,8 @@ void PrimeCountTable::round(std::size_t prime_index, const ParallelFor& parallel
       break;
   }
   run_step(parallel_for, runs_from, end, [&](u64 a, u64 b) { large_runs(p, c, a, b); });
-  // The small keys v >= p^2 lose the odd multiples of p that survived the rounds before: the
-  // leader strikes them (build() packed the small keys while p^2 <= r).
+  // The small keys lose the odd multiples p m, m >= p: their bits are cleared (build() keeps
+  // the small keys packed for the rounds with p^2 <= r).
   if (p * p <= r) strike(p, parallel_for);
 }
 
