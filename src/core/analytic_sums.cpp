@@ -146,13 +146,15 @@ u128 two_to_omega_part(u64 n, u64 lo, u64 hi, const std::vector<std::uint32_t>& 
   // segmented sieve, a block of k at a time: the sign flips for each prime p <= sqrt(k) found,
   // 0 for a square; a factor left over (k over the product of the primes found) is one prime
   // above sqrt(k).
-  constexpr u64 kBlock = u64{1} << 14;
-  std::vector<std::int8_t> mu(kBlock);
-  std::vector<u64> found(kBlock);
+  // Blocks no longer than the part: most parts of a small n hold a few k, and a whole block's
+  // arrays (144 KB, fresh pages each time) cost more than their divisions.
+  const u64 block = std::min(u64{1} << 14, hi > lo ? hi - lo : 1);
+  std::vector<std::int8_t> mu(block);
+  std::vector<u64> found(block);
   u128 sum = 0;
-  for (u64 first = lo; first < hi; first += kBlock) {
+  for (u64 first = lo; first < hi; first += block) {
     check(stop);
-    const u64 last = std::min(hi, first + kBlock);  // [first, last)
+    const u64 last = std::min(hi, first + block);  // [first, last)
     std::fill(mu.begin(), mu.end(), 1);
     std::fill(found.begin(), found.end(), 1);
     for (const u64 p : primes) {
