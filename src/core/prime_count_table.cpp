@@ -380,28 +380,32 @@ void PrimeCountTable::tail_keys(std::size_t first, std::size_t last, u64 lo, u64
 
 template <QuotientMethod kMethod>
 void PrimeCountTable::large_from_small(u64 p, u64 c, u64 lo, u64 hi) {
-  if (packed_) return large_from_packed<kMethod>(p, c, lo, hi);
   const double nd = static_cast<double>(n_);
-  const std::uint32_t* small = small_;
   auto source = [&](u64 d) -> u64 {
     const u64 dp = d * p;  // d <= n / p^2, so d p <= n / p: no wrap
     // floor(n / (d p)) <= r < 2^32 because d p > r; it is >= p because d <= n / p^2.
     const u64 q = quotient<kMethod>(n_, nd, dp);
-    return small[(q - 1) >> 1] - c;
+    return small_count((q - 1) >> 1) - c;
   };
   lo = first_of_share(lo, stride_, parity_);
   const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
   std::uint32_t* large32 = large32_;
   // floor(n / (d p)) = floor(floor(n / p) / d), and floor(n / p) < 2^52 in every round of a
   // table below 2^52 and in all but the first few above (p > n / 2^52: every round at n = 10^16,
-  // all but 7 at 10^17): those take the vectorized loops.
+  // all but 7 at 10^17): those take the vectorized loops, from the small keys as they are or
+  // packed.
   const u64 np = n_ / p;
   if (np < kPlainDoubleLimit) {
     const auto c32 = static_cast<std::uint32_t>(c);
     const auto npd = static_cast<double>(np);
-    if (lo < mid) subtract_small_counts(large64_ + lo, small, lo, mid, stride_, c32, npd);
-    if (mid < hi)
-      subtract_small_counts(large32 + (mid - split_ - 1), small, mid, hi, stride_, c32, npd);
+    const auto subtract = [&](auto* large, u64 begin, u64 end) {
+      if (packed_)
+        subtract_packed_counts(large, small_, begin, end, stride_, c32, npd);
+      else
+        subtract_small_counts(large, small_, begin, end, stride_, c32, npd);
+    };
+    if (lo < mid) subtract(large64_ + lo, lo, mid);
+    if (mid < hi) subtract(large32 + (mid - split_ - 1), mid, hi);
     return;
   }
   for (u64 d = lo; d < mid; d += stride_) large64_[d] -= source(d);
@@ -471,29 +475,6 @@ void PrimeCountTable::large_from_large(u64 p, u64 c, u64 lo, u64 hi) {
   std::uint32_t* large32 = large32_;
   for (u64 d = mid; d < hi; d += stride_)
     large32[d - split_ - 1] -= static_cast<std::uint32_t>(source(d * p) - c);
-}
-
-template <QuotientMethod kMethod>
-void PrimeCountTable::large_from_packed(u64 p, u64 c, u64 lo, u64 hi) {
-  // As large_from_small: floor(n / (d p)) = floor(floor(n / p) / d), vectorized below 2^52.
-  const u64 np = n_ / p;
-  const auto npd = static_cast<double>(np);
-  lo = first_of_share(lo, stride_, parity_);
-  const u64 mid = first_of_share(std::clamp(split_ + 1, lo, hi), stride_, parity_);
-  if (np < kPlainDoubleLimit && quotient_method_ != QuotientMethod::integer) {
-    const auto c32 = static_cast<std::uint32_t>(c);
-    if (lo < mid) subtract_packed_counts(large64_ + lo, small_, lo, mid, stride_, c32, npd);
-    if (mid < hi)
-      subtract_packed_counts(large32_ + (mid - split_ - 1), small_, mid, hi, stride_, c32, npd);
-    return;
-  }
-  for (u64 d = lo; d < hi; d += stride_) {
-    const u64 amount = packed_count(small_, (quotient<kMethod>(np, npd, d) - 1) >> 1) - c;
-    if (d <= split_)
-      large64_[d] -= amount;
-    else
-      large32_[d - split_ - 1] -= static_cast<std::uint32_t>(amount);
-  }
 }
 
 void PrimeCountTable::pack_small() {

@@ -187,9 +187,6 @@ class PrimeCountTable {
   static u64 pending_slots(u64 root) { return root / kRunBlock + 1; }
   /// Adds every pending amount to its keys and zeroes it.
   void fold_pending(u64 lo, u64 hi);
-  template <QuotientMethod kMethod>
-  void large_from_packed(u64 p, u64 c, u64 lo, u64 hi);
-
   /// The rounds of primes p with p^2 <= root() change small keys: in them the small keys are
   /// packed, in their own memory, as a bit for each odd number (set while it is a prime or has
   /// no prime factor below the round's) and the count before each block of 64, so that a round
