@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <stdexcept>
@@ -47,18 +48,25 @@ inline MPI_Comm machine_comm(MPI_Comm world, int max_ranks) {
   return part;
 }
 
-/// Collective over `machine`: an MPI-3 shared window of `bytes` held by its first rank, and
-/// that memory's address on every rank.
+/// Where a shared window's memory starts: a page boundary. Open MPI's windows start 8 bytes
+/// past a cache line, so every 64-byte vector load of a table there would span two lines.
+inline constexpr std::uintptr_t kWindowAlign = 4096;
+
+/// Collective over `machine`: an MPI-3 shared window of at least `bytes` held by its first rank,
+/// and that memory's address on every rank, aligned to kWindowAlign. Every rank maps the
+/// segment at a page boundary, so the address's offset into it is the same on all of them.
 inline void* shared_window(MPI_Comm machine, MPI_Aint bytes, MPI_Win& window) {
   int rank = 0;
   MPI_Comm_rank(machine, &rank);
   void* base = nullptr;
-  check(MPI_Win_allocate_shared(rank == 0 ? bytes : 0, 1, MPI_INFO_NULL, machine, &base, &window),
+  const MPI_Aint held = bytes + static_cast<MPI_Aint>(kWindowAlign);
+  check(MPI_Win_allocate_shared(rank == 0 ? held : 0, 1, MPI_INFO_NULL, machine, &base, &window),
         "MPI_Win_allocate_shared");
   MPI_Aint size = 0;
   int unit = 0;
   check(MPI_Win_shared_query(window, 0, &size, &unit, &base), "MPI_Win_shared_query");
-  return base;
+  const auto at = reinterpret_cast<std::uintptr_t>(base);
+  return reinterpret_cast<void*>((at + kWindowAlign - 1) & ~(kWindowAlign - 1));
 }
 
 /// How long an idle main thread sleeps between polls: long enough to cost nothing (1000

@@ -21,6 +21,7 @@
 #include "exec/executor.hpp"
 #include "exec/mpi.hpp"
 #include "exec/mpi_deal.hpp"
+#include "exec/mpi_threads.hpp"
 #include "exec/thread_team.hpp"
 #include "test_session.hpp"
 
@@ -71,6 +72,29 @@ TEST(AnalyticMpi, EqualsSieveOnRandomRanges) {
     EXPECT_EQ(got.workers.size(), static_cast<std::size_t>(ranks()) * threads) << what.str();
     for (const WorkerStats& w : got.workers) EXPECT_EQ(w.numbers, 0u) << w.name;
   }
+}
+
+TEST(AnalyticMpi, ASharedWindowStartsAtAPageAndIsOneMemoryOnEveryRank) {
+  // The table's vector loads want whole cache lines; Open MPI's own window start is not even
+  // at one.
+  MPI_Comm machine = mpi_detail::machine_comm(MPI_COMM_WORLD, 0);
+  int machine_rank = 0;
+  MPI_Comm_rank(machine, &machine_rank);
+  constexpr std::size_t kBytes = 3 * 4096 + 40;
+  MPI_Win window;
+  auto* const memory = static_cast<unsigned char*>(
+      mpi_detail::shared_window(machine, static_cast<MPI_Aint>(kBytes), window));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(memory) % 4096, 0u) << "rank " << rank();
+  if (machine_rank == 0)
+    for (std::size_t i = 0; i < kBytes; ++i) memory[i] = static_cast<unsigned char>(i * 7 + 1);
+  MPI_Barrier(machine);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < kBytes; ++i)
+    wrong += memory[i] != static_cast<unsigned char>(i * 7 + 1);
+  EXPECT_EQ(wrong, 0u) << "rank " << rank();
+  MPI_Barrier(machine);
+  MPI_Win_free(&window);
+  MPI_Comm_free(&machine);
 }
 
 TEST(AnalyticMpi, TableBuiltOnRanksEqualsTheSerialBuild) {
