@@ -76,8 +76,7 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
 [[gnu::always_inline]] inline void SieveKernel::add_power_progression(u64 stride, u64 o, Cell word,
                                                                       u64 chunk_cells) {
   if (stride <= kSegmentCells) {
-    (stride <= kBlockedModulusLimit ? direct_small_ : direct_)
-        .push_back({static_cast<std::uint32_t>(stride), static_cast<std::uint32_t>(o), word});
+    (stride <= kBlockedModulusLimit ? direct_small_ : direct_).emplace_back(stride, o, word);
   } else {
     for (; o < chunk_cells; o += stride) {
       rare_.push_back({o, word});
@@ -92,8 +91,7 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
                                                                       u64 chunk_cells) {
   if (stride <= kSegmentCells) {
     (stride <= kBlockedModulusLimit ? direct_small_ : direct_)
-        .push_back({static_cast<std::uint32_t>(stride), static_cast<std::uint32_t>(o),
-                    static_cast<Cell>(prime_word_base_ + weight)});
+        .emplace_back(stride, o, static_cast<Cell>(prime_word_base_ + weight));
     return true;
   }
   if (o >= chunk_cells) return false;
@@ -380,11 +378,12 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
     Cell* block = cells + start;
     presieve_->fill(a + start, block, block_len);
     for (DirectEntry& d : direct_small_)
-      d.next = static_cast<std::uint32_t>(sieve_run(block, block_len, d.next, d.modulus, d.word));
+      d.next =
+          static_cast<std::uint32_t>(sieve_run(block, block_len, d.next, d.modulus(), d.word()));
   }
   // d.next is only read again when len was a full segment.
   for (DirectEntry& d : direct_)
-    d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus, d.word));
+    d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus(), d.word()));
   // Locals, so that no push (a store that might alias them) makes the loop read them again.
   const u64 segments = segments_in_chunk_;
   const std::uint32_t ring_mask = buckets_.mask();

@@ -107,11 +107,22 @@ class SieveKernel final : public Kernel {
               std::shared_ptr<const sieve::Presieve> presieve = nullptr);
 
   /// A modulus below a segment length sieved directly: its next offset carries to the next segment.
+  /// The modulus (at most a segment, 2^19) and its word (below 2^12) share 32 bits as in a
+  /// bucket entry: 8 bytes an entry instead of 12, as the ~43 thousand of them near 10^15 stream
+  /// through the L2 that holds the segment once a segment.
   struct DirectEntry {
-    std::uint32_t modulus;
+    std::uint32_t modulus_word;
     std::uint32_t next;
-    sieve::Cell word;
+    DirectEntry(u64 modulus, u64 next_offset, sieve::Cell word)
+        : modulus_word(static_cast<std::uint32_t>(modulus) |
+                       (std::uint32_t{word} << sieve::kOffsetBits)),
+          next(static_cast<std::uint32_t>(next_offset)) {}
+    std::size_t modulus() const { return modulus_word & sieve::kOffsetMask; }
+    sieve::Cell word() const {
+      return static_cast<sieve::Cell>(modulus_word >> sieve::kOffsetBits);
+    }
   };
+  static_assert(kSegmentCells <= sieve::kOffsetMask);
   /// A hit of a prime power longer than a segment, by offset in the chunk.
   struct RareHit {
     u64 offset;
