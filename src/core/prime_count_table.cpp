@@ -421,7 +421,6 @@ u64 PrimeCountTable::runs_start(u64 p) const {
   return std::max(split_ + 1, static_cast<u64>(run_from) + 1);
 }
 
-// A clone with the POPCNT instruction for the packed small keys' counts (small_count).
 __attribute__((target_clones("popcnt", "default"))) void PrimeCountTable::large_runs(u64 p, u64 c,
                                                                                      u64 lo,
                                                                                      u64 hi) {
