@@ -25,6 +25,16 @@ inline bool cpu_has_avx512_dq_vl() {
 #endif
 }
 
+/// The POPCNT instruction (x86-64-v2 and later).
+inline bool cpu_has_popcnt() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("popcnt");
+#else
+  return false;
+#endif
+}
+
 /// AVX-512's popcount of 64-bit lanes (VPOPCNTDQ), beside F, DQ and VL.
 inline bool cpu_has_avx512_popcount() {
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -177,9 +177,7 @@ class PrimeCountTable {
   void large_from_small(u64 p, u64 c, u64 lo, u64 hi);
   void large_from_large(u64 p, u64 c, u64 lo, u64 hi);
   u64 runs_start(u64 p) const;
-  /// With a clone for CPUs with POPCNT (the packed small keys' counts): a build for the
-  /// baseline x86-64 makes std::popcount a call into libgcc.
-  __attribute__((target_clones("popcnt", "default"))) void large_runs(u64 p, u64 c, u64 lo, u64 hi);
+  void large_runs(u64 p, u64 c, u64 lo, u64 hi);
   void subtract_run(u64 lo, u64 hi, std::uint32_t delta);
   /// A 32-bit large key's value during build(): the key plus its block's pending amount.
   std::uint32_t large32_value(u64 d) const {
