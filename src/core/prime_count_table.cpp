@@ -518,9 +518,9 @@ void PrimeCountTable::unpack_small() {
 namespace {
 
 /// Word 3 of each packed block b in [lo, hi): the number of its bits set. Built for the baseline
-/// x86-64, std::popcount is a call into libgcc (a table lookup a byte), 3-4% of the table's time:
-/// CPUs with the POPCNT instruction take a build of the loop that uses it. (Chosen by a flag, not
-/// by target_clones: an ifunc resolver runs before ThreadSanitizer's runtime is up.)
+/// x86-64, std::popcount is a call into libgcc (a table lookup a byte): CPUs with the POPCNT
+/// instruction take a build of the loop that uses it. (Chosen by a flag, not by target_clones:
+/// an ifunc resolver runs before ThreadSanitizer's runtime is up.)
 [[gnu::always_inline]] inline void count_bits(std::uint32_t* packed, u64 lo, u64 hi) {
   for (u64 b = lo; b < hi; ++b) {
     std::uint64_t bits = 0;
