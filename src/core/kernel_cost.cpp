@@ -99,7 +99,8 @@ double setup_seconds(KernelKind kind, const Range& top) {
       return kHybridSetupSeconds + prime_count(limit) * kHybridTablePrimeNs * 1e-9;
     }
     default:
-      return kSieveSetupSeconds + (root > SieveKernel::kSegmentCells ? kBucketSlabSeconds : 0) +
+      return kSieveSetupSeconds +
+             (root > SieveKernel::kDirectModulusLimit ? kBucketSlabSeconds : 0) +
              prime_count(std::min(root, SieveKernel::kStoredPrimeLimit)) * kStoredPrimeNs * 1e-9;
   }
 }

@@ -75,8 +75,8 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
 // 10^15) keeps the code it had before the wheel shared these.
 [[gnu::always_inline]] inline void SieveKernel::add_power_progression(u64 stride, u64 o, Cell word,
                                                                       u64 chunk_cells) {
-  if (stride <= kSegmentCells) {
-    (stride <= kBlockedModulusLimit ? direct_small_ : direct_).emplace_back(stride, o, word);
+  if (stride <= kDirectModulusLimit) {
+    direct_powers_.emplace_back(stride, o, word);
   } else {
     for (; o < chunk_cells; o += stride) {
       rare_.push_back({o, word});
@@ -89,7 +89,7 @@ std::unique_ptr<Kernel> SieveKernel::clone() const {
 [[gnu::always_inline]] inline bool SieveKernel::add_prime_progression(u64 stride, u64 o,
                                                                       std::uint32_t weight,
                                                                       u64 chunk_cells) {
-  if (stride <= kSegmentCells) {
+  if (stride <= kDirectModulusLimit) {
     (stride <= kBlockedModulusLimit ? direct_small_ : direct_)
         .emplace_back(stride, o, static_cast<Cell>(prime_word_base_ + weight));
     return true;
@@ -155,16 +155,16 @@ double SieveKernel::pass_bytes(double c, u64 root, u64 large_from, bool wheel) {
   // entries a prime over the same C over-estimates it.
   const double r = static_cast<double>(root);
   const double entry = sizeof(sieve::BucketEntry);
-  // Powers longer than a segment L are listed per pass, a RareHit a hit: c / p^2 for each prime
-  // p in (sqrt L, R], under c / (sqrt L ln sqrt L) in all, and c / p^j < c / L for the first
+  // Powers longer than the direct limit L are listed per pass, a RareHit a hit: c / p^2 for each
+  // prime p in (sqrt L, R], under c / (sqrt L ln sqrt L) in all, and c / p^j < c / L for the first
   // power above L of each smaller prime. Near 1 a chunk of 2^40 numbers with R = 2^20 would
   // otherwise be one pass listing 2.3e8 of them (3.7 GB).
-  const double s = std::sqrt(static_cast<double>(kSegmentCells));
-  const double rare_per_cell =
-      (r > s ? 1.2 / (s * std::log(s)) : 0) + pi_above(s) / static_cast<double>(kSegmentCells);
+  const double s = std::sqrt(static_cast<double>(kDirectModulusLimit));
+  const double rare_per_cell = (r > s ? 1.2 / (s * std::log(s)) : 0) +
+                               pi_above(s) / static_cast<double>(kDirectModulusLimit);
   const auto carried_bytes = [&](double carried) {
     double entries = 0;
-    if (carried > kSegmentCells) entries += pi_above(std::min(c, carried));
+    if (carried > kDirectModulusLimit) entries += pi_above(std::min(c, carried));
     if (carried > c) entries += c * std::log(std::log(carried) / std::log(c));
     return entries * entry * (wheel ? 2 : 1) + c * rare_per_cell * sizeof(RareHit);
   };
@@ -197,9 +197,12 @@ u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
   const double c = static_cast<double>(std::clamp<u64>(chunk_cells, kSegmentCells, plan.cells));
   // The buckets and the hit lists take whole 2 MiB slabs (bucket_sieve.hpp): a slab more each
   // covers the rounding.
-  const double slabs = (root > kSegmentCells ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);
-  const double direct = pi_above(static_cast<double>(std::clamp<u64>(root, 1024, kSegmentCells))) *
-                        sizeof(DirectEntry) * (wheel ? 2 : 1);
+  const double slabs =
+      (root > kDirectModulusLimit ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);
+  // Direct entries in a vector grown by doubling: up to twice their size.
+  const double direct =
+      pi_above(static_cast<double>(std::clamp<u64>(root, 1024, kDirectModulusLimit))) *
+      sizeof(DirectEntry) * (wheel ? 2 : 1) * 2;
   const double segment = static_cast<double>(huge_page_round(kSegmentCells * sizeof(Cell))) +
                          (wheel ? kSegmentCells : 0);  // cells_, keys_
   return static_cast<u64>(segment + direct + slabs * sieve::Slabs::kSlabBytes +
@@ -219,8 +222,8 @@ u64 SieveKernel::held_bytes() const {
   const u64 cells = held(cells_) < HugePageAllocator<Cell>::kSmallBytes
                         ? held(cells_)
                         : huge_page_round(held(cells_));
-  return held(direct_small_) + held(direct_) + held(rare_) + held(offsets_) + held(batch_) + cells +
-         held(keys_) + buckets_.bytes() + hits_.bytes();
+  return held(direct_small_) + held(direct_) + held(direct_powers_) + held(rare_) + held(offsets_) +
+         held(batch_) + cells + held(keys_) + buckets_.bytes() + hits_.bytes();
 }
 
 void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
@@ -229,6 +232,7 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   const u64 carried = std::min(root, large_from);
   direct_small_.clear();
   direct_.clear();
+  direct_powers_.clear();
   rare_.clear();
   rare_next_ = 0;
   segments_in_chunk_ = ((r.size() - 1) >> kLog2SegmentCells) + 1;
@@ -275,6 +279,32 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   large_ = carried < root;
   if (large_) add_large_primes(r, carried, root);
   std::sort(rare_.begin(), rare_.end());
+  // The primes' entries came ascending; the powers' are merged in.
+  std::sort(direct_powers_.begin(), direct_powers_.end(), DirectEntry::by_modulus);
+  const DirectEntry* const powers = direct_powers_.data();
+  const DirectEntry* const split = std::partition_point(
+      powers, powers + direct_powers_.size(),
+      [](const DirectEntry& d) { return d.modulus() <= kBlockedModulusLimit; });
+  set_bands(direct_small_, powers, split, kBlockCells, small_bands_);
+  set_bands(direct_, split, powers + direct_powers_.size(), kSegmentCells, bands_);
+}
+
+void SieveKernel::set_bands(std::vector<DirectEntry>& d, const DirectEntry* first,
+                            const DirectEntry* last, std::size_t full, Bands& bands) {
+  // A merge from the back, in place: d's entries move up by at most last - first.
+  std::size_t i = d.size(), out = d.size() + static_cast<std::size_t>(last - first);
+  d.insert(d.end(), first, last);
+  while (last > first)
+    d[--out] = i > 0 && d[i - 1].modulus() > last[-1].modulus() ? d[--i] : *--last;
+  // The bands need every entry in its place: sorted anew should the order ever be broken.
+  if (!std::is_sorted(d.begin(), d.end(), DirectEntry::by_modulus))
+    std::sort(d.begin(), d.end(), DirectEntry::by_modulus);
+  bands[0] = d.size();
+  for (unsigned k = 1; k <= kMaxBand; ++k)
+    bands[k] = static_cast<std::size_t>(
+        std::partition_point(d.begin(), d.end(),
+                             [&](const DirectEntry& e) { return e.modulus() <= full / (k + 1); }) -
+        d.begin());
 }
 
 void SieveKernel::add_large_batch(const Range& r, const std::uint32_t* primes, std::size_t n) {
@@ -367,7 +397,60 @@ inline std::size_t sieve_run(Cell* cells, std::size_t len, std::size_t i, std::s
   return i - len;
 }
 
+/// sieve_run for entries e of moduli m in (len / (k + 1), len / k] with e.next < m (len a power of
+/// two): each hits [0, len) k or k + 1 times. The first k hits need no test and the last is added
+/// without a branch (a zero to a cell below len when it falls past it), where sieve_run's loop
+/// would mispredict its end about once an entry: most direct entries hit a segment a few times.
+template <unsigned K, class Entry>
+void sieve_band_k(Cell* cells, std::size_t len, Entry* e, Entry* end, unsigned k) {
+  if constexpr (K != 0) k = K;
+  for (; e < end; ++e) {
+    std::size_t i = e->next;
+    const std::size_t m = e->modulus();
+    const Cell word = e->word();
+    for (unsigned j = 0; j < k; ++j, i += m) cells[i] = static_cast<Cell>(cells[i] + word);
+    // All ones on a hit, else zero: masks, since a compiler may turn a ?: into the branch.
+    const std::size_t hit = std::size_t{0} - static_cast<std::size_t>(i < len);
+    Cell& last = cells[i & (len - 1)];
+    last = static_cast<Cell>(last + (word & hit));
+    e->next = static_cast<std::uint32_t>(i + (m & hit) - len);
+  }
+}
+
+template <class Entry>
+void sieve_band(Cell* cells, std::size_t len, Entry* e, Entry* end, unsigned k) {
+  switch (k) {
+    case 1:
+      return sieve_band_k<1>(cells, len, e, end, k);
+    case 2:
+      return sieve_band_k<2>(cells, len, e, end, k);
+    case 3:
+      return sieve_band_k<3>(cells, len, e, end, k);
+    case 4:
+      return sieve_band_k<4>(cells, len, e, end, k);
+    default:
+      return sieve_band_k<0>(cells, len, e, end, k);
+  }
+}
+
 }  // namespace
+
+// Every entry's next offset is below its modulus, as sieve_band needs: the first multiple's
+// offset, then what sieve_run and sieve_band return.
+void SieveKernel::sieve_direct(Cell* cells, std::size_t len, std::size_t full,
+                               std::vector<DirectEntry>& d, const Bands& bands) {
+  DirectEntry* const e = d.data();
+  if (len < full) {  // a chunk's last segment: its offsets are not read again
+    for (std::size_t i = 0; i < d.size(); ++i)
+      sieve_run(cells, len, e[i].next, e[i].modulus(), e[i].word());
+    return;
+  }
+  for (std::size_t i = 0; i < bands[kMaxBand]; ++i)
+    e[i].next =
+        static_cast<std::uint32_t>(sieve_run(cells, len, e[i].next, e[i].modulus(), e[i].word()));
+  for (unsigned k = kMaxBand; k >= 1; --k)
+    sieve_band(cells, len, e + bands[k], e + bands[k - 1], k);
+}
 
 void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   Cell* cells = cells_.data();
@@ -375,15 +458,10 @@ void SieveKernel::sieve_segment(u64 segment, u64 a, std::size_t len) {
   // cell then stays in L1 instead of moving a line between L1 and L2 per hit.
   for (std::size_t start = 0; start < len; start += kBlockCells) {
     const std::size_t block_len = std::min(kBlockCells, len - start);
-    Cell* block = cells + start;
-    presieve_->fill(a + start, block, block_len);
-    for (DirectEntry& d : direct_small_)
-      d.next =
-          static_cast<std::uint32_t>(sieve_run(block, block_len, d.next, d.modulus(), d.word()));
+    presieve_->fill(a + start, cells + start, block_len);
+    sieve_direct(cells + start, block_len, kBlockCells, direct_small_, small_bands_);
   }
-  // d.next is only read again when len was a full segment.
-  for (DirectEntry& d : direct_)
-    d.next = static_cast<std::uint32_t>(sieve_run(cells, len, d.next, d.modulus(), d.word()));
+  sieve_direct(cells, len, kSegmentCells, direct_, bands_);
   // Locals, so that no push (a store that might alias them) makes the loop read them again.
   const u64 segments = segments_in_chunk_;
   const std::uint32_t ring_mask = buckets_.mask();
@@ -500,7 +578,7 @@ void SieveKernel::add_wheel_segment(u64 a, std::size_t len, int threshold, sieve
 
 void SieveKernel::count_pass(const Range& r, u64 large_from, Histogram& out) {
   prepare_chunk(r, large_from);
-  // A segment, or the whole chunk where it is shorter (a tiny chunk then costs no 1 MiB segment).
+  // A segment, or the whole chunk where it is shorter (a tiny chunk then costs no 2 MiB segment).
   if (cells_.size() < std::min<u64>(kSegmentCells, r.size()))
     cells_.resize(std::min<u64>(kSegmentCells, r.size()));
   const u64 root = isqrt(number_of(r.hi));

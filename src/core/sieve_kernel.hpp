@@ -4,10 +4,11 @@
 /// A chunk [lo, hi] is counted in passes (each one visit of the sieving primes), a pass in
 /// segments of kSegmentCells 16-bit cells (sieve_cells.hpp), a segment in L1 blocks. Each block
 /// starts as the sum of the pre-sieve patterns of 2..47 (presieve.hpp) and takes the hits of the
-/// moduli <= kBlockedModulusLimit; the other primes (and prime powers) up to a segment length are
-/// sieved once a segment with offsets carried from segment to segment; longer primes wait in
-/// buckets (bucket_sieve.hpp); powers p^j longer than a segment are listed per pass (they are
-/// rare). The prime above sqrt(hi) is found by the log-sum threshold, exactly.
+/// moduli <= kBlockedModulusLimit; the other primes (and prime powers) up to about a segment length
+/// (kDirectModulusLimit) are sieved once a segment with offsets carried from segment to segment,
+/// in bands of equal hit counts; longer primes wait in buckets (bucket_sieve.hpp); powers p^j
+/// longer than that are listed per pass (they are rare). The prime above sqrt(hi) is found by the
+/// log-sum threshold, exactly.
 ///
 /// The wheel kernel (wheel.hpp) is the same machine over the cells of the m coprime to 6: a
 /// modulus q >= 5 hits two progressions of stride 2q there, and each segment's key histogram is
@@ -18,13 +19,15 @@
 /// prime up to 2^32 (203M: primesieve generates them, a double division each finds the first
 /// multiple), which is why passes there are as long as the memory bound allows.
 ///
-/// Memory per worker: one segment (1 MiB, on a 2 MiB huge page), the carried offsets of primes
+/// Memory per worker: one segment (2 MiB, a huge page), the carried offsets of primes
 /// below a segment, bucket entries (8 bytes per carried prime), the large primes' hits of a pass (2
 /// bytes each, see pass_plan), the rare power hits of a pass, and the shared table of primes up to
 /// min(sqrt(max_hi), kStoredPrimeLimit) (4 bytes each, one copy for all clones). Primes above
 /// that limit are generated in pieces per pass and never stored together.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -40,13 +43,20 @@ namespace numfactors {
 
 class SieveKernel final : public Kernel {
  public:
-  static constexpr unsigned kLog2SegmentCells = 19;
+  /// 2 MiB of cells, twice the L2 of the machines measured: a longer segment carries fewer primes
+  /// in buckets, whose entries' traffic costs more than the cells' misses (2^19 and 2^21 were
+  /// slower, README).
+  static constexpr unsigned kLog2SegmentCells = 20;
   static constexpr std::size_t kSegmentCells = std::size_t{1} << kLog2SegmentCells;
+  /// Moduli up to here are sieved directly, once a segment: a segment, or what a direct entry's
+  /// 20 bits hold.
+  static constexpr std::size_t kDirectModulusLimit =
+      std::min(kSegmentCells, std::size_t{sieve::kOffsetMask});
   /// Cells sieved together by the smallest moduli: 32 KB, inside a 48 KB L1.
   static constexpr std::size_t kBlockCells = std::size_t{1} << 14;
   /// Moduli up to here are sieved block by block (several hits a block); larger ones, which
   /// would pay their loop set-up per block for a hit or two, once per segment.
-  static constexpr std::size_t kBlockedModulusLimit = std::size_t{1} << 12;
+  static constexpr std::size_t kBlockedModulusLimit = std::size_t{1} << 13;
   /// Primes up to here are generated once and shared; 2^26 holds 3.9M primes (16 MB) and covers
   /// every hi < 2^52 without generating any per chunk.
   static constexpr u64 kStoredPrimeLimit = u64{1} << 26;
@@ -106,10 +116,9 @@ class SieveKernel final : public Kernel {
               std::shared_ptr<const wheel::Target> wheel,
               std::shared_ptr<const sieve::Presieve> presieve = nullptr);
 
-  /// A modulus below a segment length sieved directly: its next offset carries to the next segment.
-  /// The modulus (at most a segment, 2^19) and its word (below 2^12) share 32 bits as in a
-  /// bucket entry: 8 bytes an entry instead of 12, as the ~43 thousand of them near 10^15 stream
-  /// through the L2 that holds the segment once a segment.
+  /// A modulus sieved directly: its next offset carries to the next segment. The modulus (below
+  /// 2^20) and its word (below 2^12) share 32 bits as in a bucket entry: 8 bytes an entry instead
+  /// of 12, as the ~82 thousand of them near 10^15 stream through the caches once a segment.
   struct DirectEntry {
     std::uint32_t modulus_word;
     std::uint32_t next;
@@ -121,8 +130,25 @@ class SieveKernel final : public Kernel {
     sieve::Cell word() const {
       return static_cast<sieve::Cell>(modulus_word >> sieve::kOffsetBits);
     }
+    static bool by_modulus(const DirectEntry& x, const DirectEntry& y) {
+      return x.modulus() < y.modulus();
+    }
   };
-  static_assert(kSegmentCells <= sieve::kOffsetMask);
+  static_assert(kDirectModulusLimit <= sieve::kOffsetMask && kDirectModulusLimit <= kSegmentCells &&
+                kBlockedModulusLimit <= kBlockCells);
+  /// Direct entries that hit a full segment (block) at most this many times are sieved by bands
+  /// of equal hit counts (sieve_band).
+  static constexpr unsigned kMaxBand = 16;
+  /// Entries sorted by modulus, and where each band starts: bands[k] (k <= kMaxBand) is the first
+  /// entry with a modulus above full / (k + 1) for the full length `full`, bands[0] the end.
+  using Bands = std::array<std::size_t, kMaxBand + 1>;
+  /// Merges the entries [first, last) (sorted) into d's (primes' entries, pushed ascending), and
+  /// sets the bands.
+  static void set_bands(std::vector<DirectEntry>& d, const DirectEntry* first,
+                        const DirectEntry* last, std::size_t full, Bands& bands);
+  /// Sieves d's entries into cells[0, len): by their bands when len is the full length.
+  static void sieve_direct(sieve::Cell* cells, std::size_t len, std::size_t full,
+                           std::vector<DirectEntry>& d, const Bands& bands);
   /// A hit of a prime power longer than a segment, by offset in the chunk.
   struct RareHit {
     u64 offset;
@@ -155,8 +181,11 @@ class SieveKernel final : public Kernel {
   std::shared_ptr<const sieve::Presieve> presieve_;
   sieve::Cell prime_word_base_;            // count unit: every prime hit adds one factor
   sieve::Cell power_word_base_;            // a power hit adds one factor only with multiplicity
-  std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, block by block
-  std::vector<DirectEntry> direct_;        // moduli up to kSegmentCells, once a segment
+  std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, ascending
+  std::vector<DirectEntry> direct_;        // moduli up to kDirectModulusLimit, ascending
+  std::vector<DirectEntry> direct_powers_;  // the powers' of both, before they are merged in
+  Bands small_bands_{};                     // direct_small_'s, for a block
+  Bands bands_{};                           // direct_'s, for a segment
   std::vector<RareHit> rare_;
   std::size_t rare_next_ = 0;
   sieve::Buckets buckets_;
