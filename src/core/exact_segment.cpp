@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "core/arith.hpp"
 
@@ -18,7 +19,7 @@ namespace {
 /// 2^64-1).
 }  // namespace
 
-void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32_t>& primes,
+void count_segment_exactly(u64 a, std::size_t len, std::span<const std::uint32_t> primes,
                            Count count, Histogram& out) {
   std::vector<std::uint8_t> factors(len, 0);
   std::vector<u64> smooth(len, 1);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <span>
 
 #include "numfactors/choices.hpp"
 #include "numfactors/histogram.hpp"
@@ -14,7 +14,7 @@ namespace numfactors::sieve {
 /// Adds omega / Omega of every n in [a, a + len) to `out`. `primes` must hold every prime
 /// <= sqrt(a + len - 1) in ascending order. Cost: one u64 multiply per hit, 9 bytes a cell, and a
 /// division per prime: meant for short or rare segments.
-void count_segment_exactly(u64 a, std::size_t len, const std::vector<std::uint32_t>& primes,
+void count_segment_exactly(u64 a, std::size_t len, std::span<const std::uint32_t> primes,
                            Count count, Histogram& out);
 
 }  // namespace numfactors::sieve

@@ -211,9 +211,13 @@ u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
 
 u64 SieveKernel::shared_bytes(u64 max_hi) {
   // The stored primes, and the pre-sieve patterns (5 of about 2^17 cells at most: under 1 MiB).
-  const double stored =
-      pi_above(static_cast<double>(std::clamp(isqrt(max_hi), u64{1024}, kStoredPrimeLimit)));
-  return static_cast<u64>(stored * sizeof(std::uint32_t)) + (u64{1} << 20);
+  // The primes take whole huge pages from half a huge page on (HugePageAllocator).
+  const auto stored = static_cast<u64>(
+      pi_above(static_cast<double>(std::clamp(isqrt(max_hi), u64{1024}, kStoredPrimeLimit))) *
+      sizeof(std::uint32_t));
+  return (stored < HugePageAllocator<std::uint32_t>::kSmallBytes ? stored
+                                                                 : huge_page_round(stored)) +
+         (u64{1} << 20);
 }
 
 u64 SieveKernel::held_bytes() const {
@@ -233,6 +237,11 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   direct_small_.clear();
   direct_.clear();
   direct_powers_.clear();
+  // One allocation for the direct entries (pi_above over-estimates), not a chain of doublings
+  // that each copy them to fresh pages.
+  direct_.reserve(static_cast<std::size_t>(
+      pi_above(static_cast<double>(std::clamp<u64>(carried, 1024, kDirectModulusLimit))) *
+      (wheel_ ? 2 : 1)));
   rare_.clear();
   rare_next_ = 0;
   segments_in_chunk_ = ((r.size() - 1) >> kLog2SegmentCells) + 1;

@@ -108,7 +108,9 @@ class SieveKernel final : public Kernel {
   u64 held_bytes() const;
 
  private:
-  using Primes = std::vector<std::uint32_t>;
+  /// On huge pages: the first touch of millions of primes on 4 KB pages faults a page every 1024
+  /// of them (a slow step on virtual machines), and chunks read them all.
+  using Primes = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
   /// pass_plan's estimate of a worker's buckets, hit lists and rare hits for a pass of c cells.
   static double pass_bytes(double c, u64 root, u64 large_from, bool wheel);
   /// `presieve` null: the kernel makes its own (its clones share it, as it is read only).

@@ -49,7 +49,7 @@ u64 Target::numbers_in(u64 ma, u64 mb) const {
   return n;
 }
 
-void exact_keys(u64 first, std::size_t len, const std::vector<std::uint32_t>& primes, Count count,
+void exact_keys(u64 first, std::size_t len, std::span<const std::uint32_t> primes, Count count,
                 std::uint8_t* keys) {
   std::vector<std::uint8_t> factors(len, 0);
   std::vector<u64> smooth(len, 1);

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "numfactors/choices.hpp"
@@ -79,7 +80,7 @@ class Target {
 /// Exact keys (omega(m) or Omega(m)) of the cells [first, first + len): the plain product sieve
 /// in cell space, for the segments near 1 where the log-threshold test has no margin. `primes`
 /// holds every prime <= sqrt(m of the last cell), ascending. Cost: a multiply per hit.
-void exact_keys(u64 first, std::size_t len, const std::vector<std::uint32_t>& primes, Count count,
+void exact_keys(u64 first, std::size_t len, std::span<const std::uint32_t> primes, Count count,
                 std::uint8_t* keys);
 
 }  // namespace numfactors::wheel
