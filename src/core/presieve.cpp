@@ -63,6 +63,7 @@ Presieve::Presieve(Count count, Layout layout)
     for (const PrimePower& pp : group)
       for (unsigned e = 0; e < pp.exponent; ++e) pattern.period *= pp.prime;
     if (wheel) pattern.period *= 2;
+    pattern.words.reserve(pattern.period + kMaxRun);  // one allocation: fresh pages cost
     pattern.words.assign(pattern.period, 0);
     for (const PrimePower& pp : group) {
       const Cell prime_word = static_cast<Cell>(kCountUnit + weight_of(pp.prime));

@@ -237,11 +237,12 @@ void SieveKernel::prepare_chunk(const Range& r, u64 large_from) {
   direct_small_.clear();
   direct_.clear();
   direct_powers_.clear();
-  // One allocation for the direct entries (pi_above over-estimates), not a chain of doublings
-  // that each copy them to fresh pages.
-  direct_.reserve(static_cast<std::size_t>(
-      pi_above(static_cast<double>(std::clamp<u64>(carried, 1024, kDirectModulusLimit))) *
-      (wheel_ ? 2 : 1)));
+  // One allocation for the direct entries, not a chain of doublings that each copy them to fresh
+  // pages: pi_above over-estimates the primes, and the powers p^j <= c are fewer than 2 pi(sqrt c)
+  // beside the patterns' few.
+  const double c = static_cast<double>(std::clamp<u64>(carried, 1024, kDirectModulusLimit));
+  direct_.reserve(
+      static_cast<std::size_t>((pi_above(c) + 2 * pi_above(std::sqrt(c)) + 64) * (wheel_ ? 2 : 1)));
   rare_.clear();
   rare_next_ = 0;
   segments_in_chunk_ = ((r.size() - 1) >> kLog2SegmentCells) + 1;
