@@ -199,7 +199,8 @@ u64 SieveKernel::worker_bytes(u64 max_hi, u64 chunk_cells, bool wheel) {
   // covers the rounding.
   const double slabs =
       (root > kDirectModulusLimit ? 1.0 : 0.0) + (root > plan.large_from ? 1.0 : 0.0);
-  // Direct entries in a vector grown by doubling: up to twice their size.
+  // Direct entries: prepare_chunk reserves the primes' estimate and room for the powers, under
+  // twice the estimate (and a vector that grows doubles at most).
   const double direct =
       pi_above(static_cast<double>(std::clamp<u64>(root, 1024, kDirectModulusLimit))) *
       sizeof(DirectEntry) * (wheel ? 2 : 1) * 2;
