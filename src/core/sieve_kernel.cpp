@@ -412,6 +412,7 @@ inline std::size_t sieve_run(Cell* cells, std::size_t len, std::size_t i, std::s
 /// two): each hits [0, len) k or k + 1 times. The first k hits need no test and the last is added
 /// without a branch (a zero to a cell below len when it falls past it), where sieve_run's loop
 /// would mispredict its end about once an entry: most direct entries hit a segment a few times.
+/// K > 0 fixes k at compile time (the bands of most entries), 0 takes it at run time.
 template <unsigned K, class Entry>
 void sieve_band_k(Cell* cells, std::size_t len, Entry* e, Entry* end, unsigned k) {
   if constexpr (K != 0) k = K;
