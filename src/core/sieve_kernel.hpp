@@ -185,7 +185,7 @@ class SieveKernel final : public Kernel {
   sieve::Cell power_word_base_;            // a power hit adds one factor only with multiplicity
   std::vector<DirectEntry> direct_small_;  // moduli <= kBlockedModulusLimit, ascending
   std::vector<DirectEntry> direct_;        // moduli up to kDirectModulusLimit, ascending
-  std::vector<DirectEntry> direct_powers_;  // the powers' of both, before they are merged in
+  std::vector<DirectEntry> direct_powers_;  // powers' entries of both, until merged in
   Bands small_bands_{};                     // direct_small_'s, for a block
   Bands bands_{};                           // direct_'s, for a segment
   std::vector<RareHit> rare_;
